@@ -1,0 +1,88 @@
+/*
+ * analysis.h — what a segment means, for the renderers.
+ *
+ * The analysis stage takes a decoded packet and the tracker's view of it and
+ * produces a struct tn_segment: everything a renderer shows, including a
+ * plain-language sentence about the segment. It also carries the glossary:
+ * the meaning of every header field, shared by all renderers so text, JSON
+ * and HTML explain a field in the same words. Renderers see only this header.
+ */
+#ifndef TCPNARRATE_ANALYSIS_H
+#define TCPNARRATE_ANALYSIS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <tcpnarrate/capture.h>
+#include <tcpnarrate/decode.h>
+#include <tcpnarrate/track.h>
+
+#define TN_NOTE_LEN 320
+
+struct tn_segment {
+	const struct tn_frame *frame;
+	const struct tn_packet *pkt;
+	struct tn_track_view track;
+	double rel_time;          /* seconds since the first packet of the file */
+	char note[TN_NOTE_LEN];   /* one plain-language sentence */
+};
+
+/* A frame that is not narrated as a TCP segment, and why. */
+struct tn_skip {
+	const struct tn_frame *frame;
+	const struct tn_packet *pkt;   /* problem text, if any */
+	enum tn_decode_result why;
+	double rel_time;
+};
+
+/* Run totals, for the closing lines. */
+struct tn_summary {
+	const char *source;            /* file name as given */
+	const char *linktype_name;
+	uint32_t linktype;
+	bool link_supported;
+	uint64_t packets;              /* frames read from the file */
+	uint64_t filtered;             /* dropped by the filter expression */
+	uint64_t segments;             /* TCP segments narrated */
+	uint64_t skipped[TN_DEC_RESULT_COUNT];
+	uint64_t connections;
+	uint64_t evictions;
+	const char *error;             /* where a damaged file stopped, or NULL */
+};
+
+/* Fills seg->note from seg->pkt and seg->track. */
+void tn_analysis_segment(struct tn_segment *seg);
+
+/* Header fields that have an explanation in the glossary. */
+enum tn_field {
+	TN_F_IP_VERSION, TN_F_IP_HDR_LEN, TN_F_IP_DSCP, TN_F_IP_ECN, TN_F_IP_TOTAL_LEN,
+	TN_F_IP_ID, TN_F_IP_FLAGS, TN_F_IP_FRAG_OFF, TN_F_IP_TTL, TN_F_IP_PROTO,
+	TN_F_IP_CHECKSUM, TN_F_IP_ADDRS,
+	TN_F_IP6_TCLASS, TN_F_IP6_FLOW, TN_F_IP6_PLEN, TN_F_IP6_NEXT, TN_F_IP6_HOPS,
+	TN_F_IP6_EXT,
+	TN_F_TCP_SPORT, TN_F_TCP_DPORT, TN_F_TCP_SEQ, TN_F_TCP_ACK, TN_F_TCP_DOFF,
+	TN_F_TCP_RESERVED, TN_F_TCP_FLAGS, TN_F_TCP_WINDOW, TN_F_TCP_CHECKSUM,
+	TN_F_TCP_URGENT, TN_F_TCP_OPTIONS, TN_F_PAYLOAD,
+	TN_F_COUNT
+};
+
+/* The field's label ("sequence number") and what it is for, in one or two sentences. */
+const char *tn_glossary_label(enum tn_field f);
+const char *tn_glossary_meaning(enum tn_field f);
+
+/* Flag bits in the order they are listed (as Wireshark does: FIN first), 0-terminated. */
+extern const uint16_t tn_flag_order[];
+/* What one flag means in this segment, as a short phrase. */
+const char *tn_flag_name(uint16_t flag);
+void tn_flag_meaning(uint16_t flag, const struct tn_segment *seg, char *buf, size_t len);
+/* What one option kind is for, in a sentence. */
+const char *tn_option_meaning(const struct tn_tcp_option *o);
+
+#define TN_ADDR_STRLEN 46
+/* The packet's source (src true) or destination address as text. */
+void tn_addr_str(const struct tn_packet *pkt, bool src, char *buf, size_t len);
+/* "10.0.1.5:43210" or "[fd00:1::5]:43210". */
+void tn_endpoint_str(const struct tn_packet *pkt, bool src, char *buf, size_t len);
+
+#endif

@@ -1,0 +1,54 @@
+/*
+ * flow.h — the flow table: both directions of an address/port pair, one entry.
+ *
+ * Each entry is found by a canonical key (the lower endpoint first, so A→B
+ * and B→A meet) and carries a fixed-size, zeroed payload that the next stage
+ * (the tracker) owns the meaning of. The table is created with its limit;
+ * when full, the least recently active entry is evicted and counted. Memory
+ * grows in chunks as flows appear and is never more than the limit allows.
+ */
+#ifndef TCPNARRATE_FLOW_H
+#define TCPNARRATE_FLOW_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <tcpnarrate/decode.h>
+
+struct tn_flow_table;
+
+struct tn_flow_key {
+	uint8_t family;        /* 4 or 6 */
+	uint8_t addr[2][16];   /* endpoint 0 is the lower (address, port) */
+	uint16_t port[2];
+};
+
+/* Called with the payload of an entry about to be evicted (may be NULL). */
+typedef void (*tn_flow_evict_fn)(void *payload, void *ctx);
+
+#define TN_FLOW_DEFAULT_MAX 262144u
+
+int tn_flow_table_create(struct tn_flow_table **out, uint32_t max_flows, size_t payload_size,
+			 tn_flow_evict_fn on_evict, void *evict_ctx, char *errbuf, size_t errlen);
+void tn_flow_table_destroy(struct tn_flow_table *t);
+
+/*
+ * The entry for pkt's address/port pair, created (payload zeroed) when new.
+ * *side is 0 when pkt was sent by endpoint 0 of the key, else 1. Returns
+ * NULL only when memory runs out.
+ */
+void *tn_flow_lookup(struct tn_flow_table *t, const struct tn_packet *pkt, int *side,
+		     bool *created);
+
+/* The key of the entry whose payload this is. */
+const struct tn_flow_key *tn_flow_key_of(const void *payload);
+
+uint32_t tn_flow_table_count(const struct tn_flow_table *t);
+uint64_t tn_flow_table_evictions(const struct tn_flow_table *t);
+uint32_t tn_flow_table_max(const struct tn_flow_table *t);
+
+/* Builds the canonical key of a decoded packet; returns the side pkt came from. */
+int tn_flow_key_make(const struct tn_packet *pkt, struct tn_flow_key *key);
+
+#endif

@@ -1,0 +1,193 @@
+/*
+ * segment.c — the plain-language sentence for a segment, and what each flag
+ * means where it is set.
+ *
+ * The sentence says what the segment does — open, accept, carry data,
+ * acknowledge, close, abort — in the order a reader asks about it. Numbers in
+ * it are relative, as in the rest of the narration; the SYN's sequence number
+ * is given raw because that is the ISN being announced (RFC 9293 §3.4.1).
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <tcpnarrate/analysis.h>
+
+#include <arpa/inet.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+void tn_addr_str(const struct tn_packet *pkt, bool src, char *buf, size_t len)
+{
+	if (pkt->ip_version == 4)
+		inet_ntop(AF_INET, src ? pkt->ip4.src : pkt->ip4.dst, buf, (socklen_t)len);
+	else if (pkt->ip_version == 6)
+		inet_ntop(AF_INET6, src ? pkt->ip6.src : pkt->ip6.dst, buf, (socklen_t)len);
+	else
+		snprintf(buf, len, "?");
+}
+
+void tn_endpoint_str(const struct tn_packet *pkt, bool src, char *buf, size_t len)
+{
+	char a[TN_ADDR_STRLEN];
+	tn_addr_str(pkt, src, a, sizeof a);
+	unsigned port = src ? pkt->tcp.sport : pkt->tcp.dport;
+	if (pkt->ip_version == 6)
+		snprintf(buf, len, "[%s]:%u", a, port);
+	else
+		snprintf(buf, len, "%s:%u", a, port);
+}
+
+const uint16_t tn_flag_order[] = { TN_TH_FIN, TN_TH_SYN, TN_TH_RST, TN_TH_PSH, TN_TH_ACK,
+				    TN_TH_URG, TN_TH_ECE, TN_TH_CWR, TN_TH_AE, 0 };
+
+static const struct flag_name {
+	uint16_t bit;
+	const char *name;
+} flag_names[] = {
+	{ TN_TH_AE, "AE" },
+	{ TN_TH_CWR, "CWR" },
+	{ TN_TH_ECE, "ECE" },
+	{ TN_TH_URG, "URG" },
+	{ TN_TH_ACK, "ACK" },
+	{ TN_TH_PSH, "PSH" },
+	{ TN_TH_RST, "RST" },
+	{ TN_TH_SYN, "SYN" },
+	{ TN_TH_FIN, "FIN" },
+	{ 0, NULL },
+};
+
+const char *tn_flag_name(uint16_t flag)
+{
+	for (const struct flag_name *f = flag_names; f->name; f++)
+		if (f->bit == flag)
+			return f->name;
+	return "?";
+}
+
+void tn_flag_meaning(uint16_t flag, const struct tn_segment *seg, char *buf, size_t len)
+{
+	const struct tn_tcp *t = &seg->pkt->tcp;
+	bool syn = t->flags & TN_TH_SYN, ack = t->flags & TN_TH_ACK;
+	switch (flag) {
+	case TN_TH_SYN:
+		if (ack)
+			snprintf(buf, len, "agrees to open the connection and announces its own "
+				 "initial sequence number, %u", t->seq);
+		else
+			snprintf(buf, len, "asks to open a connection; its initial sequence number "
+				 "is %u", t->seq);
+		break;
+	case TN_TH_ACK:
+		snprintf(buf, len, "every byte before %u from the other side has arrived; %u is "
+			 "the next one expected", seg->track.rel_ack, seg->track.rel_ack);
+		break;
+	case TN_TH_PSH:
+		snprintf(buf, len, "asks the receiver to hand the data to the application now "
+			 "rather than wait for more");
+		break;
+	case TN_TH_FIN:
+		snprintf(buf, len, "the sender has no more data to send and closes its direction; "
+			 "the FIN takes sequence number %u",
+			 seg->track.rel_seq + (syn ? 1u : 0u) + seg->pkt->payload_len);
+		break;
+	case TN_TH_RST:
+		snprintf(buf, len, "aborts the connection at once: no closing exchange, and any "
+			 "data not yet delivered is thrown away");
+		break;
+	case TN_TH_URG:
+		snprintf(buf, len, "urgent data: the urgent pointer (%u) marks where it ends",
+			 t->urgent);
+		break;
+	case TN_TH_ECE:
+		if (syn && !ack)
+			snprintf(buf, len, "with CWR, asks to use Explicit Congestion Notification");
+		else if (syn)
+			snprintf(buf, len, "agrees to use Explicit Congestion Notification");
+		else
+			snprintf(buf, len, "echoes a congestion mark: a router on the way flagged "
+				 "congestion, so the sender should slow down");
+		break;
+	case TN_TH_CWR:
+		if (syn)
+			snprintf(buf, len, "part of the ECN request in the handshake");
+		else
+			snprintf(buf, len, "the sender has cut its congestion window in answer to "
+				 "an ECN echo");
+		break;
+	case TN_TH_AE:
+		if (syn)
+			snprintf(buf, len, "with CWR and ECE, asks for Accurate ECN feedback");
+		else
+			snprintf(buf, len, "Accurate ECN: the top bit of a counter of "
+				 "congestion-marked packets");
+		break;
+	default:
+		snprintf(buf, len, "unknown flag");
+	}
+}
+
+/* Appends to a sentence being built; a full buffer just ends it. */
+static void add(char *buf, size_t len, size_t *used, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static void add(char *buf, size_t len, size_t *used, const char *fmt, ...)
+{
+	if (*used >= len)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(buf + *used, len - *used, fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		*used += (size_t)n;
+}
+
+void tn_analysis_segment(struct tn_segment *seg)
+{
+	const struct tn_packet *pkt = seg->pkt;
+	const struct tn_tcp *t = &pkt->tcp;
+	const struct tn_track_view *v = &seg->track;
+	char from[TN_ADDR_STRLEN + 10], to[TN_ADDR_STRLEN + 10];
+	char *b = seg->note;
+	size_t n = sizeof seg->note, u = 0;
+	bool syn = t->flags & TN_TH_SYN, ack = t->flags & TN_TH_ACK;
+	bool fin = t->flags & TN_TH_FIN, rst = t->flags & TN_TH_RST;
+	uint32_t data_start = v->rel_seq + (syn ? 1u : 0u);
+
+	tn_endpoint_str(pkt, true, from, sizeof from);
+	tn_endpoint_str(pkt, false, to, sizeof to);
+	b[0] = '\0';
+
+	if (rst) {
+		add(b, n, &u, "%s aborts the connection with %s (RST)", from, to);
+		if (ack)
+			add(b, n, &u, ", having received everything before byte %u", v->rel_ack);
+		add(b, n, &u, ".");
+		return;
+	}
+	if (syn && !ack)
+		add(b, n, &u, "%s asks %s to open a connection, starting its byte count at %u",
+		    from, to, t->seq);
+	else if (syn)
+		add(b, n, &u, "%s accepts the connection from %s, acknowledging its SYN and "
+		    "starting its own byte count at %u", from, to, t->seq);
+	if (pkt->payload_len) {
+		add(b, n, &u, u ? "; it also carries " : "%s sends ", from);
+		add(b, n, &u, "%u bytes of data (bytes %u to %u)", pkt->payload_len, data_start,
+		    data_start + pkt->payload_len - 1);
+	}
+	if (fin)
+		add(b, n, &u, u ? " and closes its sending direction (FIN)" :
+		    "%s has nothing more to send and closes its direction (FIN)", from);
+	if (ack && !syn) {
+		if (u)
+			add(b, n, &u, ", acknowledging everything before byte %u", v->rel_ack);
+		else
+			add(b, n, &u, "%s acknowledges everything before byte %u, carrying no data",
+			    from, v->rel_ack);
+	}
+	if (!u)
+		add(b, n, &u, "%s sends a segment with no data and no ACK", from);
+	add(b, n, &u, ".");
+	if (!syn && t->window == 0 && !rst)
+		add(b, n, &u, " Its window is zero: the sender of this segment cannot take "
+		    "any more data for now.");
+}

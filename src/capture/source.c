@@ -1,0 +1,321 @@
+/*
+ * source.c — reading capture files through libpcap.
+ *
+ * Two things libpcap does not tell us are found by reading the start of the
+ * file ourselves: the timestamp precision the file was written with (a
+ * nanosecond pcap, or a pcapng interface with if_tsresol), so times print
+ * with the digits the file has; and how far into the file a damaged record
+ * was, so the error can say where it stopped. Both come from a small stdio
+ * cookie that sits between libpcap and the file and counts what it reads.
+ */
+#define _GNU_SOURCE
+#include <tcpnarrate/capture.h>
+#include <tcpnarrate/rd.h>
+
+#include <errno.h>
+#include <pcap/pcap.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#define PEEK_MAX 4096
+
+#define PCAP_MAGIC_US 0xa1b2c3d4u
+#define PCAP_MAGIC_NS 0xa1b23c4du
+#define PCAPNG_SHB 0x0a0d0d0au
+#define PCAPNG_IDB 1u
+#define PCAPNG_BOM 0x1a2b3c4du
+#define IF_TSRESOL 9
+
+struct counted_file {
+	FILE *f;
+	bool owned;             /* close f when done (not stdin) */
+	uint8_t peek[PEEK_MAX]; /* the first bytes, replayed to libpcap */
+	size_t peek_len, peek_pos;
+	uint64_t offset;        /* bytes handed to libpcap */
+};
+
+struct tn_capture {
+	pcap_t *pcap;
+	struct bpf_program prog;
+	bool have_prog;
+	struct counted_file *cf;
+	uint64_t n;
+	uint64_t filtered;
+	uint64_t record_start;  /* file offset where the next record begins */
+	int ts_digits;
+};
+
+static ssize_t cf_read(void *cookie, char *buf, size_t size)
+{
+	struct counted_file *cf = cookie;
+	size_t got = 0;
+	if (cf->peek_pos < cf->peek_len) {
+		got = cf->peek_len - cf->peek_pos;
+		if (got > size)
+			got = size;
+		memcpy(buf, cf->peek + cf->peek_pos, got);
+		cf->peek_pos += got;
+	}
+	if (got < size)
+		got += fread(buf + got, 1, size - got, cf->f);
+	if (got == 0 && ferror(cf->f))
+		return -1;
+	cf->offset += got;
+	return (ssize_t)got;
+}
+
+/* Only "where am I?" is answered, so that ftell() on the stream works. */
+static int cf_seek(void *cookie, off64_t *pos, int whence)
+{
+	struct counted_file *cf = cookie;
+	if (whence != SEEK_CUR || *pos != 0)
+		return -1;
+	*pos = (off64_t)cf->offset;
+	return 0;
+}
+
+static int cf_close(void *cookie)
+{
+	struct counted_file *cf = cookie;
+	if (cf->owned)
+		fclose(cf->f);
+	free(cf);
+	return 0;
+}
+
+/* Digits of precision from a pcapng if_tsresol value (default 10^-6). */
+static int tsresol_digits(uint8_t v)
+{
+	if (v & 0x80) /* a power of two: 2^-20 is about a microsecond */
+		return (v & 0x7f) > 20 ? 9 : 6;
+	return v > 6 ? 9 : 6;
+}
+
+/* Reads the first interface description block's if_tsresol, if it is in the peek buffer. */
+static int pcapng_digits(const uint8_t *p, size_t len)
+{
+	struct tn_rd r;
+	tn_rd_init(&r, p, len);
+	tn_rd_skip(&r, 8);
+	uint32_t bom = tn_rd_le32(&r);
+	bool le = bom == PCAPNG_BOM;
+	if (r.err || (!le && bom != 0x4d3c2b1au))
+		return 6;
+#define RD32(rr) (le ? tn_rd_le32(rr) : tn_rd_be32(rr))
+	r.off = 4;
+	uint32_t shb_len = RD32(&r);
+	if (shb_len < 28 || shb_len > len)
+		return 6;
+	r.off = shb_len;
+	uint32_t type = RD32(&r);
+	uint32_t blen = RD32(&r);
+	if (r.err || type != PCAPNG_IDB || blen < 20)
+		return 6;
+	struct tn_rd b = tn_rd_sub(&r, blen - 8, NULL);
+	tn_rd_skip(&b, 8); /* link type, reserved, snaplen */
+	while (tn_rd_left(&b) >= 4) {
+		uint16_t code = le ? (uint16_t)(tn_rd_u8(&b) | tn_rd_u8(&b) << 8) : tn_rd_be16(&b);
+		uint16_t olen = le ? (uint16_t)(tn_rd_u8(&b) | tn_rd_u8(&b) << 8) : tn_rd_be16(&b);
+		if (b.err || code == 0)
+			break;
+		if (code == IF_TSRESOL && olen >= 1)
+			return tsresol_digits(tn_rd_u8(&b));
+		tn_rd_skip(&b, (olen + 3u) & ~3u);
+	}
+#undef RD32
+	return 6;
+}
+
+static int sniff_digits(const uint8_t *p, size_t len)
+{
+	struct tn_rd r;
+	tn_rd_init(&r, p, len);
+	uint32_t be = tn_rd_be32(&r);
+	if (r.err)
+		return 6;
+	uint32_t sw = (be >> 24) | ((be >> 8) & 0xff00) | ((be << 8) & 0xff0000) | (be << 24);
+	if (be == PCAP_MAGIC_NS || sw == PCAP_MAGIC_NS)
+		return 9;
+	if (be == PCAPNG_SHB)
+		return pcapng_digits(p, len);
+	return 6;
+}
+
+static int open_counted(const char *path, struct counted_file **out, FILE **stream,
+			char *errbuf, size_t errlen)
+{
+	struct counted_file *cf = calloc(1, sizeof *cf);
+	if (!cf) {
+		snprintf(errbuf, errlen, "out of memory");
+		return -1;
+	}
+	if (strcmp(path, "-") == 0) {
+		cf->f = stdin;
+	} else {
+		struct stat st;
+		cf->f = fopen(path, "rb");
+		if (!cf->f) {
+			snprintf(errbuf, errlen, "%s", strerror(errno));
+			goto err_free;
+		}
+		if (fstat(fileno(cf->f), &st) == 0 && S_ISDIR(st.st_mode)) {
+			snprintf(errbuf, errlen, "is a directory, not a capture file");
+			goto err_close;
+		}
+		cf->owned = true;
+	}
+	cf->peek_len = fread(cf->peek, 1, sizeof cf->peek, cf->f);
+	if (ferror(cf->f)) {
+		snprintf(errbuf, errlen, "cannot read: %s", strerror(errno));
+		goto err_close;
+	}
+	cookie_io_functions_t io = { .read = cf_read, .seek = cf_seek, .close = cf_close };
+	*stream = fopencookie(cf, "rb", io);
+	if (!*stream) {
+		snprintf(errbuf, errlen, "cannot read: %s", strerror(errno));
+		goto err_close;
+	}
+	*out = cf;
+	return 0;
+
+err_close:
+	if (cf->owned)
+		fclose(cf->f);
+err_free:
+	free(cf);
+	return -1;
+}
+
+/* libpcap's messages name no file and sometimes end in a newline; tidy them. */
+static void copy_pcap_error(char *dst, size_t len, const char *msg)
+{
+	snprintf(dst, len, "%s", msg);
+	size_t n = strlen(dst);
+	while (n > 0 && (dst[n - 1] == '\n' || dst[n - 1] == '.'))
+		dst[--n] = '\0';
+}
+
+int tn_capture_open_file(struct tn_capture **out, const char *path, const char *filter,
+			 char *errbuf, size_t errlen)
+{
+	char pcap_err[PCAP_ERRBUF_SIZE] = "";
+	FILE *stream = NULL;
+	struct tn_capture *cap = calloc(1, sizeof *cap);
+	if (!cap) {
+		snprintf(errbuf, errlen, "out of memory");
+		return -1;
+	}
+	if (open_counted(path, &cap->cf, &stream, errbuf, errlen) < 0)
+		goto err_free;
+	if (cap->cf->peek_len == 0) {
+		snprintf(errbuf, errlen, "empty file, not a capture");
+		goto err_stream;
+	}
+	cap->ts_digits = sniff_digits(cap->cf->peek, cap->cf->peek_len);
+	cap->pcap = pcap_fopen_offline_with_tstamp_precision(stream, PCAP_TSTAMP_PRECISION_NANO,
+							     pcap_err);
+	if (!cap->pcap) {
+		copy_pcap_error(errbuf, errlen, pcap_err);
+		goto err_stream;
+	}
+	stream = NULL; /* pcap_close() closes it now */
+	cap->record_start = tn_capture_offset(cap);
+	if (filter && *filter) {
+		if (pcap_compile(cap->pcap, &cap->prog, filter, 1, PCAP_NETMASK_UNKNOWN) < 0) {
+			char msg[PCAP_ERRBUF_SIZE];
+			copy_pcap_error(msg, sizeof msg, pcap_geterr(cap->pcap));
+			snprintf(errbuf, errlen, "bad filter expression '%s': %s", filter, msg);
+			goto err_pcap;
+		}
+		cap->have_prog = true;
+	}
+	*out = cap;
+	return 0;
+
+err_pcap:
+	pcap_close(cap->pcap);
+err_stream:
+	if (stream)
+		fclose(stream);
+err_free:
+	free(cap);
+	return -1;
+}
+
+int tn_capture_next(struct tn_capture *cap, struct tn_frame *frame, char *errbuf, size_t errlen)
+{
+	for (;;) {
+		struct pcap_pkthdr *h;
+		const u_char *data;
+		int rc = pcap_next_ex(cap->pcap, &h, &data);
+		if (rc == PCAP_ERROR_BREAK)
+			return 0;
+		if (rc != 1) {
+			char msg[PCAP_ERRBUF_SIZE];
+			copy_pcap_error(msg, sizeof msg, pcap_geterr(cap->pcap));
+			snprintf(errbuf, errlen, "stopped after packet %llu; record at byte %llu: %s",
+				 (unsigned long long)cap->n,
+				 (unsigned long long)cap->record_start, msg);
+			return -1;
+		}
+		cap->n++;
+		cap->record_start = tn_capture_offset(cap);
+		if (cap->have_prog && !pcap_offline_filter(&cap->prog, h, data)) {
+			cap->filtered++;
+			continue;
+		}
+		frame->n = cap->n;
+		frame->ts_sec = (int64_t)h->ts.tv_sec;
+		frame->ts_nsec = (uint32_t)h->ts.tv_usec; /* nanoseconds: opened with NANO precision */
+		frame->caplen = h->caplen;
+		frame->wirelen = h->len;
+		frame->data = data;
+		return 1;
+	}
+}
+
+uint32_t tn_capture_linktype(const struct tn_capture *cap)
+{
+	return (uint32_t)pcap_datalink(cap->pcap);
+}
+
+const char *tn_capture_linktype_name(const struct tn_capture *cap)
+{
+	const char *n = pcap_datalink_val_to_name(pcap_datalink(cap->pcap));
+	return n ? n : "unknown";
+}
+
+uint32_t tn_capture_snaplen(const struct tn_capture *cap)
+{
+	return (uint32_t)pcap_snapshot(cap->pcap);
+}
+
+int tn_capture_ts_digits(const struct tn_capture *cap)
+{
+	return cap->ts_digits;
+}
+
+uint64_t tn_capture_filtered(const struct tn_capture *cap)
+{
+	return cap->filtered;
+}
+
+uint64_t tn_capture_offset(const struct tn_capture *cap)
+{
+	long pos = ftell(pcap_file(cap->pcap));
+	return pos < 0 ? 0 : (uint64_t)pos;
+}
+
+void tn_capture_destroy(struct tn_capture *cap)
+{
+	if (!cap)
+		return;
+	if (cap->have_prog)
+		pcap_freecode(&cap->prog);
+	if (cap->pcap)
+		pcap_close(cap->pcap);
+	free(cap);
+}

@@ -1,0 +1,42 @@
+/*
+ * cli.h — command-line options and the run that they describe.
+ */
+#ifndef TN_CLI_H
+#define TN_CLI_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <tcpnarrate/render.h>
+
+enum tn_exit {
+	TN_EXIT_OK = 0,
+	TN_EXIT_INPUT = 1,   /* the input could not be used (or not all of it) */
+	TN_EXIT_USAGE = 2,
+};
+
+enum tn_color_mode { TN_COLOR_AUTO, TN_COLOR_ALWAYS, TN_COLOR_NEVER };
+
+struct tn_cli_opts {
+	const char *read_file;
+	const char *renderer;       /* "text" or "json" */
+	enum tn_detail detail;
+	enum tn_color_mode color;
+	uint64_t max_segments;      /* -c, 0 for no limit */
+	uint32_t max_flows;
+	char *filter;               /* joined from the remaining arguments, owned */
+	bool help, version;
+};
+
+/*
+ * Parses argv. Returns 0, or -1 with a one-line message in err. The filter
+ * string is allocated; tn_cli_opts_finish() frees it.
+ */
+int tn_cli_parse(int argc, char **argv, struct tn_cli_opts *o, char *err, size_t errlen);
+void tn_cli_opts_finish(struct tn_cli_opts *o);
+void tn_cli_usage(FILE *out);
+
+/* Runs the pipeline on a file; returns the exit status. Errors go to stderr. */
+int tn_cli_run_file(const struct tn_cli_opts *o);
+
+#endif

@@ -1,0 +1,177 @@
+/*
+ * options.c — parsing the command line, tcpdump-style: options first, then
+ * an optional BPF filter expression made of all remaining arguments.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "cli.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum long_only { OPT_JSON = 256, OPT_COLOR, OPT_MAX_FLOWS };
+
+static const struct option long_opts[] = {
+	{ "read", required_argument, NULL, 'r' },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "count", required_argument, NULL, 'c' },
+	{ "json", no_argument, NULL, OPT_JSON },
+	{ "color", required_argument, NULL, OPT_COLOR },
+	{ "colour", required_argument, NULL, OPT_COLOR },
+	{ "max-flows", required_argument, NULL, OPT_MAX_FLOWS },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
+	{ NULL, 0, NULL, 0 },
+};
+
+void tn_cli_usage(FILE *out)
+{
+	fputs(
+"Usage: tcpnarrate -r FILE [options] [filter expression]\n"
+"Narrates every TCP segment of a capture: each IP and TCP header field,\n"
+"labelled, with its value and what it means.\n"
+"\n"
+"  -r, --read FILE      read a .pcap or .pcapng file ('-' for standard input)\n"
+"  -q, --quiet          one line per segment\n"
+"  -v, --verbose        also explain what every field is for\n"
+"      --json           JSON Lines: one object per segment, then a summary\n"
+"  -c, --count N        stop after N TCP segments\n"
+"      --color=WHEN     auto (default: on a terminal, unless NO_COLOR is set),\n"
+"                       always or never\n"
+"      --max-flows N    connections tracked at once (default 262144); when full,\n"
+"                       the least recently active one is evicted and counted\n"
+"  -h, --help           this help\n"
+"  -V, --version        version and library versions\n"
+"\n"
+"The filter expression uses pcap-filter(7) syntax, as in tcpdump:\n"
+"  tcpnarrate -r capture.pcap port 80 and host 10.0.2.10\n"
+"\n"
+"Exit status: 0 when the input was read to the end, 1 when it could not be\n"
+"read (or was damaged part-way), 2 for a usage error.\n", out);
+}
+
+static int parse_u64(const char *s, uint64_t max, uint64_t *out)
+{
+	char *end;
+	if (!s || !*s || *s == '-')
+		return -1;
+	errno = 0;
+	unsigned long long v = strtoull(s, &end, 10);
+	if (errno || *end || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static char *join_args(int n, char **args)
+{
+	size_t len = 1;
+	for (int i = 0; i < n; i++)
+		len += strlen(args[i]) + 1;
+	char *s = malloc(len);
+	if (!s)
+		return NULL;
+	s[0] = '\0';
+	for (int i = 0; i < n; i++) {
+		if (i)
+			strcat(s, " ");
+		strcat(s, args[i]);
+	}
+	return s;
+}
+
+int tn_cli_parse(int argc, char **argv, struct tn_cli_opts *o, char *err, size_t errlen)
+{
+	*o = (struct tn_cli_opts){
+		.renderer = "text",
+		.detail = TN_DETAIL_NORMAL,
+		.color = TN_COLOR_AUTO,
+		.max_flows = 262144,
+	};
+	int c;
+	uint64_t v;
+	opterr = 0;
+	optind = 1;
+	/* Options may come after filter words too, as with tcpdump on Linux. */
+	while ((c = getopt_long(argc, argv, "r:qvc:hV", long_opts, NULL)) != -1) {
+		switch (c) {
+		case 'r':
+			o->read_file = optarg;
+			break;
+		case 'q':
+			o->detail = TN_DETAIL_QUIET;
+			break;
+		case 'v':
+			o->detail = TN_DETAIL_VERBOSE;
+			break;
+		case 'c':
+			if (parse_u64(optarg, UINT64_MAX, &v) < 0 || v == 0) {
+				snprintf(err, errlen, "-c wants a positive whole number, not '%s'", optarg);
+				return -1;
+			}
+			o->max_segments = v;
+			break;
+		case OPT_JSON:
+			o->renderer = "json";
+			break;
+		case OPT_COLOR:
+			if (strcmp(optarg, "auto") == 0)
+				o->color = TN_COLOR_AUTO;
+			else if (strcmp(optarg, "always") == 0)
+				o->color = TN_COLOR_ALWAYS;
+			else if (strcmp(optarg, "never") == 0)
+				o->color = TN_COLOR_NEVER;
+			else {
+				snprintf(err, errlen, "--color wants auto, always or never, not '%s'",
+					 optarg);
+				return -1;
+			}
+			break;
+		case OPT_MAX_FLOWS:
+			if (parse_u64(optarg, 1u << 28, &v) < 0 || v == 0) {
+				snprintf(err, errlen, "--max-flows wants a number from 1 to %u, not '%s'",
+					 1u << 28, optarg);
+				return -1;
+			}
+			o->max_flows = (uint32_t)v;
+			break;
+		case 'h':
+			o->help = true;
+			return 0;
+		case 'V':
+			o->version = true;
+			return 0;
+		case '?':
+		default:
+			if (optopt && strchr("rc", optopt))
+				snprintf(err, errlen, "option -%c needs a value", optopt);
+			else if (optopt)
+				snprintf(err, errlen, "unknown option -%c", optopt);
+			else
+				snprintf(err, errlen, "unknown or incomplete option '%s'",
+					 argv[optind - 1]);
+			return -1;
+		}
+	}
+	if (!o->read_file) {
+		snprintf(err, errlen, "nothing to read: give a capture file with -r FILE");
+		return -1;
+	}
+	if (optind < argc) {
+		o->filter = join_args(argc - optind, argv + optind);
+		if (!o->filter) {
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
+	}
+	return 0;
+}
+
+void tn_cli_opts_finish(struct tn_cli_opts *o)
+{
+	free(o->filter);
+	o->filter = NULL;
+}

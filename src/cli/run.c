@@ -1,0 +1,165 @@
+/*
+ * run.c — the pipeline, wired: capture source → decoder → flow table →
+ * tracker → analysis → renderer. Data flows one way; this file is the only
+ * place that knows every stage.
+ *
+ * One struct tn_packet is reused for every frame, so the per-packet path
+ * allocates only inside the JSON renderer (cJSON) and when the flow table
+ * grows.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "cli.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <tcpnarrate/analysis.h>
+#include <tcpnarrate/capture.h>
+#include <tcpnarrate/decode.h>
+#include <tcpnarrate/flow.h>
+#include <tcpnarrate/track.h>
+
+static bool want_color(enum tn_color_mode m)
+{
+	if (m == TN_COLOR_ALWAYS)
+		return true;
+	if (m == TN_COLOR_NEVER)
+		return false;
+	const char *nc = getenv("NO_COLOR");
+	const char *term = getenv("TERM");
+	if (nc && *nc)
+		return false;
+	if (term && strcmp(term, "dumb") == 0)
+		return false;
+	return isatty(STDOUT_FILENO);
+}
+
+static double ts_diff(const struct tn_frame *a, int64_t sec0, uint32_t nsec0)
+{
+	return (double)(a->ts_sec - sec0) + ((double)a->ts_nsec - (double)nsec0) / 1e9;
+}
+
+/* A closed reader (`| head`) is not an error: stop quietly. */
+static bool output_gone(FILE *out)
+{
+	return ferror(out) && errno == EPIPE;
+}
+
+int tn_cli_run_file(const struct tn_cli_opts *o)
+{
+	char err[TN_ERRBUF_SIZE];
+	const char *name = strcmp(o->read_file, "-") == 0 ? "(standard input)" : o->read_file;
+	struct tn_capture *cap = NULL;
+	struct tn_renderer *rend = NULL;
+	struct tn_flow_table *flows = NULL;
+	struct tn_packet *pkt = NULL;
+	int status = TN_EXIT_INPUT;
+
+	if (tn_capture_open_file(&cap, o->read_file, o->filter, err, sizeof err) < 0) {
+		fprintf(stderr, "tcpnarrate: %s: %s\n", name, err);
+		return TN_EXIT_INPUT;
+	}
+	struct tn_render_opts ro = {
+		.out = stdout,
+		.detail = o->detail,
+		.color = want_color(o->color),
+		.ts_digits = tn_capture_ts_digits(cap),
+	};
+	if (tn_renderer_create(&rend, o->renderer, &ro, err, sizeof err) < 0)
+		goto err_msg;
+	if (tn_flow_table_create(&flows, o->max_flows, sizeof(struct tn_track_conn), NULL, NULL,
+				 err, sizeof err) < 0)
+		goto err_msg;
+	pkt = malloc(sizeof *pkt);
+	if (!pkt) {
+		snprintf(err, sizeof err, "out of memory");
+		goto err_msg;
+	}
+
+	struct tn_track tracker;
+	tn_track_init(&tracker);
+	uint32_t linktype = tn_capture_linktype(cap);
+	struct tn_summary sum = {
+		.source = name,
+		.linktype = linktype,
+		.linktype_name = tn_capture_linktype_name(cap),
+		.link_supported = tn_decode_link_supported(linktype),
+	};
+	if (!sum.link_supported)
+		fprintf(stderr, "tcpnarrate: %s: link type %s (%u) is not one tcpnarrate decodes; "
+			"its packets are counted and skipped\n", name, sum.linktype_name, linktype);
+
+	struct tn_frame frame;
+	int64_t sec0 = 0;
+	uint32_t nsec0 = 0;
+	int rc;
+	char file_err[TN_ERRBUF_SIZE] = "";
+	while ((rc = tn_capture_next(cap, &frame, file_err, sizeof file_err)) == 1) {
+		if (sum.packets++ == 0) {
+			sec0 = frame.ts_sec;
+			nsec0 = frame.ts_nsec;
+		}
+		enum tn_decode_result res = tn_decode(linktype, frame.data, frame.caplen,
+						      frame.wirelen, pkt);
+		if (res != TN_DEC_TCP) {
+			sum.skipped[res]++;
+			struct tn_skip sk = { .frame = &frame, .pkt = pkt, .why = res,
+					      .rel_time = ts_diff(&frame, sec0, nsec0) };
+			tn_render_skip(rend, &sk);
+			continue;
+		}
+		int side;
+		bool created;
+		struct tn_track_conn *conn = tn_flow_lookup(flows, pkt, &side, &created);
+		if (!conn) {
+			snprintf(err, sizeof err, "out of memory for the flow table");
+			goto err_msg;
+		}
+		if (created)
+			tn_track_conn_start(&tracker, conn);
+		struct tn_segment seg = { .frame = &frame, .pkt = pkt,
+					  .rel_time = ts_diff(&frame, sec0, nsec0) };
+		tn_track_segment(conn, side, pkt, &seg.track);
+		tn_analysis_segment(&seg);
+		tn_render_segment(rend, &seg);
+		sum.segments++;
+		if (output_gone(stdout))
+			goto quiet_exit;
+		if (o->max_segments && sum.segments >= o->max_segments)
+			break;
+	}
+	sum.filtered = tn_capture_filtered(cap);
+	sum.connections = tracker.next_id - 1;
+	sum.evictions = tn_flow_table_evictions(flows);
+	if (rc < 0)
+		sum.error = file_err;
+	tn_render_summary(rend, &sum);
+	fflush(stdout);
+	if (output_gone(stdout))
+		goto quiet_exit;
+	if (rc < 0) {
+		fprintf(stderr, "tcpnarrate: %s: %s\n", name, file_err);
+		status = TN_EXIT_INPUT;
+	} else {
+		status = TN_EXIT_OK;
+	}
+	goto done;
+
+quiet_exit:
+	status = TN_EXIT_OK;
+	goto done;
+err_msg:
+	fflush(stdout);
+	fprintf(stderr, "tcpnarrate: %s: %s\n", name, err);
+	status = TN_EXIT_INPUT;
+done:
+	free(pkt);
+	tn_flow_table_destroy(flows);
+	tn_renderer_destroy(rend);
+	tn_capture_destroy(cap);
+	return status;
+}

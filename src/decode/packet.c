@@ -1,0 +1,86 @@
+/*
+ * packet.c — tn_decode(): one frame through link, IP and TCP.
+ *
+ * The frame is handed down as nested readers: each layer sees only the bytes
+ * its parent says it owns, so a wrong length in one header cannot make a
+ * later layer read another packet's memory.
+ */
+#include "internal.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+void tn_packet_problem(struct tn_packet *pkt, enum tn_problem prob, uint32_t offset,
+		       const char *fmt, ...)
+{
+	if (pkt->problem != TN_PROB_NONE)
+		return;
+	pkt->problem = prob;
+	pkt->problem_offset = offset;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(pkt->problem_text, sizeof pkt->problem_text, fmt, ap);
+	va_end(ap);
+}
+
+static const char *const result_names[TN_DEC_RESULT_COUNT] = {
+	[TN_DEC_TCP] = "TCP",
+	[TN_DEC_NOT_IP] = "not IP",
+	[TN_DEC_NOT_TCP] = "not TCP",
+	[TN_DEC_FRAGMENT] = "IP fragment past offset 0",
+	[TN_DEC_UNSUPPORTED_LINK] = "unsupported link type",
+	[TN_DEC_MALFORMED] = "malformed",
+	[TN_DEC_TRUNCATED] = "cut short before the TCP header ended",
+};
+
+const char *tn_decode_result_name(enum tn_decode_result r)
+{
+	return (unsigned)r < TN_DEC_RESULT_COUNT ? result_names[r] : "?";
+}
+
+enum tn_decode_result tn_decode(uint32_t linktype, const uint8_t *data, uint32_t caplen,
+				uint32_t wirelen, struct tn_packet *out)
+{
+	/* Only the fields that are read before being written need resetting. */
+	out->linktype = linktype;
+	out->caplen = caplen;
+	out->wirelen = wirelen < caplen ? caplen : wirelen; /* a corrupt header may claim less */
+	out->n_vlan = 0;
+	out->sll_pkttype = -1;
+	out->ethertype = 0;
+	out->ip_offset = out->tcp_offset = 0;
+	out->ip_version = 0;
+	out->ip_proto = 0;
+	out->l4_len = 0;
+	memset(&out->ip4, 0, sizeof out->ip4);
+	memset(&out->ip6, 0, sizeof out->ip6);
+	memset(&out->tcp, 0, offsetof(struct tn_tcp, opts));
+	out->payload = NULL;
+	out->payload_len = out->payload_captured = 0;
+	out->problem = TN_PROB_NONE;
+	out->problem_offset = 0;
+	out->problem_text[0] = '\0';
+
+	struct tn_rd r;
+	tn_rd_init(&r, data, caplen);
+	enum tn_decode_result res = tn_decode_link(linktype, &r, out);
+	if (res != TN_DEC_TCP)
+		return res;
+
+	struct tn_rd ip = tn_rd_sub(&r, tn_rd_left(&r), NULL);
+	struct tn_rd seg;
+	if (out->ethertype == TN_ETHERTYPE_IPV4)
+		res = tn_decode_ipv4(&ip, out, &seg);
+	else
+		res = tn_decode_ipv6(&ip, out, &seg);
+	if (res != TN_DEC_TCP)
+		return res;
+
+	out->tcp_offset = (uint32_t)(seg.p - data);
+	res = tn_decode_tcp(&seg, out->l4_len, out);
+	if (res != TN_DEC_TCP)
+		return res;
+	tn_checksum_verify(out, data);
+	return TN_DEC_TCP;
+}

@@ -1,0 +1,74 @@
+/*
+ * tcp.c — the TCP header (RFC 9293 §3.1): fixed part, options, payload.
+ *
+ * The data offset is checked against the minimum (5 words) and against the
+ * segment length the IP layer gave before any option is read. A segment cut
+ * by the snapshot length keeps everything decoded up to the cut, and the
+ * packet records where the cut fell.
+ */
+#include "internal.h"
+
+enum tn_decode_result tn_decode_tcp(struct tn_rd *seg, uint32_t seg_len, struct tn_packet *pkt)
+{
+	struct tn_tcp *t = &pkt->tcp;
+	uint32_t start = pkt->tcp_offset;
+
+	t->checksum_status = TN_CSUM_UNVERIFIED;
+	t->sport = tn_rd_be16(seg);
+	t->dport = tn_rd_be16(seg);
+	t->seq = tn_rd_be32(seg);
+	t->ack = tn_rd_be32(seg);
+	uint16_t off_flags = tn_rd_be16(seg);
+	t->hdr_len = (uint8_t)((off_flags >> 12) * 4);
+	t->reserved = (off_flags >> 9) & 7;
+	t->flags = off_flags & 0x1ff;
+	t->window = tn_rd_be16(seg);
+	t->checksum = tn_rd_be16(seg);
+	t->urgent = tn_rd_be16(seg);
+	if (seg->err) {
+		if (seg_len < 20) {
+			tn_packet_problem(pkt, TN_PROB_TCP_DATA_OFFSET, start,
+					  "IP says the TCP segment is %u bytes, too short for the "
+					  "20-byte TCP header", seg_len);
+			return TN_DEC_MALFORMED;
+		}
+		tn_packet_problem(pkt, TN_PROB_CUT, (uint32_t)(start + seg->len),
+				  "capture ends after %u of the 20 bytes of the TCP header",
+				  (unsigned)seg->len);
+		return TN_DEC_TRUNCATED;
+	}
+	if (t->hdr_len < 20) {
+		tn_packet_problem(pkt, TN_PROB_TCP_DATA_OFFSET, start + 12,
+				  "TCP data offset %u words (%u bytes) is under the minimum of 5 words",
+				  t->hdr_len / 4u, t->hdr_len);
+		return TN_DEC_MALFORMED;
+	}
+	if (t->hdr_len > seg_len) {
+		tn_packet_problem(pkt, TN_PROB_TCP_DATA_OFFSET, start + 12,
+				  "TCP data offset %u bytes runs past the end of the segment (%u bytes)",
+				  t->hdr_len, seg_len);
+		return TN_DEC_MALFORMED;
+	}
+
+	size_t opt_len = t->hdr_len - 20u;
+	bool opts_cut = false;
+	struct tn_rd opts = tn_rd_sub(seg, opt_len, &opts_cut);
+	tn_decode_tcp_options(&opts, opt_len, pkt);
+	if (opts_cut) {
+		t->opts_cut = true;
+		tn_packet_problem(pkt, TN_PROB_CUT, (uint32_t)(start + 20 + opts.len),
+				  "capture ends inside the TCP options (%u of %u header bytes)",
+				  (unsigned)(20 + opts.len), t->hdr_len);
+	}
+
+	pkt->payload_len = seg_len - t->hdr_len;
+	pkt->payload_captured = (uint32_t)tn_rd_left(seg);
+	if (pkt->payload_captured > pkt->payload_len)
+		pkt->payload_captured = pkt->payload_len;
+	pkt->payload = pkt->payload_captured ? tn_rd_here(seg) : NULL;
+	if (pkt->payload_captured < pkt->payload_len && !opts_cut)
+		tn_packet_problem(pkt, TN_PROB_CUT, start + t->hdr_len + pkt->payload_captured,
+				  "capture holds %u of the %u payload bytes",
+				  pkt->payload_captured, pkt->payload_len);
+	return TN_DEC_TCP;
+}

@@ -1,0 +1,190 @@
+/*
+ * tcpopt.c — TCP options (RFC 9293 §3.2 and the RFCs of each kind).
+ *
+ * Options are a run of kind/length/value records in at most 40 bytes. Every
+ * length byte is checked against what the header declares and what was
+ * captured; the first bad one is reported and the walk stops there, because
+ * after a bad length nothing later can be trusted to start where it seems to.
+ * Known kinds must also have their specified length.
+ */
+#include "internal.h"
+
+#define TFO_EXP_MAGIC 0xF989
+
+static const struct opt_name {
+	uint8_t kind;
+	const char *name;
+	uint8_t fixed_len;   /* required length, 0 when variable */
+} opt_names[] = {
+	{ TN_OPT_EOL, "eol", 1 },
+	{ TN_OPT_NOP, "nop", 1 },
+	{ TN_OPT_MSS, "mss", 4 },
+	{ TN_OPT_WSCALE, "window_scale", 3 },
+	{ TN_OPT_SACK_PERM, "sack_permitted", 2 },
+	{ TN_OPT_SACK, "sack", 0 },
+	{ TN_OPT_TIMESTAMP, "timestamps", 10 },
+	{ TN_OPT_MD5, "md5", 18 },
+	{ TN_OPT_UTO, "user_timeout", 4 },
+	{ TN_OPT_AO, "tcp_ao", 0 },
+	{ TN_OPT_MPTCP, "mptcp", 0 },
+	{ TN_OPT_FASTOPEN, "fast_open", 0 },
+	{ TN_OPT_ACCECN0, "accecn0", 0 },
+	{ TN_OPT_ACCECN1, "accecn1", 0 },
+	{ TN_OPT_EXP1, "experimental", 0 },
+	{ TN_OPT_EXP2, "experimental", 0 },
+	{ 0, NULL, 0 },
+};
+
+static const struct opt_name *find_opt(uint8_t kind)
+{
+	for (const struct opt_name *o = opt_names; o->name; o++)
+		if (o->kind == kind)
+			return o;
+	return NULL;
+}
+
+const char *tn_tcpopt_name(const struct tn_tcp_option *o)
+{
+	if ((o->kind == TN_OPT_EXP1 || o->kind == TN_OPT_EXP2) && o->exid == TFO_EXP_MAGIC)
+		return "fast_open";
+	const struct opt_name *n = find_opt(o->kind);
+	return n ? n->name : "unknown";
+}
+
+/* The capture ended inside the options: what came before stands. */
+static void stop_cut(struct tn_packet *pkt, uint16_t at)
+{
+	pkt->tcp.opts_stop = at;
+}
+
+/* A malformed option: report it and decode no further. */
+static void stop_bad(struct tn_packet *pkt, uint16_t at, const char *what, unsigned kind,
+		     unsigned len)
+{
+	pkt->tcp.opts_stop = at;
+	pkt->tcp.opts_malformed = true;
+	tn_packet_problem(pkt, TN_PROB_TCP_OPTION, pkt->tcp_offset + at,
+			  "TCP option kind %u at header byte %u: length %u %s", kind, at, len, what);
+}
+
+/* Fills the value of a known option from its body (len - 2 bytes). */
+static bool parse_value(struct tn_tcp_option *o, struct tn_rd *b)
+{
+	size_t n = tn_rd_left(b);
+	switch (o->kind) {
+	case TN_OPT_MSS:
+		o->u.mss = tn_rd_be16(b);
+		break;
+	case TN_OPT_WSCALE:
+		o->u.shift = tn_rd_u8(b);
+		break;
+	case TN_OPT_TIMESTAMP:
+		o->u.ts.val = tn_rd_be32(b);
+		o->u.ts.ecr = tn_rd_be32(b);
+		break;
+	case TN_OPT_SACK:
+		if (n == 0 || n % 8 != 0 || n / 8 > TN_MAX_SACK_BLOCKS)
+			return false;
+		o->u.sack.count = (uint8_t)(n / 8);
+		for (unsigned i = 0; i < o->u.sack.count; i++) {
+			o->u.sack.left[i] = tn_rd_be32(b);
+			o->u.sack.right[i] = tn_rd_be32(b);
+		}
+		break;
+	case TN_OPT_FASTOPEN:
+		/* RFC 7413 §4.1.1: no cookie (a request) or 4 to 16 bytes, even. */
+		if (n != 0 && (n < 4 || n > 16 || n % 2))
+			return false;
+		o->u.tfo.len = (uint8_t)n;
+		tn_rd_copy(b, o->u.tfo.bytes, n);
+		break;
+	case TN_OPT_EXP1:
+	case TN_OPT_EXP2:
+		if (n >= 2)
+			o->exid = tn_rd_be16(b);
+		if (o->exid == TFO_EXP_MAGIC) {
+			size_t c = tn_rd_left(b);
+			if (c != 0 && (c < 4 || c > 16 || c % 2))
+				return false;
+			o->u.tfo.len = (uint8_t)c;
+			o->u.tfo.experimental = true;
+			tn_rd_copy(b, o->u.tfo.bytes, c);
+		}
+		break;
+	case TN_OPT_MPTCP:
+		if (n < 1)
+			return false;
+		o->u.mptcp.subtype = tn_rd_u8(b) >> 4;
+		break;
+	case TN_OPT_AO:
+		if (n < 2)
+			return false;
+		o->u.ao.keyid = tn_rd_u8(b);
+		o->u.ao.rnextkeyid = tn_rd_u8(b);
+		break;
+	case TN_OPT_UTO: {
+		uint16_t v = tn_rd_be16(b);
+		o->u.uto.minutes = v & 0x8000;
+		o->u.uto.timeout = v & 0x7fff;
+		break;
+	}
+	default:
+		break;
+	}
+	return !b->err;
+}
+
+void tn_decode_tcp_options(struct tn_rd *r, size_t hdr_opt_len, struct tn_packet *pkt)
+{
+	struct tn_tcp *t = &pkt->tcp;
+	t->n_opts = 0;
+	while (tn_rd_left(r) > 0 && t->n_opts < TN_MAX_TCP_OPTIONS) {
+		uint16_t at = (uint16_t)(20 + r->off);
+		size_t declared_left = hdr_opt_len - r->off;
+		struct tn_tcp_option *o = &t->opts[t->n_opts];
+		*o = (struct tn_tcp_option){ .kind = tn_rd_u8(r), .len = 1, .offset = at };
+		if (o->kind == TN_OPT_EOL) {
+			t->n_opts++;
+			t->opts_stop = (uint16_t)(20 + hdr_opt_len);
+			return; /* the rest is padding */
+		}
+		if (o->kind == TN_OPT_NOP) {
+			t->n_opts++;
+			continue;
+		}
+		if (declared_left < 2) {
+			stop_bad(pkt, at, "(no room left for the length byte)", o->kind, 0);
+			return;
+		}
+		if (tn_rd_left(r) < 1) {
+			stop_cut(pkt, at); /* cut by the capture */
+			return;
+		}
+		o->len = tn_rd_u8(r);
+		if (o->len < 2) {
+			stop_bad(pkt, at, "is under the minimum of 2", o->kind, o->len);
+			return;
+		}
+		if (o->len > declared_left) {
+			stop_bad(pkt, at, "runs past the end of the TCP header", o->kind, o->len);
+			return;
+		}
+		const struct opt_name *known = find_opt(o->kind);
+		if (known && known->fixed_len && o->len != known->fixed_len) {
+			stop_bad(pkt, at, "is not the length this kind must have", o->kind, o->len);
+			return;
+		}
+		bool body_cut = false;
+		struct tn_rd body = tn_rd_sub(r, o->len - 2u, &body_cut);
+		if (body_cut) {
+			stop_cut(pkt, at);
+			return;
+		}
+		if (!parse_value(o, &body)) {
+			stop_bad(pkt, at, "does not fit this kind's format", o->kind, o->len);
+			return;
+		}
+		t->n_opts++;
+	}
+	t->opts_stop = (uint16_t)(20 + r->off);
+}

@@ -1,0 +1,265 @@
+/*
+ * table.c — a bounded hash table of flows with least-recently-active eviction.
+ *
+ * Entries live in chunks of CHUNK entries, allocated as the table fills, and
+ * are addressed by 32-bit index; buckets chain through `next`. A doubly linked
+ * list through every entry keeps them in order of last activity, so eviction
+ * is O(1) and the evicted entry is reused in place: once the table has grown,
+ * the per-packet path allocates nothing. The hash is seeded per table
+ * so crafted addresses cannot pile every flow into one bucket.
+ *
+ * Ownership: the table owns every entry and payload; a payload pointer stays
+ * valid until its entry is evicted or the table destroyed.
+ */
+#include <tcpnarrate/flow.h>
+
+#include <stdalign.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define CHUNK_SHIFT 10
+#define CHUNK (1u << CHUNK_SHIFT)
+#define NIL UINT32_MAX
+
+struct entry {
+	struct tn_flow_key key;
+	uint32_t next;             /* bucket chain */
+	uint32_t lru_prev, lru_next;
+	uint32_t hash;
+	alignas(max_align_t) unsigned char payload[];
+};
+
+struct tn_flow_table {
+	uint32_t max;
+	uint32_t count;
+	uint32_t used;              /* entries ever handed out (high-water mark) */
+	uint32_t *buckets;
+	uint32_t mask;
+	unsigned char **chunks;
+	uint32_t n_chunks;
+	size_t entry_size;
+	uint32_t lru_head, lru_tail;  /* head: most recent */
+	uint64_t evictions;
+	uint64_t seed;
+	tn_flow_evict_fn on_evict;
+	void *evict_ctx;
+};
+
+static struct entry *at(const struct tn_flow_table *t, uint32_t i)
+{
+	return (struct entry *)(t->chunks[i >> CHUNK_SHIFT] + (size_t)(i & (CHUNK - 1)) * t->entry_size);
+}
+
+int tn_flow_table_create(struct tn_flow_table **out, uint32_t max_flows, size_t payload_size,
+			 tn_flow_evict_fn on_evict, void *evict_ctx, char *errbuf, size_t errlen)
+{
+	if (max_flows == 0 || max_flows > (1u << 28)) {
+		snprintf(errbuf, errlen, "flow limit %u is out of range (1 to %u)", max_flows,
+			 1u << 28);
+		return -1;
+	}
+	struct tn_flow_table *t = calloc(1, sizeof *t);
+	if (!t)
+		goto err_oom;
+	uint32_t nb = 1024;
+	while (nb < max_flows)
+		nb <<= 1;
+	t->buckets = malloc((size_t)nb * sizeof *t->buckets);
+	if (!t->buckets)
+		goto err_table;
+	memset(t->buckets, 0xff, (size_t)nb * sizeof *t->buckets);
+	t->mask = nb - 1;
+	t->n_chunks = (max_flows + CHUNK - 1) / CHUNK;
+	t->chunks = calloc(t->n_chunks, sizeof *t->chunks);
+	if (!t->chunks)
+		goto err_buckets;
+	size_t es = sizeof(struct entry) + payload_size;
+	t->entry_size = (es + alignof(max_align_t) - 1) & ~(alignof(max_align_t) - 1);
+	t->max = max_flows;
+	t->lru_head = t->lru_tail = NIL;
+	t->on_evict = on_evict;
+	t->evict_ctx = evict_ctx;
+	t->seed = 0x9e3779b97f4a7c15ull ^ (uint64_t)time(NULL) ^ (uint64_t)(uintptr_t)t;
+	*out = t;
+	return 0;
+
+err_buckets:
+	free(t->buckets);
+err_table:
+	free(t);
+err_oom:
+	snprintf(errbuf, errlen, "out of memory for a flow table of %u flows", max_flows);
+	return -1;
+}
+
+void tn_flow_table_destroy(struct tn_flow_table *t)
+{
+	if (!t)
+		return;
+	for (uint32_t i = 0; i < t->n_chunks; i++)
+		free(t->chunks[i]);
+	free(t->chunks);
+	free(t->buckets);
+	free(t);
+}
+
+int tn_flow_key_make(const struct tn_packet *pkt, struct tn_flow_key *key)
+{
+	const uint8_t *src, *dst;
+	size_t alen;
+	memset(key, 0, sizeof *key);
+	if (pkt->ip_version == 4) {
+		src = pkt->ip4.src;
+		dst = pkt->ip4.dst;
+		alen = 4;
+	} else {
+		src = pkt->ip6.src;
+		dst = pkt->ip6.dst;
+		alen = 16;
+	}
+	key->family = pkt->ip_version;
+	int c = memcmp(src, dst, alen);
+	int side = c > 0 || (c == 0 && pkt->tcp.sport > pkt->tcp.dport);
+	memcpy(key->addr[side], src, alen);
+	memcpy(key->addr[!side], dst, alen);
+	key->port[side] = pkt->tcp.sport;
+	key->port[!side] = pkt->tcp.dport;
+	return side;
+}
+
+static uint32_t hash_key(const struct tn_flow_table *t, const struct tn_flow_key *k)
+{
+	/* 64-bit multiply-xorshift over the key's bytes, eight at a time. */
+	uint64_t h = t->seed;
+	const unsigned char *p = (const unsigned char *)k;
+	for (size_t i = 0; i + 8 <= sizeof *k; i += 8) {
+		uint64_t w;
+		memcpy(&w, p + i, 8);
+		h = (h ^ w) * 0xff51afd7ed558ccdull;
+		h ^= h >> 32;
+	}
+	for (size_t i = sizeof *k & ~(size_t)7; i < sizeof *k; i++)
+		h = (h ^ p[i]) * 0xc4ceb9fe1a85ec53ull;
+	h ^= h >> 29;
+	return (uint32_t)h;
+}
+
+static void lru_unlink(struct tn_flow_table *t, uint32_t i)
+{
+	struct entry *e = at(t, i);
+	if (e->lru_prev != NIL)
+		at(t, e->lru_prev)->lru_next = e->lru_next;
+	else
+		t->lru_head = e->lru_next;
+	if (e->lru_next != NIL)
+		at(t, e->lru_next)->lru_prev = e->lru_prev;
+	else
+		t->lru_tail = e->lru_prev;
+}
+
+static void lru_push_front(struct tn_flow_table *t, uint32_t i)
+{
+	struct entry *e = at(t, i);
+	e->lru_prev = NIL;
+	e->lru_next = t->lru_head;
+	if (t->lru_head != NIL)
+		at(t, t->lru_head)->lru_prev = i;
+	t->lru_head = i;
+	if (t->lru_tail == NIL)
+		t->lru_tail = i;
+}
+
+static void bucket_remove(struct tn_flow_table *t, uint32_t i)
+{
+	struct entry *e = at(t, i);
+	uint32_t *link = &t->buckets[e->hash & t->mask];
+	while (*link != NIL && *link != i)
+		link = &at(t, *link)->next;
+	if (*link == i)
+		*link = e->next;
+}
+
+/* Evicts the least recently active entry and returns its index for reuse. */
+static uint32_t evict_oldest(struct tn_flow_table *t)
+{
+	uint32_t i = t->lru_tail;
+	struct entry *e = at(t, i);
+	if (t->on_evict)
+		t->on_evict(e->payload, t->evict_ctx);
+	lru_unlink(t, i);
+	bucket_remove(t, i);
+	t->count--;
+	t->evictions++;
+	return i;
+}
+
+static uint32_t new_entry(struct tn_flow_table *t)
+{
+	if (t->used < t->max) {
+		uint32_t c = t->used >> CHUNK_SHIFT;
+		if (!t->chunks[c]) {
+			t->chunks[c] = malloc(CHUNK * t->entry_size);
+			if (!t->chunks[c])
+				return NIL;
+		}
+		return t->used++;
+	}
+	return evict_oldest(t);
+}
+
+void *tn_flow_lookup(struct tn_flow_table *t, const struct tn_packet *pkt, int *side,
+		     bool *created)
+{
+	struct tn_flow_key key;
+	*side = tn_flow_key_make(pkt, &key);
+	uint32_t h = hash_key(t, &key);
+	uint32_t *bucket = &t->buckets[h & t->mask];
+	for (uint32_t i = *bucket; i != NIL; i = at(t, i)->next) {
+		struct entry *e = at(t, i);
+		if (e->hash == h && memcmp(&e->key, &key, sizeof key) == 0) {
+			if (t->lru_head != i) {
+				lru_unlink(t, i);
+				lru_push_front(t, i);
+			}
+			*created = false;
+			return e->payload;
+		}
+	}
+	uint32_t i = new_entry(t);
+	if (i == NIL)
+		return NULL;
+	struct entry *e = at(t, i);
+	memcpy(&e->key, &key, sizeof key);
+	e->hash = h;
+	memset(e->payload, 0, t->entry_size - sizeof *e);
+	bucket = &t->buckets[h & t->mask]; /* eviction may have changed the chain */
+	e->next = *bucket;
+	*bucket = i;
+	lru_push_front(t, i);
+	t->count++;
+	*created = true;
+	return e->payload;
+}
+
+const struct tn_flow_key *tn_flow_key_of(const void *payload)
+{
+	const unsigned char *p = payload;
+	return &((const struct entry *)(p - offsetof(struct entry, payload)))->key;
+}
+
+uint32_t tn_flow_table_count(const struct tn_flow_table *t)
+{
+	return t->count;
+}
+
+uint64_t tn_flow_table_evictions(const struct tn_flow_table *t)
+{
+	return t->evictions;
+}
+
+uint32_t tn_flow_table_max(const struct tn_flow_table *t)
+{
+	return t->max;
+}

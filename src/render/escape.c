@@ -1,0 +1,67 @@
+/*
+ * escape.c — making wire bytes and times safe and readable.
+ *
+ * Bytes from a capture reach the terminal, JSON and HTML only through
+ * tn_escape_preview(): it lets through printable ASCII alone, so a capture
+ * cannot move the cursor, change colours or end a JSON string.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <tcpnarrate/render.h>
+
+#include <stdio.h>
+#include <time.h>
+
+size_t tn_escape_preview(const uint8_t *p, size_t n, size_t max_in, char *out, size_t outlen)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t o = 0, i = 0;
+	if (outlen == 0)
+		return 0;
+	for (; i < n && i < max_in; i++) {
+		uint8_t c = p[i];
+		char e[5];
+		size_t el = 0;
+		if (c == '\\' || c == '"') {
+			e[el++] = '\\';
+			e[el++] = (char)c;
+		} else if (c == '\r' || c == '\n' || c == '\t') {
+			e[el++] = '\\';
+			e[el++] = c == '\r' ? 'r' : c == '\n' ? 'n' : 't';
+		} else if (c >= 0x20 && c < 0x7f) {
+			e[el++] = (char)c;
+		} else {
+			e[el++] = '\\';
+			e[el++] = 'x';
+			e[el++] = hex[c >> 4];
+			e[el++] = hex[c & 15];
+		}
+		if (o + el >= outlen)
+			break;
+		for (size_t k = 0; k < el; k++)
+			out[o++] = e[k];
+		if (c == '\n') {
+			i++;
+			break;
+		}
+	}
+	out[o] = '\0';
+	return i;
+}
+
+void tn_format_time(int64_t sec, uint32_t nsec, int digits, bool with_date, char *buf,
+		    size_t len)
+{
+	struct tm tm;
+	time_t t = (time_t)sec;
+	uint32_t frac = digits >= 9 ? nsec : nsec / 1000;
+	int fd = digits >= 9 ? 9 : 6;
+	if ((int64_t)t != sec || !gmtime_r(&t, &tm)) {
+		snprintf(buf, len, "%lld.%0*u", (long long)sec, fd, frac);
+		return;
+	}
+	if (with_date)
+		snprintf(buf, len, "%04lld-%02d-%02d %02d:%02d:%02d.%0*u", (long long)tm.tm_year + 1900,
+			 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, fd, frac);
+	else
+		snprintf(buf, len, "%02d:%02d:%02d.%0*u", tm.tm_hour, tm.tm_min, tm.tm_sec, fd, frac);
+}

@@ -1,0 +1,286 @@
+/*
+ * json.c — JSON Lines: one object per segment, per problem packet, and a
+ * closing summary. Keys are documented in docs/json.md; new keys may be
+ * added, existing ones are never renamed.
+ *
+ * Timestamps are written as raw numbers with the file's precision, because
+ * a double cannot hold nanoseconds since 1970.
+ */
+#include "renderer.h"
+
+#include <cjson/cJSON.h>
+#include <inttypes.h>
+#include <stdlib.h>
+
+static void emit(struct tn_renderer *r, cJSON *obj)
+{
+	char *s = cJSON_PrintUnformatted(obj);
+	if (s) {
+		fputs(s, r->opts.out);
+		fputc('\n', r->opts.out);
+		free(s);
+	}
+	cJSON_Delete(obj);
+}
+
+static void add_ts(struct tn_renderer *r, cJSON *obj, const struct tn_frame *f)
+{
+	char ts[48];
+	if (r->opts.ts_digits >= 9)
+		snprintf(ts, sizeof ts, "%" PRId64 ".%09" PRIu32, f->ts_sec, f->ts_nsec);
+	else
+		snprintf(ts, sizeof ts, "%" PRId64 ".%06" PRIu32, f->ts_sec, f->ts_nsec / 1000);
+	cJSON_AddRawToObject(obj, "ts", ts);
+}
+
+static void add_problem(cJSON *obj, const struct tn_packet *pkt)
+{
+	if (pkt->problem == TN_PROB_NONE)
+		return;
+	cJSON *p = cJSON_AddObjectToObject(obj, "problem");
+	cJSON_AddStringToObject(p, "kind", pkt->problem == TN_PROB_CUT ? "cut" : "malformed");
+	cJSON_AddNumberToObject(p, "offset", pkt->problem_offset);
+	cJSON_AddStringToObject(p, "text", pkt->problem_text);
+}
+
+static cJSON *ip_object(const struct tn_packet *pkt)
+{
+	char a[TN_ADDR_STRLEN];
+	cJSON *ip = cJSON_CreateObject();
+	if (pkt->ip_version == 4) {
+		const struct tn_ipv4 *h = &pkt->ip4;
+		cJSON_AddNumberToObject(ip, "version", 4);
+		cJSON_AddNumberToObject(ip, "hdr_len", h->hdr_len);
+		cJSON_AddNumberToObject(ip, "dscp", h->dscp);
+		cJSON_AddNumberToObject(ip, "ecn", h->ecn);
+		cJSON_AddNumberToObject(ip, "total_len", h->total_len);
+		cJSON_AddNumberToObject(ip, "id", h->id);
+		cJSON_AddBoolToObject(ip, "df", h->df);
+		cJSON_AddBoolToObject(ip, "mf", h->mf);
+		cJSON_AddBoolToObject(ip, "rf", h->rf);
+		cJSON_AddNumberToObject(ip, "frag_off", h->frag_off);
+		cJSON_AddNumberToObject(ip, "ttl", h->ttl);
+		cJSON_AddNumberToObject(ip, "proto", h->proto);
+		cJSON_AddNumberToObject(ip, "checksum", h->checksum);
+		cJSON_AddStringToObject(ip, "checksum_status", tn_csum_status_name(h->checksum_status));
+	} else {
+		const struct tn_ipv6 *h = &pkt->ip6;
+		cJSON_AddNumberToObject(ip, "version", 6);
+		cJSON_AddNumberToObject(ip, "tclass", h->tclass);
+		cJSON_AddNumberToObject(ip, "dscp", h->tclass >> 2);
+		cJSON_AddNumberToObject(ip, "ecn", h->tclass & 3);
+		cJSON_AddNumberToObject(ip, "flow_label", h->flow);
+		cJSON_AddNumberToObject(ip, "payload_len", h->payload_len);
+		cJSON_AddNumberToObject(ip, "next_header", h->next_header);
+		cJSON_AddNumberToObject(ip, "hop_limit", h->hop_limit);
+		cJSON *ext = cJSON_AddArrayToObject(ip, "ext");
+		for (unsigned i = 0; i < h->n_ext; i++) {
+			cJSON *e = cJSON_CreateObject();
+			cJSON_AddNumberToObject(e, "type", h->ext[i].type);
+			cJSON_AddStringToObject(e, "name", tn_ip6_ext_name(h->ext[i].type));
+			cJSON_AddNumberToObject(e, "len", h->ext[i].len);
+			cJSON_AddItemToArray(ext, e);
+		}
+	}
+	tn_addr_str(pkt, true, a, sizeof a);
+	cJSON_AddStringToObject(ip, "src", a);
+	tn_addr_str(pkt, false, a, sizeof a);
+	cJSON_AddStringToObject(ip, "dst", a);
+	return ip;
+}
+
+static cJSON *option_object(const struct tn_tcp_option *o, const struct tn_track_view *v,
+			    unsigned *sack_i)
+{
+	cJSON *j = cJSON_CreateObject();
+	cJSON_AddNumberToObject(j, "kind", o->kind);
+	cJSON_AddStringToObject(j, "name", tn_tcpopt_name(o));
+	cJSON_AddNumberToObject(j, "len", o->len);
+	switch (o->kind) {
+	case TN_OPT_MSS:
+		cJSON_AddNumberToObject(j, "value", o->u.mss);
+		break;
+	case TN_OPT_WSCALE:
+		cJSON_AddNumberToObject(j, "shift", o->u.shift);
+		cJSON_AddNumberToObject(j, "multiplier",
+					1u << (o->u.shift > TN_WSCALE_MAX ? TN_WSCALE_MAX : o->u.shift));
+		break;
+	case TN_OPT_SACK_PERM:
+		cJSON_AddBoolToObject(j, "present", 1);
+		break;
+	case TN_OPT_SACK: {
+		cJSON *rel = cJSON_AddArrayToObject(j, "blocks");
+		cJSON *raw = cJSON_AddArrayToObject(j, "blocks_raw");
+		for (unsigned b = 0; b < o->u.sack.count; b++, (*sack_i)++) {
+			cJSON *pr = cJSON_CreateArray(), *pw = cJSON_CreateArray();
+			if (*sack_i < v->n_sack) {
+				cJSON_AddItemToArray(pr, cJSON_CreateNumber(v->sack_rel_left[*sack_i]));
+				cJSON_AddItemToArray(pr, cJSON_CreateNumber(v->sack_rel_right[*sack_i]));
+			}
+			cJSON_AddItemToArray(pw, cJSON_CreateNumber(o->u.sack.left[b]));
+			cJSON_AddItemToArray(pw, cJSON_CreateNumber(o->u.sack.right[b]));
+			cJSON_AddItemToArray(rel, pr);
+			cJSON_AddItemToArray(raw, pw);
+		}
+		break;
+	}
+	case TN_OPT_TIMESTAMP:
+		cJSON_AddNumberToObject(j, "tsval", o->u.ts.val);
+		cJSON_AddNumberToObject(j, "tsecr", o->u.ts.ecr);
+		break;
+	case TN_OPT_FASTOPEN:
+	case TN_OPT_EXP1:
+	case TN_OPT_EXP2:
+		if (o->kind != TN_OPT_FASTOPEN) {
+			cJSON_AddNumberToObject(j, "exid", o->exid);
+			if (!o->u.tfo.experimental)
+				break;
+		}
+		if (o->u.tfo.len == 0) {
+			cJSON_AddBoolToObject(j, "request", 1);
+		} else {
+			char hex[33];
+			for (unsigned i = 0; i < o->u.tfo.len; i++)
+				snprintf(hex + 2 * i, 3, "%02x", o->u.tfo.bytes[i]);
+			cJSON_AddStringToObject(j, "cookie", hex);
+		}
+		break;
+	case TN_OPT_MPTCP:
+		cJSON_AddNumberToObject(j, "subtype", o->u.mptcp.subtype);
+		cJSON_AddStringToObject(j, "subtype_name", tn_mptcp_subtype_name(o->u.mptcp.subtype));
+		break;
+	case TN_OPT_AO:
+		cJSON_AddNumberToObject(j, "keyid", o->u.ao.keyid);
+		cJSON_AddNumberToObject(j, "rnextkeyid", o->u.ao.rnextkeyid);
+		break;
+	case TN_OPT_UTO:
+		cJSON_AddNumberToObject(j, "timeout", o->u.uto.timeout);
+		cJSON_AddStringToObject(j, "unit", o->u.uto.minutes ? "minutes" : "seconds");
+		break;
+	default:
+		break;
+	}
+	return j;
+}
+
+static cJSON *tcp_object(const struct tn_segment *seg)
+{
+	const struct tn_tcp *t = &seg->pkt->tcp;
+	const struct tn_track_view *v = &seg->track;
+	cJSON *j = cJSON_CreateObject();
+	cJSON_AddNumberToObject(j, "seq", v->rel_seq);
+	if (t->flags & TN_TH_ACK)
+		cJSON_AddNumberToObject(j, "ack", v->rel_ack);
+	else
+		cJSON_AddNullToObject(j, "ack");
+	cJSON_AddNumberToObject(j, "seq_raw", t->seq);
+	cJSON_AddNumberToObject(j, "ack_raw", t->ack);
+	cJSON *fl = cJSON_AddArrayToObject(j, "flags");
+	for (size_t i = 0; tn_flag_order[i]; i++)
+		if (t->flags & tn_flag_order[i])
+			cJSON_AddItemToArray(fl, cJSON_CreateString(tn_flag_name(tn_flag_order[i])));
+	cJSON_AddNumberToObject(j, "flags_raw", t->flags | (unsigned)t->reserved << 9);
+	cJSON_AddNumberToObject(j, "window", t->window);
+	if (v->window_known)
+		cJSON_AddNumberToObject(j, "window_scaled", (double)v->window_scaled);
+	else
+		cJSON_AddNullToObject(j, "window_scaled");
+	if (v->window_known)
+		cJSON_AddNumberToObject(j, "window_shift", v->shift);
+	else
+		cJSON_AddNullToObject(j, "window_shift");
+	cJSON_AddNumberToObject(j, "hdr_len", t->hdr_len);
+	cJSON_AddNumberToObject(j, "reserved", t->reserved);
+	cJSON_AddNumberToObject(j, "checksum", t->checksum);
+	cJSON_AddStringToObject(j, "checksum_status", tn_csum_status_name(t->checksum_status));
+	cJSON_AddBoolToObject(j, "checksum_offload", t->checksum_status == TN_CSUM_OFFLOAD);
+	cJSON_AddNumberToObject(j, "urgent", t->urgent);
+	cJSON *opts = cJSON_AddArrayToObject(j, "options");
+	unsigned sack_i = 0;
+	for (unsigned i = 0; i < t->n_opts; i++)
+		cJSON_AddItemToArray(opts, option_object(&t->opts[i], v, &sack_i));
+	cJSON_AddBoolToObject(j, "options_malformed", t->opts_malformed);
+	cJSON_AddBoolToObject(j, "options_cut", t->opts_cut);
+	return j;
+}
+
+static void json_segment(struct tn_renderer *r, const struct tn_segment *seg)
+{
+	const struct tn_packet *pkt = seg->pkt;
+	char a[TN_ADDR_STRLEN];
+	cJSON *j = cJSON_CreateObject();
+	cJSON_AddStringToObject(j, "type", "segment");
+	cJSON_AddNumberToObject(j, "n", (double)seg->frame->n);
+	add_ts(r, j, seg->frame);
+	cJSON_AddNumberToObject(j, "rel_time", seg->rel_time);
+	cJSON_AddNumberToObject(j, "conn", (double)seg->track.conn);
+	tn_addr_str(pkt, true, a, sizeof a);
+	cJSON_AddStringToObject(j, "src", a);
+	cJSON_AddNumberToObject(j, "sport", pkt->tcp.sport);
+	tn_addr_str(pkt, false, a, sizeof a);
+	cJSON_AddStringToObject(j, "dst", a);
+	cJSON_AddNumberToObject(j, "dport", pkt->tcp.dport);
+	cJSON_AddNumberToObject(j, "caplen", pkt->caplen);
+	cJSON_AddNumberToObject(j, "len", pkt->wirelen);
+	if (pkt->n_vlan) {
+		cJSON *vl = cJSON_AddArrayToObject(j, "vlan");
+		for (unsigned i = 0; i < pkt->n_vlan; i++)
+			cJSON_AddItemToArray(vl, cJSON_CreateNumber(pkt->vlan[i]));
+	}
+	cJSON_AddItemToObject(j, "ip", ip_object(pkt));
+	cJSON_AddItemToObject(j, "tcp", tcp_object(seg));
+	cJSON_AddNumberToObject(j, "payload_len", pkt->payload_len);
+	cJSON_AddNumberToObject(j, "payload_captured", pkt->payload_captured);
+	if (pkt->payload_captured) {
+		char pv[4 * TN_PREVIEW_BYTES + 1];
+		tn_escape_preview(pkt->payload, pkt->payload_captured, TN_PREVIEW_BYTES, pv, sizeof pv);
+		cJSON_AddStringToObject(j, "preview", pv);
+	}
+	cJSON_AddStringToObject(j, "note", seg->note);
+	add_problem(j, pkt);
+	emit(r, j);
+}
+
+static void json_skip(struct tn_renderer *r, const struct tn_skip *s)
+{
+	if (s->why != TN_DEC_MALFORMED && s->why != TN_DEC_TRUNCATED)
+		return;
+	cJSON *j = cJSON_CreateObject();
+	cJSON_AddStringToObject(j, "type", "skipped");
+	cJSON_AddNumberToObject(j, "n", (double)s->frame->n);
+	add_ts(r, j, s->frame);
+	cJSON_AddStringToObject(j, "reason", tn_skip_reason_key(s->why));
+	add_problem(j, s->pkt);
+	emit(r, j);
+}
+
+static void json_summary(struct tn_renderer *r, const struct tn_summary *sum)
+{
+	cJSON *j = cJSON_CreateObject();
+	cJSON_AddStringToObject(j, "type", "summary");
+	cJSON_AddStringToObject(j, "source", sum->source);
+	cJSON_AddStringToObject(j, "linktype", sum->linktype_name);
+	cJSON_AddNumberToObject(j, "linktype_value", sum->linktype);
+	cJSON_AddBoolToObject(j, "linktype_supported", sum->link_supported);
+	cJSON_AddNumberToObject(j, "packets", (double)sum->packets);
+	cJSON_AddNumberToObject(j, "filtered", (double)sum->filtered);
+	cJSON_AddNumberToObject(j, "segments", (double)sum->segments);
+	cJSON *sk = cJSON_AddObjectToObject(j, "skipped");
+	for (int i = 1; i < TN_DEC_RESULT_COUNT; i++)
+		cJSON_AddNumberToObject(sk, tn_skip_reason_key((enum tn_decode_result)i),
+					(double)sum->skipped[i]);
+	cJSON_AddNumberToObject(j, "connections", (double)sum->connections);
+	cJSON_AddNumberToObject(j, "evictions", (double)sum->evictions);
+	if (sum->error)
+		cJSON_AddStringToObject(j, "error", sum->error);
+	else
+		cJSON_AddNullToObject(j, "error");
+	emit(r, j);
+}
+
+const struct tn_render_ops tn_render_json_ops = {
+	.name = "json",
+	.segment = json_segment,
+	.skip = json_skip,
+	.summary = json_summary,
+};

@@ -1,0 +1,36 @@
+/*
+ * renderer.h — what each renderer implements (private to src/render).
+ */
+#ifndef TN_RENDER_RENDERER_H
+#define TN_RENDER_RENDERER_H
+
+#include <tcpnarrate/render.h>
+
+struct tn_render_ops {
+	const char *name;
+	void (*segment)(struct tn_renderer *r, const struct tn_segment *seg);
+	void (*skip)(struct tn_renderer *r, const struct tn_skip *skip);
+	void (*summary)(struct tn_renderer *r, const struct tn_summary *sum);
+};
+
+struct tn_renderer {
+	const struct tn_render_ops *ops;
+	struct tn_render_opts opts;
+	bool first_line_done;
+};
+
+extern const struct tn_render_ops tn_render_text_ops;
+extern const struct tn_render_ops tn_render_json_ops;
+
+/* Shared wording: DSCP names, ECN names, IPv6 extension names, MPTCP subtypes. */
+const char *tn_dscp_name(uint8_t dscp);
+const char *tn_ecn_name(uint8_t ecn);
+const char *tn_ip6_ext_name(uint8_t type);
+const char *tn_mptcp_subtype_name(uint8_t subtype);
+const char *tn_csum_status_name(enum tn_csum c);   /* "ok", "bad", "unverified" */
+const char *tn_skip_reason_key(enum tn_decode_result r); /* "not_ip", ... */
+
+/* Length of the payload preview, in input bytes. */
+#define TN_PREVIEW_BYTES 80
+
+#endif

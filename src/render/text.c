@@ -1,0 +1,596 @@
+/*
+ * text.c — the human narration.
+ *
+ * Three levels: quiet (one line a segment, close to tcpdump but with
+ * relative numbers and flag names), normal (every IP and TCP field on its
+ * own labelled row, with its value and what it says here) and verbose (each
+ * row followed by what the field is for, from the glossary). Colour is
+ * applied only through sty(), so without colour the output is plain text.
+ */
+#include "renderer.h"
+
+#include <inttypes.h>
+#include <stdarg.h>
+#include <string.h>
+
+#define S_RESET "\033[0m"
+#define S_HEAD "\033[1m"
+#define S_DIM "\033[2m"
+#define S_FLAG "\033[1;33m"
+#define S_GOOD "\033[32m"
+#define S_BAD "\033[1;31m"
+#define S_WARN "\033[33m"
+#define S_NOTE "\033[36m"
+
+#define LABEL_W 24
+#define WRAP_W 96
+
+static void sty(struct tn_renderer *r, const char *s)
+{
+	if (r->opts.color)
+		fputs(s, r->opts.out);
+}
+
+/* Prints text wrapped at WRAP_W, each line indented by `indent` spaces. */
+static void wrapped(struct tn_renderer *r, int indent, const char *text)
+{
+	FILE *o = r->opts.out;
+	const char *p = text;
+	int width = WRAP_W - indent;
+	while (*p) {
+		size_t n = strlen(p);
+		size_t take = n;
+		if ((int)n > width) {
+			take = (size_t)width;
+			while (take > 0 && p[take] != ' ')
+				take--;
+			if (take == 0)
+				take = (size_t)width;
+		}
+		fprintf(o, "%*s%.*s\n", indent, "", (int)take, p);
+		p += take;
+		while (*p == ' ')
+			p++;
+	}
+}
+
+/* One labelled row; verbose adds the field's meaning under it. */
+static void row(struct tn_renderer *r, enum tn_field f, const char *label, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static void row(struct tn_renderer *r, enum tn_field f, const char *label, const char *fmt, ...)
+{
+	FILE *o = r->opts.out;
+	va_list ap;
+	fputs("    ", o);
+	sty(r, S_DIM);
+	fprintf(o, "%-*s", LABEL_W, label ? label : tn_glossary_label(f));
+	sty(r, S_RESET);
+	va_start(ap, fmt);
+	vfprintf(o, fmt, ap);
+	va_end(ap);
+	fputc('\n', o);
+	if (r->opts.detail >= TN_DETAIL_VERBOSE && (int)f >= 0) {
+		sty(r, S_DIM);
+		wrapped(r, 6, tn_glossary_meaning(f));
+		sty(r, S_RESET);
+	}
+}
+
+static void section(struct tn_renderer *r, const char *title)
+{
+	fputs("  ", r->opts.out);
+	sty(r, S_HEAD);
+	fputs(title, r->opts.out);
+	sty(r, S_RESET);
+	fputc('\n', r->opts.out);
+}
+
+static void csum_text(struct tn_renderer *r, enum tn_csum c, char *buf, size_t len)
+{
+	switch (c) {
+	case TN_CSUM_OK:
+		snprintf(buf, len, "%scorrect%s", r->opts.color ? S_GOOD : "",
+			 r->opts.color ? S_RESET : "");
+		break;
+	case TN_CSUM_BAD:
+		snprintf(buf, len, "%sBAD: the data was damaged or altered on the way%s",
+			 r->opts.color ? S_BAD : "", r->opts.color ? S_RESET : "");
+		break;
+	case TN_CSUM_OFFLOAD:
+		snprintf(buf, len, "%snot verifiable: checksum offload (the capturing host's NIC "
+			 "fills it in after the capture point)%s", r->opts.color ? S_WARN : "",
+			 r->opts.color ? S_RESET : "");
+		break;
+	default:
+		snprintf(buf, len, "not verified: not every byte it covers was captured");
+	}
+}
+
+static void flags_str(uint16_t flags, char *buf, size_t len)
+{
+	size_t u = 0;
+	buf[0] = '\0';
+	for (size_t i = 0; tn_flag_order[i]; i++) {
+		if (!(flags & tn_flag_order[i]))
+			continue;
+		int n = snprintf(buf + u, len - u, "%s%s", u ? " " : "", tn_flag_name(tn_flag_order[i]));
+		if (n < 0 || (size_t)n >= len - u)
+			return;
+		u += (size_t)n;
+	}
+	if (!u)
+		snprintf(buf, len, "none");
+}
+
+
+/* The short form of one option, for quiet lines and the option rows. */
+static void option_value(const struct tn_tcp_option *o, const struct tn_track_view *v, unsigned *sack_i,
+			 char *buf, size_t len)
+{
+	buf[0] = '\0';
+	switch (o->kind) {
+	case TN_OPT_MSS:
+		snprintf(buf, len, "%u bytes", o->u.mss);
+		break;
+	case TN_OPT_WSCALE:
+		snprintf(buf, len, "shift %u (windows × %u)%s", o->u.shift,
+			 1u << (o->u.shift > TN_WSCALE_MAX ? TN_WSCALE_MAX : o->u.shift),
+			 o->u.shift > TN_WSCALE_MAX ? ", over the maximum of 14: taken as 14" : "");
+		break;
+	case TN_OPT_TIMESTAMP:
+		snprintf(buf, len, "TSval %" PRIu32 " TSecr %" PRIu32, o->u.ts.val, o->u.ts.ecr);
+		break;
+	case TN_OPT_SACK: {
+		size_t u = 0;
+		for (unsigned b = 0; b < o->u.sack.count && *sack_i < v->n_sack; b++, (*sack_i)++) {
+			int n = snprintf(buf + u, len - u, "%s%" PRIu32 "-%" PRIu32, b ? ", " : "",
+					 v->sack_rel_left[*sack_i], v->sack_rel_right[*sack_i]);
+			if (n < 0 || (size_t)n >= len - u)
+				break;
+			u += (size_t)n;
+		}
+		break;
+	}
+	case TN_OPT_FASTOPEN:
+	case TN_OPT_EXP1:
+	case TN_OPT_EXP2:
+		if (o->kind != TN_OPT_FASTOPEN && !o->u.tfo.experimental) {
+			snprintf(buf, len, "experiment 0x%04x, %u bytes", o->exid, o->len);
+		} else if (o->u.tfo.len == 0) {
+			snprintf(buf, len, "cookie request");
+		} else {
+			size_t u = (size_t)snprintf(buf, len, "cookie ");
+			for (unsigned i = 0; i < o->u.tfo.len && u + 3 < len; i++)
+				u += (size_t)snprintf(buf + u, len - u, "%02x", o->u.tfo.bytes[i]);
+		}
+		break;
+	case TN_OPT_MPTCP:
+		snprintf(buf, len, "%s, %u bytes", tn_mptcp_subtype_name(o->u.mptcp.subtype), o->len);
+		break;
+	case TN_OPT_AO:
+		snprintf(buf, len, "key %u, next key %u, %u bytes", o->u.ao.keyid,
+			 o->u.ao.rnextkeyid, o->len);
+		break;
+	case TN_OPT_MD5:
+		snprintf(buf, len, "16-byte signature");
+		break;
+	case TN_OPT_UTO:
+		snprintf(buf, len, "%u %s", o->u.uto.timeout, o->u.uto.minutes ? "minutes" : "seconds");
+		break;
+	case TN_OPT_EOL:
+	case TN_OPT_NOP:
+	case TN_OPT_SACK_PERM:
+		break;
+	default:
+		snprintf(buf, len, "kind %u, %u bytes", o->kind, o->len);
+	}
+}
+
+/* The terse form for quiet lines: "mss 1460", "wscale 7", "ts 123/0", "sack 1-100". */
+static void option_compact(const struct tn_tcp_option *o, const struct tn_track_view *v,
+			   unsigned *sack_i, char *buf, size_t len)
+{
+	switch (o->kind) {
+	case TN_OPT_MSS:
+		snprintf(buf, len, "mss %u", o->u.mss);
+		break;
+	case TN_OPT_WSCALE:
+		snprintf(buf, len, "wscale %u", o->u.shift);
+		break;
+	case TN_OPT_SACK_PERM:
+		snprintf(buf, len, "sackOK");
+		break;
+	case TN_OPT_TIMESTAMP:
+		snprintf(buf, len, "ts %" PRIu32 "/%" PRIu32, o->u.ts.val, o->u.ts.ecr);
+		break;
+	case TN_OPT_SACK: {
+		char blocks[112];
+		option_value(o, v, sack_i, blocks, sizeof blocks);
+		snprintf(buf, len, "sack %s", blocks);
+		break;
+	}
+	default: {
+		char val[112];
+		option_value(o, v, sack_i, val, sizeof val);
+		snprintf(buf, len, "%s%s%s", tn_tcpopt_name(o), val[0] ? " " : "", val);
+	}
+	}
+}
+
+static const char *option_label(const struct tn_tcp_option *o)
+{
+	switch (o->kind) {
+	case TN_OPT_EOL: return "end of options";
+	case TN_OPT_NOP: return "no-operation";
+	case TN_OPT_MSS: return "MSS";
+	case TN_OPT_WSCALE: return "window scale";
+	case TN_OPT_SACK_PERM: return "SACK permitted";
+	case TN_OPT_SACK: return "SACK";
+	case TN_OPT_TIMESTAMP: return "timestamps";
+	case TN_OPT_MD5: return "MD5 signature";
+	case TN_OPT_UTO: return "user timeout";
+	case TN_OPT_AO: return "TCP-AO";
+	case TN_OPT_MPTCP: return "MPTCP";
+	case TN_OPT_FASTOPEN: return "Fast Open";
+	case TN_OPT_ACCECN0: case TN_OPT_ACCECN1: return "AccECN";
+	case TN_OPT_EXP1: case TN_OPT_EXP2:
+		return o->u.tfo.experimental ? "Fast Open (exp.)" : "experimental";
+	default: return "unknown option";
+	}
+}
+
+static void preview(const struct tn_packet *pkt, char *buf, size_t len, bool *more)
+{
+	size_t shown = tn_escape_preview(pkt->payload, pkt->payload_captured, TN_PREVIEW_BYTES,
+					 buf, len);
+	*more = shown < pkt->payload_len;
+}
+
+static void problem_line(struct tn_renderer *r, const struct tn_packet *pkt)
+{
+	if (pkt->problem == TN_PROB_NONE)
+		return;
+	sty(r, pkt->problem == TN_PROB_CUT ? S_WARN : S_BAD);
+	fprintf(r->opts.out, "  ! %s: %s (byte %u of the frame)\n",
+		pkt->problem == TN_PROB_CUT ? "cut short" : "malformed", pkt->problem_text,
+		pkt->problem_offset);
+	sty(r, S_RESET);
+}
+
+static void quiet_line(struct tn_renderer *r, const struct tn_segment *seg)
+{
+	FILE *o = r->opts.out;
+	const struct tn_packet *pkt = seg->pkt;
+	const struct tn_tcp *t = &pkt->tcp;
+	char ts[48], from[64], to[64], fl[48];
+	tn_format_time(seg->frame->ts_sec, seg->frame->ts_nsec, r->opts.ts_digits, false, ts,
+		       sizeof ts);
+	tn_endpoint_str(pkt, true, from, sizeof from);
+	tn_endpoint_str(pkt, false, to, sizeof to);
+	flags_str(t->flags, fl, sizeof fl);
+	fprintf(o, "%" PRIu64 " %s %s → %s ", seg->frame->n, ts, from, to);
+	sty(r, S_FLAG);
+	fprintf(o, "[%s]", fl);
+	sty(r, S_RESET);
+	uint32_t s = seg->track.rel_seq;
+	if (pkt->payload_len)
+		fprintf(o, " seq %" PRIu32 ":%" PRIu32, s + ((t->flags & TN_TH_SYN) ? 1u : 0u),
+			s + ((t->flags & TN_TH_SYN) ? 1u : 0u) + pkt->payload_len);
+	else
+		fprintf(o, " seq %" PRIu32, s);
+	if (t->flags & TN_TH_ACK)
+		fprintf(o, " ack %" PRIu32, seg->track.rel_ack);
+	fprintf(o, " win %u", t->window);
+	if (seg->track.window_known && seg->track.shift)
+		fprintf(o, " (%" PRIu64 ")", seg->track.window_scaled);
+	if (t->n_opts) {
+		fputs(" [", o);
+		unsigned sack_i = 0;
+		for (unsigned i = 0; i < t->n_opts; i++) {
+			char v[128];
+			option_compact(&t->opts[i], &seg->track, &sack_i, v, sizeof v);
+			fprintf(o, "%s%s", i ? ", " : "", v);
+		}
+		fputs(t->opts_malformed ? ", malformed]" : t->opts_cut ? ", cut]" : "]", o);
+	}
+	fprintf(o, " len %" PRIu32, pkt->payload_len);
+	if (pkt->payload_captured) {
+		char pv[4 * TN_PREVIEW_BYTES + 1];
+		bool more;
+		preview(pkt, pv, sizeof pv, &more);
+		fprintf(o, " \"%s\"%s", pv, more ? "..." : "");
+	}
+	if (t->checksum_status == TN_CSUM_BAD) {
+		sty(r, S_BAD);
+		fputs(" (bad checksum)", o);
+		sty(r, S_RESET);
+	}
+	fputc('\n', o);
+	if (pkt->problem != TN_PROB_NONE)
+		problem_line(r, pkt);
+}
+
+static void ipv4_rows(struct tn_renderer *r, const struct tn_packet *pkt)
+{
+	const struct tn_ipv4 *ip = &pkt->ip4;
+	char a[TN_ADDR_STRLEN], b[TN_ADDR_STRLEN], cs[200];
+	section(r, "IPv4 header");
+	row(r, TN_F_IP_VERSION, NULL, "%u", ip->version);
+	if (ip->hdr_len > 20)
+		row(r, TN_F_IP_HDR_LEN, NULL, "%u bytes (%u words), %u of them options", ip->hdr_len,
+		    ip->hdr_len / 4u, ip->hdr_len - 20u);
+	else
+		row(r, TN_F_IP_HDR_LEN, NULL, "%u bytes (%u words)", ip->hdr_len, ip->hdr_len / 4u);
+	row(r, TN_F_IP_DSCP, NULL, "%u (%s)", ip->dscp, tn_dscp_name(ip->dscp));
+	row(r, TN_F_IP_ECN, NULL, "%u (%s)", ip->ecn, tn_ecn_name(ip->ecn));
+	if (ip->tso_zero_len)
+		row(r, TN_F_IP_TOTAL_LEN, NULL, "0 (left unset by segmentation offload; the frame "
+		    "holds %u bytes of IP)", pkt->wirelen - pkt->ip_offset);
+	else
+		row(r, TN_F_IP_TOTAL_LEN, NULL, "%u bytes", ip->total_len);
+	row(r, TN_F_IP_ID, NULL, "0x%04x (%u)", ip->id, ip->id);
+	char fl[96];
+	snprintf(fl, sizeof fl, "%s%s%s", ip->df ? ", DF (don't fragment)" : "",
+		 ip->mf ? ", MF (more fragments follow)" : "",
+		 ip->rf ? ", reserved bit set (should be zero)" : "");
+	row(r, TN_F_IP_FLAGS, NULL, "%s", fl[0] ? fl + 2 : "none (routers may fragment it)");
+	row(r, TN_F_IP_FRAG_OFF, NULL, "%u%s", ip->frag_off,
+	    ip->mf ? " (first fragment: the rest of the segment follows in others)" : "");
+	row(r, TN_F_IP_TTL, NULL, "%u", ip->ttl);
+	row(r, TN_F_IP_PROTO, NULL, "%u (TCP)", ip->proto);
+	csum_text(r, ip->checksum_status, cs, sizeof cs);
+	row(r, TN_F_IP_CHECKSUM, NULL, "0x%04x (%s)", ip->checksum, cs);
+	tn_addr_str(pkt, true, a, sizeof a);
+	tn_addr_str(pkt, false, b, sizeof b);
+	row(r, TN_F_IP_ADDRS, "source address", "%s", a);
+	row(r, TN_F_IP_ADDRS, "destination address", "%s", b);
+}
+
+static void ipv6_rows(struct tn_renderer *r, const struct tn_packet *pkt)
+{
+	const struct tn_ipv6 *ip = &pkt->ip6;
+	char a[TN_ADDR_STRLEN], b[TN_ADDR_STRLEN];
+	section(r, "IPv6 header");
+	row(r, TN_F_IP_VERSION, NULL, "%u", ip->version);
+	row(r, TN_F_IP6_TCLASS, NULL, "0x%02x (DSCP %u, %s; ECN %u, %s)", ip->tclass,
+	    ip->tclass >> 2, tn_dscp_name(ip->tclass >> 2), ip->tclass & 3u,
+	    tn_ecn_name(ip->tclass & 3u));
+	row(r, TN_F_IP6_FLOW, NULL, "0x%05x%s", ip->flow, ip->flow ? "" : " (not used)");
+	if (ip->jumbo)
+		row(r, TN_F_IP6_PLEN, NULL, "0 (a jumbogram or an offloaded super-segment)");
+	else
+		row(r, TN_F_IP6_PLEN, NULL, "%u bytes", ip->payload_len);
+	row(r, TN_F_IP6_NEXT, NULL, "%u (%s)", ip->next_header, tn_ip6_ext_name(ip->next_header));
+	row(r, TN_F_IP6_HOPS, NULL, "%u", ip->hop_limit);
+	for (unsigned i = 0; i < ip->n_ext; i++) {
+		if (ip->ext[i].type == 44)
+			row(r, TN_F_IP6_EXT, "extension header", "%s, %u bytes: id 0x%08x, offset %u%s",
+			    tn_ip6_ext_name(ip->ext[i].type), ip->ext[i].len, ip->frag_id,
+			    ip->frag_off, ip->frag_mf ? ", more fragments follow" : "");
+		else
+			row(r, TN_F_IP6_EXT, "extension header", "%s, %u bytes",
+			    tn_ip6_ext_name(ip->ext[i].type), ip->ext[i].len);
+	}
+	tn_addr_str(pkt, true, a, sizeof a);
+	tn_addr_str(pkt, false, b, sizeof b);
+	row(r, TN_F_IP_ADDRS, "source address", "%s", a);
+	row(r, TN_F_IP_ADDRS, "destination address", "%s", b);
+}
+
+static void port_row(struct tn_renderer *r, enum tn_field f, uint16_t port)
+{
+	const char *svc = tn_service_name(port);
+	if (svc)
+		row(r, f, NULL, "%u (%s)", port, svc);
+	else
+		row(r, f, NULL, "%u", port);
+}
+
+static void tcp_rows(struct tn_renderer *r, const struct tn_segment *seg)
+{
+	const struct tn_packet *pkt = seg->pkt;
+	const struct tn_tcp *t = &pkt->tcp;
+	const struct tn_track_view *v = &seg->track;
+	FILE *o = r->opts.out;
+	char buf[256];
+
+	section(r, "TCP header");
+	port_row(r, TN_F_TCP_SPORT, t->sport);
+	port_row(r, TN_F_TCP_DPORT, t->dport);
+	row(r, TN_F_TCP_SEQ, NULL, "%" PRIu32 " (raw %" PRIu32 ")%s", v->rel_seq, t->seq,
+	    (t->flags & TN_TH_SYN) ? ": the initial sequence number" :
+	    v->seq_base_is_isn ? "" : "; relative to the first seen, the SYN was not captured");
+	if (t->flags & TN_TH_ACK)
+		row(r, TN_F_TCP_ACK, NULL, "%" PRIu32 " (raw %" PRIu32 ")%s", v->rel_ack, t->ack,
+		    v->ack_base_is_isn ? "" : "; relative to the first seen");
+	else
+		row(r, TN_F_TCP_ACK, NULL, "not in use (no ACK flag); the field holds %" PRIu32,
+		    t->ack);
+	row(r, TN_F_TCP_DOFF, NULL, "%u bytes (%u words)%s", t->hdr_len, t->hdr_len / 4u,
+	    t->hdr_len > 20 ? ", so options follow" : "");
+	row(r, TN_F_TCP_RESERVED, NULL, "%u%s", t->reserved,
+	    t->reserved ? " (should be zero)" : "");
+	char fl[48];
+	flags_str(t->flags, fl, sizeof fl);
+	if (r->opts.color) {
+		char col[96];
+		snprintf(col, sizeof col, S_FLAG "%s" S_RESET, fl);
+		row(r, TN_F_TCP_FLAGS, NULL, "%s", col);
+	} else {
+		row(r, TN_F_TCP_FLAGS, NULL, "%s", fl);
+	}
+	for (size_t i = 0; tn_flag_order[i]; i++) {
+		if (!(t->flags & tn_flag_order[i]))
+			continue;
+		tn_flag_meaning(tn_flag_order[i], seg, buf, sizeof buf);
+		fprintf(o, "      %-4s %s\n", tn_flag_name(tn_flag_order[i]), buf);
+	}
+	if (v->syn_window)
+		row(r, TN_F_TCP_WINDOW, NULL, "%u bytes (never scaled in a SYN)", t->window);
+	else if (!v->window_known)
+		row(r, TN_F_TCP_WINDOW, NULL, "%u (scale unknown: the handshake was not captured)",
+		    t->window);
+	else if (v->shift)
+		row(r, TN_F_TCP_WINDOW, NULL, "%u × %u = %" PRIu64 " bytes", t->window, 1u << v->shift,
+		    v->window_scaled);
+	else
+		row(r, TN_F_TCP_WINDOW, NULL, "%u bytes%s", t->window,
+		    t->window == 0 ? " (zero window: the receiver is full)" : "");
+	csum_text(r, t->checksum_status, buf, sizeof buf);
+	row(r, TN_F_TCP_CHECKSUM, NULL, "0x%04x (%s)", t->checksum, buf);
+	if (t->flags & TN_TH_URG)
+		row(r, TN_F_TCP_URGENT, NULL, "%u", t->urgent);
+	else
+		row(r, TN_F_TCP_URGENT, NULL, "%u%s", t->urgent, t->urgent ? " (ignored: URG not set)" :
+		    " (not in use)");
+
+	if (t->hdr_len > 20) {
+		row(r, TN_F_TCP_OPTIONS, NULL, "%u bytes%s", t->hdr_len - 20u,
+		    t->opts_malformed ? ", malformed: decoding stopped at the bad one" :
+		    t->opts_cut ? ", cut short by the capture" : "");
+		unsigned sack_i = 0;
+		for (unsigned i = 0; i < t->n_opts; i++) {
+			const struct tn_tcp_option *op = &t->opts[i];
+			option_value(op, v, &sack_i, buf, sizeof buf);
+			fprintf(o, "      %-*s%s", LABEL_W - 2, buf[0] ? option_label(op) : "",
+				buf[0] ? buf : option_label(op));
+			if (op->kind == TN_OPT_SACK)
+				fputs(" (relative)", o);
+			fputc('\n', o);
+			if (r->opts.detail >= TN_DETAIL_VERBOSE) {
+				sty(r, S_DIM);
+				wrapped(r, 8, tn_option_meaning(op));
+				sty(r, S_RESET);
+			}
+		}
+	}
+}
+
+static void payload_rows(struct tn_renderer *r, const struct tn_packet *pkt)
+{
+	section(r, "Payload");
+	if (!pkt->payload_len) {
+		row(r, TN_F_PAYLOAD, "length", "0 bytes");
+		return;
+	}
+	if (pkt->payload_captured < pkt->payload_len)
+		row(r, TN_F_PAYLOAD, "length", "%" PRIu32 " bytes (%" PRIu32 " captured)",
+		    pkt->payload_len, pkt->payload_captured);
+	else
+		row(r, TN_F_PAYLOAD, "length", "%" PRIu32 " bytes", pkt->payload_len);
+	if (pkt->payload_captured) {
+		char pv[4 * TN_PREVIEW_BYTES + 1];
+		bool more;
+		preview(pkt, pv, sizeof pv, &more);
+		fprintf(r->opts.out, "    %-*s\"%s\"%s\n", LABEL_W, "starts with", pv, more ? "..." : "");
+	}
+}
+
+static void text_segment(struct tn_renderer *r, const struct tn_segment *seg)
+{
+	if (r->opts.detail <= TN_DETAIL_QUIET) {
+		quiet_line(r, seg);
+		return;
+	}
+	FILE *o = r->opts.out;
+	const struct tn_packet *pkt = seg->pkt;
+	char ts[48], from[64], to[64], fl[48];
+	const char *svc;
+	tn_format_time(seg->frame->ts_sec, seg->frame->ts_nsec, r->opts.ts_digits, true, ts,
+		       sizeof ts);
+	tn_endpoint_str(pkt, true, from, sizeof from);
+	tn_endpoint_str(pkt, false, to, sizeof to);
+	flags_str(pkt->tcp.flags, fl, sizeof fl);
+	if (r->first_line_done)
+		fputc('\n', o);
+	r->first_line_done = true;
+	sty(r, S_HEAD);
+	fprintf(o, "#%" PRIu64 "  %s  +%.*fs  %s → %s", seg->frame->n, ts, r->opts.ts_digits,
+		seg->rel_time, from, to);
+	if ((svc = tn_service_name(pkt->tcp.dport)) || (svc = tn_service_name(pkt->tcp.sport)))
+		fprintf(o, " (%s)", svc);
+	sty(r, S_RESET);
+	fputs("  ", o);
+	sty(r, S_FLAG);
+	fprintf(o, "[%s]", fl);
+	sty(r, S_RESET);
+	fprintf(o, "  %" PRIu32 " bytes of data\n", pkt->payload_len);
+	sty(r, S_NOTE);
+	wrapped(r, 2, seg->note);
+	sty(r, S_RESET);
+	problem_line(r, pkt);
+	if (pkt->ip_version == 4)
+		ipv4_rows(r, pkt);
+	else
+		ipv6_rows(r, pkt);
+	tcp_rows(r, seg);
+	payload_rows(r, pkt);
+}
+
+static void text_skip(struct tn_renderer *r, const struct tn_skip *s)
+{
+	if (s->why != TN_DEC_MALFORMED && s->why != TN_DEC_TRUNCATED)
+		return; /* counted in the summary; nothing is wrong with them */
+	FILE *o = r->opts.out;
+	char ts[48];
+	tn_format_time(s->frame->ts_sec, s->frame->ts_nsec, r->opts.ts_digits,
+		       r->opts.detail > TN_DETAIL_QUIET, ts, sizeof ts);
+	if (r->opts.detail > TN_DETAIL_QUIET && r->first_line_done)
+		fputc('\n', o);
+	r->first_line_done = true;
+	fprintf(o, "%s%" PRIu64 " %s ", r->opts.detail > TN_DETAIL_QUIET ? "#" : "", s->frame->n, ts);
+	sty(r, s->why == TN_DEC_TRUNCATED ? S_WARN : S_BAD);
+	fprintf(o, "not narrated, %s: %s (byte %u of the frame)", tn_decode_result_name(s->why),
+		s->pkt->problem_text[0] ? s->pkt->problem_text : "no detail", s->pkt->problem_offset);
+	sty(r, S_RESET);
+	fputc('\n', o);
+}
+
+static void text_summary(struct tn_renderer *r, const struct tn_summary *sum)
+{
+	FILE *o = r->opts.out;
+	uint64_t skipped = 0;
+	for (int i = 1; i < TN_DEC_RESULT_COUNT; i++)
+		skipped += sum->skipped[i];
+	fputc('\n', o);
+	sty(r, S_HEAD);
+	fprintf(o, "Summary of %s: %" PRIu64 " packet%s read, %" PRIu64 " TCP segment%s narrated, "
+		"%" PRIu64 " skipped", sum->source, sum->packets, sum->packets == 1 ? "" : "s",
+		sum->segments, sum->segments == 1 ? "" : "s", skipped);
+	sty(r, S_RESET);
+	fputc('\n', o);
+	if (skipped) {
+		fputs("  skipped:", o);
+		const char *sep = " ";
+		for (int i = 1; i < TN_DEC_RESULT_COUNT; i++) {
+			if (!sum->skipped[i])
+				continue;
+			fprintf(o, "%s%" PRIu64 " %s", sep, sum->skipped[i],
+				tn_decode_result_name((enum tn_decode_result)i));
+			sep = ", ";
+		}
+		if (!sum->link_supported)
+			fprintf(o, " (link type %s, %u)", sum->linktype_name, sum->linktype);
+		fputc('\n', o);
+	}
+	if (sum->filtered)
+		fprintf(o, "  %" PRIu64 " packet%s did not match the filter\n", sum->filtered,
+			sum->filtered == 1 ? "" : "s");
+	fprintf(o, "  %" PRIu64 " connection%s", sum->connections, sum->connections == 1 ? "" : "s");
+	if (sum->evictions)
+		fprintf(o, "; %" PRIu64 " evicted from the full flow table (relative numbers restart "
+			"for them)", sum->evictions);
+	fputc('\n', o);
+	if (sum->error) {
+		sty(r, S_BAD);
+		fprintf(o, "  the file is damaged: %s\n", sum->error);
+		sty(r, S_RESET);
+	}
+}
+
+const struct tn_render_ops tn_render_text_ops = {
+	.name = "text",
+	.segment = text_segment,
+	.skip = text_skip,
+	.summary = text_summary,
+};
