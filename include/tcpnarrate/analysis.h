@@ -46,6 +46,7 @@ struct tn_summary {
 	uint64_t filtered;             /* dropped by the filter expression */
 	uint64_t segments;             /* TCP segments narrated */
 	uint64_t skipped[TN_DEC_RESULT_COUNT];
+	uint64_t over_snaplen;         /* records that claimed more than the snapshot length */
 	uint64_t connections;
 	uint64_t evictions;
 	const char *error;             /* where a damaged file stopped, or NULL */

@@ -9,6 +9,7 @@
 #ifndef TCPNARRATE_CAPTURE_H
 #define TCPNARRATE_CAPTURE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -23,6 +24,8 @@ struct tn_frame {
 	uint32_t caplen;     /* bytes captured */
 	uint32_t wirelen;    /* bytes on the wire */
 	const uint8_t *data;
+	bool over_snaplen;   /* the record claimed more than the file's snapshot length */
+	uint32_t file_caplen;/* captured length the record claimed (libpcap trims it to caplen) */
 };
 
 /*
@@ -37,7 +40,7 @@ int tn_capture_open_file(struct tn_capture **out, const char *path, const char *
 int tn_capture_next(struct tn_capture *cap, struct tn_frame *frame, char *errbuf, size_t errlen);
 
 uint32_t tn_capture_linktype(const struct tn_capture *cap);
-/* libpcap's name for the link type ("EN10MB"), or "unknown". */
+/* libpcap's name for the link type ("EN10MB"), or NULL when it has none. */
 const char *tn_capture_linktype_name(const struct tn_capture *cap);
 uint32_t tn_capture_snaplen(const struct tn_capture *cap);
 /* Digits after the decimal point the file's timestamps carry: 6 or 9. */

@@ -157,11 +157,11 @@ struct tn_tcp {
 	uint16_t checksum;
 	enum tn_csum checksum_status;
 	uint16_t urgent;
-	uint8_t n_opts;
-	struct tn_tcp_option opts[TN_MAX_TCP_OPTIONS];
 	bool opts_malformed;  /* decoding of options stopped at a bad one */
 	bool opts_cut;        /* options were cut by the capture */
 	uint16_t opts_stop;   /* offset (from TCP header) where option decoding stopped */
+	uint8_t n_opts;
+	struct tn_tcp_option opts[TN_MAX_TCP_OPTIONS]; /* last: only n_opts are written */
 };
 
 enum tn_problem {

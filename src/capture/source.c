@@ -45,6 +45,7 @@ struct tn_capture {
 	uint64_t n;
 	uint64_t filtered;
 	uint64_t record_start;  /* file offset where the next record begins */
+	bool classic_pcap;      /* records are a 16-byte header and the bytes: sizes can be checked */
 	int ts_digits;
 };
 
@@ -144,6 +145,16 @@ static int sniff_digits(const uint8_t *p, size_t len)
 	return 6;
 }
 
+static bool is_classic_pcap(const uint8_t *p, size_t len)
+{
+	struct tn_rd r;
+	tn_rd_init(&r, p, len);
+	uint32_t be = tn_rd_be32(&r);
+	uint32_t sw = (be >> 24) | ((be >> 8) & 0xff00) | ((be << 8) & 0xff0000) | (be << 24);
+	return !r.err && (be == PCAP_MAGIC_US || be == PCAP_MAGIC_NS || sw == PCAP_MAGIC_US ||
+			  sw == PCAP_MAGIC_NS);
+}
+
 static int open_counted(const char *path, struct counted_file **out, FILE **stream,
 			char *errbuf, size_t errlen)
 {
@@ -215,6 +226,7 @@ int tn_capture_open_file(struct tn_capture **out, const char *path, const char *
 		goto err_stream;
 	}
 	cap->ts_digits = sniff_digits(cap->cf->peek, cap->cf->peek_len);
+	cap->classic_pcap = is_classic_pcap(cap->cf->peek, cap->cf->peek_len);
 	cap->pcap = pcap_fopen_offline_with_tstamp_precision(stream, PCAP_TSTAMP_PRECISION_NANO,
 							     pcap_err);
 	if (!cap->pcap) {
@@ -262,7 +274,16 @@ int tn_capture_next(struct tn_capture *cap, struct tn_frame *frame, char *errbuf
 			return -1;
 		}
 		cap->n++;
+		/*
+		 * libpcap quietly trims a record whose captured length is over the
+		 * file's snapshot length; the record's size on disk tells.
+		 */
+		uint64_t start = cap->record_start;
 		cap->record_start = tn_capture_offset(cap);
+		uint64_t on_file = cap->record_start - start;
+		frame->file_caplen = h->caplen;
+		if (cap->classic_pcap && on_file >= 16 && on_file - 16 > h->caplen)
+			frame->file_caplen = (uint32_t)(on_file - 16);
 		if (cap->have_prog && !pcap_offline_filter(&cap->prog, h, data)) {
 			cap->filtered++;
 			continue;
@@ -273,6 +294,7 @@ int tn_capture_next(struct tn_capture *cap, struct tn_frame *frame, char *errbuf
 		frame->caplen = h->caplen;
 		frame->wirelen = h->len;
 		frame->data = data;
+		frame->over_snaplen = frame->file_caplen > (uint32_t)pcap_snapshot(cap->pcap);
 		return 1;
 	}
 }
@@ -284,8 +306,7 @@ uint32_t tn_capture_linktype(const struct tn_capture *cap)
 
 const char *tn_capture_linktype_name(const struct tn_capture *cap)
 {
-	const char *n = pcap_datalink_val_to_name(pcap_datalink(cap->pcap));
-	return n ? n : "unknown";
+	return pcap_datalink_val_to_name(pcap_datalink(cap->pcap));
 }
 
 uint32_t tn_capture_snaplen(const struct tn_capture *cap)

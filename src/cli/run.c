@@ -80,6 +80,7 @@ int tn_cli_run_file(const struct tn_cli_opts *o)
 		goto err_msg;
 	}
 
+	char ltname[32];
 	struct tn_track tracker;
 	tn_track_init(&tracker);
 	uint32_t linktype = tn_capture_linktype(cap);
@@ -89,6 +90,10 @@ int tn_cli_run_file(const struct tn_cli_opts *o)
 		.linktype_name = tn_capture_linktype_name(cap),
 		.link_supported = tn_decode_link_supported(linktype),
 	};
+	if (!sum.linktype_name) {
+		snprintf(ltname, sizeof ltname, "LINKTYPE_%u", linktype);
+		sum.linktype_name = ltname;
+	}
 	if (!sum.link_supported)
 		fprintf(stderr, "tcpnarrate: %s: link type %s (%u) is not one tcpnarrate decodes; "
 			"its packets are counted and skipped\n", name, sum.linktype_name, linktype);
@@ -105,6 +110,8 @@ int tn_cli_run_file(const struct tn_cli_opts *o)
 		}
 		enum tn_decode_result res = tn_decode(linktype, frame.data, frame.caplen,
 						      frame.wirelen, pkt);
+		if (frame.over_snaplen)
+			sum.over_snaplen++;
 		if (res != TN_DEC_TCP) {
 			sum.skipped[res]++;
 			struct tn_skip sk = { .frame = &frame, .pkt = pkt, .why = res,

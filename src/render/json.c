@@ -222,6 +222,9 @@ static void json_segment(struct tn_renderer *r, const struct tn_segment *seg)
 	cJSON_AddNumberToObject(j, "dport", pkt->tcp.dport);
 	cJSON_AddNumberToObject(j, "caplen", pkt->caplen);
 	cJSON_AddNumberToObject(j, "len", pkt->wirelen);
+	cJSON_AddBoolToObject(j, "caplen_over_snaplen", seg->frame->over_snaplen);
+	if (seg->frame->over_snaplen)
+		cJSON_AddNumberToObject(j, "caplen_claimed", seg->frame->file_caplen);
 	if (pkt->n_vlan) {
 		cJSON *vl = cJSON_AddArrayToObject(j, "vlan");
 		for (unsigned i = 0; i < pkt->n_vlan; i++)
@@ -243,13 +246,14 @@ static void json_segment(struct tn_renderer *r, const struct tn_segment *seg)
 
 static void json_skip(struct tn_renderer *r, const struct tn_skip *s)
 {
-	if (s->why != TN_DEC_MALFORMED && s->why != TN_DEC_TRUNCATED)
+	if (s->why != TN_DEC_MALFORMED && s->why != TN_DEC_TRUNCATED && !s->frame->over_snaplen)
 		return;
 	cJSON *j = cJSON_CreateObject();
 	cJSON_AddStringToObject(j, "type", "skipped");
 	cJSON_AddNumberToObject(j, "n", (double)s->frame->n);
 	add_ts(r, j, s->frame);
 	cJSON_AddStringToObject(j, "reason", tn_skip_reason_key(s->why));
+	cJSON_AddBoolToObject(j, "caplen_over_snaplen", s->frame->over_snaplen);
 	add_problem(j, s->pkt);
 	emit(r, j);
 }
@@ -269,6 +273,7 @@ static void json_summary(struct tn_renderer *r, const struct tn_summary *sum)
 	for (int i = 1; i < TN_DEC_RESULT_COUNT; i++)
 		cJSON_AddNumberToObject(sk, tn_skip_reason_key((enum tn_decode_result)i),
 					(double)sum->skipped[i]);
+	cJSON_AddNumberToObject(j, "over_snaplen", (double)sum->over_snaplen);
 	cJSON_AddNumberToObject(j, "connections", (double)sum->connections);
 	cJSON_AddNumberToObject(j, "evictions", (double)sum->evictions);
 	if (sum->error)

@@ -97,8 +97,9 @@ static void csum_text(struct tn_renderer *r, enum tn_csum c, char *buf, size_t l
 			 r->opts.color ? S_BAD : "", r->opts.color ? S_RESET : "");
 		break;
 	case TN_CSUM_OFFLOAD:
-		snprintf(buf, len, "%snot verifiable: checksum offload (the capturing host's NIC "
-			 "fills it in after the capture point)%s", r->opts.color ? S_WARN : "",
+		snprintf(buf, len, "%snot verifiable: checksum offload; the field holds only the "
+			 "pseudo-header sum, which the sender's NIC completes after the capture "
+			 "point%s", r->opts.color ? S_WARN : "",
 			 r->opts.color ? S_RESET : "");
 		break;
 	default:
@@ -178,8 +179,13 @@ static void option_value(const struct tn_tcp_option *o, const struct tn_track_vi
 		snprintf(buf, len, "%u %s", o->u.uto.timeout, o->u.uto.minutes ? "minutes" : "seconds");
 		break;
 	case TN_OPT_EOL:
+		snprintf(buf, len, "the rest of the option space is padding");
+		break;
 	case TN_OPT_NOP:
+		snprintf(buf, len, "padding");
+		break;
 	case TN_OPT_SACK_PERM:
+		snprintf(buf, len, "yes");
 		break;
 	default:
 		snprintf(buf, len, "kind %u, %u bytes", o->kind, o->len);
@@ -199,6 +205,12 @@ static void option_compact(const struct tn_tcp_option *o, const struct tn_track_
 		break;
 	case TN_OPT_SACK_PERM:
 		snprintf(buf, len, "sackOK");
+		break;
+	case TN_OPT_NOP:
+		snprintf(buf, len, "nop");
+		break;
+	case TN_OPT_EOL:
+		snprintf(buf, len, "eol");
 		break;
 	case TN_OPT_TIMESTAMP:
 		snprintf(buf, len, "ts %" PRIu32 "/%" PRIu32, o->u.ts.val, o->u.ts.ecr);
@@ -257,6 +269,16 @@ static void problem_line(struct tn_renderer *r, const struct tn_packet *pkt)
 	sty(r, S_RESET);
 }
 
+static void snaplen_line(struct tn_renderer *r, const struct tn_frame *f, bool numbered)
+{
+	sty(r, S_BAD);
+	if (numbered)
+		fprintf(r->opts.out, "#%" PRIu64 " (not TCP)", f->n);
+	fprintf(r->opts.out, "  ! inconsistent file: the record claims %u captured bytes, more than "
+		"the file's snapshot length; only the first %u are used\n", f->file_caplen, f->caplen);
+	sty(r, S_RESET);
+}
+
 static void quiet_line(struct tn_renderer *r, const struct tn_segment *seg)
 {
 	FILE *o = r->opts.out;
@@ -306,8 +328,9 @@ static void quiet_line(struct tn_renderer *r, const struct tn_segment *seg)
 		sty(r, S_RESET);
 	}
 	fputc('\n', o);
-	if (pkt->problem != TN_PROB_NONE)
-		problem_line(r, pkt);
+	problem_line(r, pkt);
+	if (seg->frame->over_snaplen)
+		snaplen_line(r, seg->frame, false);
 }
 
 static void ipv4_rows(struct tn_renderer *r, const struct tn_packet *pkt)
@@ -452,8 +475,7 @@ static void tcp_rows(struct tn_renderer *r, const struct tn_segment *seg)
 		for (unsigned i = 0; i < t->n_opts; i++) {
 			const struct tn_tcp_option *op = &t->opts[i];
 			option_value(op, v, &sack_i, buf, sizeof buf);
-			fprintf(o, "      %-*s%s", LABEL_W - 2, buf[0] ? option_label(op) : "",
-				buf[0] ? buf : option_label(op));
+			fprintf(o, "      %-*s%s", LABEL_W - 2, option_label(op), buf);
 			if (op->kind == TN_OPT_SACK)
 				fputs(" (relative)", o);
 			fputc('\n', o);
@@ -519,6 +541,8 @@ static void text_segment(struct tn_renderer *r, const struct tn_segment *seg)
 	wrapped(r, 2, seg->note);
 	sty(r, S_RESET);
 	problem_line(r, pkt);
+	if (seg->frame->over_snaplen)
+		snaplen_line(r, seg->frame, false);
 	if (pkt->ip_version == 4)
 		ipv4_rows(r, pkt);
 	else
@@ -529,8 +553,12 @@ static void text_segment(struct tn_renderer *r, const struct tn_segment *seg)
 
 static void text_skip(struct tn_renderer *r, const struct tn_skip *s)
 {
-	if (s->why != TN_DEC_MALFORMED && s->why != TN_DEC_TRUNCATED)
+	if (s->why != TN_DEC_MALFORMED && s->why != TN_DEC_TRUNCATED && !s->frame->over_snaplen)
 		return; /* counted in the summary; nothing is wrong with them */
+	if (s->why != TN_DEC_MALFORMED && s->why != TN_DEC_TRUNCATED) {
+		snaplen_line(r, s->frame, true);
+		return;
+	}
 	FILE *o = r->opts.out;
 	char ts[48];
 	tn_format_time(s->frame->ts_sec, s->frame->ts_nsec, r->opts.ts_digits,
@@ -544,6 +572,8 @@ static void text_skip(struct tn_renderer *r, const struct tn_skip *s)
 		s->pkt->problem_text[0] ? s->pkt->problem_text : "no detail", s->pkt->problem_offset);
 	sty(r, S_RESET);
 	fputc('\n', o);
+	if (s->frame->over_snaplen)
+		snaplen_line(r, s->frame, false);
 }
 
 static void text_summary(struct tn_renderer *r, const struct tn_summary *sum)
@@ -573,6 +603,10 @@ static void text_summary(struct tn_renderer *r, const struct tn_summary *sum)
 			fprintf(o, " (link type %s, %u)", sum->linktype_name, sum->linktype);
 		fputc('\n', o);
 	}
+	if (sum->over_snaplen)
+		fprintf(o, "  %" PRIu64 " record%s claimed more captured bytes than the file's snapshot "
+			"length and %s trimmed to it\n", sum->over_snaplen,
+			sum->over_snaplen == 1 ? "" : "s", sum->over_snaplen == 1 ? "was" : "were");
 	if (sum->filtered)
 		fprintf(o, "  %" PRIu64 " packet%s did not match the filter\n", sum->filtered,
 			sum->filtered == 1 ? "" : "s");

@@ -1,0 +1,217 @@
+#!/usr/bin/env python3
+"""Bad input and usage, end to end: each case runs the real binary.
+
+Every case names the input, what tcpnarrate must exit with, and what it must
+say: for unusable input one line `tcpnarrate: FILE: what is wrong` on stderr
+and exit 1; for a usage error exit 2; for a damaged packet inside a readable
+file, a line naming the packet in the narration and exit 0. Crafted captures
+come from tests/lib/pcapgen.py.
+
+usage: test_cli.py TCPNARRATE
+"""
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from pcapgen import (Pcap, ether, ipv4, ipv6, tcp, ip6_ext, opt_mss, opt_raw, opt_nop,  # noqa: E402
+                     LINKTYPE_ETHERNET)
+
+BIN = os.path.abspath(sys.argv[1])
+TMP = tempfile.mkdtemp(prefix="tn-cli-")
+C, S = "10.0.1.5", "10.0.2.10"
+
+
+def path(name):
+    return os.path.join(TMP, name)
+
+
+def one(name, frame, **rec):
+    with Pcap(path(name)) as p:
+        p.add(frame, **rec)
+    return path(name)
+
+
+def syn(**k):
+    return tcp(43210, 80, seq=1000, flags="S", options=opt_mss(1460), **k)
+
+
+def good_file():
+    f = path("good.pcap")
+    with Pcap(f) as p:
+        p.add(ether(ipv4(C, S, syn())))
+        p.add(ether(ipv4(S, C, tcp(80, 43210, seq=4500, ack=1001, flags="SA"))))
+        p.add(ether(ipv4(C, S, tcp(43210, 80, seq=1001, ack=4501, flags="A"))))
+    return f
+
+
+def truncated_record():
+    f = good_file()
+    data = open(f, "rb").read()
+    open(path("trunc-rec.pcap"), "wb").write(data[:-10])
+    return path("trunc-rec.pcap")
+
+
+def truncated_header():
+    open(path("trunc-hdr.pcap"), "wb").write(open(good_file(), "rb").read()[:10])
+    return path("trunc-hdr.pcap")
+
+
+def caplen_over_snaplen():
+    f = path("over-snap.pcap")
+    frame = ether(ipv4(C, S, syn()))
+    with Pcap(f, snaplen=40) as p:
+        p.add(frame)
+    return f
+
+
+def snaplen_cut(at):
+    f = path("cut-%d.pcap" % at)
+    frame = ether(ipv4(C, S, tcp(43210, 80, seq=1, ack=1, flags="PA",
+                                 options=opt_nop() * 4, payload=b"GET / HTTP/1.1\r\n\r\n")))
+    with Pcap(f, snaplen=at) as p:
+        p.add(frame[:at], wirelen=len(frame), data=frame[:at])
+    return f
+
+
+def unreadable():
+    f = good_file()
+    os.chmod(f, 0)
+    return f
+
+
+def run(args, as_nobody=False):
+    cmd = [BIN] + args
+    if as_nobody:
+        cmd = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"] + cmd
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=20, stdin=subprocess.DEVNULL)
+
+
+# (name, args maker, exit status, stderr pattern or None for empty, stdout patterns)
+CASES = [
+    ("missing file", lambda: ["-r", path("nope.pcap")], 1,
+     r"^tcpnarrate: .*nope\.pcap: No such file or directory\n$", []),
+    ("directory", lambda: ["-r", TMP], 1, r"^tcpnarrate: .*: is a directory, not a capture file\n$", []),
+    ("empty file", lambda: ["-r", (open(path("empty"), "w").close(), path("empty"))[1]], 1,
+     r"^tcpnarrate: .*empty: empty file, not a capture\n$", []),
+    ("not a capture", lambda: ["-r", (open(path("t.txt"), "w").write("hello, world\n" * 10),
+                                       path("t.txt"))[1]], 1,
+     r"^tcpnarrate: .*t\.txt: unknown file format\n$", []),
+    ("truncated file header", lambda: ["-r", truncated_header()], 1,
+     r"^tcpnarrate: .*trunc-hdr\.pcap: truncated dump file; tried to read 4 file header bytes, only got 2\n$|"
+     r"^tcpnarrate: .*trunc-hdr\.pcap: truncated dump file.*\n$", []),
+    ("truncated last record", lambda: ["-r", truncated_record()], 1,
+     r"^tcpnarrate: .*trunc-rec\.pcap: stopped after packet 2; record at byte \d+: truncated dump file; "
+     r"tried to read \d+ captured bytes, only got \d+\n$",
+     [r"^#1 ", r"^#2 ", r"the file is damaged: stopped after packet 2", r"2 packets read"]),
+    ("caplen over snaplen", lambda: ["-r", caplen_over_snaplen()], 0, None,
+     [r"! inconsistent file: the record claims 58 captured bytes, more than the file's snapshot length; "
+      r"only the first 40 are used", r"1 record claimed more captured bytes than the file's snapshot length",
+      r"1 packet read"]),
+    ("snaplen cut in payload", lambda: ["-r", snaplen_cut(60)], 0, None,
+     [r"! cut short: capture holds 2 of the 18 payload bytes \(byte 60 of the frame\)",
+      r"length +18 bytes \(2 captured\)", r"not verified"]),
+    ("snaplen cut in options", lambda: ["-r", snaplen_cut(56)], 0, None,
+     [r"! cut short: capture ends inside the TCP options \(22 of 24 header bytes\)"]),
+    ("snaplen cut in TCP header", lambda: ["-r", snaplen_cut(40)], 0, None,
+     [r"^#1 .*not narrated, cut short before the TCP header ended: capture ends after 6 of the 20 bytes "
+      r"of the TCP header", r"1 cut short before the TCP header ended"]),
+    ("snaplen cut in IP header", lambda: ["-r", snaplen_cut(20)], 0, None,
+     [r"not narrated, cut short before the TCP header ended: capture ends after 6 of the 20 bytes of the IPv4 header"]),
+    ("IP header length under 20", lambda: ["-r", one("ihl4.pcap", ether(ipv4(C, S, syn(), ihl=4)))], 0, None,
+     [r"not narrated, malformed: IPv4 header length 16 bytes is under the 20-byte minimum \(byte 14 of the frame\)"]),
+    ("IP header length past the packet",
+     lambda: ["-r", one("ihl15.pcap", ether(ipv4(C, S, b"\0" * 8, ihl=15, total_len=28)))], 0, None,
+     [r"not narrated, malformed: IPv4 header length 60 bytes runs past the end of the packet \(28 bytes\)"]),
+    ("TCP data offset under 5",
+     lambda: ["-r", one("doff4.pcap", ether(ipv4(C, S, syn(doff=4))))], 0, None,
+     [r"not narrated, malformed: TCP data offset 4 words \(16 bytes\) is under the minimum of 5 words"]),
+    ("TCP data offset past the segment",
+     lambda: ["-r", one("doff15.pcap", ether(ipv4(C, S, tcp(1, 80, flags="S", doff=15))))], 0, None,
+     [r"not narrated, malformed: TCP data offset 60 bytes runs past the end of the segment \(20 bytes\)"]),
+    ("option length 0",
+     lambda: ["-r", one("optlen0.pcap", ether(ipv4(C, S, tcp(1, 80, flags="S", options=opt_raw(2, 0, b"\0\0")))))],
+     0, None, [r"! malformed: TCP option kind 2 at header byte 20: length 0 is under the minimum of 2",
+               r"options +4 bytes, malformed"]),
+    ("option length 1",
+     lambda: ["-r", one("optlen1.pcap", ether(ipv4(C, S, tcp(1, 80, flags="S", options=opt_raw(8, 1, b"\0\0")))))],
+     0, None, [r"TCP option kind 8 at header byte 20: length 1 is under the minimum of 2"]),
+    ("option length past the header",
+     lambda: ["-r", one("optlong.pcap", ether(ipv4(C, S, tcp(1, 80, flags="S",
+                                                                options=opt_mss(1460) + opt_raw(8, 10, b"\0\0")))))],
+     0, None, [r"TCP option kind 8 at header byte 24: length 10 runs past the end of the TCP header",
+               r"MSS +1460 bytes"]),
+    ("bad filter", lambda: ["-r", good_file(), "port", "eighty"], 1,
+     r"^tcpnarrate: .*good\.pcap: bad filter expression 'port eighty': .*\n$", []),
+    ("filter keeps file numbering", lambda: ["-r", good_file(), "-q", "src", "host", S], 0, None,
+     [r"^2 .*10\.0\.2\.10:80 → 10\.0\.1\.5:43210 \[SYN ACK\]", r"2 packets did not match the filter"]),
+    ("unknown link type",
+     lambda: ["-r", (Pcap(path("ltype.pcap"), linktype=195).close(), path("ltype.pcap"))[1]], 0,
+     r"^tcpnarrate: .*ltype\.pcap: link type IEEE802_15_4 \(195\) is not one tcpnarrate decodes; "
+     r"its packets are counted and skipped\n$", []),
+    ("link type libpcap cannot name",
+     lambda: ["-r", (Pcap(path("ltype2.pcap"), linktype=147).close(), path("ltype2.pcap"))[1]], 0,
+     r"^tcpnarrate: .*ltype2\.pcap: link type LINKTYPE_147 \(147\) is not one tcpnarrate decodes", []),
+    ("no -r", lambda: ["-q"], 2, r"^tcpnarrate: nothing to read: give a capture file with -r FILE \(see 'tcpnarrate --help'\)\n$", []),
+    ("unknown option", lambda: ["--frobnicate", "-r", "x"], 2, r"^tcpnarrate: unknown or incomplete option '--frobnicate'", []),
+    ("bad --color", lambda: ["--color=purple", "-r", "x"], 2, r"^tcpnarrate: --color wants auto, always or never, not 'purple'", []),
+    ("bad -c", lambda: ["-c", "0", "-r", "x"], 2, r"^tcpnarrate: -c wants a positive whole number, not '0'", []),
+    ("-r without value", lambda: ["-r"], 2, r"^tcpnarrate: option -r needs a value", []),
+    ("-c stops early", lambda: ["-r", good_file(), "-q", "-c", "1"], 0, None, [r"1 TCP segment narrated"]),
+    ("help", lambda: ["--help"], 0, None, [r"^Usage: tcpnarrate -r FILE"]),
+    ("version", lambda: ["--version"], 0, None, [r"^tcpnarrate \d+\.\d+\.\d+$", r"libpcap version"]),
+    ("standard input", lambda: ["-r", "-", "-q"], 0, None, []),  # stdin from DEVNULL → empty: see below
+]
+
+
+def main():
+    passed = failed = 0
+    for name, make, want_rc, err_re, out_res in CASES:
+        args = make()
+        if name == "standard input":
+            # Feed a real capture on stdin.
+            with open(good_file(), "rb") as f:
+                r = subprocess.run([BIN] + args, stdin=f, capture_output=True, text=True, timeout=20)
+            out_res = [r"^1 .*\[SYN\]", r"Summary of \(standard input\): 3 packets read"]
+        else:
+            r = run(args)
+        problems = []
+        if r.returncode != want_rc:
+            problems.append("exit %d, wanted %d" % (r.returncode, want_rc))
+        if err_re is None and r.stderr:
+            problems.append("unexpected stderr: %r" % r.stderr)
+        if err_re is not None and not re.search(err_re, r.stderr, re.M):
+            problems.append("stderr %r does not match %r" % (r.stderr, err_re))
+        if r.stderr.count("\n") > 1:
+            problems.append("more than one line on stderr")
+        for pat in out_res:
+            if not re.search(pat, r.stdout, re.M):
+                problems.append("stdout lacks %r" % pat)
+        if problems:
+            failed += 1
+            print("FAIL %s: %s" % (name, "; ".join(problems)))
+            print("  stdout: " + r.stdout[-600:].replace("\n", "\n          "))
+        else:
+            passed += 1
+            print("ok   %s" % name)
+
+    # Unreadable file: only meaningful when permissions apply to us or to nobody.
+    f = unreadable()
+    r = run(["-r", f], as_nobody=os.geteuid() == 0 and shutil.which("setpriv") is not None)
+    if r.returncode == 1 and re.search(r"^tcpnarrate: .*good\.pcap: Permission denied\n$", r.stderr):
+        passed += 1
+        print("ok   unreadable file")
+    else:
+        failed += 1
+        print("FAIL unreadable file: exit %d, stderr %r" % (r.returncode, r.stderr))
+
+    shutil.rmtree(TMP, ignore_errors=True)
+    print("%d passed, %d failed" % (passed, failed))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
