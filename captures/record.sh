@@ -1,0 +1,659 @@
+#!/usr/bin/env bash
+# Record the reference packet captures in captures/.
+#
+# Everything happens inside two network namespaces made here and removed on
+# exit, joined by one veth pair, so no packet ever leaves this machine and no
+# other traffic can end up in the files:
+#
+#   tn-client  tn-veth-c  10.0.1.5/24   fd00:1::5/64
+#   tn-server  tn-veth-s  10.0.2.10/24  fd00:2::10/64
+#
+# The client is curl, the servers are Python's http.server (HTTP/1.0, server
+# closes first) and nginx (HTTP/1.1 keep-alive, client closes first). All
+# captures are taken on the client side. Files are first written to a scratch
+# directory and only copied into captures/ once every one of them has passed
+# the checks at the end, so a failed run leaves the old captures alone.
+#
+# Usage: sudo captures/record.sh        (needs root for namespaces and capture)
+# Set PYTHON to use another interpreter for the Python server.
+
+set -euo pipefail
+
+readonly NS_C=tn-client NS_S=tn-server
+readonly VETH_C=tn-veth-c VETH_S=tn-veth-s
+readonly C4=10.0.1.5 S4=10.0.2.10
+readonly C6=fd00:1::5 S6=fd00:2::10
+readonly FILTER='tcp port 80'
+PYTHON=${PYTHON:-python3}
+
+CAPDIR=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd)
+readonly CAPDIR
+
+log() { printf 'record.sh: %s\n' "$*" >&2; }
+die() { printf 'record.sh: error: %s\n' "$*" >&2; exit 1; }
+
+[[ $EUID -eq 0 ]] || die "must run as root (sudo $0): namespaces and packet capture need it"
+for tool in ip ss ethtool tcpdump dumpcap tshark nginx curl "$PYTHON"; do
+    command -v "$tool" >/dev/null || die "$tool not found (Debian: tcpdump tshark wireshark-common nginx-light curl iproute2 ethtool python3)"
+done
+[[ -f $CAPDIR/relink.py ]] || die "$CAPDIR/relink.py is missing"
+
+WORK=$(mktemp -d -t tn-record.XXXXXX)
+readonly WORK OUT=$WORK/out WWW=$WORK/www NGX=$WORK/nginx
+mkdir -p "$OUT" "$WWW" "$NGX"
+
+# PIDs of the background processes this script started and has not yet
+# reaped, so the exit trap can stop exactly those and nothing else.
+PIDS=()
+
+forget_pid() {
+    local keep=() p
+    for p in "${PIDS[@]}"; do
+        [[ $p == "$1" ]] || keep+=("$p")
+    done
+    PIDS=("${keep[@]}")
+}
+
+# Stop one process by PID and reap it; bounded, escalating to SIGKILL.
+stop_pid() {
+    local pid=$1 sig=$2 i
+    kill "-$sig" "$pid" 2>/dev/null || true
+    for ((i = 0; i < 50; i++)); do
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.1
+    done
+    if kill -0 "$pid" 2>/dev/null; then
+        log "process $pid ignored SIG$sig for 5 s, killing it"
+        kill -KILL "$pid" 2>/dev/null || true
+    fi
+    wait "$pid" 2>/dev/null || true
+    forget_pid "$pid"
+}
+
+# Remove our namespaces. Anything still running inside them was started by
+# this script (now or in an earlier, failed run), so it is ours to stop;
+# deleting a namespace does not stop its processes, it only unmounts the name.
+delete_namespaces() {
+    local ns pid i
+    for ns in "$NS_C" "$NS_S"; do
+        [[ -e /run/netns/$ns ]] || continue
+        for pid in $(ip netns pids "$ns" 2>/dev/null); do
+            kill -TERM "$pid" 2>/dev/null || true
+        done
+        for ((i = 0; i < 50; i++)); do
+            [[ -z $(ip netns pids "$ns" 2>/dev/null) ]] && break
+            sleep 0.1
+        done
+        for pid in $(ip netns pids "$ns" 2>/dev/null); do
+            kill -KILL "$pid" 2>/dev/null || true
+        done
+        ip netns delete "$ns" || log "could not delete namespace $ns"
+    done
+}
+
+cleanup() {
+    local rc=$? pid
+    trap - EXIT INT TERM
+    for pid in "${PIDS[@]}"; do
+        stop_pid "$pid" TERM
+    done
+    delete_namespaces
+    if ((rc != 0)) && [[ -n $(ls -A "$OUT" 2>/dev/null) ]]; then
+        # Keep what was recorded so the failure can be looked into.
+        log "FAILED (exit $rc); captures/ was not changed; scratch files kept in $WORK"
+    else
+        rm -rf -- "$WORK"
+        ((rc == 0)) || log "FAILED (exit $rc); captures/ was not changed"
+    fi
+    exit "$rc"
+}
+trap cleanup EXIT
+# Turn Ctrl-C / kill into a normal exit so the EXIT trap does the cleanup.
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# Run "$@" up to 50 times, 0.1 s apart, until it succeeds.
+wait_for() {
+    local what=$1 i
+    shift
+    for ((i = 0; i < 50; i++)); do
+        if "$@"; then
+            return 0
+        fi
+        sleep 0.1
+    done
+    die "timed out after 5 s waiting for $what"
+}
+
+# Shorthands for commands run to completion in a namespace. Background
+# processes are started with a plain "ip netns exec" instead: a backgrounded
+# shell function runs in a subshell, so $! would be the subshell and our
+# signals would never reach the real process. ip netns exec itself execs the
+# command, so its PID is the command's PID.
+nsc() { ip netns exec "$NS_C" "$@"; }
+nss() { ip netns exec "$NS_S" "$@"; }
+
+# ---------------------------------------------------------------- network
+
+link_up() { [[ $(ip -netns "$1" -o link show dev "$2") == *LOWER_UP* ]]; }
+
+setup_network() {
+    delete_namespaces   # leftovers from an interrupted run
+    ip netns add "$NS_C"
+    ip netns add "$NS_S"
+    # Create both ends directly inside the namespaces: no interface ever
+    # appears in the host's namespace.
+    ip link add "$VETH_C" netns "$NS_C" type veth peer name "$VETH_S" netns "$NS_S"
+
+    # veth offloads TCP segmentation by default, so one write() of 3000 bytes
+    # would show up in the capture as a single 3000-byte "segment" that never
+    # existed on any wire. Turn segmentation offload off so captures show
+    # MSS-sized segments. Checksum offload stays on (see README.md).
+    nsc ethtool -K "$VETH_C" tso off gso off
+    nss ethtool -K "$VETH_S" tso off gso off
+
+    local ns dev addr4 peer4 addr6 peer6
+    for ns in "$NS_C" "$NS_S"; do
+        if [[ $ns == "$NS_C" ]]; then
+            dev=$VETH_C addr4=$C4 peer4=10.0.2.0/24 addr6=$C6 peer6=fd00:2::/64
+        else
+            dev=$VETH_S addr4=$S4 peer4=10.0.1.0/24 addr6=$S6 peer6=fd00:1::/64
+        fi
+        ip -netns "$ns" link set lo up
+        ip -netns "$ns" link set "$dev" up
+        ip -netns "$ns" addr add "$addr4/24" dev "$dev"
+        # nodad: the address is usable at once instead of "tentative" for a
+        # second or two while duplicate address detection runs.
+        ip -netns "$ns" -6 addr add "$addr6/64" dev "$dev" nodad
+        # The two ends are in different subnets, so each needs a route to
+        # the other. A device route (no gateway) makes the peer on-link:
+        # ARP / neighbour discovery go straight across the veth.
+        ip -netns "$ns" route add "$peer4" dev "$dev"
+        ip -netns "$ns" -6 route add "$peer6" dev "$dev"
+    done
+    wait_for "$VETH_C to come up" link_up "$NS_C" "$VETH_C"
+    wait_for "$VETH_S to come up" link_up "$NS_S" "$VETH_S"
+}
+
+# ---------------------------------------------------------------- content
+
+# A fixed page of exactly 3000 bytes: the body needs three segments at the
+# veth's 1500-byte MTU, and nginx and Python serve the very same file.
+write_content() {
+    cat >"$WWW/index.html" <<'HTML'
+<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>tcpnarrate test page</title>
+<style>
+body { font-family: sans-serif; max-width: 40em; margin: 2em auto; line-height: 1.5; }
+dt { font-weight: bold; margin-top: 0.8em; }
+code { background: #eee; padding: 0 0.2em; }
+</style>
+</head>
+<body>
+<h1>tcpnarrate test page</h1>
+<p>This page exists so that the reference packet captures of the tcpnarrate
+project have a response body that does not fit in a single TCP segment. It is
+about three thousand bytes long, which on a link with a 1500 byte MTU needs
+three full-sized segments or a little less, depending on the TCP options in use.</p>
+
+<h2>The life of one connection</h2>
+<dl>
+<dt>Opening handshake</dt>
+<dd>The client sends a segment with the SYN flag and its initial sequence
+number. The server answers with SYN and ACK, choosing its own initial sequence
+number and acknowledging the client's. The client's ACK completes the
+three-way handshake and both ends enter the ESTABLISHED state.</dd>
+<dt>Request</dt>
+<dd>The client writes an HTTP request such as <code>GET / HTTP/1.1</code>
+followed by a few header lines and an empty line. The server acknowledges the
+bytes it received, often in the same segment that carries the response.</dd>
+<dt>Response</dt>
+<dd>The server writes the status line, its headers and then this body. TCP
+cuts the byte stream into segments no larger than the maximum segment size
+announced in the handshake, and the client acknowledges them as they arrive,
+usually every second segment when the delayed acknowledgement timer is in
+effect.</dd>
+<dt>Closing</dt>
+<dd>The side that closes first sends FIN and moves to FIN-WAIT-1. The other
+side acknowledges it and, once its application has also closed the socket,
+sends its own FIN. The final ACK of that second FIN ends the exchange. The side
+that closed first then waits in TIME-WAIT for twice the maximum segment
+lifetime before the connection is forgotten.</dd>
+</dl>
+
+<h2>Who closes first?</h2>
+<p>With HTTP/1.0 and no keep-alive, the server closes the connection as soon
+as it has written the response. With HTTP/1.1 the connection stays open for
+further requests, so a client that has nothing more to ask, such as
+<code>curl</code> when it exits, is the one that closes first.</p>
+
+<h2>Sequence numbers</h2>
+<p>Every byte of data and each of the SYN and FIN flags uses one sequence
+number. An acknowledgement number names the next byte the receiver expects,
+so the acknowledgement of a FIN is one more than the sequence number the FIN
+was sent with.</p>
+
+<h2>Windows</h2>
+<p>Each segment also carries a receive window: how many more bytes its sender
+is willing to accept. Window scaling, agreed during the handshake, multiplies
+that field so that it can describe buffers larger than 64 KiB.
+A zero window tells the peer to stop sending more data.</p>
+
+<p>Nothing on this page changes between recordings, so the captured body is
+identical every time the captures are made again.</p>
+</body>
+</html>
+HTML
+    local size
+    size=$(stat -c %s "$WWW/index.html")
+    [[ $size == 3000 ]] || die "index.html is $size bytes, expected 3000"
+    # A fixed mtime keeps Last-Modified (and nginx's ETag) the same on every
+    # recording. nginx workers run as nobody and must be able to read it.
+    touch -d '2024-01-01 00:00:00 UTC' "$WWW/index.html"
+    chmod 0755 "$WORK" "$WWW"
+    chmod 0644 "$WWW/index.html"
+}
+
+# ---------------------------------------------------------------- servers
+
+SERVER_PID=
+
+# True once something in the server namespace listens on $1 port 80.
+listening() {
+    kill -0 "$SERVER_PID" 2>/dev/null || die "server exited early; log: $(cat "$WORK"/server.log)"
+    nss ss -Hltn 'sport = :80' | grep -qF -- "$1:80"
+}
+
+start_python() {
+    local bind=$1
+    # Python's SimpleHTTPRequestHandler speaks HTTP/1.0 and closes the
+    # connection right after the response: the server sends the first FIN.
+    ip netns exec "$NS_S" "$PYTHON" -m http.server 80 --bind "$bind" \
+        --directory "$WWW" >"$WORK/server.log" 2>&1 &
+    SERVER_PID=$!
+    PIDS+=("$SERVER_PID")
+    # Ask the kernel (ss) rather than connecting: a test connection would be
+    # traffic we do not want anywhere near a capture.
+    if [[ $bind == *:* ]]; then
+        wait_for "python http.server on [$bind]:80" listening "[$bind]"
+    else
+        wait_for "python http.server on $bind:80" listening "$bind"
+    fi
+}
+
+start_nginx() {
+    # Temp paths are set because the compiled-in ones (/var/lib/nginx/...)
+    # may not exist; nginx checks them at startup even if never used.
+    cat >"$NGX/nginx.conf" <<EOF
+daemon off;
+worker_processes 1;
+pid $NGX/nginx.pid;
+error_log $NGX/error.log;
+events { worker_connections 64; }
+http {
+    access_log $NGX/access.log;
+    client_body_temp_path $NGX/body;
+    proxy_temp_path $NGX/proxy;
+    fastcgi_temp_path $NGX/fastcgi;
+    uwsgi_temp_path $NGX/uwsgi;
+    scgi_temp_path $NGX/scgi;
+    types { text/html html; }
+    default_type application/octet-stream;
+    server {
+        listen $S4:80;
+        listen [$S6]:80;
+        root $WWW;
+        index index.html;
+    }
+}
+EOF
+    local args=(-p "$NGX/" -e "$NGX/error.log" -c "$NGX/nginx.conf")
+    nss nginx -t -q "${args[@]}" || die "nginx rejected $NGX/nginx.conf: $(cat "$NGX/error.log")"
+    # daemon off keeps the master in the foreground, so $! is its PID.
+    ip netns exec "$NS_S" nginx "${args[@]}" >"$WORK/server.log" 2>&1 &
+    SERVER_PID=$!
+    PIDS+=("$SERVER_PID")
+    wait_for "nginx on $S4:80" listening "$S4"
+    wait_for "nginx on [$S6]:80" listening "[$S6]"
+}
+
+stop_server() {
+    # TERM, not INT: a background job of a non-interactive shell starts with
+    # SIGINT ignored and Python keeps it that way. nginx's master passes TERM
+    # on to its worker.
+    stop_pid "$SERVER_PID" TERM
+    SERVER_PID=
+}
+
+# ---------------------------------------------------------------- capture
+
+CAP_PID=
+CAP_FILE=
+
+# $1 = ready pattern on the capturer's stderr, $2 = log file.
+capture_ready() {
+    kill -0 "$CAP_PID" 2>/dev/null || die "capture process exited: $(cat "$2" 2>/dev/null)"
+    grep -qs -- "$1" "$2"
+}
+
+# start_capture TOOL FILE [extra tool args]
+start_capture() {
+    local tool=$1 file=$2 ready
+    shift 2
+    CAP_FILE=$file
+    case $tool in
+        tcpdump)
+            # -U with --immediate-mode: every packet is written to the file
+            # as soon as it is seen, nothing waits in a buffer for SIGINT.
+            ip netns exec "$NS_C" tcpdump -U --immediate-mode -w "$file" "$@" \
+                "$FILTER" 2>"$file.log" &
+            # Printed after the filter is installed and the socket is live.
+            ready='listening on'
+            ;;
+        dumpcap)
+            ip netns exec "$NS_C" dumpcap -f "$FILTER" -w "$file" "$@" \
+                2>"$file.log" &
+            # "Capturing on ..." is printed before the device is opened;
+            # "File: ..." only once the capture is open and the file exists.
+            ready='^File: '
+            ;;
+        *) die "unknown capture tool $tool" ;;
+    esac
+    CAP_PID=$!
+    PIDS+=("$CAP_PID")
+    wait_for "$tool to start capturing" capture_ready "$ready" "$file.log"
+}
+
+stop_capture() {
+    local i size last=-1 stable=0 rc=0
+    # The teardown's last ACK leaves a few microseconds after curl exits, and
+    # libpcap's ring buffer may hold packets for up to a second (dumpcap
+    # does not use immediate mode). Wait at least 1.5 s, then until the file
+    # has stopped growing for half a second.
+    sleep 1.5
+    for ((i = 0; i < 50; i++)); do
+        size=$(stat -c %s "$CAP_FILE")
+        if [[ $size == "$last" ]]; then
+            stable=$((stable + 1))
+            ((stable < 5)) || break
+        else
+            stable=0
+        fi
+        last=$size
+        sleep 0.1
+    done
+    ((stable >= 5)) || die "$CAP_FILE is still growing after 5 s; is other traffic on port 80?"
+
+    # SIGINT makes tcpdump and dumpcap flush and close the file properly.
+    kill -INT "$CAP_PID"
+    for ((i = 0; i < 50; i++)); do
+        kill -0 "$CAP_PID" 2>/dev/null || break
+        sleep 0.1
+    done
+    kill -0 "$CAP_PID" 2>/dev/null && die "capture process $CAP_PID did not stop on SIGINT"
+    wait "$CAP_PID" || rc=$?
+    forget_pid "$CAP_PID"
+    ((rc == 0)) || die "capture of $CAP_FILE exited with status $rc: $(cat "$CAP_FILE.log")"
+    rm -f -- "$CAP_FILE.log"
+    CAP_PID=
+}
+
+# Extra curl options for the server in use; set in main below.
+CURL_EXTRA=()
+
+fetch() {
+    local url=$1 code
+    # --noproxy '*': a proxy from the environment must never be used.
+    # --globoff: so curl does not read [fd00:2::10] as a glob range.
+    code=$(nsc curl -s -o /dev/null --noproxy '*' --globoff "${CURL_EXTRA[@]}" \
+        --connect-timeout 5 --max-time 10 -w '%{http_code}' "$url") ||
+        die "curl $url failed"
+    [[ $code == 200 ]] || die "curl $url: HTTP status $code, expected 200"
+}
+
+# record FILE URL TOOL [capture tool args]
+record() {
+    local name=$1 url=$2 tool=$3
+    shift 3
+    log "recording $name"
+    start_capture "$tool" "$OUT/$name" "$@"
+    fetch "$url"
+    stop_capture
+}
+
+# ---------------------------------------------------------------- checks
+
+# check_capture FILE FIRST_FIN(client|server): the one TCP connection in the
+# file must have the full handshake, a GET, a 200, a FIN from each side and
+# an ACK for each FIN, and no RST. Prints a one-line summary.
+check_capture() {
+    "$PYTHON" - "$1" "$2" "$C4" "$C6" <<'PY'
+import struct
+import subprocess
+import sys
+
+path, want_first_fin, client4, client6 = sys.argv[1:]
+name = path.rsplit("/", 1)[-1]
+LINKTYPES = {0: "NULL", 1: "EN10MB", 101: "RAW", 108: "LOOP",
+             113: "LINUX_SLL", 276: "LINUX_SLL2"}
+
+
+def fail(msg):
+    print(f"record.sh: error: {name}: {msg}", file=sys.stderr)
+    sys.exit(1)
+
+
+def link_type():
+    with open(path, "rb") as f:
+        head = f.read(64)
+    if head[:4] in (b"\xd4\xc3\xb2\xa1", b"\x4d\x3c\xb2\xa1"):
+        return "pcap", struct.unpack_from("<I", head, 20)[0] & 0xFFFF
+    if head[:4] in (b"\xa1\xb2\xc3\xd4", b"\xa1\xb2\x3c\x4d"):
+        return "pcap", struct.unpack_from(">I", head, 20)[0] & 0xFFFF
+    if head[:4] == b"\x0a\x0d\x0d\x0a":
+        order = "<" if head[8:12] == b"\x4d\x3c\x2b\x1a" else ">"
+        shb_len = struct.unpack_from(order + "I", head, 4)[0]
+        with open(path, "rb") as f:
+            f.seek(shb_len)
+            idb = f.read(12)
+        btype = struct.unpack_from(order + "I", idb, 0)[0]
+        if btype != 1:
+            fail("pcapng block after the section header is not an IDB")
+        return "pcapng", struct.unpack_from(order + "H", idb, 8)[0]
+    fail("neither pcap nor pcapng")
+
+
+FIELDS = ["frame.number", "ip.src", "ipv6.src", "ip.dst", "ipv6.dst",
+          "tcp.stream", "tcp.flags", "tcp.seq_raw", "tcp.ack_raw", "tcp.len",
+          "tcp.hdr_len", "tcp.checksum", "tcp.checksum.status",
+          "http.request.method", "http.response.code"]
+cmd = ["tshark", "-n", "-r", path, "-o", "tcp.check_checksum:TRUE",
+       "-T", "fields", "-E", "separator=\t", "-E", "occurrence=f"]
+for field in FIELDS:
+    cmd += ["-e", field]
+res = subprocess.run(cmd, capture_output=True, text=True)
+if res.returncode != 0:
+    fail("tshark failed: " + res.stderr.strip())
+pkts = []
+for line in res.stdout.splitlines():
+    p = dict(zip(FIELDS, line.split("\t")))
+    p["src"] = p["ip.src"] or p["ipv6.src"]
+    p["dst"] = p["ip.dst"] or p["ipv6.dst"]
+    for k in ("tcp.flags", "tcp.checksum"):
+        p[k] = int(p[k], 16) if p[k] else None
+    for k in ("tcp.seq_raw", "tcp.ack_raw", "tcp.len", "tcp.hdr_len"):
+        p[k] = int(p[k]) if p[k] else None
+    pkts.append(p)
+if not pkts:
+    fail("no packets")
+if any(p["tcp.flags"] is None for p in pkts):
+    fail("contains non-TCP packets")
+if {p["tcp.stream"] for p in pkts} != {"0"}:
+    fail("expected exactly one TCP connection")
+
+SYN, ACK, FIN, RST = 0x02, 0x10, 0x01, 0x04
+client = pkts[0]["src"]
+if client not in (client4, client6):
+    fail(f"first packet is from {client}, not the client")
+server = pkts[0]["dst"]
+side = lambda p: "client" if p["src"] == client else "server"
+
+
+def first(pred, what):
+    for i, p in enumerate(pkts):
+        if pred(p):
+            return i
+    fail("no " + what)
+
+
+syn = first(lambda p: p["tcp.flags"] & (SYN | ACK) == SYN and side(p) == "client", "SYN from the client")
+synack = first(lambda p: p["tcp.flags"] & (SYN | ACK) == SYN | ACK and side(p) == "server", "SYN-ACK from the server")
+isn_c, isn_s = pkts[syn]["tcp.seq_raw"], pkts[synack]["tcp.seq_raw"]
+if pkts[synack]["tcp.ack_raw"] != (isn_c + 1) % 2**32:
+    fail("SYN-ACK does not acknowledge the SYN")
+ack3 = first(lambda p: side(p) == "client" and p["tcp.flags"] & (SYN | FIN | RST) == 0
+             and p["tcp.flags"] & ACK and p["tcp.ack_raw"] == (isn_s + 1) % 2**32, "handshake ACK")
+if not syn < synack < ack3:
+    fail("handshake packets out of order")
+first(lambda p: p["http.request.method"] == "GET" and side(p) == "client", "HTTP GET from the client")
+first(lambda p: p["http.response.code"] == "200" and side(p) == "server", "HTTP 200 response")
+if any(p["tcp.flags"] & RST for p in pkts):
+    fail("connection was reset (RST seen)")
+
+fins = {}
+for i, p in enumerate(pkts):
+    if p["tcp.flags"] & FIN and side(p) not in fins:
+        fins[side(p)] = i
+for s in ("client", "server"):
+    if s not in fins:
+        fail(f"no FIN from the {s}")
+    fin = pkts[fins[s]]
+    want_ack = (fin["tcp.seq_raw"] + fin["tcp.len"] + 1) % 2**32
+    if not any(side(q) != s and q["tcp.ack_raw"] == want_ack for q in pkts[fins[s] + 1:]):
+        fail(f"the {s}'s FIN is never acknowledged (final ACK missing?)")
+first_fin = min(fins, key=fins.get)
+if first_fin != want_first_fin:
+    fail(f"the {first_fin} sent the first FIN, expected the {want_first_fin}")
+last = pkts[-1]
+if last["tcp.flags"] != ACK or last["tcp.len"]:
+    fail("last packet is not the bare ACK that ends the teardown")
+
+
+# Checksums: status 1 = correct, 0 = wrong. Wrong ones are expected to hold
+# the pseudo-header sum that the kernel leaves for the NIC to complete.
+def pseudo_sum(p):
+    import ipaddress
+    src = ipaddress.ip_address(p["src"]).packed
+    dst = ipaddress.ip_address(p["dst"]).packed
+    tcp_len = p["tcp.hdr_len"] + p["tcp.len"]
+    if len(src) == 4:   # zero, protocol, 16-bit TCP length
+        data = src + dst + struct.pack(">HH", 6, tcp_len)
+    else:               # 32-bit TCP length, 3 zero bytes, next header
+        data = src + dst + struct.pack(">IxxxB", tcp_len, 6)
+    total = sum(struct.unpack(f">{len(data) // 2}H", data))
+    while total >> 16:
+        total = (total & 0xFFFF) + (total >> 16)
+    return total
+
+
+csum = {}
+for p in pkts:
+    status = p["tcp.checksum.status"]
+    kind = ("ok" if status == "1" else
+            "partial" if status == "0" and p["tcp.checksum"] == pseudo_sum(p) else
+            "bad" if status == "0" else "unchecked")
+    key = f"{side(p)}->{'server' if side(p) == 'client' else 'client'}"
+    csum.setdefault(key, {}).setdefault(kind, 0)
+    csum[key][kind] += 1
+csum_text = "; ".join(f"{k}: " + ", ".join(f"{n} {kind}" for kind, n in sorted(v.items()))
+                      for k, v in sorted(csum.items()))
+fmt, lt = link_type()
+print(f"{name}: {fmt}, linktype {lt} ({LINKTYPES.get(lt, '?')}), "
+      f"{len(pkts)} packets, first FIN from the {first_fin}; "
+      f"tcp checksums {csum_text}")
+PY
+}
+
+# The TCP fields that must survive relink.py unchanged.
+tcp_fields() {
+    tshark -n -r "$1" -T fields -e frame.time_epoch -e tcp.seq_raw \
+        -e tcp.ack_raw -e tcp.flags -e tcp.len -e tcp.checksum 2>/dev/null
+}
+
+# relink SOURCE TARGET-NAME TO
+relink() {
+    local src=$OUT/$1 dst=$OUT/$2
+    "$PYTHON" "$CAPDIR/relink.py" -q --to "$3" "$src" "$dst"
+    [[ -n $(tcp_fields "$src") ]] || die "tshark reads no TCP fields from $1"
+    if ! diff <(tcp_fields "$src") <(tcp_fields "$dst") >"$WORK/relink.diff"; then
+        die "$2 decodes differently from $1: $(head -5 "$WORK/relink.diff")"
+    fi
+}
+
+# ---------------------------------------------------------------- main
+
+setup_network
+write_content
+
+# Python sends Content-Length, so curl knows the body is complete the moment
+# the last byte arrives and then closes its end, racing Python, which still
+# has to return from its handler before it shuts the socket down. Both orders
+# were seen in test runs. --ignore-content-length makes curl read until the
+# server closes, so the server's FIN reliably comes first, as HTTP/1.0
+# without keep-alive intends. The bytes on the wire are the same.
+CURL_EXTRA=(--ignore-content-length)
+start_python "$S4"
+record http10-python-ipv4.pcap "http://$S4/" tcpdump -i "$VETH_C"
+record http10-python-ipv4.pcapng "http://$S4/" dumpcap -i "$VETH_C"
+stop_server
+
+start_python "$S6"
+record http10-python-ipv6.pcap "http://[$S6]/" tcpdump -i "$VETH_C"
+stop_server
+
+# Keep-alive: nginx would hold the connection open, so curl closing it on
+# exit is what ends it, client first. No extra options.
+CURL_EXTRA=()
+start_nginx
+record http11-nginx-ipv4.pcap "http://$S4/" tcpdump -i "$VETH_C"
+record http11-nginx-ipv6.pcap "http://[$S6]/" tcpdump -i "$VETH_C"
+# -i any inside the client namespace: a cooked capture. tcpdump 4.99 picks
+# LINUX_SLL2 for "any" by itself; -y says so explicitly so that a tcpdump
+# that defaults to the older LINUX_SLL (113) gives the same file. The checks
+# below print the link type actually written (276).
+record http11-nginx-ipv4-sll2.pcap "http://$S4/" tcpdump -i any -y LINUX_SLL2
+stop_server
+
+relink http11-nginx-ipv4.pcap http11-nginx-ipv4-loop.pcap loop
+relink http10-python-ipv6.pcap http10-python-ipv6-null.pcap null
+relink http10-python-ipv4.pcap http10-python-ipv4-raw.pcap raw
+
+log "checking captures"
+declare -A FIRST_FIN=(
+    [http10-python-ipv4.pcap]=server
+    [http10-python-ipv4.pcapng]=server
+    [http10-python-ipv6.pcap]=server
+    [http10-python-ipv4-raw.pcap]=server
+    [http10-python-ipv6-null.pcap]=server
+    [http11-nginx-ipv4.pcap]=client
+    [http11-nginx-ipv6.pcap]=client
+    [http11-nginx-ipv4-sll2.pcap]=client
+    [http11-nginx-ipv4-loop.pcap]=client
+)
+files=()
+for f in $(printf '%s\n' "${!FIRST_FIN[@]}" | sort); do
+    [[ -s $OUT/$f ]] || die "$f was not written"
+    check_capture "$OUT/$f" "${FIRST_FIN[$f]}"
+    files+=("$f")
+done
+
+# Everything passed: only now replace the files in captures/, owned like the
+# directory (not by root or tcpdump when run through sudo).
+owner=$(stat -c %u:%g "$CAPDIR")
+for f in "${files[@]}"; do
+    install -m 0644 -o "${owner%:*}" -g "${owner#*:}" "$OUT/$f" "$CAPDIR/$f"
+done
+log "wrote ${#files[@]} captures to $CAPDIR"

@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# setup.sh — on a fresh Debian 12 machine: install what tcpnarrate needs from
+# Debian, build it, and narrate one of the shipped captures.
+#
+#   ./setup.sh              install build packages, build, run on a capture
+#   ./setup.sh --deps-only  install build packages only
+#   ./setup.sh --test-deps  install build and test packages only
+#
+# Run as root or with sudo available. Only missing packages are installed, so
+# a second run is quick and needs no network.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+BUILD_PKGS=(meson ninja-build pkg-config gcc libc6-dev libpcap-dev libcjson-dev check)
+# tshark is the oracle the field-by-field comparison test checks against;
+# setpriv (util-linux) lets the tests read a file as an unprivileged user.
+TEST_PKGS=(python3 tshark util-linux)
+
+mode=${1:-all}
+case "$mode" in
+  all|--deps-only|--test-deps) ;;
+  *) echo "setup.sh: unknown argument '$mode' (use --deps-only or --test-deps)" >&2; exit 2 ;;
+esac
+
+as_root=()
+if [ "$(id -u)" -ne 0 ]; then
+  command -v sudo >/dev/null || { echo "setup.sh: run as root (no sudo found)" >&2; exit 1; }
+  as_root=(sudo)
+fi
+
+install_missing() {
+  local missing=() p
+  for p in "$@"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  echo "setup.sh: installing ${missing[*]}"
+  "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+    "${missing[@]}" >/dev/null
+}
+
+install_missing "${BUILD_PKGS[@]}"
+[ "$mode" = --test-deps ] && install_missing "${TEST_PKGS[@]}"
+[ "$mode" = all ] || exit 0
+
+if [ -d build ]; then meson setup --reconfigure build >/dev/null; else meson setup build >/dev/null; fi
+meson compile -C build >/dev/null
+echo "setup.sh: built build/tcpnarrate; narrating captures/http10-python-ipv4.pcap (-q):"
+echo
+./build/tcpnarrate -q -r captures/http10-python-ipv4.pcap

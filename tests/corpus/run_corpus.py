@@ -1,0 +1,126 @@
+#!/usr/bin/env python3
+"""Every hostile and real-world capture through tcpnarrate, in every output mode.
+
+For each file under the given directories (default: ../shared/corpus and
+captures/) and each mode (text, -v, -q, --json), checks that tcpnarrate:
+  - does not crash (no signal), and exits 0 (read to the end) or 1 (unusable
+    or damaged file), never anything else;
+  - on exit 1 prints exactly one line `tcpnarrate: FILE: ...` on stderr; on
+    exit 0 prints nothing on stderr but the one unsupported-link-type line;
+  - prints no sanitizer or UBSan report;
+  - writes no control byte but newline in text, and only valid JSON lines;
+  - finishes each run within --max-seconds;
+  - prints exactly the same thing on a second run.
+Run it with a binary built with -Db_sanitize=address,undefined to make memory
+errors fatal.
+
+usage: run_corpus.py --bin TCPNARRATE [--max-seconds S] [DIR|FILE ...]
+"""
+import argparse
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+MODES = [[], ["-v"], ["-q"], ["--json"]]
+SAN = re.compile(r"(AddressSanitizer|LeakSanitizer|UndefinedBehaviorSanitizer|runtime error:)")
+CTRL = re.compile(rb"[\x00-\x09\x0b-\x1f\x7f]")
+
+
+def files_in(paths):
+    out = []
+    for p in paths:
+        if os.path.isdir(p):
+            for d, _, names in os.walk(p):
+                out += [os.path.join(d, n) for n in names
+                        if n.endswith((".pcap", ".pcapng", ".cap", ".dmp"))]
+        else:
+            out.append(p)
+    return sorted(out)
+
+
+def run_once(binary, f, mode, limit):
+    env = dict(os.environ, ASAN_OPTIONS="detect_leaks=1:abort_on_error=0",
+               UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1", LC_ALL="C.UTF-8")
+    t0 = time.monotonic()
+    try:
+        r = subprocess.run([binary, "--color=never", "-r", f] + mode, capture_output=True,
+                           timeout=max(10 * limit, 10), env=env)
+    except subprocess.TimeoutExpired:
+        return None, 1e9
+    return r, time.monotonic() - t0
+
+
+def check(binary, f, mode, limit):
+    problems = []
+    r, secs = run_once(binary, f, mode, limit)
+    if r is None:
+        return ["hung (killed after the timeout)"], secs
+    err = r.stderr.decode("utf-8", "replace")
+    if r.returncode < 0:
+        problems.append("killed by signal %d" % -r.returncode)
+    elif r.returncode not in (0, 1):
+        problems.append("exit status %d" % r.returncode)
+    if SAN.search(err):
+        problems.append("sanitizer report: " + SAN.search(err).group(0) + " " +
+                        err[err.find(SAN.search(err).group(0)):][:300].replace("\n", " | "))
+    lines = err.splitlines()
+    prefix = "tcpnarrate: %s: " % f
+    if r.returncode == 1 and (len(lines) != 1 or not lines[0].startswith(prefix)):
+        problems.append("exit 1 wants one line '%s...' on stderr, got %r" % (prefix, err[:300]))
+    if r.returncode == 0 and lines and not (len(lines) == 1 and "is not one tcpnarrate decodes" in lines[0]):
+        problems.append("unexpected stderr: %r" % err[:300])
+    if "--json" in mode:
+        for i, line in enumerate(r.stdout.splitlines()):
+            try:
+                json.loads(line)
+            except ValueError as e:
+                problems.append("line %d is not JSON: %s" % (i + 1, e))
+                break
+    elif CTRL.search(r.stdout):
+        problems.append("control byte 0x%02x in text output" % CTRL.search(r.stdout).group(0)[0])
+    if secs > limit:
+        problems.append("took %.2f s (limit %.2f s)" % (secs, limit))
+    r2, _ = run_once(binary, f, mode, limit)
+    if r2 is None or r2.stdout != r.stdout or r2.returncode != r.returncode:
+        problems.append("a second run printed something else")
+    return problems, secs
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--bin", required=True)
+    ap.add_argument("--max-seconds", type=float, default=1.0)
+    ap.add_argument("paths", nargs="*")
+    a = ap.parse_args()
+    binary = os.path.abspath(a.bin)
+    paths = a.paths or [os.path.join(ROOT, "..", "shared", "corpus"), os.path.join(ROOT, "captures")]
+    files = files_in(paths)
+    if not files:
+        print("no capture files found under %s" % ", ".join(paths))
+        print("0 passed, 1 failed")
+        return 1
+    jobs = [(f, m) for f in files for m in MODES]
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as ex:
+        results = list(ex.map(lambda job: (job, check(binary, job[0], job[1], a.max_seconds)), jobs))
+    bad = {}
+    slowest = (0.0, "")
+    for (f, m), (problems, secs) in results:
+        if secs > slowest[0] and secs < 1e9:
+            slowest = (secs, "%s %s" % (os.path.relpath(f, ROOT), " ".join(m)))
+        if problems:
+            bad.setdefault(f, []).append((m, problems))
+    for f, items in sorted(bad.items()):
+        for m, problems in items:
+            print("FAIL %s %s: %s" % (os.path.relpath(f, ROOT), " ".join(m) or "(text)", "; ".join(problems)))
+    print("%d files x %d modes; slowest run %.3f s (%s)" % (len(files), len(MODES), slowest[0], slowest[1]))
+    print("%d passed, %d failed" % (len(files) - len(bad), len(bad)))
+    return 1 if bad else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

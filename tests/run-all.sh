@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# run-all.sh — the whole test suite, from a clean clone, as CI runs it.
+#
+# Installs missing build and test packages (Debian), builds twice — a normal
+# build and one with AddressSanitizer and UndefinedBehaviorSanitizer — and
+# runs every suite in both: unit (Check), golden, cli, oracle (tshark), and
+# corpus (every capture in ../shared/corpus and captures/, every mode).
+# Ends with one line "tests: N passed, M failed, K skipped".
+set -uo pipefail
+cd "$(dirname "$0")/.." || exit 1
+
+./setup.sh --test-deps || exit 1
+
+configure() { # dir, extra meson options...
+  local dir=$1; shift
+  if [ -d "$dir" ]; then meson setup --reconfigure "$dir" "$@" >/dev/null
+  else meson setup "$dir" "$@" >/dev/null; fi && meson compile -C "$dir" >/dev/null
+}
+
+status=0
+configure build || { echo "build failed"; exit 1; }
+configure build-asan -Db_sanitize=address,undefined -Db_lundef=false || { echo "sanitizer build failed"; exit 1; }
+
+meson test -C build --print-errorlogs --num-processes 2 || status=1
+ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+  meson test -C build-asan --print-errorlogs --num-processes 2 --suite unit --suite cli --suite golden --suite corpus \
+  || status=1
+
+# One closing line over both runs, from meson's machine-readable logs.
+python3 - build/meson-logs/testlog.json build-asan/meson-logs/testlog.json <<'PY'
+import json, sys
+p = f = s = 0
+for path in sys.argv[1:]:
+    for line in open(path):
+        r = json.loads(line).get("result")
+        if r in ("OK", "EXPECTEDFAIL"): p += 1
+        elif r == "SKIP": s += 1
+        else: f += 1
+print("tests: %d passed, %d failed, %d skipped" % (p, f, s))
+PY
+exit $status
