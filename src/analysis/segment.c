@@ -77,8 +77,12 @@ void tn_flag_meaning(uint16_t flag, const struct tn_segment *seg, char *buf, siz
 				 "is %u", t->seq);
 		break;
 	case TN_TH_ACK:
-		snprintf(buf, len, "every byte before %u from the other side has arrived; %u is "
-			 "the next one expected", seg->track.rel_ack, seg->track.rel_ack);
+		if (seg->track.ack_base_is_isn && seg->track.rel_ack == 1)
+			snprintf(buf, len, "the other side's SYN has arrived but none of its data "
+				 "yet; byte 1 is the next one expected");
+		else
+			snprintf(buf, len, "every byte before %u from the other side has arrived; "
+				 "%u is the next one expected", seg->track.rel_ack, seg->track.rel_ack);
 		break;
 	case TN_TH_PSH:
 		snprintf(buf, len, "asks the receiver to hand the data to the application now "
