@@ -121,6 +121,7 @@ struct tn_ipv4 {
 	uint16_t checksum;
 	enum tn_csum checksum_status;
 	bool tso_zero_len;    /* total length 0: sent with segmentation offload */
+	uint16_t ah_len;      /* bytes of an IPsec AH header before TCP, 0 when none */
 	uint8_t src[4], dst[4];
 };
 

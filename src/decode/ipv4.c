@@ -10,6 +10,7 @@
 #include "internal.h"
 
 #define IPPROTO_TCP_NUM 6
+#define IPPROTO_AH_NUM 51
 
 enum tn_decode_result tn_decode_ipv4(struct tn_rd *r, struct tn_packet *pkt, struct tn_rd *seg)
 {
@@ -94,10 +95,40 @@ enum tn_decode_result tn_decode_ipv4(struct tn_rd *r, struct tn_packet *pkt, str
 	}
 	if (ip->frag_off != 0)
 		return TN_DEC_FRAGMENT;
-	if (ip->proto != IPPROTO_TCP_NUM)
+
+	uint32_t l4 = total - ip->hdr_len;
+	struct tn_rd body = tn_rd_sub(r, l4, NULL);
+	uint8_t proto = ip->proto;
+	if (proto == IPPROTO_AH_NUM) {
+		/* RFC 4302 §2.2: an AH header is (payload length + 2) 4-byte words. */
+		uint8_t next = tn_rd_u8(&body);
+		uint32_t ah_len = (tn_rd_u8(&body) + 2u) * 4u;
+		if (body.err) {
+			tn_packet_problem(pkt, TN_PROB_CUT, start + ip->hdr_len,
+					  "capture ends inside the IPsec AH header");
+			return TN_DEC_TRUNCATED;
+		}
+		if (ah_len > l4) {
+			tn_packet_problem(pkt, TN_PROB_IP6_EXT, start + ip->hdr_len,
+					  "IPsec AH header of %u bytes runs past the IPv4 payload (%u bytes)",
+					  ah_len, l4);
+			return TN_DEC_MALFORMED;
+		}
+		tn_rd_skip(&body, ah_len - 2);
+		if (body.err) {
+			tn_packet_problem(pkt, TN_PROB_CUT, start + ip->hdr_len,
+					  "capture ends inside the IPsec AH header");
+			return TN_DEC_TRUNCATED;
+		}
+		proto = next;
+		l4 -= ah_len;
+		ip->ah_len = (uint16_t)ah_len;
+	}
+	pkt->ip_proto = proto;
+	if (proto != IPPROTO_TCP_NUM)
 		return TN_DEC_NOT_TCP;
 
-	pkt->l4_len = total - ip->hdr_len;
-	*seg = tn_rd_sub(r, pkt->l4_len, NULL);
+	pkt->l4_len = l4;
+	*seg = tn_rd_sub(&body, l4, NULL);
 	return TN_DEC_TCP;
 }

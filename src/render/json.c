@@ -61,6 +61,8 @@ static cJSON *ip_object(const struct tn_packet *pkt)
 		cJSON_AddNumberToObject(ip, "frag_off", h->frag_off);
 		cJSON_AddNumberToObject(ip, "ttl", h->ttl);
 		cJSON_AddNumberToObject(ip, "proto", h->proto);
+		if (h->ah_len)
+			cJSON_AddNumberToObject(ip, "ah_len", h->ah_len);
 		cJSON_AddNumberToObject(ip, "checksum", h->checksum);
 		cJSON_AddStringToObject(ip, "checksum_status", tn_csum_status_name(h->checksum_status));
 	} else {

@@ -360,7 +360,10 @@ static void ipv4_rows(struct tn_renderer *r, const struct tn_packet *pkt)
 	row(r, TN_F_IP_FRAG_OFF, NULL, "%u%s", ip->frag_off,
 	    ip->mf ? " (first fragment: the rest of the segment follows in others)" : "");
 	row(r, TN_F_IP_TTL, NULL, "%u", ip->ttl);
-	row(r, TN_F_IP_PROTO, NULL, "%u (TCP)", ip->proto);
+	if (ip->ah_len)
+		row(r, TN_F_IP_PROTO, NULL, "%u (IPsec AH, %u bytes, then TCP)", ip->proto, ip->ah_len);
+	else
+		row(r, TN_F_IP_PROTO, NULL, "%u (TCP)", ip->proto);
 	csum_text(r, ip->checksum_status, cs, sizeof cs);
 	row(r, TN_F_IP_CHECKSUM, NULL, "0x%04x (%s)", ip->checksum, cs);
 	tn_addr_str(pkt, true, a, sizeof a);

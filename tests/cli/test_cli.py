@@ -77,6 +77,15 @@ def snaplen_cut(at):
     return f
 
 
+def ah_packet():
+    import ipaddress
+    import struct
+    src, dst = ipaddress.IPv4Address(C).packed, ipaddress.IPv4Address(S).packed
+    seg = syn().build(lambda n: src + dst + struct.pack("!BBH", 0, 6, n))
+    ah = struct.pack("!BBHII", 6, 4, 0, 0x1234, 1) + b"\xaa" * 12   # (4 + 2) * 4 = 24 bytes
+    return one("ah.pcap", ether(ipv4(C, S, ah + seg, proto=51)))
+
+
 def unreadable():
     f = good_file()
     os.chmod(f, 0)
@@ -144,6 +153,9 @@ CASES = [
                                                                 options=opt_mss(1460) + opt_raw(8, 10, b"\0\0")))))],
      0, None, [r"TCP option kind 8 at header byte 24: length 10 runs past the end of the TCP header",
                r"MSS +1460 bytes"]),
+    ("TCP after IPsec AH in IPv4", lambda: ["-r", ah_packet()], 0, None,
+     [r"protocol +51 \(IPsec AH, 24 bytes, then TCP\)", r"checksum +0x[0-9a-f]{4} \(correct\)",
+      r"1 TCP segment narrated"]),
     ("bad filter", lambda: ["-r", good_file(), "port", "eighty"], 1,
      r"^tcpnarrate: .*good\.pcap: bad filter expression 'port eighty': .*\n$", []),
     ("filter keeps file numbering", lambda: ["-r", good_file(), "-q", "src", "host", S], 0, None,
