@@ -16,9 +16,11 @@
 
 #include <tcpnarrate/capture.h>
 #include <tcpnarrate/decode.h>
+#include <tcpnarrate/flow.h>
 #include <tcpnarrate/track.h>
 
 #define TN_NOTE_LEN 320
+#define TN_ENDPOINT_STRLEN 56
 
 struct tn_segment {
 	const struct tn_frame *frame;
@@ -80,10 +82,39 @@ void tn_flag_meaning(uint16_t flag, const struct tn_segment *seg, char *buf, siz
 /* What one option kind is for, in a sentence. */
 const char *tn_option_meaning(const struct tn_tcp_option *o);
 
+/* Why an endpoint's state changed, as a sentence and as a short key. */
+const char *tn_why_text(enum tn_why why);
+const char *tn_why_key(enum tn_why why);
+/* How a connection ended: "fin", "rst", ... and a phrase. */
+const char *tn_end_key(enum tn_end how);
+const char *tn_end_text(enum tn_end how);
+const char *tn_report_why_key(enum tn_report_why why);
+
+/* A connection's end, ready to render. */
+struct tn_conn_summary {
+	const struct tn_conn_report *rep;
+	char client[TN_ENDPOINT_STRLEN], server[TN_ENDPOINT_STRLEN];
+	uint16_t server_port;
+};
+
+/* TIME-WAIT ran out for one or both sides of a connection (no segment shows it). */
+struct tn_state_event {
+	const struct tn_track_conn *conn;
+	int sides;                /* bit i: side i went TIME-WAIT → CLOSED */
+	int64_t ts_sec;
+	uint32_t ts_nsec;
+	char client[TN_ENDPOINT_STRLEN], server[TN_ENDPOINT_STRLEN];
+};
+
 #define TN_ADDR_STRLEN 46
 /* The packet's source (src true) or destination address as text. */
 void tn_addr_str(const struct tn_packet *pkt, bool src, char *buf, size_t len);
 /* "10.0.1.5:43210" or "[fd00:1::5]:43210". */
 void tn_endpoint_str(const struct tn_packet *pkt, bool src, char *buf, size_t len);
+/* The same for side i of a flow key. */
+void tn_key_endpoint_str(const struct tn_flow_key *key, int side, char *buf, size_t len);
+
+/* Fills a summary (endpoint names) for a connection report. */
+void tn_analysis_conn_summary(const struct tn_conn_report *rep, struct tn_conn_summary *out);
 
 #endif

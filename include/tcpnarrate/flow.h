@@ -44,6 +44,9 @@ void *tn_flow_lookup(struct tn_flow_table *t, const struct tn_packet *pkt, int *
 /* The key of the entry whose payload this is. */
 const struct tn_flow_key *tn_flow_key_of(const void *payload);
 
+/* Calls fn on every entry's payload, in no particular order. */
+void tn_flow_foreach(struct tn_flow_table *t, void (*fn)(void *payload, void *ctx), void *ctx);
+
 uint32_t tn_flow_table_count(const struct tn_flow_table *t);
 uint64_t tn_flow_table_evictions(const struct tn_flow_table *t);
 uint32_t tn_flow_table_max(const struct tn_flow_table *t);

@@ -36,6 +36,10 @@ int tn_renderer_create(struct tn_renderer **out, const char *name,
 void tn_render_segment(struct tn_renderer *r, const struct tn_segment *seg);
 void tn_render_skip(struct tn_renderer *r, const struct tn_skip *skip);
 void tn_render_summary(struct tn_renderer *r, const struct tn_summary *sum);
+/* A connection's report, when it ends or when tracking of it stops. */
+void tn_render_conn(struct tn_renderer *r, const struct tn_conn_summary *cs);
+/* A state change no segment shows (TIME-WAIT running out). */
+void tn_render_event(struct tn_renderer *r, const struct tn_state_event *ev);
 void tn_renderer_destroy(struct tn_renderer *r);
 
 /* Well-known service name for a TCP port from a built-in table, or NULL. */

@@ -39,6 +39,29 @@ void tn_endpoint_str(const struct tn_packet *pkt, bool src, char *buf, size_t le
 const uint16_t tn_flag_order[] = { TN_TH_FIN, TN_TH_SYN, TN_TH_RST, TN_TH_PSH, TN_TH_ACK,
 				    TN_TH_URG, TN_TH_ECE, TN_TH_CWR, TN_TH_AE, 0 };
 
+void tn_key_endpoint_str(const struct tn_flow_key *key, int side, char *buf, size_t len)
+{
+	char a[TN_ADDR_STRLEN];
+	if (key->family == 4) {
+		inet_ntop(AF_INET, key->addr[side], a, sizeof a);
+		snprintf(buf, len, "%s:%u", a, key->port[side]);
+	} else {
+		inet_ntop(AF_INET6, key->addr[side], a, sizeof a);
+		snprintf(buf, len, "[%s]:%u", a, key->port[side]);
+	}
+}
+
+void tn_analysis_conn_summary(const struct tn_conn_report *rep, struct tn_conn_summary *out)
+{
+	const struct tn_track_conn *c = rep->conn;
+	const struct tn_flow_key *key = tn_flow_key_of(c);
+	int cl = c->client >= 0 ? c->client : 0;
+	out->rep = rep;
+	tn_key_endpoint_str(key, cl, out->client, sizeof out->client);
+	tn_key_endpoint_str(key, !cl, out->server, sizeof out->server);
+	out->server_port = key->port[!cl];
+}
+
 static const struct flag_name {
 	uint16_t bit;
 	const char *name;

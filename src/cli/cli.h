@@ -24,6 +24,8 @@ struct tn_cli_opts {
 	enum tn_color_mode color;
 	uint64_t max_segments;      /* -c, 0 for no limit */
 	uint32_t max_flows;
+	uint64_t only_conn;         /* --conn N: narrate only connection N (0: all) */
+	uint32_t msl_sec;           /* --msl: TIME-WAIT lasts twice this */
 	char *filter;               /* joined from the remaining arguments, owned */
 	bool help, version;
 };

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum long_only { OPT_JSON = 256, OPT_COLOR, OPT_MAX_FLOWS };
+enum long_only { OPT_JSON = 256, OPT_COLOR, OPT_MAX_FLOWS, OPT_CONN, OPT_MSL };
 
 static const struct option long_opts[] = {
 	{ "read", required_argument, NULL, 'r' },
@@ -22,6 +22,8 @@ static const struct option long_opts[] = {
 	{ "color", required_argument, NULL, OPT_COLOR },
 	{ "colour", required_argument, NULL, OPT_COLOR },
 	{ "max-flows", required_argument, NULL, OPT_MAX_FLOWS },
+	{ "conn", required_argument, NULL, OPT_CONN },
+	{ "msl", required_argument, NULL, OPT_MSL },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
@@ -41,6 +43,9 @@ void tn_cli_usage(FILE *out)
 "  -c, --count N        stop after N TCP segments\n"
 "      --color=WHEN     auto (default: on a terminal, unless NO_COLOR is set),\n"
 "                       always or never\n"
+"      --conn N         narrate only connection N (numbered as they appear)\n"
+"      --msl SECONDS    maximum segment lifetime; TIME-WAIT lasts twice this in\n"
+"                       capture time (default 30, so 60 s as on Linux)\n"
 "      --max-flows N    connections tracked at once (default 262144); when full,\n"
 "                       the least recently active one is evicted and counted\n"
 "  -h, --help           this help\n"
@@ -90,6 +95,7 @@ int tn_cli_parse(int argc, char **argv, struct tn_cli_opts *o, char *err, size_t
 		.detail = TN_DETAIL_NORMAL,
 		.color = TN_COLOR_AUTO,
 		.max_flows = 262144,
+		.msl_sec = 30,
 	};
 	int c;
 	uint64_t v;
@@ -137,6 +143,21 @@ int tn_cli_parse(int argc, char **argv, struct tn_cli_opts *o, char *err, size_t
 				return -1;
 			}
 			o->max_flows = (uint32_t)v;
+			break;
+		case OPT_CONN:
+			if (parse_u64(optarg, UINT64_MAX, &v) < 0 || v == 0) {
+				snprintf(err, errlen, "--conn wants a connection number (1, 2, ...), not '%s'",
+					 optarg);
+				return -1;
+			}
+			o->only_conn = v;
+			break;
+		case OPT_MSL:
+			if (parse_u64(optarg, 86400, &v) < 0) {
+				snprintf(err, errlen, "--msl wants seconds from 0 to 86400, not '%s'", optarg);
+				return -1;
+			}
+			o->msl_sec = (uint32_t)v;
 			break;
 		case 'h':
 			o->help = true;

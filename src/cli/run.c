@@ -49,6 +49,75 @@ static bool output_gone(FILE *out)
 	return ferror(out) && errno == EPIPE;
 }
 
+/* What the flow table's eviction callback needs to write the evicted connection's report. */
+struct run_ctx {
+	const struct tn_cli_opts *o;
+	struct tn_renderer *rend;
+	struct tn_track *tracker;
+	struct tn_track_conn **pending;   /* end of run: connections still to report */
+	size_t n_pending;
+};
+
+static bool shown(const struct run_ctx *rc, uint64_t conn)
+{
+	return rc->o->only_conn == 0 || rc->o->only_conn == conn;
+}
+
+static void report(struct run_ctx *rc, struct tn_track_conn *c, enum tn_report_why why)
+{
+	struct tn_conn_report rep;
+	struct tn_conn_summary cs;
+	tn_track_report(rc->tracker, c, why, &rep);
+	if (!shown(rc, c->id))
+		return;
+	tn_analysis_conn_summary(&rep, &cs);
+	tn_render_conn(rc->rend, &cs);
+}
+
+static void on_evict(void *payload, void *ctx)
+{
+	struct run_ctx *rc = ctx;
+	struct tn_track_conn *c = payload;
+	if (!c->reported)
+		report(rc, c, TN_REPORT_EVICTED);
+	tn_track_conn_forget(rc->tracker, c);
+}
+
+static void collect_unreported(void *payload, void *ctx)
+{
+	struct run_ctx *rc = ctx;
+	struct tn_track_conn *c = payload;
+	if (!c->reported)
+		rc->pending[rc->n_pending++] = c;
+}
+
+static int by_id(const void *a, const void *b)
+{
+	uint64_t x = (*(struct tn_track_conn *const *)a)->id;
+	uint64_t y = (*(struct tn_track_conn *const *)b)->id;
+	return x < y ? -1 : x > y;
+}
+
+/* TIME-WAIT that ran out by `now`: a state change no segment shows. */
+static void expire_time_wait(struct run_ctx *rc, int64_t now_ns, const struct tn_frame *f)
+{
+	struct tn_track_conn *c;
+	int sides;
+	while ((c = tn_track_time_wait_expired(rc->tracker, now_ns, &sides))) {
+		if (!shown(rc, c->id))
+			continue;
+		const struct tn_flow_key *key = tn_flow_key_of(c);
+		struct tn_state_event ev = { .conn = c, .sides = sides };
+		int64_t end = c->time_wait_end_ns;
+		ev.ts_sec = end / 1000000000;
+		ev.ts_nsec = (uint32_t)(end % 1000000000);
+		(void)f;
+		tn_key_endpoint_str(key, c->client, ev.client, sizeof ev.client);
+		tn_key_endpoint_str(key, !c->client, ev.server, sizeof ev.server);
+		tn_render_event(rc->rend, &ev);
+	}
+}
+
 int tn_cli_run_file(const struct tn_cli_opts *o)
 {
 	char err[TN_ERRBUF_SIZE];
@@ -57,8 +126,12 @@ int tn_cli_run_file(const struct tn_cli_opts *o)
 	struct tn_renderer *rend = NULL;
 	struct tn_flow_table *flows = NULL;
 	struct tn_packet *pkt = NULL;
+	struct tn_track tracker;
+	struct run_ctx rc = { .o = o, .tracker = &tracker };
 	int status = TN_EXIT_INPUT;
 
+	tn_track_init(&tracker);
+	tracker.msl_ns = (int64_t)o->msl_sec * 1000000000;
 	if (tn_capture_open_file(&cap, o->read_file, o->filter, err, sizeof err) < 0) {
 		fprintf(stderr, "tcpnarrate: %s: %s\n", name, err);
 		return TN_EXIT_INPUT;
@@ -71,7 +144,8 @@ int tn_cli_run_file(const struct tn_cli_opts *o)
 	};
 	if (tn_renderer_create(&rend, o->renderer, &ro, err, sizeof err) < 0)
 		goto err_msg;
-	if (tn_flow_table_create(&flows, o->max_flows, sizeof(struct tn_track_conn), NULL, NULL,
+	rc.rend = rend;
+	if (tn_flow_table_create(&flows, o->max_flows, sizeof(struct tn_track_conn), on_evict, &rc,
 				 err, sizeof err) < 0)
 		goto err_msg;
 	pkt = malloc(sizeof *pkt);
@@ -81,8 +155,6 @@ int tn_cli_run_file(const struct tn_cli_opts *o)
 	}
 
 	char ltname[32];
-	struct tn_track tracker;
-	tn_track_init(&tracker);
 	uint32_t linktype = tn_capture_linktype(cap);
 	struct tn_summary sum = {
 		.source = name,
@@ -101,13 +173,15 @@ int tn_cli_run_file(const struct tn_cli_opts *o)
 	struct tn_frame frame;
 	int64_t sec0 = 0;
 	uint32_t nsec0 = 0;
-	int rc;
+	int rc_next;
 	char file_err[TN_ERRBUF_SIZE] = "";
-	while ((rc = tn_capture_next(cap, &frame, file_err, sizeof file_err)) == 1) {
+	while ((rc_next = tn_capture_next(cap, &frame, file_err, sizeof file_err)) == 1) {
 		if (sum.packets++ == 0) {
 			sec0 = frame.ts_sec;
 			nsec0 = frame.ts_nsec;
 		}
+		int64_t now_ns = frame.ts_sec * 1000000000 + frame.ts_nsec;
+		expire_time_wait(&rc, now_ns, &frame);
 		enum tn_decode_result res = tn_decode(linktype, frame.data, frame.caplen,
 						      frame.wirelen, pkt);
 		if (frame.over_snaplen)
@@ -126,29 +200,52 @@ int tn_cli_run_file(const struct tn_cli_opts *o)
 			snprintf(err, sizeof err, "out of memory for the flow table");
 			goto err_msg;
 		}
-		if (created)
-			tn_track_conn_start(&tracker, conn);
 		struct tn_segment seg = { .frame = &frame, .pkt = pkt,
 					  .rel_time = ts_diff(&frame, sec0, nsec0) };
+		if (created) {
+			tn_track_conn_start(&tracker, conn);
+		} else if (tn_track_conn_reuse(conn, side, pkt)) {
+			if (!conn->reported)
+				report(&rc, conn, TN_REPORT_REUSED);
+			tn_track_conn_restart(&tracker, conn);
+		}
+		seg.track.new_conn = conn->client < 0;
 		tn_track_segment(conn, side, pkt, &seg.track);
-		tn_analysis_segment(&seg);
-		tn_render_segment(rend, &seg);
+		tn_track_state(&tracker, conn, side, pkt, now_ns, &seg.track);
 		sum.segments++;
+		if (shown(&rc, conn->id)) {
+			tn_analysis_segment(&seg);
+			tn_render_segment(rend, &seg);
+		}
+		if (seg.track.conn_closed)
+			report(&rc, conn, TN_REPORT_CLOSED);
 		if (output_gone(stdout))
 			goto quiet_exit;
 		if (o->max_segments && sum.segments >= o->max_segments)
 			break;
 	}
+
+	/* Connections still open (or not yet reported) at the end, in order. */
+	rc.pending = malloc((size_t)tn_flow_table_count(flows) * sizeof *rc.pending + 1);
+	if (!rc.pending) {
+		snprintf(err, sizeof err, "out of memory");
+		goto err_msg;
+	}
+	tn_flow_foreach(flows, collect_unreported, &rc);
+	qsort(rc.pending, rc.n_pending, sizeof *rc.pending, by_id);
+	for (size_t i = 0; i < rc.n_pending; i++)
+		report(&rc, rc.pending[i], TN_REPORT_END_OF_CAPTURE);
+
 	sum.filtered = tn_capture_filtered(cap);
 	sum.connections = tracker.next_id - 1;
 	sum.evictions = tn_flow_table_evictions(flows);
-	if (rc < 0)
+	if (rc_next < 0)
 		sum.error = file_err;
 	tn_render_summary(rend, &sum);
 	fflush(stdout);
 	if (output_gone(stdout))
 		goto quiet_exit;
-	if (rc < 0) {
+	if (rc_next < 0) {
 		fprintf(stderr, "tcpnarrate: %s: %s\n", name, file_err);
 		status = TN_EXIT_INPUT;
 	} else {
@@ -164,6 +261,7 @@ err_msg:
 	fprintf(stderr, "tcpnarrate: %s: %s\n", name, err);
 	status = TN_EXIT_INPUT;
 done:
+	free(rc.pending);
 	free(pkt);
 	tn_flow_table_destroy(flows);
 	tn_renderer_destroy(rend);

@@ -249,6 +249,12 @@ const struct tn_flow_key *tn_flow_key_of(const void *payload)
 	return &((const struct entry *)(p - offsetof(struct entry, payload)))->key;
 }
 
+void tn_flow_foreach(struct tn_flow_table *t, void (*fn)(void *payload, void *ctx), void *ctx)
+{
+	for (uint32_t i = t->lru_head; i != NIL; i = at(t, i)->lru_next)
+		fn(at(t, i)->payload, ctx);
+}
+
 uint32_t tn_flow_table_count(const struct tn_flow_table *t)
 {
 	return t->count;

@@ -11,6 +11,7 @@
 #include <cjson/cJSON.h>
 #include <inttypes.h>
 #include <stdlib.h>
+#include <string.h>
 
 static void emit(struct tn_renderer *r, cJSON *obj)
 {
@@ -206,6 +207,32 @@ static cJSON *tcp_object(const struct tn_segment *seg)
 	return j;
 }
 
+static const char *role(int client, int side)
+{
+	return side == client ? "client" : "server";
+}
+
+static void add_states(cJSON *j, const struct tn_track_view *v)
+{
+	cJSON_AddStringToObject(j, "from", role(v->client, v->side));
+	cJSON_AddBoolToObject(j, "roles_inferred", v->roles_inferred);
+	cJSON_AddBoolToObject(j, "new_connection", v->new_conn);
+	cJSON_AddBoolToObject(j, "port_reused", v->port_reused);
+	cJSON *st = cJSON_AddObjectToObject(j, "states");
+	for (int k = 0; k < 2; k++) {
+		int i = k == 0 ? v->client : !v->client;
+		cJSON *s = cJSON_AddObjectToObject(st, k == 0 ? "client" : "server");
+		cJSON_AddStringToObject(s, "before", tn_state_name(v->before[i]));
+		cJSON_AddStringToObject(s, "after", tn_state_name(v->after[i]));
+		cJSON_AddBoolToObject(s, "inferred", v->inferred[i]);
+		cJSON_AddStringToObject(s, "why", tn_why_key(v->why[i]));
+		if (v->why[i] != TN_WHY_NONE)
+			cJSON_AddStringToObject(s, "reason", tn_why_text(v->why[i]));
+	}
+	cJSON_AddBoolToObject(j, "retransmission", v->why[v->side] == TN_WHY_RETRANSMISSION);
+	cJSON_AddBoolToObject(j, "connection_closed", v->conn_closed);
+}
+
 static void json_segment(struct tn_renderer *r, const struct tn_segment *seg)
 {
 	const struct tn_packet *pkt = seg->pkt;
@@ -243,6 +270,7 @@ static void json_segment(struct tn_renderer *r, const struct tn_segment *seg)
 	}
 	cJSON_AddStringToObject(j, "note", seg->note);
 	add_problem(j, pkt);
+	add_states(j, &seg->track);
 	emit(r, j);
 }
 
@@ -285,9 +313,91 @@ static void json_summary(struct tn_renderer *r, const struct tn_summary *sum)
 	emit(r, j);
 }
 
+static cJSON *endpoint(const char *text)
+{
+	/* "addr:port" or "[addr]:port" into {"addr", "port"} */
+	cJSON *e = cJSON_CreateObject();
+	const char *colon = strrchr(text, ':');
+	char addr[TN_ENDPOINT_STRLEN];
+	size_t n = colon ? (size_t)(colon - text) : strlen(text);
+	const char *a = text;
+	if (n >= 2 && a[0] == '[' && a[n - 1] == ']') {
+		a++;
+		n -= 2;
+	}
+	if (n >= sizeof addr)
+		n = sizeof addr - 1;
+	memcpy(addr, a, n);
+	addr[n] = '\0';
+	cJSON_AddStringToObject(e, "addr", addr);
+	cJSON_AddNumberToObject(e, "port", colon ? atoi(colon + 1) : 0);
+	return e;
+}
+
+static void json_conn(struct tn_renderer *r, const struct tn_conn_summary *cs)
+{
+	const struct tn_conn_report *rep = cs->rep;
+	const struct tn_track_conn *c = rep->conn;
+	int cl = c->client >= 0 ? c->client : 0, sv = !cl;
+	cJSON *j = cJSON_CreateObject();
+	cJSON_AddStringToObject(j, "type", "connection");
+	cJSON_AddNumberToObject(j, "conn", (double)c->id);
+	cJSON_AddItemToObject(j, "client", endpoint(cs->client));
+	cJSON_AddItemToObject(j, "server", endpoint(cs->server));
+	cJSON_AddBoolToObject(j, "roles_inferred", c->roles_inferred);
+	cJSON_AddBoolToObject(j, "port_reused", c->port_reused);
+	cJSON_AddStringToObject(j, "report", tn_report_why_key(rep->why));
+	cJSON_AddNumberToObject(j, "duration", rep->duration);
+	cJSON *fs = cJSON_AddObjectToObject(j, "final_state");
+	cJSON_AddStringToObject(fs, "client", tn_state_name(c->side[cl].state));
+	cJSON_AddStringToObject(fs, "server", tn_state_name(c->side[sv].state));
+	if (c->closed_first >= 0)
+		cJSON_AddStringToObject(j, "closed_by", role(cl, c->closed_first));
+	else
+		cJSON_AddNullToObject(j, "closed_by");
+	cJSON_AddStringToObject(j, "ended_by", tn_end_key(rep->how));
+	if (c->rst_by >= 0)
+		cJSON_AddStringToObject(j, "rst_by", role(cl, c->rst_by));
+	else
+		cJSON_AddNullToObject(j, "rst_by");
+	if (rep->time_wait_side >= 0)
+		cJSON_AddStringToObject(j, "time_wait", role(cl, rep->time_wait_side));
+	else
+		cJSON_AddNullToObject(j, "time_wait");
+	cJSON *seg = cJSON_AddObjectToObject(j, "segments");
+	cJSON_AddNumberToObject(seg, "client", (double)c->side[cl].segments);
+	cJSON_AddNumberToObject(seg, "server", (double)c->side[sv].segments);
+	cJSON *by = cJSON_AddObjectToObject(j, "payload_bytes");
+	cJSON_AddNumberToObject(by, "client", (double)c->side[cl].payload_bytes);
+	cJSON_AddNumberToObject(by, "server", (double)c->side[sv].payload_bytes);
+	emit(r, j);
+}
+
+static void json_event(struct tn_renderer *r, const struct tn_state_event *ev)
+{
+	const struct tn_track_conn *c = ev->conn;
+	for (int i = 0; i < 2; i++) {
+		if (!(ev->sides & (1 << i)))
+			continue;
+		cJSON *j = cJSON_CreateObject();
+		struct tn_frame f = { .ts_sec = ev->ts_sec, .ts_nsec = ev->ts_nsec };
+		cJSON_AddStringToObject(j, "type", "state");
+		cJSON_AddNumberToObject(j, "conn", (double)c->id);
+		add_ts(r, j, &f);
+		cJSON_AddStringToObject(j, "side", role(c->client, i));
+		cJSON_AddStringToObject(j, "before", tn_state_name(TN_ST_TIME_WAIT));
+		cJSON_AddStringToObject(j, "after", tn_state_name(TN_ST_CLOSED));
+		cJSON_AddBoolToObject(j, "inferred", 1);
+		cJSON_AddStringToObject(j, "why", tn_why_key(TN_WHY_TIME_WAIT_OVER));
+		emit(r, j);
+	}
+}
+
 const struct tn_render_ops tn_render_json_ops = {
 	.name = "json",
 	.segment = json_segment,
 	.skip = json_skip,
 	.summary = json_summary,
+	.conn = json_conn,
+	.event = json_event,
 };

@@ -11,6 +11,8 @@ struct tn_render_ops {
 	void (*segment)(struct tn_renderer *r, const struct tn_segment *seg);
 	void (*skip)(struct tn_renderer *r, const struct tn_skip *skip);
 	void (*summary)(struct tn_renderer *r, const struct tn_summary *sum);
+	void (*conn)(struct tn_renderer *r, const struct tn_conn_summary *cs);
+	void (*event)(struct tn_renderer *r, const struct tn_state_event *ev);
 };
 
 struct tn_renderer {

@@ -48,6 +48,16 @@ void tn_render_summary(struct tn_renderer *r, const struct tn_summary *sum)
 	r->ops->summary(r, sum);
 }
 
+void tn_render_conn(struct tn_renderer *r, const struct tn_conn_summary *cs)
+{
+	r->ops->conn(r, cs);
+}
+
+void tn_render_event(struct tn_renderer *r, const struct tn_state_event *ev)
+{
+	r->ops->event(r, ev);
+}
+
 void tn_renderer_destroy(struct tn_renderer *r)
 {
 	free(r);

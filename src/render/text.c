@@ -251,6 +251,11 @@ static const char *option_label(const struct tn_tcp_option *o)
 	}
 }
 
+static const char *role(const struct tn_track_view *v, int side)
+{
+	return side == v->client ? "client" : "server";
+}
+
 static void preview(const struct tn_packet *pkt, char *buf, size_t len, bool *more)
 {
 	size_t shown = tn_escape_preview(pkt->payload, pkt->payload_captured, TN_PREVIEW_BYTES,
@@ -290,7 +295,8 @@ static void quiet_line(struct tn_renderer *r, const struct tn_segment *seg)
 	tn_endpoint_str(pkt, true, from, sizeof from);
 	tn_endpoint_str(pkt, false, to, sizeof to);
 	flags_str(t->flags, fl, sizeof fl);
-	fprintf(o, "%" PRIu64 " %s %s → %s ", seg->frame->n, ts, from, to);
+	fprintf(o, "%" PRIu64 " %s %s %s → %s ", seg->frame->n, ts, role(&seg->track, seg->track.side),
+		from, to);
 	sty(r, S_FLAG);
 	fprintf(o, "[%s]", fl);
 	sty(r, S_RESET);
@@ -327,6 +333,15 @@ static void quiet_line(struct tn_renderer *r, const struct tn_segment *seg)
 		fputs(" (bad checksum)", o);
 		sty(r, S_RESET);
 	}
+	const struct tn_track_view *v = &seg->track;
+	for (int k = 0; k < 2; k++) {
+		int i = k == 0 ? v->client : !v->client;
+		if (v->before[i] != v->after[i])
+			fprintf(o, " · %s %s→%s", role(v, i), tn_state_name(v->before[i]),
+				tn_state_name(v->after[i]));
+	}
+	if (v->why[v->side] == TN_WHY_RETRANSMISSION)
+		fputs(" · retransmission", o);
 	fputc('\n', o);
 	problem_line(r, pkt);
 	if (seg->frame->over_snaplen)
@@ -511,8 +526,67 @@ static void payload_rows(struct tn_renderer *r, const struct tn_packet *pkt)
 	}
 }
 
+/* "Connection 3: client 10.0.1.5:45174 → server 10.0.2.10:80 (http)" and how we know. */
+static void conn_opening(struct tn_renderer *r, const struct tn_segment *seg)
+{
+	const struct tn_track_view *v = &seg->track;
+	char cl[TN_ENDPOINT_STRLEN], sv[TN_ENDPOINT_STRLEN];
+	bool from_client = v->side == v->client;
+	tn_endpoint_str(seg->pkt, from_client, cl, sizeof cl);
+	tn_endpoint_str(seg->pkt, !from_client, sv, sizeof sv);
+	uint16_t sport = from_client ? seg->pkt->tcp.dport : seg->pkt->tcp.sport;
+	const char *svc = tn_service_name(sport);
+	FILE *o = r->opts.out;
+	if (r->first_line_done && r->opts.detail > TN_DETAIL_QUIET)
+		fputc('\n', o);
+	r->first_line_done = true;
+	sty(r, S_HEAD);
+	fprintf(o, "== Connection %" PRIu64 ": client %s → server %s", v->conn, cl, sv);
+	if (svc)
+		fprintf(o, " (%s)", svc);
+	sty(r, S_RESET);
+	if (v->roles_inferred)
+		fputs(" — joined mid-connection; roles inferred from the ports, both sides taken as "
+		      "ESTABLISHED", o);
+	else if (v->inferred[v->client] && v->before[v->client] == TN_ST_SYN_SENT)
+		fputs(" — the client's SYN is not in the capture", o);
+	if (v->port_reused)
+		fputs(" — a new connection on a port pair used before", o);
+	fputc('\n', o);
+}
+
+static void state_lines(struct tn_renderer *r, const struct tn_segment *seg)
+{
+	const struct tn_track_view *v = &seg->track;
+	FILE *o = r->opts.out;
+	/* The client first, as a reader expects; then the server. */
+	for (int k = 0; k < 2; k++) {
+		int i = k == 0 ? v->client : !v->client;
+		char st[64];
+		if (v->before[i] == v->after[i])
+			snprintf(st, sizeof st, "%s%s (unchanged)", tn_state_name(v->before[i]),
+				 v->inferred[i] ? ", inferred" : "");
+		else
+			snprintf(st, sizeof st, "%s%s → %s", tn_state_name(v->before[i]),
+				 v->inferred[i] ? " (inferred)" : "", tn_state_name(v->after[i]));
+		fprintf(o, "  %s ", role(v, i));
+		sty(r, v->before[i] != v->after[i] ? S_HEAD : "");
+		fputs(st, o);
+		sty(r, v->before[i] != v->after[i] ? S_RESET : "");
+		fputc('\n', o);
+		if (v->why[i] != TN_WHY_NONE && (v->before[i] != v->after[i] ||
+						  r->opts.detail >= TN_DETAIL_NORMAL)) {
+			sty(r, S_DIM);
+			wrapped(r, 9, tn_why_text(v->why[i]));
+			sty(r, S_RESET);
+		}
+	}
+}
+
 static void text_segment(struct tn_renderer *r, const struct tn_segment *seg)
 {
+	if (seg->track.new_conn)
+		conn_opening(r, seg);
 	if (r->opts.detail <= TN_DETAIL_QUIET) {
 		quiet_line(r, seg);
 		return;
@@ -526,12 +600,12 @@ static void text_segment(struct tn_renderer *r, const struct tn_segment *seg)
 	tn_endpoint_str(pkt, true, from, sizeof from);
 	tn_endpoint_str(pkt, false, to, sizeof to);
 	flags_str(pkt->tcp.flags, fl, sizeof fl);
-	if (r->first_line_done)
+	if (r->first_line_done && !seg->track.new_conn)
 		fputc('\n', o);
 	r->first_line_done = true;
 	sty(r, S_HEAD);
-	fprintf(o, "#%" PRIu64 "  %s  +%.*fs  %s → %s", seg->frame->n, ts, r->opts.ts_digits,
-		seg->rel_time, from, to);
+	fprintf(o, "#%" PRIu64 "  %s  +%.*fs  %s %s → %s", seg->frame->n, ts, r->opts.ts_digits,
+		seg->rel_time, role(&seg->track, seg->track.side), from, to);
 	if ((svc = tn_service_name(pkt->tcp.dport)) || (svc = tn_service_name(pkt->tcp.sport)))
 		fprintf(o, " (%s)", svc);
 	sty(r, S_RESET);
@@ -543,6 +617,7 @@ static void text_segment(struct tn_renderer *r, const struct tn_segment *seg)
 	sty(r, S_NOTE);
 	wrapped(r, 2, seg->note);
 	sty(r, S_RESET);
+	state_lines(r, seg);
 	problem_line(r, pkt);
 	if (seg->frame->over_snaplen)
 		snaplen_line(r, seg->frame, false);
@@ -625,9 +700,75 @@ static void text_summary(struct tn_renderer *r, const struct tn_summary *sum)
 	}
 }
 
+static void text_conn(struct tn_renderer *r, const struct tn_conn_summary *cs)
+{
+	const struct tn_conn_report *rep = cs->rep;
+	const struct tn_track_conn *c = rep->conn;
+	FILE *o = r->opts.out;
+	int cl = c->client >= 0 ? c->client : 0, sv = !cl;
+	const char *svc = tn_service_name(cs->server_port);
+	static const char *const stopped[] = {
+		[TN_REPORT_CLOSED] = "ended",
+		[TN_REPORT_END_OF_CAPTURE] = "at the end of the capture",
+		[TN_REPORT_REUSED] = "replaced by a new connection on the same ports",
+		[TN_REPORT_EVICTED] = "evicted: the flow table was full",
+		[TN_REPORT_IDLE] = "forgotten after the idle timeout",
+	};
+	if (r->opts.detail > TN_DETAIL_QUIET)
+		fputc('\n', o);
+	sty(r, S_HEAD);
+	fprintf(o, "== Connection %" PRIu64 " %s: client %s, server %s", c->id, stopped[rep->why],
+		cs->client, cs->server);
+	if (svc)
+		fprintf(o, " (%s)", svc);
+	sty(r, S_RESET);
+	fputc('\n', o);
+	fprintf(o, "   %.6f s; client sent %" PRIu64 " segment%s with %" PRIu64 " bytes of data, "
+		"server %" PRIu64 " with %" PRIu64 "\n", rep->duration, c->side[cl].segments,
+		c->side[cl].segments == 1 ? "" : "s", c->side[cl].payload_bytes,
+		c->side[sv].segments, c->side[sv].payload_bytes);
+	fprintf(o, "   %s", c->roles_inferred ? "joined mid-connection (roles inferred)" :
+		"opened by the client");
+	if (c->closed_first >= 0)
+		fprintf(o, "; the %s closed first", c->closed_first == cl ? "client" : "server");
+	fprintf(o, "; %s", tn_end_text(rep->how));
+	if (rep->how == TN_END_RST && c->rst_by >= 0)
+		fprintf(o, " from the %s", c->rst_by == cl ? "client" : "server");
+	fputc('\n', o);
+	fprintf(o, "   final states: client %s, server %s\n", tn_state_name(c->side[cl].state),
+		tn_state_name(c->side[sv].state));
+	if (rep->time_wait_side >= 0) {
+		bool client_tw = rep->time_wait_side == cl;
+		fprintf(o, "   the %s holds TIME-WAIT for %.0f s of capture time after its last ACK%s\n",
+			client_tw ? "client" : "server", rep->time_wait_sec,
+			client_tw ? "" : ": on a server closing many connections, these entries add up");
+	}
+}
+
+static void text_event(struct tn_renderer *r, const struct tn_state_event *ev)
+{
+	const struct tn_track_conn *c = ev->conn;
+	FILE *o = r->opts.out;
+	char ts[48];
+	tn_format_time(ev->ts_sec, ev->ts_nsec, r->opts.ts_digits, r->opts.detail > TN_DETAIL_QUIET,
+		       ts, sizeof ts);
+	for (int i = 0; i < 2; i++) {
+		if (!(ev->sides & (1 << i)))
+			continue;
+		bool is_client = i == c->client;
+		if (r->opts.detail > TN_DETAIL_QUIET)
+			fputc('\n', o);
+		fprintf(o, "%s connection %" PRIu64 ": %s %s TIME-WAIT → CLOSED (inferred: 2×MSL of "
+			"capture time has passed)\n", ts, c->id, is_client ? "client" : "server",
+			is_client ? ev->client : ev->server);
+	}
+}
+
 const struct tn_render_ops tn_render_text_ops = {
 	.name = "text",
 	.segment = text_segment,
 	.skip = text_skip,
 	.summary = text_summary,
+	.conn = text_conn,
+	.event = text_event,
 };

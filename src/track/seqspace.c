@@ -11,19 +11,6 @@
 #include <tcpnarrate/seq.h>
 #include <tcpnarrate/track.h>
 
-#include <string.h>
-
-void tn_track_init(struct tn_track *tr)
-{
-	tr->next_id = 1;
-}
-
-void tn_track_conn_start(struct tn_track *tr, struct tn_track_conn *c)
-{
-	memset(c, 0, sizeof *c);
-	c->id = tr->next_id++;
-	c->side[0].wscale = c->side[1].wscale = TN_WSCALE_NONE;
-}
 
 static int8_t syn_wscale(const struct tn_packet *pkt)
 {
