@@ -51,6 +51,7 @@ struct tn_summary {
 	uint64_t over_snaplen;         /* records that claimed more than the snapshot length */
 	uint64_t connections;
 	uint64_t evictions;
+	uint64_t idle_expired;         /* forgotten after --idle-timeout of capture time */
 	const char *error;             /* where a damaged file stopped, or NULL */
 };
 

@@ -4,8 +4,11 @@
  * Each entry is found by a canonical key (the lower endpoint first, so A→B
  * and B→A meet) and carries a fixed-size, zeroed payload that the next stage
  * (the tracker) owns the meaning of. The table is created with its limit;
- * when full, the least recently active entry is evicted and counted. Memory
- * grows in chunks as flows appear and is never more than the limit allows.
+ * when full, the least recently active entry of the expendable class
+ * (half-open or closed connections) is evicted first, then of the rest, and
+ * counted. Entries idle longer than a timeout, in capture time, can be
+ * expired. Memory grows in chunks as flows appear, is reused as they go, and
+ * is never more than the limit allows.
  */
 #ifndef TCPNARRATE_FLOW_H
 #define TCPNARRATE_FLOW_H
@@ -46,6 +49,23 @@ const struct tn_flow_key *tn_flow_key_of(const void *payload);
 
 /* Calls fn on every entry's payload, in no particular order. */
 void tn_flow_foreach(struct tn_flow_table *t, void (*fn)(void *payload, void *ctx), void *ctx);
+
+/* The capture time of the packet being looked up; stamps entries' activity. */
+void tn_flow_table_set_now(struct tn_flow_table *t, int64_t now_ns);
+
+/* Eviction classes: expendable entries go first when the table is full. */
+enum tn_flow_class { TN_FLOW_EXPENDABLE = 0, TN_FLOW_KEEP = 1 };
+void tn_flow_set_class(struct tn_flow_table *t, void *payload, enum tn_flow_class cls);
+
+/*
+ * Removes every entry with no activity since now_ns - idle_ns, least recent
+ * first, calling fn on each payload before it goes. Returns how many.
+ */
+uint64_t tn_flow_expire_idle(struct tn_flow_table *t, int64_t now_ns, int64_t idle_ns,
+			     void (*fn)(void *payload, void *ctx), void *ctx);
+
+/* Bytes one entry takes (key, links and payload). */
+size_t tn_flow_entry_size(const struct tn_flow_table *t);
 
 uint32_t tn_flow_table_count(const struct tn_flow_table *t);
 uint64_t tn_flow_table_evictions(const struct tn_flow_table *t);

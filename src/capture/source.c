@@ -118,8 +118,11 @@ static int pcapng_digits(const uint8_t *p, size_t len)
 	struct tn_rd b = tn_rd_sub(&r, blen - 8, NULL);
 	tn_rd_skip(&b, 8); /* link type, reserved, snaplen */
 	while (tn_rd_left(&b) >= 4) {
-		uint16_t code = le ? (uint16_t)(tn_rd_u8(&b) | tn_rd_u8(&b) << 8) : tn_rd_be16(&b);
-		uint16_t olen = le ? (uint16_t)(tn_rd_u8(&b) | tn_rd_u8(&b) << 8) : tn_rd_be16(&b);
+		uint16_t code = tn_rd_be16(&b), olen = tn_rd_be16(&b);
+		if (le) { /* the option header's two 16-bit fields, byte-swapped */
+			code = (uint16_t)(code >> 8 | code << 8);
+			olen = (uint16_t)(olen >> 8 | olen << 8);
+		}
 		if (b.err || code == 0)
 			break;
 		if (code == IF_TSRESOL && olen >= 1)
@@ -172,11 +175,11 @@ static int open_counted(const char *path, struct counted_file **out, FILE **stre
 			snprintf(errbuf, errlen, "%s", strerror(errno));
 			goto err_free;
 		}
+		cf->owned = true;
 		if (fstat(fileno(cf->f), &st) == 0 && S_ISDIR(st.st_mode)) {
 			snprintf(errbuf, errlen, "is a directory, not a capture file");
 			goto err_close;
 		}
-		cf->owned = true;
 	}
 	cf->peek_len = fread(cf->peek, 1, sizeof cf->peek, cf->f);
 	if (ferror(cf->f)) {

@@ -26,6 +26,7 @@ struct tn_cli_opts {
 	uint32_t max_flows;
 	uint64_t only_conn;         /* --conn N: narrate only connection N (0: all) */
 	uint32_t msl_sec;           /* --msl: TIME-WAIT lasts twice this */
+	uint32_t idle_sec;          /* --idle-timeout: forget a flow after this much quiet */
 	char *filter;               /* joined from the remaining arguments, owned */
 	bool help, version;
 };

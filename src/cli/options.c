@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum long_only { OPT_JSON = 256, OPT_COLOR, OPT_MAX_FLOWS, OPT_CONN, OPT_MSL };
+enum long_only { OPT_JSON = 256, OPT_COLOR, OPT_MAX_FLOWS, OPT_CONN, OPT_MSL, OPT_IDLE };
 
 static const struct option long_opts[] = {
 	{ "read", required_argument, NULL, 'r' },
@@ -24,6 +24,7 @@ static const struct option long_opts[] = {
 	{ "max-flows", required_argument, NULL, OPT_MAX_FLOWS },
 	{ "conn", required_argument, NULL, OPT_CONN },
 	{ "msl", required_argument, NULL, OPT_MSL },
+	{ "idle-timeout", required_argument, NULL, OPT_IDLE },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
@@ -46,8 +47,11 @@ void tn_cli_usage(FILE *out)
 "      --conn N         narrate only connection N (numbered as they appear)\n"
 "      --msl SECONDS    maximum segment lifetime; TIME-WAIT lasts twice this in\n"
 "                       capture time (default 30, so 60 s as on Linux)\n"
+"      --idle-timeout S forget a connection after S seconds of capture time with\n"
+"                       no segment (default 300); it is reported as idle\n"
 "      --max-flows N    connections tracked at once (default 262144); when full,\n"
-"                       the least recently active one is evicted and counted\n"
+"                       the least recently active half-open or closed one is\n"
+"                       evicted (else the least recently active), and counted\n"
 "  -h, --help           this help\n"
 "  -V, --version        version and library versions\n"
 "\n"
@@ -96,6 +100,7 @@ int tn_cli_parse(int argc, char **argv, struct tn_cli_opts *o, char *err, size_t
 		.color = TN_COLOR_AUTO,
 		.max_flows = 262144,
 		.msl_sec = 30,
+		.idle_sec = 300,
 	};
 	int c;
 	uint64_t v;
@@ -158,6 +163,14 @@ int tn_cli_parse(int argc, char **argv, struct tn_cli_opts *o, char *err, size_t
 				return -1;
 			}
 			o->msl_sec = (uint32_t)v;
+			break;
+		case OPT_IDLE:
+			if (parse_u64(optarg, 30u * 86400, &v) < 0 || v == 0) {
+				snprintf(err, errlen, "--idle-timeout wants seconds from 1 to %u, not '%s'",
+					 30u * 86400, optarg);
+				return -1;
+			}
+			o->idle_sec = (uint32_t)v;
 			break;
 		case 'h':
 			o->help = true;

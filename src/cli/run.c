@@ -83,6 +83,15 @@ static void on_evict(void *payload, void *ctx)
 	tn_track_conn_forget(rc->tracker, c);
 }
 
+static void on_idle(void *payload, void *ctx)
+{
+	struct run_ctx *rc = ctx;
+	struct tn_track_conn *c = payload;
+	if (!c->reported)
+		report(rc, c, TN_REPORT_IDLE);
+	tn_track_conn_forget(rc->tracker, c);
+}
+
 static void collect_unreported(void *payload, void *ctx)
 {
 	struct run_ctx *rc = ctx;
@@ -175,6 +184,7 @@ int tn_cli_run_file(const struct tn_cli_opts *o)
 	uint32_t nsec0 = 0;
 	int rc_next;
 	char file_err[TN_ERRBUF_SIZE] = "";
+	int64_t idle_ns = (int64_t)o->idle_sec * 1000000000, next_idle_check = INT64_MIN;
 	while ((rc_next = tn_capture_next(cap, &frame, file_err, sizeof file_err)) == 1) {
 		if (sum.packets++ == 0) {
 			sec0 = frame.ts_sec;
@@ -182,6 +192,12 @@ int tn_cli_run_file(const struct tn_cli_opts *o)
 		}
 		int64_t now_ns = frame.ts_sec * 1000000000 + frame.ts_nsec;
 		expire_time_wait(&rc, now_ns, &frame);
+		if (now_ns >= next_idle_check) {
+			/* Once a second of capture time is often enough to forget idle flows. */
+			sum.idle_expired += tn_flow_expire_idle(flows, now_ns, idle_ns, on_idle, &rc);
+			next_idle_check = now_ns + 1000000000;
+		}
+		tn_flow_table_set_now(flows, now_ns);
 		enum tn_decode_result res = tn_decode(linktype, frame.data, frame.caplen,
 						      frame.wirelen, pkt);
 		if (frame.over_snaplen)
@@ -209,7 +225,6 @@ int tn_cli_run_file(const struct tn_cli_opts *o)
 				report(&rc, conn, TN_REPORT_REUSED);
 			tn_track_conn_restart(&tracker, conn);
 		}
-		seg.track.new_conn = conn->client < 0;
 		tn_track_segment(conn, side, pkt, &seg.track);
 		tn_track_state(&tracker, conn, side, pkt, now_ns, &seg.track);
 		sum.segments++;
@@ -219,6 +234,9 @@ int tn_cli_run_file(const struct tn_cli_opts *o)
 		}
 		if (seg.track.conn_closed)
 			report(&rc, conn, TN_REPORT_CLOSED);
+		/* Open, established connections are the last to be evicted. */
+		tn_flow_set_class(flows, conn, conn->established && !tn_track_conn_over(conn)
+				  ? TN_FLOW_KEEP : TN_FLOW_EXPENDABLE);
 		if (output_gone(stdout))
 			goto quiet_exit;
 		if (o->max_segments && sum.segments >= o->max_segments)

@@ -72,7 +72,8 @@ enum tn_decode_result tn_decode_ipv6(struct tn_rd *r, struct tn_packet *pkt, str
 	}
 
 	/* The payload as far as it was captured; extension headers are read from it. */
-	struct tn_rd p = tn_rd_sub(r, plen, NULL);
+	bool plen_cut = false;
+	struct tn_rd p = tn_rd_sub(r, plen, &plen_cut);
 	uint32_t used = 0;
 	uint8_t nh = ip->next_header;
 	while (is_extension(nh)) {
@@ -86,8 +87,14 @@ enum tn_decode_result tn_decode_ipv6(struct tn_rd *r, struct tn_packet *pkt, str
 			len = (hlen + 2u) * 4u;
 		else
 			len = (hlen + 1u) * 8u;
+		if (p.err && !plen_cut) {
+			tn_packet_problem(pkt, TN_PROB_IP6_EXT, at,
+					  "IPv6 payload length %u leaves no room for the extension header "
+					  "(type %u) it announces", plen, nh);
+			return TN_DEC_MALFORMED;
+		}
 		if (p.err) {
-			tn_packet_problem(pkt, TN_PROB_CUT, at,
+			tn_packet_problem(pkt, TN_PROB_CUT, (uint32_t)(start + 40 + p.len),
 					  "capture ends inside an IPv6 extension header");
 			return TN_DEC_TRUNCATED;
 		}
@@ -109,7 +116,7 @@ enum tn_decode_result tn_decode_ipv6(struct tn_rd *r, struct tn_packet *pkt, str
 			tn_rd_skip(&p, len - 2);
 		}
 		if (p.err) {
-			tn_packet_problem(pkt, TN_PROB_CUT, at,
+			tn_packet_problem(pkt, TN_PROB_CUT, (uint32_t)(start + 40 + p.len),
 					  "capture ends inside an IPv6 extension header");
 			return TN_DEC_TRUNCATED;
 		}

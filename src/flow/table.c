@@ -25,9 +25,11 @@
 
 struct entry {
 	struct tn_flow_key key;
-	uint32_t next;             /* bucket chain */
+	uint32_t next;             /* bucket chain, or free list */
 	uint32_t lru_prev, lru_next;
 	uint32_t hash;
+	uint8_t cls;               /* enum tn_flow_class: which LRU list */
+	int64_t last_ns;           /* capture time of the last packet */
 	alignas(max_align_t) unsigned char payload[];
 };
 
@@ -40,7 +42,9 @@ struct tn_flow_table {
 	unsigned char **chunks;
 	uint32_t n_chunks;
 	size_t entry_size;
-	uint32_t lru_head, lru_tail;  /* head: most recent */
+	uint32_t free_head;         /* removed entries, chained through next */
+	uint32_t lru_head[2], lru_tail[2];  /* per class; head: most recent */
+	int64_t now_ns;
 	uint64_t evictions;
 	uint64_t seed;
 	tn_flow_evict_fn on_evict;
@@ -78,7 +82,8 @@ int tn_flow_table_create(struct tn_flow_table **out, uint32_t max_flows, size_t 
 	size_t es = sizeof(struct entry) + payload_size;
 	t->entry_size = (es + alignof(max_align_t) - 1) & ~(alignof(max_align_t) - 1);
 	t->max = max_flows;
-	t->lru_head = t->lru_tail = NIL;
+	t->free_head = NIL;
+	t->lru_head[0] = t->lru_tail[0] = t->lru_head[1] = t->lru_tail[1] = NIL;
 	t->on_evict = on_evict;
 	t->evict_ctx = evict_ctx;
 	t->seed = 0x9e3779b97f4a7c15ull ^ (uint64_t)time(NULL) ^ (uint64_t)(uintptr_t)t;
@@ -152,23 +157,23 @@ static void lru_unlink(struct tn_flow_table *t, uint32_t i)
 	if (e->lru_prev != NIL)
 		at(t, e->lru_prev)->lru_next = e->lru_next;
 	else
-		t->lru_head = e->lru_next;
+		t->lru_head[e->cls] = e->lru_next;
 	if (e->lru_next != NIL)
 		at(t, e->lru_next)->lru_prev = e->lru_prev;
 	else
-		t->lru_tail = e->lru_prev;
+		t->lru_tail[e->cls] = e->lru_prev;
 }
 
 static void lru_push_front(struct tn_flow_table *t, uint32_t i)
 {
 	struct entry *e = at(t, i);
 	e->lru_prev = NIL;
-	e->lru_next = t->lru_head;
-	if (t->lru_head != NIL)
-		at(t, t->lru_head)->lru_prev = i;
-	t->lru_head = i;
-	if (t->lru_tail == NIL)
-		t->lru_tail = i;
+	e->lru_next = t->lru_head[e->cls];
+	if (t->lru_head[e->cls] != NIL)
+		at(t, t->lru_head[e->cls])->lru_prev = i;
+	t->lru_head[e->cls] = i;
+	if (t->lru_tail[e->cls] == NIL)
+		t->lru_tail[e->cls] = i;
 }
 
 static void bucket_remove(struct tn_flow_table *t, uint32_t i)
@@ -181,10 +186,12 @@ static void bucket_remove(struct tn_flow_table *t, uint32_t i)
 		*link = e->next;
 }
 
-/* Evicts the least recently active entry and returns its index for reuse. */
+/* Evicts the least recently active entry, expendable ones first; returns its index. */
 static uint32_t evict_oldest(struct tn_flow_table *t)
 {
-	uint32_t i = t->lru_tail;
+	uint32_t i = t->lru_tail[TN_FLOW_EXPENDABLE];
+	if (i == NIL)
+		i = t->lru_tail[TN_FLOW_KEEP];
 	struct entry *e = at(t, i);
 	if (t->on_evict)
 		t->on_evict(e->payload, t->evict_ctx);
@@ -197,6 +204,11 @@ static uint32_t evict_oldest(struct tn_flow_table *t)
 
 static uint32_t new_entry(struct tn_flow_table *t)
 {
+	if (t->free_head != NIL) {
+		uint32_t i = t->free_head;
+		t->free_head = at(t, i)->next;
+		return i;
+	}
 	if (t->used < t->max) {
 		uint32_t c = t->used >> CHUNK_SHIFT;
 		if (!t->chunks[c]) {
@@ -219,7 +231,8 @@ void *tn_flow_lookup(struct tn_flow_table *t, const struct tn_packet *pkt, int *
 	for (uint32_t i = *bucket; i != NIL; i = at(t, i)->next) {
 		struct entry *e = at(t, i);
 		if (e->hash == h && memcmp(&e->key, &key, sizeof key) == 0) {
-			if (t->lru_head != i) {
+			e->last_ns = t->now_ns;
+			if (t->lru_head[e->cls] != i) {
 				lru_unlink(t, i);
 				lru_push_front(t, i);
 			}
@@ -233,6 +246,8 @@ void *tn_flow_lookup(struct tn_flow_table *t, const struct tn_packet *pkt, int *
 	struct entry *e = at(t, i);
 	memcpy(&e->key, &key, sizeof key);
 	e->hash = h;
+	e->cls = TN_FLOW_EXPENDABLE;
+	e->last_ns = t->now_ns;
 	memset(e->payload, 0, t->entry_size - sizeof *e);
 	bucket = &t->buckets[h & t->mask]; /* eviction may have changed the chain */
 	e->next = *bucket;
@@ -251,8 +266,67 @@ const struct tn_flow_key *tn_flow_key_of(const void *payload)
 
 void tn_flow_foreach(struct tn_flow_table *t, void (*fn)(void *payload, void *ctx), void *ctx)
 {
-	for (uint32_t i = t->lru_head; i != NIL; i = at(t, i)->lru_next)
-		fn(at(t, i)->payload, ctx);
+	for (int c = 0; c < 2; c++)
+		for (uint32_t i = t->lru_head[c]; i != NIL; i = at(t, i)->lru_next)
+			fn(at(t, i)->payload, ctx);
+}
+
+static struct entry *entry_of(void *payload)
+{
+	return (struct entry *)((unsigned char *)payload - offsetof(struct entry, payload));
+}
+
+static uint32_t index_of(const struct tn_flow_table *t, const struct entry *e)
+{
+	/* Entries are found through the bucket chain, which holds indexes. */
+	for (uint32_t i = t->buckets[e->hash & t->mask]; i != NIL; i = at(t, i)->next)
+		if (at(t, i) == e)
+			return i;
+	return NIL;
+}
+
+void tn_flow_table_set_now(struct tn_flow_table *t, int64_t now_ns)
+{
+	t->now_ns = now_ns;
+}
+
+void tn_flow_set_class(struct tn_flow_table *t, void *payload, enum tn_flow_class cls)
+{
+	struct entry *e = entry_of(payload);
+	if (e->cls == cls)
+		return;
+	uint32_t i = index_of(t, e);
+	if (i == NIL)
+		return;
+	lru_unlink(t, i);
+	e->cls = (uint8_t)cls;
+	lru_push_front(t, i);
+}
+
+uint64_t tn_flow_expire_idle(struct tn_flow_table *t, int64_t now_ns, int64_t idle_ns,
+			     void (*fn)(void *payload, void *ctx), void *ctx)
+{
+	uint64_t n = 0;
+	for (int c = 0; c < 2; c++) {
+		uint32_t i;
+		while ((i = t->lru_tail[c]) != NIL && at(t, i)->last_ns <= now_ns - idle_ns) {
+			struct entry *e = at(t, i);
+			if (fn)
+				fn(e->payload, ctx);
+			lru_unlink(t, i);
+			bucket_remove(t, i);
+			e->next = t->free_head;
+			t->free_head = i;
+			t->count--;
+			n++;
+		}
+	}
+	return n;
+}
+
+size_t tn_flow_entry_size(const struct tn_flow_table *t)
+{
+	return t->entry_size;
 }
 
 uint32_t tn_flow_table_count(const struct tn_flow_table *t)

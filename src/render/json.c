@@ -34,6 +34,14 @@ static void add_ts(struct tn_renderer *r, cJSON *obj, const struct tn_frame *f)
 	cJSON_AddRawToObject(obj, "ts", ts);
 }
 
+/* Seconds with the file's precision, without binary floating-point noise. */
+static void add_seconds(struct tn_renderer *r, cJSON *obj, const char *key, double secs)
+{
+	char v[48];
+	snprintf(v, sizeof v, "%.*f", r->opts.ts_digits >= 9 ? 9 : 6, secs);
+	cJSON_AddRawToObject(obj, key, v);
+}
+
 static void add_problem(cJSON *obj, const struct tn_packet *pkt)
 {
 	if (pkt->problem == TN_PROB_NONE)
@@ -241,7 +249,7 @@ static void json_segment(struct tn_renderer *r, const struct tn_segment *seg)
 	cJSON_AddStringToObject(j, "type", "segment");
 	cJSON_AddNumberToObject(j, "n", (double)seg->frame->n);
 	add_ts(r, j, seg->frame);
-	cJSON_AddNumberToObject(j, "rel_time", seg->rel_time);
+	add_seconds(r, j, "rel_time", seg->rel_time);
 	cJSON_AddNumberToObject(j, "conn", (double)seg->track.conn);
 	tn_addr_str(pkt, true, a, sizeof a);
 	cJSON_AddStringToObject(j, "src", a);
@@ -306,6 +314,7 @@ static void json_summary(struct tn_renderer *r, const struct tn_summary *sum)
 	cJSON_AddNumberToObject(j, "over_snaplen", (double)sum->over_snaplen);
 	cJSON_AddNumberToObject(j, "connections", (double)sum->connections);
 	cJSON_AddNumberToObject(j, "evictions", (double)sum->evictions);
+	cJSON_AddNumberToObject(j, "idle_expired", (double)sum->idle_expired);
 	if (sum->error)
 		cJSON_AddStringToObject(j, "error", sum->error);
 	else
@@ -347,7 +356,7 @@ static void json_conn(struct tn_renderer *r, const struct tn_conn_summary *cs)
 	cJSON_AddBoolToObject(j, "roles_inferred", c->roles_inferred);
 	cJSON_AddBoolToObject(j, "port_reused", c->port_reused);
 	cJSON_AddStringToObject(j, "report", tn_report_why_key(rep->why));
-	cJSON_AddNumberToObject(j, "duration", rep->duration);
+	add_seconds(r, j, "duration", rep->duration);
 	cJSON *fs = cJSON_AddObjectToObject(j, "final_state");
 	cJSON_AddStringToObject(fs, "client", tn_state_name(c->side[cl].state));
 	cJSON_AddStringToObject(fs, "server", tn_state_name(c->side[sv].state));

@@ -692,6 +692,8 @@ static void text_summary(struct tn_renderer *r, const struct tn_summary *sum)
 	if (sum->evictions)
 		fprintf(o, "; %" PRIu64 " evicted from the full flow table (relative numbers restart "
 			"for them)", sum->evictions);
+	if (sum->idle_expired)
+		fprintf(o, "; %" PRIu64 " forgotten after the idle timeout", sum->idle_expired);
 	fputc('\n', o);
 	if (sum->error) {
 		sty(r, S_BAD);

@@ -29,6 +29,7 @@ void tn_track_segment(struct tn_track_conn *c, int side, const struct tn_packet 
 	const struct tn_tcp *t = &pkt->tcp;
 	bool syn = t->flags & TN_TH_SYN;
 
+	out->new_conn = me->segments == 0 && peer->segments == 0;
 	if (syn && !me->syn_seen) {
 		me->syn_seen = true;
 		me->base = t->seq;

@@ -1,0 +1,204 @@
+/*
+ * test_render.c — the renderers' pure helpers (include/tcpnarrate/render.h):
+ * tn_escape_preview(), tn_service_name() and tn_format_time().
+ *
+ * Output buffers are poisoned with 0xA5 and have guard bytes after the
+ * length passed in, so a write past outlen or a missing terminator shows.
+ */
+#include <tcpnarrate/render.h>
+
+#include <string.h>
+
+#include "unit.h"
+
+#define GUARD 8
+
+/* ---------------------------------------------------------------- escape */
+
+static const struct esc_case {
+	const char *name;
+	const char *in;       /* input bytes (n of them) */
+	size_t n;
+	size_t max_in;
+	size_t outlen;
+	const char *out;
+	size_t shown;
+} esc_cases[] = {
+	{ "plain text", "GET /", 5, 64, 64, "GET /", 5 },
+	{ "empty input", "", 0, 64, 64, "", 0 },
+	{ "stops after the first line end", "GET / HTTP/1.1\r\nHost: x\r\n", 25, 64, 64,
+	  "GET / HTTP/1.1\\r\\n", 16 },
+	{ "newline first", "\nabc", 4, 64, 64, "\\n", 1 },
+	{ "bare CR does not stop", "a\rb", 3, 64, 64, "a\\rb", 3 },
+	{ "tab", "a\tb", 3, 64, 64, "a\\tb", 3 },
+	{ "quote and backslash", "say \"hi\\there\"", 14, 64, 64, "say \\\"hi\\\\there\\\"", 14 },
+	{ "control bytes", "\x00\x01\x07\x7f", 4, 64, 64, "\\x00\\x01\\x07\\x7f", 4 },
+	{ "high bytes", "\x80\xff\xc3\xa9", 4, 64, 64, "\\x80\\xff\\xc3\\xa9", 4 },
+	{ "ANSI colour sequence", "\x1b[31mred\x1b[0m", 12, 64, 64, "\\x1b[31mred\\x1b[0m", 12 },
+	{ "cursor movement", "\x1b[2J\x1b[H", 7, 64, 64, "\\x1b[2J\\x1b[H", 7 },
+	{ "space and tilde stay", " ~", 2, 64, 64, " ~", 2 },
+	{ "max_in cuts the input", "abcdef", 6, 3, 64, "abc", 3 },
+	{ "max_in 0", "abcdef", 6, 0, 64, "", 0 },
+	{ "max_in past n", "abc", 3, 100, 64, "abc", 3 },
+	{ "max_in before the newline", "ab\ncd", 5, 2, 64, "ab", 2 },
+	{ "output of 1 byte", "abc", 3, 64, 1, "", 0 },
+	{ "output of 3 bytes", "abcdef", 6, 64, 3, "ab", 2 },
+	{ "escape does not fit: stop before it", "ab\x01", 3, 64, 5, "ab", 2 },
+	{ "escape exactly fits", "\x01", 1, 64, 5, "\\x01", 1 },
+	{ "two-char escape does not fit", "a\"", 2, 64, 3, "a", 1 },
+	{ "newline escape does not fit", "a\nb", 3, 64, 3, "a", 1 },
+	{ NULL, NULL, 0, 0, 0, NULL, 0 },
+};
+
+START_TEST(test_escape_table)
+{
+	const struct esc_case *c = &esc_cases[_i];
+	char out[256 + GUARD];
+	ck_assert_uint_le(c->outlen, 256);
+	memset(out, 0xA5, sizeof out);
+	size_t shown = tn_escape_preview((const uint8_t *)c->in, c->n, c->max_in, out, c->outlen);
+	ck_assert_msg(memchr(out, '\0', c->outlen) != NULL, "%s: not NUL-terminated", c->name);
+	ck_assert_msg(strcmp(out, c->out) == 0, "%s: '%s', expected '%s'", c->name, out, c->out);
+	ck_assert_msg(shown == c->shown, "%s: shown %zu, expected %zu", c->name, shown, c->shown);
+	for (size_t i = c->outlen; i < c->outlen + GUARD; i++)
+		ck_assert_msg((uint8_t)out[i] == 0xA5, "%s: wrote byte %zu past outlen", c->name, i);
+	/* Whatever came in, only printable ASCII goes out. */
+	for (const char *p = out; *p; p++)
+		ck_assert_msg(*p >= 0x20 && *p < 0x7f, "%s: byte 0x%02x in output", c->name,
+			      (unsigned)(uint8_t)*p);
+}
+END_TEST
+
+START_TEST(test_escape_zero_outlen)
+{
+	char out[4] = { (char)0xA5, (char)0xA5, (char)0xA5, (char)0xA5 };
+	ck_assert_uint_eq(tn_escape_preview((const uint8_t *)"abc", 3, 3, out, 0), 0);
+	ck_assert_uint_eq((uint8_t)out[0], 0xA5);
+}
+END_TEST
+
+START_TEST(test_escape_every_byte)
+{
+	/* Each of the 256 byte values, alone, in a buffer that always fits. */
+	for (unsigned b = 0; b < 256; b++) {
+		uint8_t in = (uint8_t)b;
+		char out[8];
+		memset(out, 0xA5, sizeof out);
+		ck_assert_uint_eq(tn_escape_preview(&in, 1, 1, out, sizeof out), 1);
+		size_t n = strlen(out);
+		if (b == '\\' || b == '"' || b == '\r' || b == '\n' || b == '\t')
+			ck_assert_msg(n == 2 && out[0] == '\\', "byte 0x%02x -> '%s'", b, out);
+		else if (b >= 0x20 && b < 0x7f)
+			ck_assert_msg(n == 1 && (uint8_t)out[0] == b, "byte 0x%02x -> '%s'", b, out);
+		else
+			ck_assert_msg(n == 4 && out[0] == '\\' && out[1] == 'x', "byte 0x%02x -> '%s'",
+				      b, out);
+	}
+}
+END_TEST
+
+/* ---------------------------------------------------------------- services */
+
+static const struct svc_case {
+	const char *name;
+	uint16_t port;
+	const char *service;   /* NULL: none */
+} svc_cases[] = {
+	{ "http", 80, "http" },
+	{ "https", 443, "https" },
+	{ "ssh", 22, "ssh" },
+	{ "smtp", 25, "smtp" },
+	{ "domain (TCP)", 53, "domain" },
+	{ "http-alt 8080", 8080, "http-alt" },
+	{ "postgresql", 5432, "postgresql" },
+	{ "mongodb (last in the table)", 27017, "mongodb" },
+	{ "echo (first in the table)", 7, "echo" },
+	{ "port 0", 0, NULL },
+	{ "port 1", 1, NULL },
+	{ "ephemeral port", 43210, NULL },
+	{ "port 65535", 65535, NULL },
+	{ NULL, 0, NULL },
+};
+
+START_TEST(test_service_table)
+{
+	const struct svc_case *c = &svc_cases[_i];
+	const char *s = tn_service_name(c->port);
+	if (c->service)
+		ck_assert_msg(s && strcmp(s, c->service) == 0, "%s: '%s'", c->name, s ? s : "(null)");
+	else
+		ck_assert_msg(s == NULL, "%s: '%s'", c->name, s);
+}
+END_TEST
+
+/* ---------------------------------------------------------------- time */
+
+static const struct time_case {
+	const char *name;
+	int64_t sec;
+	uint32_t nsec;
+	int digits;
+	bool with_date;
+	size_t len;
+	const char *out;
+} time_cases[] = {
+	{ "epoch", 0, 0, 6, true, 64, "1970-01-01 00:00:00.000000" },
+	{ "epoch, nanoseconds", 0, 0, 9, true, 64, "1970-01-01 00:00:00.000000000" },
+	{ "epoch, no date", 0, 0, 6, false, 64, "00:00:00.000000" },
+	{ "microseconds truncate, not round", 0, 999999999, 6, true, 64,
+	  "1970-01-01 00:00:00.999999" },
+	{ "nanosecond digits", 1700000000, 123456789, 9, true, 64,
+	  "2023-11-14 22:13:20.123456789" },
+	{ "same, microsecond digits", 1700000000, 123456789, 6, true, 64,
+	  "2023-11-14 22:13:20.123456" },
+	{ "leading zeros in the fraction", 1700000000, 1000, 6, false, 64, "22:13:20.000001" },
+	{ "leading zeros, nanoseconds", 1700000000, 7, 9, false, 64, "22:13:20.000000007" },
+	{ "last second of 32-bit time_t", 2147483647, 0, 6, true, 64,
+	  "2038-01-19 03:14:07.000000" },
+	{ "2038 boundary (2^31)", 2147483648, 0, 6, true, 64, "2038-01-19 03:14:08.000000" },
+	{ "unsigned 32-bit limit (2^32)", 4294967296, 0, 6, true, 64,
+	  "2106-02-07 06:28:16.000000" },
+	{ "2^32 - 1", 4294967295, 999999000, 6, true, 64, "2106-02-07 06:28:15.999999" },
+	{ "before the epoch", -1, 0, 6, true, 64, "1969-12-31 23:59:59.000000" },
+	{ "leap day", 951782400, 0, 6, true, 64, "2000-02-29 00:00:00.000000" },
+	{ "buffer too small: cut, terminated", 0, 0, 6, true, 11, "1970-01-01" },
+	{ "out of range for a calendar", INT64_MAX, 5, 9, true, 64,
+	  "9223372036854775807.000000005" },
+	{ NULL, 0, 0, 0, false, 0, NULL },
+};
+
+START_TEST(test_time_table)
+{
+	const struct time_case *c = &time_cases[_i];
+	char buf[128 + GUARD];
+	ck_assert_uint_le(c->len, 128);
+	memset(buf, 0xA5, sizeof buf);
+	tn_format_time(c->sec, c->nsec, c->digits, c->with_date, buf, c->len);
+	ck_assert_msg(memchr(buf, '\0', c->len) != NULL, "%s: not terminated", c->name);
+	ck_assert_msg(strcmp(buf, c->out) == 0, "%s: '%s', expected '%s'", c->name, buf, c->out);
+	for (size_t i = c->len; i < c->len + GUARD; i++)
+		ck_assert_msg((uint8_t)buf[i] == 0xA5, "%s: wrote past len", c->name);
+}
+END_TEST
+
+static Suite *render_suite(void)
+{
+	Suite *s = suite_create("render");
+	TCase *tc = tcase_create("escape");
+	TN_ADD_TABLE_TEST(tc, test_escape_table, esc_cases);
+	tcase_add_test(tc, test_escape_zero_outlen);
+	tcase_add_test(tc, test_escape_every_byte);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("names");
+	TN_ADD_TABLE_TEST(tc, test_service_table, svc_cases);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("time");
+	TN_ADD_TABLE_TEST(tc, test_time_table, time_cases);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	return tn_unit_run(render_suite());
+}
