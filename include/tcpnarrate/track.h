@@ -78,7 +78,7 @@ struct tn_track_side {
 
 	/* what the state machine needs to know of this side (state.c) */
 	uint8_t state;        /* enum tn_state */
-	bool syn_sent, fin_sent, syn_acked, fin_acked, rst_sent;
+	bool syn_sent, synack_sent, fin_sent, syn_acked, fin_acked;
 	bool snd_nxt_set, ack_sent;
 	uint32_t isn;         /* sequence number of its SYN */
 	uint32_t fin_seq;     /* sequence number its FIN occupies */

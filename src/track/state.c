@@ -170,15 +170,28 @@ void tn_track_state(struct tn_track *tr, struct tn_track_conn *c, int side,
 	} else {
 		/* The sender: what sending this segment does to it. */
 		if (syn) {
-			if (S->syn_sent && t->seq == S->isn) {
+			bool again = (ack ? S->synack_sent : S->syn_sent) && t->seq == S->isn;
+			if (again) {
 				v->why[side] = TN_WHY_RETRANSMISSION;
-			} else {
-				S->syn_sent = true;
-				S->isn = t->seq;
-				if (!ack && (S->state == TN_ST_CLOSED || S->state == TN_ST_LISTEN))
+			} else if (!ack) {
+				/*
+				 * A SYN without ACK: an active open. From a side we took to
+				 * be in SYN-RECEIVED, it shows that side never listened: it
+				 * sent its SYN before the other one reached it.
+				 */
+				if (S->state == TN_ST_CLOSED || S->state == TN_ST_LISTEN ||
+				    (S->state == TN_ST_SYN_RECEIVED && !S->syn_sent))
 					move(S, TN_ST_SYN_SENT, TN_WHY_SENT_SYN, &v->why[side]);
-				else if (ack && (S->state == TN_ST_LISTEN || S->state == TN_ST_CLOSED))
-					move(S, TN_ST_SYN_RECEIVED, TN_WHY_SENT_SYNACK, &v->why[side]);
+			} else if (S->state == TN_ST_LISTEN || S->state == TN_ST_CLOSED) {
+				move(S, TN_ST_SYN_RECEIVED, TN_WHY_SENT_SYNACK, &v->why[side]);
+			} else if (S->state == TN_ST_SYN_SENT) {
+				/* Its SYN-ACK acknowledges the other SYN: it had arrived. */
+				move(S, TN_ST_SYN_RECEIVED, TN_WHY_SIMULTANEOUS_OPEN, &v->why[side]);
+			}
+			if (!again) {
+				S->syn_sent = true;
+				S->synack_sent = S->synack_sent || ack;
+				S->isn = t->seq;
 			}
 		}
 		if (fin) {
