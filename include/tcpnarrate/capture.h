@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #define TN_ERRBUF_SIZE 512
 
@@ -35,6 +36,40 @@ struct tn_frame {
  */
 int tn_capture_open_file(struct tn_capture **out, const char *path, const char *filter,
 			 char *errbuf, size_t errlen);
+
+struct tn_live_opts {
+	int snaplen;          /* bytes kept per packet; 0 for libpcap's default (262144) */
+	int buffer_kib;       /* kernel buffer in KiB; 0 for libpcap's default */
+};
+
+/*
+ * Opens interface `iface` for live capture in immediate mode (each packet is
+ * delivered as it arrives), with `filter` (may be NULL) compiled into the
+ * kernel. -1 with a one-line reason that says what to do: no such interface
+ * (and which there are), no permission (run as root or grant
+ * CAP_NET_RAW,CAP_NET_ADMIN), interface down, bad filter.
+ */
+int tn_capture_open_live(struct tn_capture **out, const char *iface, const char *filter,
+			 const struct tn_live_opts *lo, char *errbuf, size_t errlen);
+
+/* Writes every packet delivered from now on to a pcap file, flushed as it goes. */
+int tn_capture_dump_open(struct tn_capture *cap, const char *path, char *errbuf, size_t errlen);
+
+/* Safe from a signal handler: the next tn_capture_next() returns 0. */
+void tn_capture_break(struct tn_capture *cap);
+
+struct tn_capture_stats {
+	uint64_t received;    /* packets the filter accepted */
+	uint64_t dropped;     /* dropped by the kernel: no room in the buffer */
+	uint64_t if_dropped;  /* dropped by the interface or its driver */
+};
+/* Live only: libpcap's counters; -1 when they are not available. */
+int tn_capture_stats(struct tn_capture *cap, struct tn_capture_stats *st);
+
+bool tn_capture_is_live(const struct tn_capture *cap);
+
+/* Prints the interfaces libpcap can capture on, one per line; -1 and errbuf on failure. */
+int tn_capture_list_interfaces(FILE *out, char *errbuf, size_t errlen);
 
 /* 1 and a frame; 0 at the end; -1 with errbuf filled when the file is damaged. */
 int tn_capture_next(struct tn_capture *cap, struct tn_frame *frame, char *errbuf, size_t errlen);

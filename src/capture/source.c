@@ -9,11 +9,11 @@
  * cookie that sits between libpcap and the file and counts what it reads.
  */
 #define _GNU_SOURCE
-#include <tcpnarrate/capture.h>
+#include "internal.h"
+
 #include <tcpnarrate/rd.h>
 
 #include <errno.h>
-#include <pcap/pcap.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,17 +37,6 @@ struct counted_file {
 	uint64_t offset;        /* bytes handed to libpcap */
 };
 
-struct tn_capture {
-	pcap_t *pcap;
-	struct bpf_program prog;
-	bool have_prog;
-	struct counted_file *cf;
-	uint64_t n;
-	uint64_t filtered;
-	uint64_t record_start;  /* file offset where the next record begins */
-	bool classic_pcap;      /* records are a 16-byte header and the bytes: sizes can be checked */
-	int ts_digits;
-};
 
 static ssize_t cf_read(void *cookie, char *buf, size_t size)
 {
@@ -204,7 +193,7 @@ err_free:
 }
 
 /* libpcap's messages name no file and sometimes end in a newline; tidy them. */
-static void copy_pcap_error(char *dst, size_t len, const char *msg)
+void tn_capture_copy_error(char *dst, size_t len, const char *msg)
 {
 	snprintf(dst, len, "%s", msg);
 	size_t n = strlen(dst);
@@ -233,7 +222,7 @@ int tn_capture_open_file(struct tn_capture **out, const char *path, const char *
 	cap->pcap = pcap_fopen_offline_with_tstamp_precision(stream, PCAP_TSTAMP_PRECISION_NANO,
 							     pcap_err);
 	if (!cap->pcap) {
-		copy_pcap_error(errbuf, errlen, pcap_err);
+		tn_capture_copy_error(errbuf, errlen, pcap_err);
 		goto err_stream;
 	}
 	stream = NULL; /* pcap_close() closes it now */
@@ -241,7 +230,7 @@ int tn_capture_open_file(struct tn_capture **out, const char *path, const char *
 	if (filter && *filter) {
 		if (pcap_compile(cap->pcap, &cap->prog, filter, 1, PCAP_NETMASK_UNKNOWN) < 0) {
 			char msg[PCAP_ERRBUF_SIZE];
-			copy_pcap_error(msg, sizeof msg, pcap_geterr(cap->pcap));
+			tn_capture_copy_error(msg, sizeof msg, pcap_geterr(cap->pcap));
 			snprintf(errbuf, errlen, "bad filter expression '%s': %s", filter, msg);
 			goto err_pcap;
 		}
@@ -260,23 +249,48 @@ err_free:
 	return -1;
 }
 
+static void fill_frame(struct tn_capture *cap, struct tn_frame *frame,
+		       const struct pcap_pkthdr *h, const u_char *data)
+{
+	frame->n = cap->n;
+	frame->ts_sec = (int64_t)h->ts.tv_sec;
+	frame->ts_nsec = (uint32_t)h->ts.tv_usec; /* nanoseconds: opened with NANO precision */
+	frame->caplen = h->caplen;
+	frame->wirelen = h->len;
+	frame->data = data;
+	frame->file_caplen = h->caplen;
+	frame->over_snaplen = false;
+}
+
 int tn_capture_next(struct tn_capture *cap, struct tn_frame *frame, char *errbuf, size_t errlen)
 {
 	for (;;) {
 		struct pcap_pkthdr *h;
 		const u_char *data;
-		int rc = pcap_next_ex(cap->pcap, &h, &data);
-		if (rc == PCAP_ERROR_BREAK)
+		if (cap->stop)
 			return 0;
+		int rc = pcap_next_ex(cap->pcap, &h, &data);
+		if (rc == PCAP_ERROR_BREAK || (rc == 0 && cap->stop))
+			return 0;
+		if (rc == 0)
+			continue; /* live: the read timeout passed with no packet */
 		if (rc != 1) {
 			char msg[PCAP_ERRBUF_SIZE];
-			copy_pcap_error(msg, sizeof msg, pcap_geterr(cap->pcap));
+			tn_capture_copy_error(msg, sizeof msg, pcap_geterr(cap->pcap));
 			snprintf(errbuf, errlen, "stopped after packet %llu; record at byte %llu: %s",
 				 (unsigned long long)cap->n,
 				 (unsigned long long)cap->record_start, msg);
 			return -1;
 		}
 		cap->n++;
+		if (cap->live) {
+			if (cap->dumper) {
+				pcap_dump((u_char *)cap->dumper, h, data);
+				pcap_dump_flush(cap->dumper);
+			}
+			fill_frame(cap, frame, h, data);
+			return 1;
+		}
 		/*
 		 * libpcap quietly trims a record whose captured length is over the
 		 * file's snapshot length; the record's size on disk tells.
@@ -291,13 +305,12 @@ int tn_capture_next(struct tn_capture *cap, struct tn_frame *frame, char *errbuf
 			cap->filtered++;
 			continue;
 		}
-		frame->n = cap->n;
-		frame->ts_sec = (int64_t)h->ts.tv_sec;
-		frame->ts_nsec = (uint32_t)h->ts.tv_usec; /* nanoseconds: opened with NANO precision */
-		frame->caplen = h->caplen;
-		frame->wirelen = h->len;
-		frame->data = data;
-		frame->over_snaplen = frame->file_caplen > (uint32_t)pcap_snapshot(cap->pcap);
+		if (cap->dumper)
+			pcap_dump((u_char *)cap->dumper, h, data);
+		uint32_t claimed = frame->file_caplen;
+		fill_frame(cap, frame, h, data);
+		frame->file_caplen = claimed;
+		frame->over_snaplen = claimed > (uint32_t)pcap_snapshot(cap->pcap);
 		return 1;
 	}
 }
@@ -329,7 +342,8 @@ uint64_t tn_capture_filtered(const struct tn_capture *cap)
 
 uint64_t tn_capture_offset(const struct tn_capture *cap)
 {
-	long pos = ftell(pcap_file(cap->pcap));
+	FILE *f = cap->live ? NULL : pcap_file(cap->pcap);
+	long pos = f ? ftell(f) : -1;
 	return pos < 0 ? 0 : (uint64_t)pos;
 }
 
@@ -337,6 +351,8 @@ void tn_capture_destroy(struct tn_capture *cap)
 {
 	if (!cap)
 		return;
+	if (cap->dumper)
+		pcap_dump_close(cap->dumper);
 	if (cap->have_prog)
 		pcap_freecode(&cap->prog);
 	if (cap->pcap)

@@ -17,8 +17,17 @@ enum tn_exit {
 
 enum tn_color_mode { TN_COLOR_AUTO, TN_COLOR_ALWAYS, TN_COLOR_NEVER };
 
+/* Who a capture started as root runs as once the device is open (tcpdump's -Z). */
+#define TN_DEFAULT_USER "nobody"
+
 struct tn_cli_opts {
 	const char *read_file;
+	const char *interface;      /* -i */
+	const char *write_file;     /* -w */
+	const char *user;           /* -Z */
+	bool list_interfaces;       /* -D */
+	int snaplen;                /* -s, 0 for the default */
+	int buffer_kib;             /* -B */
 	const char *renderer;       /* "text" or "json" */
 	enum tn_detail detail;
 	enum tn_color_mode color;
@@ -39,7 +48,10 @@ int tn_cli_parse(int argc, char **argv, struct tn_cli_opts *o, char *err, size_t
 void tn_cli_opts_finish(struct tn_cli_opts *o);
 void tn_cli_usage(FILE *out);
 
-/* Runs the pipeline on a file; returns the exit status. Errors go to stderr. */
-int tn_cli_run_file(const struct tn_cli_opts *o);
+/* Runs the pipeline on a file or an interface; returns the exit status. Errors go to stderr. */
+int tn_cli_run(const struct tn_cli_opts *o);
+
+/* Become -Z USER (or TN_DEFAULT_USER) when root, and give up every capability. */
+int tn_cli_drop_privileges(const char *user, char *err, size_t errlen);
 
 #endif

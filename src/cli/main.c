@@ -6,6 +6,7 @@
 #include "cli.h"
 
 #include <cjson/cJSON.h>
+#include <tcpnarrate/capture.h>
 #include <pcap/pcap.h>
 #include <signal.h>
 #include <stdio.h>
@@ -27,12 +28,19 @@ int main(int argc, char **argv)
 		tn_cli_usage(stdout);
 		return TN_EXIT_OK;
 	}
+	if (o.list_interfaces) {
+		if (tn_capture_list_interfaces(stdout, err, sizeof err) < 0) {
+			fprintf(stderr, "tcpnarrate: cannot list interfaces: %s\n", err);
+			return TN_EXIT_INPUT;
+		}
+		return TN_EXIT_OK;
+	}
 	if (o.version) {
 		printf("tcpnarrate %s\n%s\ncJSON %s\n", TN_VERSION, pcap_lib_version(),
 		       cJSON_Version());
 		return TN_EXIT_OK;
 	}
-	int status = tn_cli_run_file(&o);
+	int status = tn_cli_run(&o);
 	tn_cli_opts_finish(&o);
 	return status;
 }

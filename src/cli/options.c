@@ -15,6 +15,12 @@ enum long_only { OPT_JSON = 256, OPT_COLOR, OPT_MAX_FLOWS, OPT_CONN, OPT_MSL, OP
 
 static const struct option long_opts[] = {
 	{ "read", required_argument, NULL, 'r' },
+	{ "interface", required_argument, NULL, 'i' },
+	{ "write", required_argument, NULL, 'w' },
+	{ "list-interfaces", no_argument, NULL, 'D' },
+	{ "snapshot-length", required_argument, NULL, 's' },
+	{ "buffer-size", required_argument, NULL, 'B' },
+	{ "relinquish-privileges", required_argument, NULL, 'Z' },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "count", required_argument, NULL, 'c' },
@@ -34,10 +40,21 @@ void tn_cli_usage(FILE *out)
 {
 	fputs(
 "Usage: tcpnarrate -r FILE [options] [filter expression]\n"
-"Narrates every TCP segment of a capture: each IP and TCP header field,\n"
-"labelled, with its value and what it means.\n"
+"       tcpnarrate -i INTERFACE [options] [filter expression]\n"
+"       tcpnarrate -D\n"
+"Narrates every TCP segment of a capture or of live traffic: each IP and TCP\n"
+"header field, labelled, with its value and what it means, and both\n"
+"endpoints' TCP states.\n"
 "\n"
 "  -r, --read FILE      read a .pcap or .pcapng file ('-' for standard input)\n"
+"  -i, --interface IF   capture live on IF ('any' for all); needs root or\n"
+"                       CAP_NET_RAW and CAP_NET_ADMIN; Ctrl-C stops\n"
+"  -D                   list the interfaces that can be captured on\n"
+"  -w, --write FILE     also write every packet captured to a pcap file\n"
+"  -s SNAPLEN           bytes kept of each live packet (default 262144)\n"
+"  -B KIB               kernel capture buffer size in KiB\n"
+"  -Z USER              user to run as after opening the interface as root\n"
+"                       (default nobody)\n"
 "  -q, --quiet          one line per segment\n"
 "  -v, --verbose        also explain what every field is for\n"
 "      --json           JSON Lines: one object per segment, then a summary\n"
@@ -107,10 +124,38 @@ int tn_cli_parse(int argc, char **argv, struct tn_cli_opts *o, char *err, size_t
 	opterr = 0;
 	optind = 1;
 	/* Options may come after filter words too, as with tcpdump on Linux. */
-	while ((c = getopt_long(argc, argv, "r:qvc:hV", long_opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "r:i:w:Ds:B:Z:qvc:hV", long_opts, NULL)) != -1) {
 		switch (c) {
 		case 'r':
 			o->read_file = optarg;
+			break;
+		case 'i':
+			o->interface = optarg;
+			break;
+		case 'w':
+			o->write_file = optarg;
+			break;
+		case 'D':
+			o->list_interfaces = true;
+			break;
+		case 's':
+			if (parse_u64(optarg, 262144, &v) < 0) {
+				snprintf(err, errlen, "-s wants a snapshot length from 0 to 262144, not '%s'",
+					 optarg);
+				return -1;
+			}
+			o->snaplen = (int)v;
+			break;
+		case 'B':
+			if (parse_u64(optarg, 4u << 20, &v) < 0 || v == 0) {
+				snprintf(err, errlen, "-B wants a buffer size in KiB from 1 to %u, not '%s'",
+					 4u << 20, optarg);
+				return -1;
+			}
+			o->buffer_kib = (int)v;
+			break;
+		case 'Z':
+			o->user = optarg;
 			break;
 		case 'q':
 			o->detail = TN_DETAIL_QUIET;
@@ -180,7 +225,7 @@ int tn_cli_parse(int argc, char **argv, struct tn_cli_opts *o, char *err, size_t
 			return 0;
 		case '?':
 		default:
-			if (optopt && strchr("rc", optopt))
+			if (optopt && strchr("riwsBZc", optopt))
 				snprintf(err, errlen, "option -%c needs a value", optopt);
 			else if (optopt)
 				snprintf(err, errlen, "unknown option -%c", optopt);
@@ -190,8 +235,15 @@ int tn_cli_parse(int argc, char **argv, struct tn_cli_opts *o, char *err, size_t
 			return -1;
 		}
 	}
-	if (!o->read_file) {
-		snprintf(err, errlen, "nothing to read: give a capture file with -r FILE");
+	if (o->list_interfaces)
+		return 0;
+	if (o->read_file && o->interface) {
+		snprintf(err, errlen, "-r and -i together: read a file or capture live, not both");
+		return -1;
+	}
+	if (!o->read_file && !o->interface) {
+		snprintf(err, errlen, "nothing to read: give a capture file with -r FILE or an "
+			 "interface with -i IF");
 		return -1;
 	}
 	if (optind < argc) {

@@ -7,11 +7,12 @@
  * allocates only inside the JSON renderer (cJSON) and when the flow table
  * grows.
  */
-#define _POSIX_C_SOURCE 200809L
+#define _DEFAULT_SOURCE
 #include "cli.h"
 
 #include <errno.h>
 #include <inttypes.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -127,10 +128,65 @@ static void expire_time_wait(struct run_ctx *rc, int64_t now_ns, const struct tn
 	}
 }
 
-int tn_cli_run_file(const struct tn_cli_opts *o)
+/* The capture a signal handler stops; only ever one per process. */
+static struct tn_capture *volatile g_capture;
+
+static void on_stop_signal(int sig)
+{
+	(void)sig;
+	if (g_capture)
+		tn_capture_break(g_capture);
+}
+
+static void catch_stop_signals(void)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_stop_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+}
+
+/* Under sudo, the capture file belongs to the user who ran sudo, not to root. */
+static void give_dump_to_sudo_user(const char *path)
+{
+	const char *u = getenv("SUDO_UID"), *g = getenv("SUDO_GID");
+	if (geteuid() != 0 || !u || !g)
+		return;
+	if (chown(path, (uid_t)strtoul(u, NULL, 10), (gid_t)strtoul(g, NULL, 10)) < 0)
+		fprintf(stderr, "tcpnarrate: %s: cannot hand the file to the sudo user: %s\n", path,
+			strerror(errno));
+}
+
+/* Opens the file or the interface, the -w file, and gives up privileges. */
+static int open_source(const struct tn_cli_opts *o, struct tn_capture **cap, char *err,
+		       size_t errlen)
+{
+	int rc;
+	if (o->interface) {
+		struct tn_live_opts lo = { .snaplen = o->snaplen, .buffer_kib = o->buffer_kib };
+		rc = tn_capture_open_live(cap, o->interface, o->filter, &lo, err, errlen);
+	} else {
+		rc = tn_capture_open_file(cap, o->read_file, o->filter, err, errlen);
+	}
+	if (rc < 0)
+		return -1;
+	if (o->write_file) {
+		if (tn_capture_dump_open(*cap, o->write_file, err, errlen) < 0)
+			return -1;
+		give_dump_to_sudo_user(o->write_file);
+	}
+	if (o->interface && tn_cli_drop_privileges(o->user, err, errlen) < 0)
+		return -1;
+	return 0;
+}
+
+int tn_cli_run(const struct tn_cli_opts *o)
 {
 	char err[TN_ERRBUF_SIZE];
-	const char *name = strcmp(o->read_file, "-") == 0 ? "(standard input)" : o->read_file;
+	const char *name = o->interface ? o->interface :
+			   strcmp(o->read_file, "-") == 0 ? "(standard input)" : o->read_file;
 	struct tn_capture *cap = NULL;
 	struct tn_renderer *rend = NULL;
 	struct tn_flow_table *flows = NULL;
@@ -141,10 +197,14 @@ int tn_cli_run_file(const struct tn_cli_opts *o)
 
 	tn_track_init(&tracker);
 	tracker.msl_ns = (int64_t)o->msl_sec * 1000000000;
-	if (tn_capture_open_file(&cap, o->read_file, o->filter, err, sizeof err) < 0) {
+	if (open_source(o, &cap, err, sizeof err) < 0) {
 		fprintf(stderr, "tcpnarrate: %s: %s\n", name, err);
+		tn_capture_destroy(cap);
 		return TN_EXIT_INPUT;
 	}
+	bool live = tn_capture_is_live(cap);
+	g_capture = cap;
+	catch_stop_signals();
 	struct tn_render_opts ro = {
 		.out = stdout,
 		.detail = o->detail,
@@ -231,6 +291,8 @@ int tn_cli_run_file(const struct tn_cli_opts *o)
 		if (shown(&rc, conn->id)) {
 			tn_analysis_segment(&seg);
 			tn_render_segment(rend, &seg);
+			if (live)
+				fflush(stdout); /* each segment as it happens */
 		}
 		if (seg.track.conn_closed)
 			report(&rc, conn, TN_REPORT_CLOSED);
@@ -254,6 +316,13 @@ int tn_cli_run_file(const struct tn_cli_opts *o)
 	for (size_t i = 0; i < rc.n_pending; i++)
 		report(&rc, rc.pending[i], TN_REPORT_END_OF_CAPTURE);
 
+	struct tn_capture_stats cs;
+	if (live && tn_capture_stats(cap, &cs) == 0) {
+		sum.have_stats = true;
+		sum.received = cs.received;
+		sum.dropped = cs.dropped;
+		sum.if_dropped = cs.if_dropped;
+	}
 	sum.filtered = tn_capture_filtered(cap);
 	sum.connections = tracker.next_id - 1;
 	sum.evictions = tn_flow_table_evictions(flows);
@@ -279,6 +348,7 @@ err_msg:
 	fprintf(stderr, "tcpnarrate: %s: %s\n", name, err);
 	status = TN_EXIT_INPUT;
 done:
+	g_capture = NULL;
 	free(rc.pending);
 	free(pkt);
 	tn_flow_table_destroy(flows);

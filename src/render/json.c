@@ -315,6 +315,12 @@ static void json_summary(struct tn_renderer *r, const struct tn_summary *sum)
 	cJSON_AddNumberToObject(j, "connections", (double)sum->connections);
 	cJSON_AddNumberToObject(j, "evictions", (double)sum->evictions);
 	cJSON_AddNumberToObject(j, "idle_expired", (double)sum->idle_expired);
+	if (sum->have_stats) {
+		cJSON *cs = cJSON_AddObjectToObject(j, "capture_stats");
+		cJSON_AddNumberToObject(cs, "received", (double)sum->received);
+		cJSON_AddNumberToObject(cs, "dropped", (double)sum->dropped);
+		cJSON_AddNumberToObject(cs, "if_dropped", (double)sum->if_dropped);
+	}
 	if (sum->error)
 		cJSON_AddStringToObject(j, "error", sum->error);
 	else

@@ -695,6 +695,10 @@ static void text_summary(struct tn_renderer *r, const struct tn_summary *sum)
 	if (sum->idle_expired)
 		fprintf(o, "; %" PRIu64 " forgotten after the idle timeout", sum->idle_expired);
 	fputc('\n', o);
+	if (sum->have_stats)
+		fprintf(o, "  capture: %" PRIu64 " packets received by the filter, %" PRIu64 " dropped "
+			"by the kernel, %" PRIu64 " dropped by the interface\n", sum->received,
+			sum->dropped, sum->if_dropped);
 	if (sum->error) {
 		sty(r, S_BAD);
 		fprintf(o, "  the file is damaged: %s\n", sum->error);

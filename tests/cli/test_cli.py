@@ -167,7 +167,7 @@ CASES = [
     ("link type libpcap cannot name",
      lambda: ["-r", (Pcap(path("ltype2.pcap"), linktype=147).close(), path("ltype2.pcap"))[1]], 0,
      r"^tcpnarrate: .*ltype2\.pcap: link type LINKTYPE_147 \(147\) is not one tcpnarrate decodes", []),
-    ("no -r", lambda: ["-q"], 2, r"^tcpnarrate: nothing to read: give a capture file with -r FILE \(see 'tcpnarrate --help'\)\n$", []),
+    ("no -r", lambda: ["-q"], 2, r"^tcpnarrate: nothing to read: give a capture file with -r FILE or an interface with -i IF \(see 'tcpnarrate --help'\)\n$", []),
     ("unknown option", lambda: ["--frobnicate", "-r", "x"], 2, r"^tcpnarrate: unknown or incomplete option '--frobnicate'", []),
     ("bad --color", lambda: ["--color=purple", "-r", "x"], 2, r"^tcpnarrate: --color wants auto, always or never, not 'purple'", []),
     ("bad -c", lambda: ["-c", "0", "-r", "x"], 2, r"^tcpnarrate: -c wants a positive whole number, not '0'", []),

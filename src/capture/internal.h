@@ -1,0 +1,32 @@
+/*
+ * internal.h — the capture source's state, shared by its file and live halves.
+ */
+#ifndef TN_CAPTURE_INTERNAL_H
+#define TN_CAPTURE_INTERNAL_H
+
+#include <tcpnarrate/capture.h>
+
+#include <pcap/pcap.h>
+#include <signal.h>
+#include <stdbool.h>
+
+struct counted_file;
+
+struct tn_capture {
+	pcap_t *pcap;
+	struct bpf_program prog;
+	bool have_prog;               /* files: applied here, so numbering stays the file's */
+	struct counted_file *cf;      /* files only */
+	uint64_t n;
+	uint64_t filtered;
+	uint64_t record_start;        /* file offset where the next record begins */
+	bool classic_pcap;            /* records are a 16-byte header and the bytes */
+	int ts_digits;
+	bool live;
+	volatile sig_atomic_t stop;   /* set from a signal handler: end after this packet */
+	pcap_dumper_t *dumper;        /* -w: every packet delivered is written here */
+};
+
+void tn_capture_copy_error(char *dst, size_t len, const char *msg);
+
+#endif
