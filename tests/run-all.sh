@@ -23,7 +23,7 @@ configure build-asan -Db_sanitize=address,undefined -Db_lundef=false || { echo "
 
 meson test -C build --print-errorlogs --num-processes 2 || status=1
 ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-  meson test -C build-asan --print-errorlogs --num-processes 2 --suite unit --suite cli --suite golden --suite corpus \
+  meson test -C build-asan --print-errorlogs --num-processes 2 --suite unit --suite cli --suite golden --suite corpus --suite state \
   || status=1
 
 # One closing line over both runs, from meson's machine-readable logs.
