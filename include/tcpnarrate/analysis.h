@@ -22,8 +22,20 @@
 #define TN_NOTE_LEN 320
 #define TN_ENDPOINT_STRLEN 56
 
+/* An idea the reference connection teaches at some step: a title and a paragraph. */
+struct tn_idea {
+	const char *title;
+	const char *text;
+};
+
+/* The ideas for step N of the reference connection (0: before any packet). */
+const struct tn_idea *tn_reference_ideas(unsigned step, size_t *n);
+
 struct tn_segment {
 	const struct tn_frame *frame;
+	unsigned step;            /* reference mode: this segment's step (1..11), else 0 */
+	const struct tn_idea *ideas;
+	size_t n_ideas;
 	const struct tn_packet *pkt;
 	struct tn_track_view track;
 	double rel_time;          /* seconds since the first packet of the file */

@@ -52,6 +52,19 @@ struct tn_live_opts {
 int tn_capture_open_live(struct tn_capture **out, const char *iface, const char *filter,
 			 const struct tn_live_opts *lo, char *errbuf, size_t errlen);
 
+/*
+ * The textbook connection built in: curl http://10.0.2.10/ from 10.0.1.5,
+ * client ISN 1000, server ISN 4500, no options, a GET, a 200-byte response,
+ * every segment acknowledged at once, the client closing: 11 segments, as
+ * Ethernet frames with correct checksums, starting at TN_REFERENCE_EPOCH.
+ */
+#define TN_REFERENCE_SEGMENTS 11
+#define TN_REFERENCE_CLIENT_PORT 49152
+#define TN_REFERENCE_CLIENT_ISN 1000
+#define TN_REFERENCE_SERVER_ISN 4500
+#define TN_REFERENCE_EPOCH 1767225600 /* 2026-01-01 00:00:00 UTC */
+int tn_capture_open_reference(struct tn_capture **out, char *errbuf, size_t errlen);
+
 /* Writes every packet delivered from now on to a pcap file, flushed as it goes. */
 int tn_capture_dump_open(struct tn_capture *cap, const char *path, char *errbuf, size_t errlen);
 
@@ -67,6 +80,7 @@ struct tn_capture_stats {
 int tn_capture_stats(struct tn_capture *cap, struct tn_capture_stats *st);
 
 bool tn_capture_is_live(const struct tn_capture *cap);
+bool tn_capture_is_reference(const struct tn_capture *cap);
 
 /* Prints the interfaces libpcap can capture on, one per line; -1 and errbuf on failure. */
 int tn_capture_list_interfaces(FILE *out, char *errbuf, size_t errlen);

@@ -25,7 +25,11 @@ struct tn_capture {
 	bool live;
 	volatile sig_atomic_t stop;   /* set from a signal handler: end after this packet */
 	pcap_dumper_t *dumper;        /* -w: every packet delivered is written here */
+	struct tn_reference *reference; /* the built-in textbook connection, or NULL */
 };
+
+int tn_capture_next_reference(struct tn_capture *cap, struct tn_frame *frame);
+void tn_capture_reference_free(struct tn_capture *cap);
 
 void tn_capture_copy_error(char *dst, size_t len, const char *msg);
 

@@ -150,6 +150,11 @@ int tn_capture_stats(struct tn_capture *cap, struct tn_capture_stats *st)
 	return 0;
 }
 
+bool tn_capture_is_reference(const struct tn_capture *cap)
+{
+	return cap->reference != NULL;
+}
+
 bool tn_capture_is_live(const struct tn_capture *cap)
 {
 	return cap->live;

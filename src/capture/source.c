@@ -269,6 +269,8 @@ int tn_capture_next(struct tn_capture *cap, struct tn_frame *frame, char *errbuf
 		const u_char *data;
 		if (cap->stop)
 			return 0;
+		if (cap->reference)
+			return tn_capture_next_reference(cap, frame);
 		int rc = pcap_next_ex(cap->pcap, &h, &data);
 		if (rc == PCAP_ERROR_BREAK || (rc == 0 && cap->stop))
 			return 0;
@@ -342,7 +344,7 @@ uint64_t tn_capture_filtered(const struct tn_capture *cap)
 
 uint64_t tn_capture_offset(const struct tn_capture *cap)
 {
-	FILE *f = cap->live ? NULL : pcap_file(cap->pcap);
+	FILE *f = cap->live || cap->reference ? NULL : pcap_file(cap->pcap);
 	long pos = f ? ftell(f) : -1;
 	return pos < 0 ? 0 : (uint64_t)pos;
 }
@@ -353,6 +355,7 @@ void tn_capture_destroy(struct tn_capture *cap)
 		return;
 	if (cap->dumper)
 		pcap_dump_close(cap->dumper);
+	tn_capture_reference_free(cap);
 	if (cap->have_prog)
 		pcap_freecode(&cap->prog);
 	if (cap->pcap)

@@ -26,6 +26,8 @@ struct tn_cli_opts {
 	const char *write_file;     /* -w */
 	const char *user;           /* -Z */
 	bool list_interfaces;       /* -D */
+	bool reference;             /* --reference: narrate the built-in textbook connection */
+	const char *write_reference;/* --write-reference FILE */
 	int snaplen;                /* -s, 0 for the default */
 	int buffer_kib;             /* -B */
 	const char *renderer;       /* "text" or "json" */
@@ -50,6 +52,9 @@ void tn_cli_usage(FILE *out);
 
 /* Runs the pipeline on a file or an interface; returns the exit status. Errors go to stderr. */
 int tn_cli_run(const struct tn_cli_opts *o);
+
+/* Writes the textbook connection to a pcap file; returns the exit status. */
+int tn_cli_write_reference(const char *path);
 
 /* Become -Z USER (or TN_DEFAULT_USER) when root, and give up every capability. */
 int tn_cli_drop_privileges(const char *user, char *err, size_t errlen);

@@ -40,7 +40,7 @@ int main(int argc, char **argv)
 		       cJSON_Version());
 		return TN_EXIT_OK;
 	}
-	int status = tn_cli_run(&o);
+	int status = o.write_reference ? tn_cli_write_reference(o.write_reference) : tn_cli_run(&o);
 	tn_cli_opts_finish(&o);
 	return status;
 }

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum long_only { OPT_JSON = 256, OPT_COLOR, OPT_MAX_FLOWS, OPT_CONN, OPT_MSL, OPT_IDLE };
+enum long_only { OPT_JSON = 256, OPT_COLOR, OPT_MAX_FLOWS, OPT_CONN, OPT_MSL, OPT_IDLE, OPT_REFERENCE, OPT_WRITE_REFERENCE };
 
 static const struct option long_opts[] = {
 	{ "read", required_argument, NULL, 'r' },
@@ -31,6 +31,8 @@ static const struct option long_opts[] = {
 	{ "conn", required_argument, NULL, OPT_CONN },
 	{ "msl", required_argument, NULL, OPT_MSL },
 	{ "idle-timeout", required_argument, NULL, OPT_IDLE },
+	{ "reference", no_argument, NULL, OPT_REFERENCE },
+	{ "write-reference", required_argument, NULL, OPT_WRITE_REFERENCE },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
@@ -50,6 +52,9 @@ void tn_cli_usage(FILE *out)
 "  -i, --interface IF   capture live on IF ('any' for all); needs root or\n"
 "                       CAP_NET_RAW and CAP_NET_ADMIN; Ctrl-C stops\n"
 "  -D                   list the interfaces that can be captured on\n"
+"      --reference      narrate the built-in textbook connection (curl fetching\n"
+"                       a 200-byte page; 11 segments) with the ideas behind it\n"
+"      --write-reference FILE  write the textbook connection to a pcap file\n"
 "  -w, --write FILE     also write every packet captured to a pcap file\n"
 "  -s SNAPLEN           bytes kept of each live packet (default 262144)\n"
 "  -B KIB               kernel capture buffer size in KiB\n"
@@ -209,6 +214,12 @@ int tn_cli_parse(int argc, char **argv, struct tn_cli_opts *o, char *err, size_t
 			}
 			o->msl_sec = (uint32_t)v;
 			break;
+		case OPT_REFERENCE:
+			o->reference = true;
+			break;
+		case OPT_WRITE_REFERENCE:
+			o->write_reference = optarg;
+			break;
 		case OPT_IDLE:
 			if (parse_u64(optarg, 30u * 86400, &v) < 0 || v == 0) {
 				snprintf(err, errlen, "--idle-timeout wants seconds from 1 to %u, not '%s'",
@@ -235,13 +246,14 @@ int tn_cli_parse(int argc, char **argv, struct tn_cli_opts *o, char *err, size_t
 			return -1;
 		}
 	}
-	if (o->list_interfaces)
+	if (o->list_interfaces || o->write_reference)
 		return 0;
-	if (o->read_file && o->interface) {
-		snprintf(err, errlen, "-r and -i together: read a file or capture live, not both");
+	if ((o->read_file != NULL) + (o->interface != NULL) + o->reference > 1) {
+		snprintf(err, errlen, "%s: choose one source of packets",
+			 o->reference ? "--reference with -r or -i" : "-r and -i together");
 		return -1;
 	}
-	if (!o->read_file && !o->interface) {
+	if (!o->read_file && !o->interface && !o->reference) {
 		snprintf(err, errlen, "nothing to read: give a capture file with -r FILE or an "
 			 "interface with -i IF");
 		return -1;

@@ -164,7 +164,9 @@ static int open_source(const struct tn_cli_opts *o, struct tn_capture **cap, cha
 		       size_t errlen)
 {
 	int rc;
-	if (o->interface) {
+	if (o->reference) {
+		rc = tn_capture_open_reference(cap, err, errlen);
+	} else if (o->interface) {
 		struct tn_live_opts lo = { .snaplen = o->snaplen, .buffer_kib = o->buffer_kib };
 		rc = tn_capture_open_live(cap, o->interface, o->filter, &lo, err, errlen);
 	} else {
@@ -182,10 +184,27 @@ static int open_source(const struct tn_cli_opts *o, struct tn_capture **cap, cha
 	return 0;
 }
 
+int tn_cli_write_reference(const char *path)
+{
+	char err[TN_ERRBUF_SIZE];
+	struct tn_capture *cap = NULL;
+	struct tn_frame frame;
+	if (tn_capture_open_reference(&cap, err, sizeof err) < 0 ||
+	    tn_capture_dump_open(cap, path, err, sizeof err) < 0) {
+		fprintf(stderr, "tcpnarrate: %s: %s\n", path, err);
+		tn_capture_destroy(cap);
+		return TN_EXIT_INPUT;
+	}
+	while (tn_capture_next(cap, &frame, err, sizeof err) == 1)
+		;
+	tn_capture_destroy(cap);
+	return TN_EXIT_OK;
+}
+
 int tn_cli_run(const struct tn_cli_opts *o)
 {
 	char err[TN_ERRBUF_SIZE];
-	const char *name = o->interface ? o->interface :
+	const char *name = o->reference ? "the reference connection" : o->interface ? o->interface :
 			   strcmp(o->read_file, "-") == 0 ? "(standard input)" : o->read_file;
 	struct tn_capture *cap = NULL;
 	struct tn_renderer *rend = NULL;
@@ -239,6 +258,13 @@ int tn_cli_run(const struct tn_cli_opts *o)
 		fprintf(stderr, "tcpnarrate: %s: link type %s (%u) is not one tcpnarrate decodes; "
 			"its packets are counted and skipped\n", name, sum.linktype_name, linktype);
 
+	bool reference = tn_capture_is_reference(cap);
+	if (reference) {
+		size_t n;
+		const struct tn_idea *intro = tn_reference_ideas(0, &n);
+		tn_render_intro(rend, intro, n);
+	}
+
 	struct tn_frame frame;
 	int64_t sec0 = 0;
 	uint32_t nsec0 = 0;
@@ -288,6 +314,10 @@ int tn_cli_run(const struct tn_cli_opts *o)
 		tn_track_segment(conn, side, pkt, &seg.track);
 		tn_track_state(&tracker, conn, side, pkt, now_ns, &seg.track);
 		sum.segments++;
+		if (reference) {
+			seg.step = (unsigned)frame.n;
+			seg.ideas = tn_reference_ideas(seg.step, &seg.n_ideas);
+		}
 		if (shown(&rc, conn->id)) {
 			tn_analysis_segment(&seg);
 			tn_render_segment(rend, &seg);

@@ -241,6 +241,32 @@ static void add_states(cJSON *j, const struct tn_track_view *v)
 	cJSON_AddBoolToObject(j, "connection_closed", v->conn_closed);
 }
 
+static void add_ideas(cJSON *j, const struct tn_idea *list, size_t n)
+{
+	cJSON *a = cJSON_AddArrayToObject(j, "ideas");
+	for (size_t i = 0; i < n; i++) {
+		cJSON *o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, "title", list[i].title);
+		cJSON_AddStringToObject(o, "text", list[i].text);
+		cJSON_AddItemToArray(a, o);
+	}
+}
+
+static void json_intro(struct tn_renderer *r, const struct tn_idea *list, size_t n)
+{
+	cJSON *j = cJSON_CreateObject();
+	cJSON_AddStringToObject(j, "type", "step");
+	cJSON_AddNumberToObject(j, "step", 0);
+	cJSON *st = cJSON_AddObjectToObject(j, "states");
+	cJSON_AddStringToObject(st, "client", tn_state_name(TN_ST_CLOSED));
+	cJSON_AddStringToObject(st, "server", tn_state_name(TN_ST_LISTEN));
+	cJSON *isn = cJSON_AddObjectToObject(j, "isn");
+	cJSON_AddNumberToObject(isn, "client", TN_REFERENCE_CLIENT_ISN);
+	cJSON_AddNumberToObject(isn, "server", TN_REFERENCE_SERVER_ISN);
+	add_ideas(j, list, n);
+	emit(r, j);
+}
+
 static void json_segment(struct tn_renderer *r, const struct tn_segment *seg)
 {
 	const struct tn_packet *pkt = seg->pkt;
@@ -279,6 +305,10 @@ static void json_segment(struct tn_renderer *r, const struct tn_segment *seg)
 	cJSON_AddStringToObject(j, "note", seg->note);
 	add_problem(j, pkt);
 	add_states(j, &seg->track);
+	if (seg->step) {
+		cJSON_AddNumberToObject(j, "step", seg->step);
+		add_ideas(j, seg->ideas, seg->n_ideas);
+	}
 	emit(r, j);
 }
 
@@ -415,4 +445,5 @@ const struct tn_render_ops tn_render_json_ops = {
 	.summary = json_summary,
 	.conn = json_conn,
 	.event = json_event,
+	.intro = json_intro,
 };

@@ -13,6 +13,7 @@ struct tn_render_ops {
 	void (*summary)(struct tn_renderer *r, const struct tn_summary *sum);
 	void (*conn)(struct tn_renderer *r, const struct tn_conn_summary *cs);
 	void (*event)(struct tn_renderer *r, const struct tn_state_event *ev);
+	void (*intro)(struct tn_renderer *r, const struct tn_idea *ideas, size_t n);
 };
 
 struct tn_renderer {

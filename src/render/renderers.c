@@ -58,6 +58,11 @@ void tn_render_event(struct tn_renderer *r, const struct tn_state_event *ev)
 	r->ops->event(r, ev);
 }
 
+void tn_render_intro(struct tn_renderer *r, const struct tn_idea *ideas, size_t n)
+{
+	r->ops->intro(r, ideas, n);
+}
+
 void tn_renderer_destroy(struct tn_renderer *r)
 {
 	free(r);

@@ -537,7 +537,7 @@ static void conn_opening(struct tn_renderer *r, const struct tn_segment *seg)
 	uint16_t sport = from_client ? seg->pkt->tcp.dport : seg->pkt->tcp.sport;
 	const char *svc = tn_service_name(sport);
 	FILE *o = r->opts.out;
-	if (r->first_line_done && r->opts.detail > TN_DETAIL_QUIET)
+	if (r->first_line_done && r->opts.detail > TN_DETAIL_QUIET && !seg->step)
 		fputc('\n', o);
 	r->first_line_done = true;
 	sty(r, S_HEAD);
@@ -583,10 +583,44 @@ static void state_lines(struct tn_renderer *r, const struct tn_segment *seg)
 	}
 }
 
+static void ideas(struct tn_renderer *r, const struct tn_idea *list, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		fputs("  ", r->opts.out);
+		sty(r, S_NOTE);
+		fprintf(r->opts.out, "» %s\n", list[i].title);
+		sty(r, S_RESET);
+		wrapped(r, 4, list[i].text);
+	}
+}
+
+static void text_intro(struct tn_renderer *r, const struct tn_idea *list, size_t n)
+{
+	FILE *o = r->opts.out;
+	sty(r, S_HEAD);
+	fprintf(o, "Step 0 of %d, before any packet: curl http://10.0.2.10/ from 10.0.1.5\n",
+		TN_REFERENCE_SEGMENTS);
+	sty(r, S_RESET);
+	fprintf(o, "  client CLOSED, initial sequence number %d\n", TN_REFERENCE_CLIENT_ISN);
+	fprintf(o, "  server LISTEN on port 80, initial sequence number %d\n",
+		TN_REFERENCE_SERVER_ISN);
+	if (r->opts.detail > TN_DETAIL_QUIET)
+		ideas(r, list, n);
+	r->first_line_done = true;
+}
+
 static void text_segment(struct tn_renderer *r, const struct tn_segment *seg)
 {
+	if (seg->step && r->opts.detail > TN_DETAIL_QUIET) {
+		fputc('\n', r->opts.out);
+		sty(r, S_HEAD);
+		fprintf(r->opts.out, "Step %u of %d\n", seg->step, TN_REFERENCE_SEGMENTS);
+		sty(r, S_RESET);
+	}
 	if (seg->track.new_conn)
 		conn_opening(r, seg);
+	if (seg->step && r->opts.detail <= TN_DETAIL_QUIET)
+		fprintf(r->opts.out, "step %u: ", seg->step);
 	if (r->opts.detail <= TN_DETAIL_QUIET) {
 		quiet_line(r, seg);
 		return;
@@ -600,7 +634,7 @@ static void text_segment(struct tn_renderer *r, const struct tn_segment *seg)
 	tn_endpoint_str(pkt, true, from, sizeof from);
 	tn_endpoint_str(pkt, false, to, sizeof to);
 	flags_str(pkt->tcp.flags, fl, sizeof fl);
-	if (r->first_line_done && !seg->track.new_conn)
+	if (r->first_line_done && !seg->track.new_conn && !seg->step)
 		fputc('\n', o);
 	r->first_line_done = true;
 	sty(r, S_HEAD);
@@ -618,6 +652,7 @@ static void text_segment(struct tn_renderer *r, const struct tn_segment *seg)
 	wrapped(r, 2, seg->note);
 	sty(r, S_RESET);
 	state_lines(r, seg);
+	ideas(r, seg->ideas, seg->n_ideas);
 	problem_line(r, pkt);
 	if (seg->frame->over_snaplen)
 		snaplen_line(r, seg->frame, false);
@@ -777,4 +812,5 @@ const struct tn_render_ops tn_render_text_ops = {
 	.summary = text_summary,
 	.conn = text_conn,
 	.event = text_event,
+	.intro = text_intro,
 };
