@@ -121,6 +121,75 @@ struct tn_state_event {
 	char client[TN_ENDPOINT_STRLEN], server[TN_ENDPOINT_STRLEN];
 };
 
+/*
+ * --compare: what a real connection did, held against the textbook one.
+ * A struct tn_compare_conn lives beside each connection's tracker state and
+ * is updated by every segment; it is fixed in size, so comparing costs no
+ * allocation per packet.
+ */
+#define TN_COMPARE_STEPS 11
+#define TN_MAX_DIFFERENCES 24
+
+struct tn_compare_side {
+	uint8_t syn_opts;          /* bit per option kind seen in its SYN (TN_CMP_OPT_*) */
+	uint16_t syn_mss;
+	uint8_t syn_wscale;
+	uint32_t syns, data_segs, retransmits, pure_acks, coalesced_acks, requests;
+	uint32_t tls_handshake_records;
+	uint64_t data_bytes;
+	uint32_t data_end;         /* relative: one past the highest byte sent */
+	bool data_end_set;
+	uint32_t unacked_segs;     /* its data segments the peer has not acknowledged yet */
+	uint32_t first_data_n, first_app_n, fin_n;
+	int64_t first_data_ns, first_app_ns;
+	bool fin_with_data, fin_acks_peer_fin, tls;
+};
+
+struct tn_compare_conn {
+	struct tn_compare_side side[2];
+	uint32_t step_n[TN_COMPARE_STEPS + 1];  /* the packet that plays reference step i */
+	int64_t syn_ns, hs_done_ns;
+	uint32_t request_end;      /* relative end of the first request */
+	uint32_t response_start;   /* relative start of the first response */
+	uint32_t flights_before_request;  /* server turns the client waited for */
+	bool last_sender_server;   /* for counting server flights */
+	int fin_first;             /* side of the first FIN, -1 */
+	bool handshake_ack_carries_data;
+};
+
+enum tn_cmp_opt {
+	TN_CMP_OPT_MSS = 1, TN_CMP_OPT_WSCALE = 2, TN_CMP_OPT_SACKP = 4, TN_CMP_OPT_TS = 8,
+	TN_CMP_OPT_TFO = 16,
+};
+
+struct tn_difference {
+	const char *kind;          /* stable key: "mss_option", "response_split", ... */
+	unsigned step;             /* the reference step it concerns (1..11) */
+	uint64_t n;                /* the real packet that shows it, 0 when none does */
+	char explanation[320];
+};
+
+struct tn_comparison {
+	uint64_t conn;
+	bool matches;              /* no difference at all: the textbook shape */
+	size_t n_diff;
+	struct tn_difference diff[TN_MAX_DIFFERENCES];
+	uint32_t step_n[TN_COMPARE_STEPS + 1];
+	/* the cost in time: round trips (the reference needs 1 and 2) and milliseconds */
+	int rtts_before_request, rtts_before_response;
+	double ms_before_request, ms_before_response;   /* < 0 when there was none */
+	double handshake_ms;
+};
+
+/* Reference step names ("SYN", "SYN-ACK", ... "final ACK"), 1-based. */
+const char *tn_compare_step_name(unsigned step);
+void tn_compare_init(struct tn_compare_conn *cc);
+/* Records one segment of the connection (after tracking and analysis). */
+void tn_compare_segment(struct tn_compare_conn *cc, const struct tn_segment *seg);
+/* The verdict for a connection, at its end. */
+void tn_compare_finish(const struct tn_compare_conn *cc, const struct tn_conn_report *rep,
+		       struct tn_comparison *out);
+
 #define TN_ADDR_STRLEN 46
 /* The packet's source (src true) or destination address as text. */
 void tn_addr_str(const struct tn_packet *pkt, bool src, char *buf, size_t len);

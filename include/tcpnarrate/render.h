@@ -38,6 +38,8 @@ void tn_render_skip(struct tn_renderer *r, const struct tn_skip *skip);
 void tn_render_summary(struct tn_renderer *r, const struct tn_summary *sum);
 /* A connection's report, when it ends or when tracking of it stops. */
 void tn_render_conn(struct tn_renderer *r, const struct tn_conn_summary *cs);
+/* --compare: a connection held against the textbook one. */
+void tn_render_comparison(struct tn_renderer *r, const struct tn_comparison *cmp);
 /* Step 0 of the reference connection: the states and numbers before any packet. */
 void tn_render_intro(struct tn_renderer *r, const struct tn_idea *ideas, size_t n);
 /* A state change no segment shows (TIME-WAIT running out). */

@@ -13,6 +13,7 @@ enum tn_exit {
 	TN_EXIT_OK = 0,
 	TN_EXIT_INPUT = 1,   /* the input could not be used (or not all of it) */
 	TN_EXIT_USAGE = 2,
+	TN_EXIT_DIFFERS = 3, /* --compare --strict: a connection is not the textbook shape */
 };
 
 enum tn_color_mode { TN_COLOR_AUTO, TN_COLOR_ALWAYS, TN_COLOR_NEVER };
@@ -27,6 +28,8 @@ struct tn_cli_opts {
 	const char *user;           /* -Z */
 	bool list_interfaces;       /* -D */
 	bool reference;             /* --reference: narrate the built-in textbook connection */
+	bool compare;               /* --compare: hold each connection against the textbook */
+	bool strict;                /* --strict: exit 3 when any connection differs */
 	const char *write_reference;/* --write-reference FILE */
 	int snaplen;                /* -s, 0 for the default */
 	int buffer_kib;             /* -B */

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum long_only { OPT_JSON = 256, OPT_COLOR, OPT_MAX_FLOWS, OPT_CONN, OPT_MSL, OPT_IDLE, OPT_REFERENCE, OPT_WRITE_REFERENCE };
+enum long_only { OPT_JSON = 256, OPT_COLOR, OPT_MAX_FLOWS, OPT_CONN, OPT_MSL, OPT_IDLE, OPT_REFERENCE, OPT_WRITE_REFERENCE, OPT_COMPARE, OPT_STRICT };
 
 static const struct option long_opts[] = {
 	{ "read", required_argument, NULL, 'r' },
@@ -32,6 +32,8 @@ static const struct option long_opts[] = {
 	{ "msl", required_argument, NULL, OPT_MSL },
 	{ "idle-timeout", required_argument, NULL, OPT_IDLE },
 	{ "reference", no_argument, NULL, OPT_REFERENCE },
+	{ "compare", no_argument, NULL, OPT_COMPARE },
+	{ "strict", no_argument, NULL, OPT_STRICT },
 	{ "write-reference", required_argument, NULL, OPT_WRITE_REFERENCE },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
@@ -55,6 +57,9 @@ void tn_cli_usage(FILE *out)
 "      --reference      narrate the built-in textbook connection (curl fetching\n"
 "                       a 200-byte page; 11 segments) with the ideas behind it\n"
 "      --write-reference FILE  write the textbook connection to a pcap file\n"
+"      --compare        after each connection, how it differs from the textbook\n"
+"                       one, step by step, and what that cost in round trips\n"
+"      --strict         with --compare: exit 3 when any connection differs\n"
 "  -w, --write FILE     also write every packet captured to a pcap file\n"
 "  -s SNAPLEN           bytes kept of each live packet (default 262144)\n"
 "  -B KIB               kernel capture buffer size in KiB\n"
@@ -81,7 +86,8 @@ void tn_cli_usage(FILE *out)
 "  tcpnarrate -r capture.pcap port 80 and host 10.0.2.10\n"
 "\n"
 "Exit status: 0 when the input was read to the end, 1 when it could not be\n"
-"read (or was damaged part-way), 2 for a usage error.\n", out);
+"read (or was damaged part-way), 2 for a usage error, 3 with --compare\n"
+"--strict when a connection differs from the textbook.\n", out);
 }
 
 static int parse_u64(const char *s, uint64_t max, uint64_t *out)
@@ -217,6 +223,12 @@ int tn_cli_parse(int argc, char **argv, struct tn_cli_opts *o, char *err, size_t
 		case OPT_REFERENCE:
 			o->reference = true;
 			break;
+		case OPT_COMPARE:
+			o->compare = true;
+			break;
+		case OPT_STRICT:
+			o->strict = true;
+			break;
 		case OPT_WRITE_REFERENCE:
 			o->write_reference = optarg;
 			break;
@@ -248,6 +260,10 @@ int tn_cli_parse(int argc, char **argv, struct tn_cli_opts *o, char *err, size_t
 	}
 	if (o->list_interfaces || o->write_reference)
 		return 0;
+	if (o->strict && !o->compare) {
+		snprintf(err, errlen, "--strict goes with --compare");
+		return -1;
+	}
 	if ((o->read_file != NULL) + (o->interface != NULL) + o->reference > 1) {
 		snprintf(err, errlen, "%s: choose one source of packets",
 			 o->reference ? "--reference with -r or -i" : "-r and -i together");

@@ -50,6 +50,15 @@ static bool output_gone(FILE *out)
 	return ferror(out) && errno == EPIPE;
 }
 
+/*
+ * What the flow table holds per connection: the tracker's state first (the
+ * flow key is found from it), then, with --compare, the comparison record.
+ */
+struct conn_payload {
+	struct tn_track_conn track;
+	struct tn_compare_conn cmp;
+};
+
 /* What the flow table's eviction callback needs to write the evicted connection's report. */
 struct run_ctx {
 	const struct tn_cli_opts *o;
@@ -57,6 +66,7 @@ struct run_ctx {
 	struct tn_track *tracker;
 	struct tn_track_conn **pending;   /* end of run: connections still to report */
 	size_t n_pending;
+	uint64_t differing;               /* --compare: connections not of the textbook shape */
 };
 
 static bool shown(const struct run_ctx *rc, uint64_t conn)
@@ -73,6 +83,13 @@ static void report(struct run_ctx *rc, struct tn_track_conn *c, enum tn_report_w
 		return;
 	tn_analysis_conn_summary(&rep, &cs);
 	tn_render_conn(rc->rend, &cs);
+	if (rc->o->compare) {
+		struct tn_comparison cmp;
+		tn_compare_finish(&((struct conn_payload *)c)->cmp, &rep, &cmp);
+		if (!cmp.matches)
+			rc->differing++;
+		tn_render_comparison(rc->rend, &cmp);
+	}
 }
 
 static void on_evict(void *payload, void *ctx)
@@ -233,8 +250,8 @@ int tn_cli_run(const struct tn_cli_opts *o)
 	if (tn_renderer_create(&rend, o->renderer, &ro, err, sizeof err) < 0)
 		goto err_msg;
 	rc.rend = rend;
-	if (tn_flow_table_create(&flows, o->max_flows, sizeof(struct tn_track_conn), on_evict, &rc,
-				 err, sizeof err) < 0)
+	size_t payload = o->compare ? sizeof(struct conn_payload) : sizeof(struct tn_track_conn);
+	if (tn_flow_table_create(&flows, o->max_flows, payload, on_evict, &rc, err, sizeof err) < 0)
 		goto err_msg;
 	pkt = malloc(sizeof *pkt);
 	if (!pkt) {
@@ -306,10 +323,14 @@ int tn_cli_run(const struct tn_cli_opts *o)
 					  .rel_time = ts_diff(&frame, sec0, nsec0) };
 		if (created) {
 			tn_track_conn_start(&tracker, conn);
+			if (o->compare)
+				tn_compare_init(&((struct conn_payload *)conn)->cmp);
 		} else if (tn_track_conn_reuse(conn, side, pkt)) {
 			if (!conn->reported)
 				report(&rc, conn, TN_REPORT_REUSED);
 			tn_track_conn_restart(&tracker, conn);
+			if (o->compare)
+				tn_compare_init(&((struct conn_payload *)conn)->cmp);
 		}
 		tn_track_segment(conn, side, pkt, &seg.track);
 		tn_track_state(&tracker, conn, side, pkt, now_ns, &seg.track);
@@ -318,6 +339,8 @@ int tn_cli_run(const struct tn_cli_opts *o)
 			seg.step = (unsigned)frame.n;
 			seg.ideas = tn_reference_ideas(seg.step, &seg.n_ideas);
 		}
+		if (o->compare)
+			tn_compare_segment(&((struct conn_payload *)conn)->cmp, &seg);
 		if (shown(&rc, conn->id)) {
 			tn_analysis_segment(&seg);
 			tn_render_segment(rend, &seg);
@@ -366,7 +389,7 @@ int tn_cli_run(const struct tn_cli_opts *o)
 		fprintf(stderr, "tcpnarrate: %s: %s\n", name, file_err);
 		status = TN_EXIT_INPUT;
 	} else {
-		status = TN_EXIT_OK;
+		status = o->strict && rc.differing ? TN_EXIT_DIFFERS : TN_EXIT_OK;
 	}
 	goto done;
 

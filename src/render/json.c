@@ -438,6 +438,68 @@ static void json_event(struct tn_renderer *r, const struct tn_state_event *ev)
 	}
 }
 
+static void json_comparison(struct tn_renderer *r, const struct tn_comparison *cmp)
+{
+	cJSON *j = cJSON_CreateObject();
+	char verdict[48];
+	cJSON_AddStringToObject(j, "type", "comparison");
+	cJSON_AddNumberToObject(j, "conn", (double)cmp->conn);
+	cJSON_AddBoolToObject(j, "matches", cmp->matches);
+	if (cmp->matches)
+		snprintf(verdict, sizeof verdict, "the textbook shape");
+	else
+		snprintf(verdict, sizeof verdict, "%zu difference%s", cmp->n_diff, cmp->n_diff == 1 ? "" : "s");
+	cJSON_AddStringToObject(j, "verdict", verdict);
+	cJSON *diffs = cJSON_AddArrayToObject(j, "differences");
+	for (size_t i = 0; i < cmp->n_diff; i++) {
+		cJSON *d = cJSON_CreateObject();
+		cJSON_AddStringToObject(d, "kind", cmp->diff[i].kind);
+		cJSON_AddNumberToObject(d, "step", cmp->diff[i].step);
+		if (cmp->diff[i].n)
+			cJSON_AddNumberToObject(d, "n", (double)cmp->diff[i].n);
+		else
+			cJSON_AddNullToObject(d, "n");
+		cJSON_AddStringToObject(d, "explanation", cmp->diff[i].explanation);
+		cJSON_AddItemToArray(diffs, d);
+	}
+	cJSON *steps = cJSON_AddArrayToObject(j, "steps");
+	for (unsigned st = 1; st <= TN_COMPARE_STEPS; st++) {
+		cJSON *s = cJSON_CreateObject();
+		cJSON_AddNumberToObject(s, "step", st);
+		cJSON_AddStringToObject(s, "reference", tn_compare_step_name(st));
+		if (cmp->step_n[st])
+			cJSON_AddNumberToObject(s, "n", cmp->step_n[st]);
+		else
+			cJSON_AddNullToObject(s, "n");
+		cJSON_AddItemToArray(steps, s);
+	}
+	cJSON *rt = cJSON_AddObjectToObject(j, "rtts_before_first_byte");
+	if (cmp->rtts_before_request >= 0)
+		cJSON_AddNumberToObject(rt, "request", cmp->rtts_before_request);
+	else
+		cJSON_AddNullToObject(rt, "request");
+	if (cmp->rtts_before_response >= 0)
+		cJSON_AddNumberToObject(rt, "response", cmp->rtts_before_response);
+	else
+		cJSON_AddNullToObject(rt, "response");
+	cJSON_AddNumberToObject(rt, "reference_request", 1);
+	cJSON_AddNumberToObject(rt, "reference_response", 2);
+	cJSON *ms = cJSON_AddObjectToObject(j, "ms_before_first_byte");
+	if (cmp->ms_before_request >= 0)
+		add_seconds(r, ms, "request", cmp->ms_before_request);
+	else
+		cJSON_AddNullToObject(ms, "request");
+	if (cmp->ms_before_response >= 0)
+		add_seconds(r, ms, "response", cmp->ms_before_response);
+	else
+		cJSON_AddNullToObject(ms, "response");
+	if (cmp->handshake_ms >= 0)
+		add_seconds(r, j, "handshake_ms", cmp->handshake_ms);
+	else
+		cJSON_AddNullToObject(j, "handshake_ms");
+	emit(r, j);
+}
+
 const struct tn_render_ops tn_render_json_ops = {
 	.name = "json",
 	.segment = json_segment,
@@ -446,4 +508,5 @@ const struct tn_render_ops tn_render_json_ops = {
 	.conn = json_conn,
 	.event = json_event,
 	.intro = json_intro,
+	.comparison = json_comparison,
 };

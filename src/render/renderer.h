@@ -14,6 +14,7 @@ struct tn_render_ops {
 	void (*conn)(struct tn_renderer *r, const struct tn_conn_summary *cs);
 	void (*event)(struct tn_renderer *r, const struct tn_state_event *ev);
 	void (*intro)(struct tn_renderer *r, const struct tn_idea *ideas, size_t n);
+	void (*comparison)(struct tn_renderer *r, const struct tn_comparison *cmp);
 };
 
 struct tn_renderer {

@@ -63,6 +63,11 @@ void tn_render_intro(struct tn_renderer *r, const struct tn_idea *ideas, size_t 
 	r->ops->intro(r, ideas, n);
 }
 
+void tn_render_comparison(struct tn_renderer *r, const struct tn_comparison *cmp)
+{
+	r->ops->comparison(r, cmp);
+}
+
 void tn_renderer_destroy(struct tn_renderer *r)
 {
 	free(r);

@@ -805,6 +805,60 @@ static void text_event(struct tn_renderer *r, const struct tn_state_event *ev)
 	}
 }
 
+static void text_comparison(struct tn_renderer *r, const struct tn_comparison *cmp)
+{
+	FILE *o = r->opts.out;
+	fputc('\n', o);
+	sty(r, S_HEAD);
+	if (cmp->matches)
+		fprintf(o, "== Connection %" PRIu64 " against the textbook: the textbook shape\n",
+			cmp->conn);
+	else
+		fprintf(o, "== Connection %" PRIu64 " against the textbook: %zu difference%s\n",
+			cmp->conn, cmp->n_diff, cmp->n_diff == 1 ? "" : "s");
+	sty(r, S_RESET);
+	fprintf(o, "   %-5s %-30s %-8s %s\n", "step", "reference", "real", "difference");
+	for (unsigned st = 1; st <= TN_COMPARE_STEPS; st++) {
+		char real[16], kinds[160];
+		size_t u = 0;
+		kinds[0] = '\0';
+		for (size_t i = 0; i < cmp->n_diff && u + 2 < sizeof kinds; i++) {
+			if (cmp->diff[i].step != st)
+				continue;
+			int k = snprintf(kinds + u, sizeof kinds - u, "%s%s", u ? ", " : "",
+					 cmp->diff[i].kind);
+			if (k < 0 || (size_t)k >= sizeof kinds - u)
+				break;
+			u += (size_t)k;
+		}
+		if (cmp->step_n[st])
+			snprintf(real, sizeof real, "#%u", cmp->step_n[st]);
+		else
+			snprintf(real, sizeof real, "-");
+		fprintf(o, "   %-5u %-30s %-8s %s\n", st, tn_compare_step_name(st), real,
+			u ? kinds : cmp->step_n[st] ? "same" : "no such segment");
+	}
+	if (cmp->rtts_before_request >= 0) {
+		fprintf(o, "   before the first request byte: %d round trip%s (textbook: 1), %.3f ms",
+			cmp->rtts_before_request, cmp->rtts_before_request == 1 ? "" : "s",
+			cmp->ms_before_request);
+		if (cmp->rtts_before_response >= 0)
+			fprintf(o, "; before the first response byte: %d (textbook: 2), %.3f ms",
+				cmp->rtts_before_response, cmp->ms_before_response);
+		fputc('\n', o);
+	}
+	for (size_t i = 0; i < cmp->n_diff; i++) {
+		const struct tn_difference *d = &cmp->diff[i];
+		char where[48];
+		if (d->n)
+			snprintf(where, sizeof where, "step %u, #%" PRIu64, d->step, d->n);
+		else
+			snprintf(where, sizeof where, "step %u", d->step);
+		fprintf(o, "   %zu. %s (%s)\n", i + 1, d->kind, where);
+		wrapped(r, 6, d->explanation);
+	}
+}
+
 const struct tn_render_ops tn_render_text_ops = {
 	.name = "text",
 	.segment = text_segment,
@@ -813,4 +867,5 @@ const struct tn_render_ops tn_render_text_ops = {
 	.conn = text_conn,
 	.event = text_event,
 	.intro = text_intro,
+	.comparison = text_comparison,
 };

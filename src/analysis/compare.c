@@ -1,0 +1,368 @@
+/*
+ * compare.c — a real connection held against the textbook one (--compare).
+ *
+ * Alignment is by role and by relative sequence numbers, never by ISNs,
+ * ports or timestamps: the client's first SYN plays step 1, the server's
+ * SYN-ACK step 2, the client's first data the request (step 4), and so on to
+ * the final ACK, which is recognised by what it does to the tracker's state
+ * machines. Every way the real connection departs from the picture becomes a
+ * named difference with its explanation, tied to the step it concerns and
+ * the packet that shows it. The cost in time is counted twice: in round
+ * trips (server flights the client had to wait for before its first request
+ * byte; the textbook needs one, and two before the first response byte) and
+ * in milliseconds from the SYN.
+ */
+#include <tcpnarrate/analysis.h>
+#include <tcpnarrate/seq.h>
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+static const char *const step_names[TN_COMPARE_STEPS + 1] = {
+	"", "client SYN", "server SYN-ACK", "client ACK (handshake done)",
+	"client request (GET)", "server ACK of the request", "server response (200 bytes)",
+	"client ACK of the response", "client FIN", "server ACK of that FIN", "server FIN",
+	"client's final ACK",
+};
+
+const char *tn_compare_step_name(unsigned step)
+{
+	return step >= 1 && step <= TN_COMPARE_STEPS ? step_names[step] : "";
+}
+
+void tn_compare_init(struct tn_compare_conn *cc)
+{
+	memset(cc, 0, sizeof *cc);
+	cc->fin_first = -1;
+}
+
+static bool starts_with(const struct tn_packet *pkt, const char *s)
+{
+	size_t n = strlen(s);
+	return pkt->payload_captured >= n && memcmp(pkt->payload, s, n) == 0;
+}
+
+static bool http_request_start(const struct tn_packet *pkt)
+{
+	static const char *const methods[] = { "GET ", "POST ", "HEAD ", "PUT ", "DELETE ",
+					       "OPTIONS ", "PATCH ", "CONNECT ", NULL };
+	for (size_t i = 0; methods[i]; i++)
+		if (starts_with(pkt, methods[i]))
+			return true;
+	return false;
+}
+
+/* TLS records that begin in this segment: handshake records counted, application data noted. */
+static void tls_records(struct tn_compare_side *s, const struct tn_packet *pkt, bool *app)
+{
+	const uint8_t *p = pkt->payload;
+	uint32_t n = pkt->payload_captured, off = 0;
+	*app = false;
+	/* A record header is type, version (3.x) and length; walk while they are whole. */
+	for (int guard = 0; guard < 64 && off + 5 <= n; guard++) {
+		uint8_t type = p[off];
+		if (p[off + 1] != 3 || type < 20 || type > 23)
+			break;
+		uint32_t len = (uint32_t)p[off + 3] << 8 | p[off + 4];
+		if (type == 22)
+			s->tls_handshake_records++;
+		if (type == 23)
+			*app = true;
+		s->tls = true;
+		off += 5 + len;
+	}
+}
+
+void tn_compare_segment(struct tn_compare_conn *cc, const struct tn_segment *seg)
+{
+	const struct tn_packet *pkt = seg->pkt;
+	const struct tn_tcp *t = &pkt->tcp;
+	const struct tn_track_view *v = &seg->track;
+	int from = v->side;
+	bool from_client = from == v->client;
+	struct tn_compare_side *S = &cc->side[from], *P = &cc->side[!from];
+	uint32_t n = (uint32_t)seg->frame->n;
+	int64_t ns = seg->frame->ts_sec * 1000000000 + seg->frame->ts_nsec;
+	bool syn = t->flags & TN_TH_SYN, ack = t->flags & TN_TH_ACK, fin = t->flags & TN_TH_FIN;
+	bool rst = t->flags & TN_TH_RST;
+	uint32_t len = pkt->payload_len, start = v->rel_seq + (syn ? 1u : 0u);
+
+	if (syn && !rst) {
+		if (S->syns++ == 0) {
+			for (unsigned i = 0; i < t->n_opts; i++) {
+				const struct tn_tcp_option *o = &t->opts[i];
+				switch (o->kind) {
+				case TN_OPT_MSS: S->syn_opts |= TN_CMP_OPT_MSS; S->syn_mss = o->u.mss; break;
+				case TN_OPT_WSCALE:
+					S->syn_opts |= TN_CMP_OPT_WSCALE;
+					S->syn_wscale = o->u.shift;
+					break;
+				case TN_OPT_SACK_PERM: S->syn_opts |= TN_CMP_OPT_SACKP; break;
+				case TN_OPT_TIMESTAMP: S->syn_opts |= TN_CMP_OPT_TS; break;
+				case TN_OPT_FASTOPEN: S->syn_opts |= TN_CMP_OPT_TFO; break;
+				default:
+					if (o->u.tfo.experimental)
+						S->syn_opts |= TN_CMP_OPT_TFO;
+				}
+			}
+		}
+		if (!ack && from_client && !cc->step_n[1]) {
+			cc->step_n[1] = n;
+			cc->syn_ns = ns;
+		}
+		if (ack && !from_client && !cc->step_n[2])
+			cc->step_n[2] = n;
+	}
+	if (from_client && ack && !syn && cc->step_n[2] && !cc->step_n[3]) {
+		cc->step_n[3] = n;
+		cc->hs_done_ns = ns;
+		cc->handshake_ack_carries_data = len > 0;
+	}
+
+	/* Server flights the client waited for, until its first request byte. */
+	if ((syn || len) && !rst) {
+		if (!from_client && !cc->last_sender_server) {
+			bool waiting = !cc->side[v->client].first_app_n;
+			if (waiting)
+				cc->flights_before_request++;
+		}
+		cc->last_sender_server = !from_client;
+	}
+
+	if (len && !rst) {
+		uint32_t end = start + len;
+		if (S->data_end_set && tn_seq_leq(end, S->data_end)) {
+			S->retransmits++;
+		} else {
+			S->data_segs++;
+			S->data_bytes += len;
+			S->unacked_segs++;
+			S->data_end = end;
+			S->data_end_set = true;
+		}
+		bool app = false;
+		if (pkt->payload_captured)
+			tls_records(S, pkt, &app);
+		if (!S->tls)
+			app = true; /* plain text: every byte is the application's */
+		if (from_client && http_request_start(pkt))
+			S->requests++;
+		if (!S->first_data_n) {
+			S->first_data_n = n;
+			S->first_data_ns = ns;
+		}
+		if (app && !S->first_app_n) {
+			S->first_app_n = n;
+			S->first_app_ns = ns;
+		}
+		if (from_client && !cc->side[!from].first_data_n)
+			cc->request_end = end;
+		if (from_client && !cc->step_n[4])
+			cc->step_n[4] = n;
+		if (!from_client && !cc->step_n[6]) {
+			cc->step_n[6] = n;
+			cc->response_start = start;
+		}
+	}
+	if (!from_client && ack && !len && !syn && cc->step_n[4] && !cc->step_n[5] && !cc->step_n[6] &&
+	    tn_seq_geq(v->rel_ack, cc->request_end))
+		cc->step_n[5] = n;
+	if (from_client && ack && !len && !fin && cc->step_n[6] && !cc->step_n[7] &&
+	    tn_seq_gt(v->rel_ack, cc->response_start))
+		cc->step_n[7] = n;
+
+	if (ack && P->unacked_segs && P->data_end_set && tn_seq_geq(v->rel_ack, P->data_end)) {
+		if (P->unacked_segs >= 2)
+			S->coalesced_acks++;
+		P->unacked_segs = 0;
+	}
+	if (!len && !syn && !fin && !rst)
+		S->pure_acks++;
+
+	if (fin && !rst && !S->fin_n) {
+		S->fin_n = n;
+		S->fin_with_data = len > 0;
+		S->fin_acks_peer_fin = v->why[!from] == TN_WHY_GOT_FIN_AND_ACK;
+		if (cc->fin_first < 0) {
+			cc->fin_first = from;
+			cc->step_n[8] = n;
+		} else if (!cc->step_n[10]) {
+			cc->step_n[10] = n;
+		}
+	}
+	if (cc->fin_first >= 0 && from != cc->fin_first && !cc->step_n[9] &&
+	    (v->why[cc->fin_first] == TN_WHY_GOT_ACK_OF_FIN ||
+	     v->why[cc->fin_first] == TN_WHY_GOT_FIN_AND_ACK))
+		cc->step_n[9] = n;
+	if (cc->step_n[10] && !cc->step_n[11] &&
+	    (v->why[!from] == TN_WHY_LAST_ACK_ACKED || v->why[!from] == TN_WHY_CLOSING_ACKED))
+		cc->step_n[11] = n;
+}
+
+static void add(struct tn_comparison *out, const char *kind, unsigned step, uint64_t n,
+		const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+static void add(struct tn_comparison *out, const char *kind, unsigned step, uint64_t n,
+		const char *fmt, ...)
+{
+	if (out->n_diff == TN_MAX_DIFFERENCES)
+		return;
+	struct tn_difference *d = &out->diff[out->n_diff++];
+	d->kind = kind;
+	d->step = step;
+	d->n = n;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(d->explanation, sizeof d->explanation, fmt, ap);
+	va_end(ap);
+}
+
+static const char *who(int side, int client)
+{
+	return side == client ? "client" : "server";
+}
+
+static void options(const struct tn_compare_conn *cc, int cl, struct tn_comparison *out)
+{
+	const struct tn_compare_side *c = &cc->side[cl], *s = &cc->side[!cl];
+	uint8_t any = c->syn_opts | s->syn_opts;
+	unsigned step = 1;
+	uint64_t n = cc->step_n[1] ? cc->step_n[1] : cc->step_n[2];
+	if (any & TN_CMP_OPT_MSS)
+		add(out, "mss_option", step, n, "The SYNs carry a maximum segment size (client %u, "
+		    "server %u bytes): each side says how large a segment it will take, so the "
+		    "other never sends one that has to be fragmented. The textbook leaves "
+		    "options out.", c->syn_mss, s->syn_mss);
+	if (any & TN_CMP_OPT_SACKP)
+		add(out, "sack_permitted", step, n, "SACK is permitted%s: after a loss the "
+		    "receiver can name exactly which later blocks arrived, so only the gaps are "
+		    "sent again.", (c->syn_opts & s->syn_opts & TN_CMP_OPT_SACKP) ? " by both sides" :
+		    " by one side only, so it is not used");
+	if (any & TN_CMP_OPT_TS)
+		add(out, "timestamps", step, n, "Timestamps%s: each segment carries its sender's "
+		    "clock and echoes the other's, which measures the round trip on every ACK and "
+		    "tells old segments from new once sequence numbers wrap (PAWS).",
+		    (c->syn_opts & s->syn_opts & TN_CMP_OPT_TS) ? " are on" :
+		    " were offered by one side only and are off");
+	if (any & TN_CMP_OPT_WSCALE) {
+		if ((c->syn_opts & s->syn_opts & TN_CMP_OPT_WSCALE))
+			add(out, "window_scale", step, n, "Window scaling is on (client shift %u, "
+			    "server %u): window fields are multiplied by 2^shift, so more than 64 KiB "
+			    "can be in flight on a fast or long path.", c->syn_wscale, s->syn_wscale);
+		else
+			add(out, "window_scale", step, n, "Window scaling was offered by one side "
+			    "only, so neither scales: windows stay under 64 KiB.");
+	}
+	if (any & TN_CMP_OPT_TFO)
+		add(out, "fast_open", step, n, "TCP Fast Open: the SYN carries a cookie (or asks "
+		    "for one), so a returning client can send its request in the SYN itself.");
+}
+
+static void round_trips(const struct tn_compare_conn *cc, int cl, struct tn_comparison *out)
+{
+	const struct tn_compare_side *c = &cc->side[cl], *s = &cc->side[!cl];
+	out->ms_before_request = out->ms_before_response = out->handshake_ms = -1;
+	out->rtts_before_request = out->rtts_before_response = -1;
+	if (!cc->step_n[1])
+		return;
+	if (cc->hs_done_ns)
+		out->handshake_ms = (double)(cc->hs_done_ns - cc->syn_ns) / 1e6;
+	if (c->first_app_n) {
+		out->rtts_before_request = (int)cc->flights_before_request;
+		out->ms_before_request = (double)(c->first_app_ns - cc->syn_ns) / 1e6;
+	}
+	int64_t resp_ns = s->tls ? s->first_app_ns : s->first_data_ns;
+	if (c->first_app_n && resp_ns) {
+		out->rtts_before_response = out->rtts_before_request + 1;
+		out->ms_before_response = (double)(resp_ns - cc->syn_ns) / 1e6;
+	}
+}
+
+void tn_compare_finish(const struct tn_compare_conn *cc, const struct tn_conn_report *rep,
+		       struct tn_comparison *out)
+{
+	const struct tn_track_conn *conn = rep->conn;
+	int cl = conn->client >= 0 ? conn->client : 0;
+	const struct tn_compare_side *c = &cc->side[cl], *s = &cc->side[!cl];
+	memset(out, 0, sizeof *out);
+	out->conn = conn->id;
+	memcpy(out->step_n, cc->step_n, sizeof out->step_n);
+	round_trips(cc, cl, out);
+
+	if (conn->roles_inferred || (!cc->step_n[1] && !cc->step_n[2]))
+		add(out, "joined_mid_connection", 1, 0, "The capture starts inside this connection: "
+		    "without its handshake, its options and the time it took cannot be compared.");
+	options(cc, cl, out);
+	if (c->syns > 1)
+		add(out, "syn_retransmitted", 1, cc->step_n[1], "The client sent its SYN %u times: "
+		    "the first went unanswered, and the handshake waited a retransmission timeout "
+		    "(1 s on Linux) for it.", c->syns);
+	if (s->syns > 1)
+		add(out, "synack_retransmitted", 2, cc->step_n[2], "The server sent its SYN-ACK %u "
+		    "times: the client's ACK was slow or lost.", s->syns);
+	if (rep->how == TN_END_REFUSED)
+		add(out, "refused", 2, 0, "The SYN was answered with a reset: nothing was listening "
+		    "on the server's port (or a firewall answered for it). The connection never "
+		    "opened.");
+	else if (rep->how == TN_END_HALF_OPEN)
+		add(out, "handshake_incomplete", 3, 0, "The handshake never completed.");
+	if (cc->handshake_ack_carries_data)
+		add(out, "handshake_ack_with_data", 3, cc->step_n[3], "The handshake's last ACK was "
+		    "not sent on its own: it rode on the client's first data segment.");
+	if (c->tls) {
+		add(out, "tls", 4, c->first_data_n, "TLS: before the request, client and server "
+		    "exchange a TLS handshake (%u handshake records), and the request itself is "
+		    "encrypted. Each handshake flight costs a round trip: the first request byte "
+		    "left after %d round trips, where the plain textbook request needs one.",
+		    c->tls_handshake_records + s->tls_handshake_records, out->rtts_before_request);
+	} else if (out->rtts_before_request > 1) {
+		add(out, "extra_round_trips", 4, c->first_app_n, "The first request byte left after "
+		    "%d round trips instead of one.", out->rtts_before_request);
+	}
+	if (c->requests > 1)
+		add(out, "keep_alive", 4, cc->step_n[4], "%u requests travelled on this one "
+		    "connection (HTTP keep-alive): the handshake was paid once for all of them.",
+		    c->requests);
+	if (!c->first_data_n && rep->how != TN_END_REFUSED)
+		add(out, "no_request", 4, 0, "The client sent no data.");
+	if (cc->step_n[6] && !cc->step_n[5])
+		add(out, "ack_piggybacked", 5, cc->step_n[6], "The server sent no ACK of its own for "
+		    "the request: the acknowledgement rode on the first response segment.");
+	if (s->data_segs > 1)
+		add(out, "response_split", 6, cc->step_n[6], "The server's data took %u segments "
+		    "(%llu bytes). Anything longer than the client's maximum segment size (%u bytes) "
+		    "is cut into several segments.", s->data_segs,
+		    (unsigned long long)s->data_bytes, c->syn_mss ? c->syn_mss : 536);
+	if (c->coalesced_acks || s->coalesced_acks)
+		add(out, "coalesced_acks", 7, cc->step_n[7], "One ACK covered several segments "
+		    "(%u times by the client, %u by the server): receivers acknowledge every second "
+		    "full segment, or after a short delay (delayed ACK), not each one at once.",
+		    c->coalesced_acks, s->coalesced_acks);
+	if (c->retransmits || s->retransmits)
+		add(out, "retransmissions", 6, 0, "%u data segments were sent again (client %u, "
+		    "server %u): something was lost or delayed, and the sender waited for a timeout "
+		    "or a fast retransmit.", c->retransmits + s->retransmits, c->retransmits,
+		    s->retransmits);
+
+	/* The close. */
+	if (rep->how == TN_END_RST)
+		add(out, "rst_instead_of_fin", 8, 0, "The connection ended with a reset from the %s "
+		    "instead of the FIN exchange: any data still in flight was thrown away, and "
+		    "nobody keeps TIME-WAIT.", who(conn->rst_by, cl));
+	else if (rep->how == TN_END_OPEN && cc->fin_first < 0)
+		add(out, "still_open", 8, 0, "The capture ends before the connection closes.");
+	if (cc->fin_first >= 0 && cc->fin_first != cl)
+		add(out, "server_closed_first", 8, cc->step_n[8], "The server closed first (as "
+		    "HTTP/1.0 servers and 'Connection: close' do), so it is the server that keeps "
+		    "TIME-WAIT, one entry per connection it served.");
+	for (int i = 0; i < 2; i++) {
+		const struct tn_compare_side *x = &cc->side[i];
+		if (x->fin_with_data)
+			add(out, "fin_with_data", i == cl ? 8 : 10, x->fin_n, "The %s's FIN rode on its "
+			    "last data segment.", who(i, cl));
+		if (x->fin_acks_peer_fin)
+			add(out, "three_segment_close", 10, x->fin_n, "The %s's FIN also acknowledged the "
+			    "other FIN: the close took three segments, not four.", who(i, cl));
+	}
+	out->matches = out->n_diff == 0;
+}
