@@ -14,8 +14,9 @@ cd "$(dirname "$0")"
 BUILD_PKGS=(meson ninja-build pkg-config gcc libc6-dev libpcap-dev libcjson-dev check)
 # tshark is the oracle the field-by-field comparison test checks against;
 # setpriv (util-linux) lets the tests act as an unprivileged user; iproute2, curl
-# and nginx-light make the network-namespace hosts of the live-capture test.
-TEST_PKGS=(python3 tshark util-linux iproute2 curl nginx-light)
+# and nginx-light make the network-namespace hosts of the live-capture test;
+# nftables and tcpdump hold and record segments for the kernel-truth test.
+TEST_PKGS=(python3 tshark util-linux iproute2 curl nginx-light nftables tcpdump)
 
 mode=${1:-all}
 case "$mode" in

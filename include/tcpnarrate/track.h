@@ -79,6 +79,7 @@ struct tn_track_side {
 	/* what the state machine needs to know of this side (state.c) */
 	uint8_t state;        /* enum tn_state */
 	bool syn_sent, synack_sent, fin_sent, syn_acked, fin_acked;
+	bool passive;         /* it was listening: its connection came from a passive open */
 	bool snd_nxt_set, ack_sent;
 	uint32_t isn;         /* sequence number of its SYN */
 	uint32_t fin_seq;     /* sequence number its FIN occupies */
@@ -160,7 +161,7 @@ struct tn_conn_report {
 	const struct tn_track_conn *conn;
 	enum tn_report_why why;
 	enum tn_end how;
-	int time_wait_side;       /* side left in TIME-WAIT, -1 for none */
+	int time_wait_side;       /* side left in TIME-WAIT, -1 for none, 2 for both */
 	double duration;          /* seconds from first to last segment */
 	double time_wait_sec;     /* how long TIME-WAIT lasts (2 × MSL) */
 };

@@ -405,7 +405,9 @@ static void json_conn(struct tn_renderer *r, const struct tn_conn_summary *cs)
 		cJSON_AddStringToObject(j, "rst_by", role(cl, c->rst_by));
 	else
 		cJSON_AddNullToObject(j, "rst_by");
-	if (rep->time_wait_side >= 0)
+	if (rep->time_wait_side == 2)
+		cJSON_AddStringToObject(j, "time_wait", "both");
+	else if (rep->time_wait_side >= 0)
 		cJSON_AddStringToObject(j, "time_wait", role(cl, rep->time_wait_side));
 	else
 		cJSON_AddNullToObject(j, "time_wait");

@@ -778,7 +778,10 @@ static void text_conn(struct tn_renderer *r, const struct tn_conn_summary *cs)
 	fputc('\n', o);
 	fprintf(o, "   final states: client %s, server %s\n", tn_state_name(c->side[cl].state),
 		tn_state_name(c->side[sv].state));
-	if (rep->time_wait_side >= 0) {
+	if (rep->time_wait_side == 2) {
+		fprintf(o, "   both sides hold TIME-WAIT for %.0f s of capture time: they closed at the "
+			"same time\n", rep->time_wait_sec);
+	} else if (rep->time_wait_side >= 0) {
 		bool client_tw = rep->time_wait_side == cl;
 		fprintf(o, "   the %s holds TIME-WAIT for %.0f s of capture time after its last ACK%s\n",
 			client_tw ? "client" : "server", rep->time_wait_sec,

@@ -81,18 +81,20 @@ void tn_track_conn_forget(struct tn_track *tr, struct tn_track_conn *c)
 
 struct tn_track_conn *tn_track_time_wait_expired(struct tn_track *tr, int64_t now_ns, int *sides)
 {
-	struct tn_track_conn *c = tr->tw_head;
-	if (!c || c->time_wait_end_ns > now_ns)
-		return NULL;
-	tn_track_conn_forget(tr, c);
-	*sides = 0;
-	for (int i = 0; i < 2; i++) {
-		if (c->side[i].state == TN_ST_TIME_WAIT) {
-			c->side[i].state = TN_ST_CLOSED;
-			*sides |= 1 << i;
+	struct tn_track_conn *c;
+	while ((c = tr->tw_head) && c->time_wait_end_ns <= now_ns) {
+		tn_track_conn_forget(tr, c);
+		*sides = 0;
+		for (int i = 0; i < 2; i++) {
+			if (c->side[i].state == TN_ST_TIME_WAIT) {
+				c->side[i].state = TN_ST_CLOSED;
+				*sides |= 1 << i;
+			}
 		}
+		if (*sides)
+			return c;
 	}
-	return c;
+	return NULL;
 }
 
 void tn_track_report(struct tn_track *tr, struct tn_track_conn *c, enum tn_report_why why,
@@ -106,7 +108,7 @@ void tn_track_report(struct tn_track *tr, struct tn_track_conn *c, enum tn_repor
 	out->time_wait_side = -1;
 	for (int i = 0; i < 2; i++)
 		if (c->side[i].state == TN_ST_TIME_WAIT)
-			out->time_wait_side = i;
+			out->time_wait_side = out->time_wait_side < 0 ? i : 2; /* 2: both */
 	if (c->refused)
 		out->how = TN_END_REFUSED;
 	else if (c->rst_by >= 0)

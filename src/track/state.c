@@ -42,6 +42,14 @@ static void move(struct tn_track_side *s, enum tn_state to, enum tn_why why, uin
 	*why_out = why;
 }
 
+/* RFC 9293 §3.10.7.3: an ACK of our SYN is acceptable when ISS < SEG.ACK <= SND.NXT. */
+static bool acks_syn(const struct tn_track_side *s, uint32_t ack)
+{
+	if (!s->syn_sent || !tn_seq_gt(ack, s->isn))
+		return false;
+	return !s->snd_nxt_set || tn_seq_leq(ack, s->snd_nxt);
+}
+
 static bool is_ack_of(uint32_t ack, uint32_t seq_used)
 {
 	/* ack acknowledges the sequence number seq_used when it is past it */
@@ -58,13 +66,21 @@ static void assign_roles(struct tn_track_conn *c, int side, const struct tn_pack
 		c->client = (int8_t)side;
 		c->side[side].state = TN_ST_CLOSED;
 		c->side[!side].state = TN_ST_LISTEN;
+		c->side[!side].passive = true;
 		return;
 	}
 	if (syn && ack) {
 		/* The SYN itself was missed: the receiver must have sent it. */
 		c->client = (int8_t)!side;
-		c->side[!side].state = TN_ST_SYN_SENT;
+		struct tn_track_side *cl = &c->side[!side];
+		cl->state = TN_ST_SYN_SENT;
+		/* Its SYN is not in the capture, but the SYN-ACK acknowledges it. */
+		cl->syn_sent = true;
+		cl->isn = t->ack - 1;
+		cl->snd_nxt = t->ack;
+		cl->snd_nxt_set = true;
 		c->side[side].state = TN_ST_LISTEN;
+		c->side[side].passive = true;
 		v->inferred[!side] = true;
 		return;
 	}
@@ -106,9 +122,11 @@ static bool reset_arrives(struct tn_track_conn *c, int side, const struct tn_pac
 
 	switch (R->state) {
 	case TN_ST_SYN_SENT:
-		if ((t->flags & TN_TH_ACK) && R->syn_sent && t->ack == R->isn + 1) {
+		if ((t->flags & TN_TH_ACK) && acks_syn(R, t->ack)) {
 			move(R, TN_ST_CLOSED, TN_WHY_REFUSED, why_r);
-			if (S->state == TN_ST_LISTEN || S->state == TN_ST_CLOSED)
+			/* Taken to be listening until now: it never was, it answers with a reset. */
+			if (S->state == TN_ST_LISTEN || S->state == TN_ST_CLOSED ||
+			    (S->state == TN_ST_SYN_RECEIVED && !S->syn_sent))
 				move(S, TN_ST_CLOSED, TN_WHY_NOT_LISTENING, why_s);
 			else
 				move(S, TN_ST_CLOSED, TN_WHY_SENT_RST, why_s);
@@ -131,9 +149,15 @@ static bool reset_arrives(struct tn_track_conn *c, int side, const struct tn_pac
 	uint64_t wnd = R->window ? R->window : 1;
 	bool in_window = R->ack_sent && (uint64_t)(uint32_t)(t->seq - R->last_ack) < wnd;
 	if (exact || !S->snd_nxt_set) {
-		move(R, TN_ST_CLOSED, TN_WHY_GOT_RST, why_r);
+		/* RFC 9293 §3.10.7.4: from a passive open, SYN-RECEIVED goes back to LISTEN. */
+		if (R->state == TN_ST_SYN_RECEIVED && R->passive)
+			move(R, TN_ST_LISTEN, TN_WHY_GOT_RST, why_r);
+		else
+			move(R, TN_ST_CLOSED, TN_WHY_GOT_RST, why_r);
 		if (S->state != TN_ST_CLOSED)
 			move(S, TN_ST_CLOSED, TN_WHY_SENT_RST, why_s);
+		else
+			*why_s = TN_WHY_SENT_RST;
 		if (c->rst_by < 0)
 			c->rst_by = (int8_t)side;
 		return true;
@@ -166,7 +190,9 @@ void tn_track_state(struct tn_track *tr, struct tn_track_conn *c, int side,
 	bool was_over = tn_track_conn_over(c);
 
 	if (rst) {
-		reset_arrives(c, side, pkt, v);
+		if (reset_arrives(c, side, pkt, v) && c->side[0].state != TN_ST_TIME_WAIT &&
+		    c->side[1].state != TN_ST_TIME_WAIT)
+			tn_track_conn_forget(tr, c);
 	} else {
 		/* The sender: what sending this segment does to it. */
 		if (syn) {
@@ -204,8 +230,19 @@ void tn_track_state(struct tn_track *tr, struct tn_track_conn *c, int side,
 				S->fin_seq = fseq;
 				if (c->closed_first < 0)
 					c->closed_first = (int8_t)side;
+				/*
+				 * In CLOSE-WAIT a side's FIN acknowledges the peer's FIN
+				 * (its ACK field is RCV.NXT, past that FIN). If it does not,
+				 * the side had not received the peer's FIN when it closed:
+				 * the two FINs crossed (RFC 9293 §3.6, simultaneous close),
+				 * it went ESTABLISHED → FIN-WAIT-1, and with the peer's FIN
+				 * arriving it is now CLOSING, not LAST-ACK.
+				 */
+				bool acks_peer_fin = ack && R->fin_sent && is_ack_of(t->ack, R->fin_seq);
 				if (S->state == TN_ST_ESTABLISHED || S->state == TN_ST_SYN_RECEIVED)
 					move(S, TN_ST_FIN_WAIT_1, TN_WHY_SENT_FIN, &v->why[side]);
+				else if (S->state == TN_ST_CLOSE_WAIT && !acks_peer_fin)
+					move(S, TN_ST_CLOSING, TN_WHY_SIMULTANEOUS_CLOSE, &v->why[side]);
 				else if (S->state == TN_ST_CLOSE_WAIT)
 					move(S, TN_ST_LAST_ACK, TN_WHY_SENT_FIN_SECOND, &v->why[side]);
 			}
@@ -215,7 +252,7 @@ void tn_track_state(struct tn_track *tr, struct tn_track_conn *c, int side,
 
 		/* The receiver: the ACK field first, then SYN, then FIN (§3.10.7.4). */
 		enum tn_state r0 = R->state;
-		if (ack && R->syn_sent && is_ack_of(t->ack, R->isn))
+		if (ack && acks_syn(R, t->ack))
 			R->syn_acked = true;
 		if (ack && R->fin_sent && is_ack_of(t->ack, R->fin_seq))
 			R->fin_acked = true;
@@ -228,8 +265,10 @@ void tn_track_state(struct tn_track *tr, struct tn_track_conn *c, int side,
 			break;
 		case TN_ST_LISTEN:
 		case TN_ST_CLOSED:
-			if (syn && !ack && !S->fin_sent)
+			if (syn && !ack && !S->fin_sent) {
+				R->passive = R->passive || R->state == TN_ST_LISTEN;
 				move(R, TN_ST_SYN_RECEIVED, TN_WHY_GOT_SYN, &v->why[!side]);
+			}
 			else if (R->state == TN_ST_CLOSED)
 				v->why[!side] = TN_WHY_AFTER_CLOSE;
 			break;
@@ -282,13 +321,13 @@ void tn_track_state(struct tn_track *tr, struct tn_track_conn *c, int side,
 			c->established = true;
 	}
 
-	/* Bookkeeping the next segments need. */
+	/* Bookkeeping the next segments need. A reset takes no sequence space. */
 	uint32_t end = t->seq + seg_len;
-	if (!S->snd_nxt_set || tn_seq_gt(end, S->snd_nxt)) {
+	if (!rst && (!S->snd_nxt_set || tn_seq_gt(end, S->snd_nxt))) {
 		S->snd_nxt = end;
 		S->snd_nxt_set = true;
 	}
-	if (ack && (!S->ack_sent || tn_seq_gt(t->ack, S->last_ack))) {
+	if (ack && !rst && (!S->ack_sent || tn_seq_gt(t->ack, S->last_ack))) {
 		S->last_ack = t->ack;
 		S->ack_sent = true;
 	}

@@ -66,16 +66,23 @@ SCENARIOS = {
     "simultaneous close": (
         HANDSHAKE + [seg("c", "FA", CI + 1, SI + 1), seg("s", "FA", SI + 1, CI + 1),
                      seg("c", "A", CI + 2, SI + 2), seg("s", "A", SI + 2, CI + 2)],
-        HS_STATES + [("FIN-WAIT-1", "CLOSE-WAIT"), ("CLOSING", "LAST-ACK"),
-                     ("CLOSING", "CLOSED"), ("TIME-WAIT", "CLOSED")],
-        {"ended_by": "fin", "time_wait": "client"}),
+        # The server's FIN does not acknowledge the client's: it had not got it, so
+        # both were closing at once (FIN-WAIT-1 → CLOSING), and both end in TIME-WAIT.
+        HS_STATES + [("FIN-WAIT-1", "CLOSE-WAIT"), ("CLOSING", "CLOSING"),
+                     ("CLOSING", "TIME-WAIT"), ("TIME-WAIT", "TIME-WAIT")],
+        {"ended_by": "fin", "time_wait": "both"}),
     "both FINs cross": (
         HANDSHAKE + [seg("c", "FA", CI + 1, SI + 1, t=1700000000.010),
                      seg("s", "FA", SI + 1, CI + 1, t=1700000000.011),
                      seg("s", "A", SI + 2, CI + 2), seg("c", "A", CI + 2, SI + 2)],
-        HS_STATES + [("FIN-WAIT-1", "CLOSE-WAIT"), ("CLOSING", "LAST-ACK"), ("TIME-WAIT", "LAST-ACK"),
-                     ("TIME-WAIT", "CLOSED")],
-        {"ended_by": "fin"}),
+        HS_STATES + [("FIN-WAIT-1", "CLOSE-WAIT"), ("CLOSING", "CLOSING"), ("TIME-WAIT", "CLOSING"),
+                     ("TIME-WAIT", "TIME-WAIT")],
+        {"ended_by": "fin", "time_wait": "both"}),
+    "second FIN acknowledges the first: LAST-ACK": (
+        HANDSHAKE + [seg("c", "FA", CI + 1, SI + 1), seg("s", "FA", SI + 1, CI + 2),
+                     seg("c", "A", CI + 2, SI + 2)],
+        HS_STATES + [("FIN-WAIT-1", "CLOSE-WAIT"), ("TIME-WAIT", "LAST-ACK"), ("TIME-WAIT", "CLOSED")],
+        {"ended_by": "fin", "time_wait": "client"}),
     "half-close, data after the FIN": (
         HANDSHAKE + [GET, seg("c", "FA", CI + 19, SI + 1), seg("s", "A", SI + 1, CI + 20),
                      seg("s", "PA", SI + 1, CI + 20, b"y" * 100), seg("c", "A", CI + 20, SI + 101),
@@ -101,7 +108,8 @@ SCENARIOS = {
         {"ended_by": "half_open", "report": "end_of_capture"}),
     "RST in SYN-RECEIVED": (
         [seg("c", "S", CI), seg("s", "SA", SI, CI + 1), seg("c", "R", CI + 1)],
-        [("SYN-SENT", "SYN-RECEIVED"), ("ESTABLISHED", "SYN-RECEIVED"), ("CLOSED", "CLOSED")],
+        # RFC 9293 §3.10.7.4: after a passive open, a reset sends SYN-RECEIVED back to LISTEN.
+        [("SYN-SENT", "SYN-RECEIVED"), ("ESTABLISHED", "SYN-RECEIVED"), ("CLOSED", "LISTEN")],
         {"ended_by": "rst", "rst_by": "client"}),
     "RST in ESTABLISHED (abort)": (
         HANDSHAKE + [GET, seg("c", "RA", CI + 19, SI + 1)],
