@@ -3,8 +3,11 @@
 #
 # Installs missing build and test packages (Debian), builds twice — a normal
 # build and one with AddressSanitizer and UndefinedBehaviorSanitizer — and
-# runs every suite in both: unit (Check), golden, cli, oracle (tshark), and
-# corpus (every capture in ../shared/corpus and captures/, every mode).
+# runs every suite: unit (Check), golden, cli, oracle (tshark), state,
+# reference, live and kernel (network namespaces, as root), and corpus (every
+# capture in ../shared/corpus and captures/, every mode); the unit and golden
+# tests again under valgrind; the sanitizer build runs unit, cli, golden,
+# corpus and state.
 # Ends with one line "tests: N passed, M failed, K skipped".
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
@@ -22,16 +25,25 @@ configure build || { echo "build failed"; exit 1; }
 configure build-asan -Db_sanitize=address,undefined -Db_lundef=false || { echo "sanitizer build failed"; exit 1; }
 
 meson test -C build --print-errorlogs --num-processes 2 || status=1
+# Valgrind over the unit tests and the golden runs of the binary.
+meson test -C build --print-errorlogs --num-processes 2 --setup valgrind --suite unit || status=1
+meson test -C build --print-errorlogs --num-processes 2 --setup valgrindcli --suite golden || status=1
 ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   meson test -C build-asan --print-errorlogs --num-processes 2 --suite unit --suite cli --suite golden --suite corpus --suite state \
   || status=1
 
 # One closing line over both runs, from meson's machine-readable logs.
-python3 - build/meson-logs/testlog.json build-asan/meson-logs/testlog.json <<'PY'
+python3 - build/meson-logs/testlog.json build/meson-logs/testlog-valgrind.json \
+  build/meson-logs/testlog-valgrindcli.json build-asan/meson-logs/testlog.json <<'PY'
 import json, sys
 p = f = s = 0
 for path in sys.argv[1:]:
-    for line in open(path):
+    try:
+        lines = open(path).readlines()
+    except OSError:
+        f += 1
+        continue
+    for line in lines:
         r = json.loads(line).get("result")
         if r in ("OK", "EXPECTEDFAIL"): p += 1
         elif r == "SKIP": s += 1

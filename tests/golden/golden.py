@@ -35,7 +35,9 @@ def testlist():
 def run(binary, capture, flags):
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LC_ALL": "C.UTF-8", "TZ": "UTC"}
     source = [] if capture == "(none)" else ["-r", capture]   # (none): e.g. --reference
-    r = subprocess.run([binary, "--color=never"] + source + flags, cwd=ROOT, env=env,
+    # TN_WRAPPER (meson test --setup valgrind) runs the binary under a checker.
+    wrapper = shlex.split(os.environ.get("TN_WRAPPER", ""))
+    r = subprocess.run(wrapper + [binary, "--color=never"] + source + flags, cwd=ROOT, env=env,
                        capture_output=True, timeout=60)
     return (r.stdout.decode("utf-8", "backslashreplace") + "--- stderr ---\n" +
             r.stderr.decode("utf-8", "backslashreplace") + "--- exit %d ---\n" % r.returncode)
