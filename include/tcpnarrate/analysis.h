@@ -38,7 +38,7 @@ struct tn_segment {
 	size_t n_ideas;
 	const struct tn_packet *pkt;
 	struct tn_track_view track;
-	double rel_time;          /* seconds since the first packet of the file */
+	int64_t rel_ns;           /* nanoseconds since the first packet (negative if time ran back) */
 	char note[TN_NOTE_LEN];   /* one plain-language sentence */
 };
 
@@ -47,7 +47,7 @@ struct tn_skip {
 	const struct tn_frame *frame;
 	const struct tn_packet *pkt;   /* problem text, if any */
 	enum tn_decode_result why;
-	double rel_time;
+	int64_t rel_ns;
 };
 
 /* Run totals, for the closing lines. */

@@ -57,6 +57,9 @@ const char *tn_service_name(uint16_t port);
  */
 size_t tn_escape_preview(const uint8_t *p, size_t n, size_t max_in, char *out, size_t outlen);
 
+/* "+1.000250" or "-0.000003": a signed duration in seconds, with 6 or 9 digits. */
+void tn_format_offset(int64_t ns, int digits, char *buf, size_t len);
+
 /* "2026-11-23 21:07:38.123456" (UTC) into buf, with `digits` fractional digits. */
 void tn_format_time(int64_t sec, uint32_t nsec, int digits, bool with_date, char *buf,
 		    size_t len);

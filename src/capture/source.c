@@ -312,6 +312,14 @@ int tn_capture_next(struct tn_capture *cap, struct tn_frame *frame, char *errbuf
 		uint32_t claimed = frame->file_caplen;
 		fill_frame(cap, frame, h, data);
 		frame->file_caplen = claimed;
+		/*
+		 * A classic pcap record holds its seconds in 32 bits, unsigned by the
+		 * format's definition; libpcap 1.10 sign-extends them, which would put
+		 * every packet after 2038-01-19 in 1901. Read them back as unsigned:
+		 * good to 2106.
+		 */
+		if (cap->classic_pcap)
+			frame->ts_sec = (int64_t)(uint32_t)h->ts.tv_sec;
 		frame->over_snaplen = claimed > (uint32_t)pcap_snapshot(cap->pcap);
 		return 1;
 	}

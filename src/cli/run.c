@@ -39,9 +39,9 @@ static bool want_color(enum tn_color_mode m)
 	return isatty(STDOUT_FILENO);
 }
 
-static double ts_diff(const struct tn_frame *a, int64_t sec0, uint32_t nsec0)
+static int64_t ts_diff(const struct tn_frame *a, int64_t sec0, uint32_t nsec0)
 {
-	return (double)(a->ts_sec - sec0) + ((double)a->ts_nsec - (double)nsec0) / 1e9;
+	return (a->ts_sec - sec0) * 1000000000 + ((int64_t)a->ts_nsec - (int64_t)nsec0);
 }
 
 /* A closed reader (`| head`) is not an error: stop quietly. */
@@ -308,7 +308,7 @@ int tn_cli_run(const struct tn_cli_opts *o)
 		if (res != TN_DEC_TCP) {
 			sum.skipped[res]++;
 			struct tn_skip sk = { .frame = &frame, .pkt = pkt, .why = res,
-					      .rel_time = ts_diff(&frame, sec0, nsec0) };
+					      .rel_ns = ts_diff(&frame, sec0, nsec0) };
 			tn_render_skip(rend, &sk);
 			continue;
 		}
@@ -320,7 +320,7 @@ int tn_cli_run(const struct tn_cli_opts *o)
 			goto err_msg;
 		}
 		struct tn_segment seg = { .frame = &frame, .pkt = pkt,
-					  .rel_time = ts_diff(&frame, sec0, nsec0) };
+					  .rel_ns = ts_diff(&frame, sec0, nsec0) };
 		if (created) {
 			tn_track_conn_start(&tracker, conn);
 			if (o->compare)

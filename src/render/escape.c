@@ -65,3 +65,16 @@ void tn_format_time(int64_t sec, uint32_t nsec, int digits, bool with_date, char
 	else
 		snprintf(buf, len, "%02d:%02d:%02d.%0*u", tm.tm_hour, tm.tm_min, tm.tm_sec, fd, frac);
 }
+
+void tn_format_offset(int64_t ns, int digits, char *buf, size_t len)
+{
+	/* Integer arithmetic: a double would lose nanoseconds over decades. */
+	uint64_t mag = ns < 0 ? (uint64_t)0 - (uint64_t)ns : (uint64_t)ns;
+	uint64_t sec = mag / 1000000000u, frac = mag % 1000000000u;
+	if (digits >= 9)
+		snprintf(buf, len, "%c%llu.%09llu", ns < 0 ? '-' : '+', (unsigned long long)sec,
+			 (unsigned long long)frac);
+	else
+		snprintf(buf, len, "%c%llu.%06llu", ns < 0 ? '-' : '+', (unsigned long long)sec,
+			 (unsigned long long)(frac / 1000));
+}

@@ -275,7 +275,9 @@ static void json_segment(struct tn_renderer *r, const struct tn_segment *seg)
 	cJSON_AddStringToObject(j, "type", "segment");
 	cJSON_AddNumberToObject(j, "n", (double)seg->frame->n);
 	add_ts(r, j, seg->frame);
-	add_seconds(r, j, "rel_time", seg->rel_time);
+	char rel[40];
+	tn_format_offset(seg->rel_ns, r->opts.ts_digits, rel, sizeof rel);
+	cJSON_AddRawToObject(j, "rel_time", rel[0] == '+' ? rel + 1 : rel);
 	cJSON_AddNumberToObject(j, "conn", (double)seg->track.conn);
 	tn_addr_str(pkt, true, a, sizeof a);
 	cJSON_AddStringToObject(j, "src", a);

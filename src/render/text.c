@@ -638,8 +638,10 @@ static void text_segment(struct tn_renderer *r, const struct tn_segment *seg)
 		fputc('\n', o);
 	r->first_line_done = true;
 	sty(r, S_HEAD);
-	fprintf(o, "#%" PRIu64 "  %s  +%.*fs  %s %s → %s", seg->frame->n, ts, r->opts.ts_digits,
-		seg->rel_time, role(&seg->track, seg->track.side), from, to);
+	char rel[40];
+	tn_format_offset(seg->rel_ns, r->opts.ts_digits, rel, sizeof rel);
+	fprintf(o, "#%" PRIu64 "  %s  %ss  %s %s → %s", seg->frame->n, ts, rel,
+		role(&seg->track, seg->track.side), from, to);
 	if ((svc = tn_service_name(pkt->tcp.dport)) || (svc = tn_service_name(pkt->tcp.sport)))
 		fprintf(o, " (%s)", svc);
 	sty(r, S_RESET);

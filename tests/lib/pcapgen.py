@@ -123,9 +123,13 @@ class Pcap:
 
     def add(self, frame, ts=None, caplen=None, wirelen=None, data=None):
         ts = self.t if ts is None else ts
-        self.t = ts + 0.001
-        sec = int(ts)
-        frac = int(round((ts - sec) * (1e9 if self.nano else 1e6)))
+        if isinstance(ts, tuple):      # (seconds, fraction in the file's units): exact
+            sec, frac = ts
+            self.t = sec + 0.001
+        else:
+            self.t = ts + 0.001
+            sec = int(ts)
+            frac = int(round((ts - sec) * (1e9 if self.nano else 1e6)))
         data = frame if data is None else data
         self.f.write(struct.pack("<IIII", sec, frac,
                                  len(data) if caplen is None else caplen,
@@ -140,3 +144,37 @@ class Pcap:
 
     def __exit__(self, *exc):
         self.close()
+
+
+def write_syn_flood(path, count, random_sources=False, seed=1):
+    """A capture of `count` SYNs, each from a distinct source address and port,
+    to 10.0.2.10:80: sequential sources (10.x.y.z counting up) or random ones.
+    Built from one template with only the changing fields patched, so a
+    million packets take seconds. Checksums are left zero (reported as bad):
+    the point is the flow table, not the checksums."""
+    import random as _random
+    rng = _random.Random(seed)
+    frame = bytearray(ether(ipv4("10.0.0.1", "10.0.2.10", tcp(1024, 80, seq=1, flags="S"),
+                                 checksum=0)))
+    # zero the TCP checksum too: offsets 14 (IP) + 20 (TCP) + 16
+    frame[14 + 20 + 16:14 + 20 + 18] = b"\0\0"
+    rec = struct.Struct("<IIII")
+    with open(path, "wb") as f:
+        f.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 262144, LINKTYPE_ETHERNET))
+        t = 1700000000
+        out = []
+        for i in range(count):
+            if random_sources:
+                addr = rng.getrandbits(32)
+                port = rng.randrange(1024, 65536)
+            else:
+                addr = 0x0A000000 + (i >> 6)       # 10.0.0.0 upwards, 64 ports each
+                port = 1024 + (i & 63)
+            struct.pack_into("!I", frame, 14 + 12, addr)
+            struct.pack_into("!HHI", frame, 34, port, 80, (i * 7919) & 0xFFFFFFFF)
+            out.append(rec.pack(t + i // 100000, (i % 100000) * 10, len(frame), len(frame)))
+            out.append(bytes(frame))
+            if len(out) >= 20000:
+                f.write(b"".join(out))
+                out.clear()
+        f.write(b"".join(out))
