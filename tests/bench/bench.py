@@ -1,0 +1,152 @@
+#!/usr/bin/env python3
+"""Benchmark: tcpnarrate against tcpdump and tshark on the same captures, in
+the same run, on this machine; and how a SYN flood scales.
+
+Prints seconds (best of --repeat runs), packets per second and peak memory
+for each tool, and the ratios that matter: tcpnarrate's time over tcpdump's
+and tshark's, and the SYN flood's time at N over its time at N/2 (2.0 means
+linear). Output goes to /dev/null, as when piped to a file nobody reads, so
+the numbers measure decoding and narrating, not a terminal.
+
+This reports; it asserts nothing (a slow CI machine must not fail a build).
+
+usage: bench.py [--tcpnarrate PATH] [--packets N] [--flood N] [--repeat K] [--no-tshark]
+"""
+import argparse
+import os
+import shutil
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
+sys.path.insert(0, os.path.join(ROOT, "tests", "lib"))
+from pcapgen import write_syn_flood  # noqa: E402
+
+
+def read_pcap(path):
+    with open(path, "rb") as f:
+        hdr = f.read(24)
+        frames = []
+        while True:
+            rh = f.read(16)
+            if len(rh) < 16:
+                break
+            sec, usec, cap, ln = struct.unpack("<IIII", rh)
+            frames.append((sec, usec, f.read(cap)))
+    return hdr, frames
+
+
+def many_connections(path, packets):
+    """The Python http.server capture copied with a new client address and
+    port for every copy, until `packets` packets: many real-shaped HTTP
+    connections, one after another."""
+    hdr, frames = read_pcap(os.path.join(ROOT, "captures", "http10-python-ipv4.pcap"))
+    client = bytes([10, 0, 1, 5])
+    copies = packets // len(frames) + 1
+    n = 0
+    with open(path, "wb") as f:
+        f.write(hdr)
+        for c in range(copies):
+            addr = struct.pack("!I", 0x0A000000 + (c >> 8 << 0) + 0x10000)
+            port = struct.pack("!H", 1024 + c % 60000)
+            chunk = []
+            for sec, usec, data in frames:
+                d = bytearray(data)
+                if d[26:30] == client:          # client → server
+                    d[26:30] = addr
+                    d[34:36] = port
+                else:
+                    d[30:34] = addr
+                    d[36:38] = port
+                chunk.append(struct.pack("<IIII", sec + c // 1000, usec, len(d), len(d)) + bytes(d))
+                n += 1
+                if n >= packets:
+                    break
+            f.write(b"".join(chunk))
+            if n >= packets:
+                break
+    return n
+
+
+def measure(cmd, repeat):
+    best, rss = None, 0.0
+    for _ in range(repeat):
+        with open(os.devnull, "wb") as null:
+            t0 = time.perf_counter()
+            p = subprocess.Popen(cmd, stdout=null, stderr=subprocess.DEVNULL)
+            _, status, ru = os.wait4(p.pid, 0)
+            dt = time.perf_counter() - t0
+        if os.waitstatus_to_exitcode(status) not in (0, 1):
+            return None, None
+        best = dt if best is None else min(best, dt)
+        rss = max(rss, ru.ru_maxrss / 1024.0)
+    return best, rss
+
+
+def table(title, rows, packets):
+    """rows: (name, seconds, peak MiB[, packets when not `packets`])"""
+    print("\n" + title)
+    print("  %-34s %9s %12s %9s" % ("tool", "seconds", "packets/s", "peak MiB"))
+    for row in rows:
+        name, secs, rss = row[:3]
+        n = row[3] if len(row) > 3 else packets
+        if secs is None:
+            print("  %-34s %9s" % (name, "failed"))
+        else:
+            print("  %-34s %9.3f %12.0f %9.1f" % (name, secs, n / secs, rss))
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--tcpnarrate", default=os.path.join(ROOT, "build", "tcpnarrate"))
+    ap.add_argument("--packets", type=int, default=500000)
+    ap.add_argument("--flood", type=int, default=1000000)
+    ap.add_argument("--repeat", type=int, default=2)
+    ap.add_argument("--no-tshark", action="store_true")
+    a = ap.parse_args()
+    tn = os.path.abspath(a.tcpnarrate)
+    tmp = tempfile.mkdtemp(prefix="tn-bench-")
+    try:
+        path = os.path.join(tmp, "http.pcap")
+        n = many_connections(path, a.packets)
+        rows = [("tcpnarrate -q", *measure([tn, "-q", "--color=never", "-r", path], a.repeat)),
+                ("tcpnarrate (full breakdown)", *measure([tn, "--color=never", "-r", path], a.repeat)),
+                ("tcpnarrate --json", *measure([tn, "--json", "-r", path], a.repeat))]
+        peers = []
+        if shutil.which("tcpdump"):
+            peers.append(("tcpdump -n -r", *measure(["tcpdump", "-n", "-r", path], a.repeat)))
+        if shutil.which("tshark") and not a.no_tshark:
+            peers.append(("tshark -n -r", *measure(["tshark", "-n", "-r", path], 1)))
+        table("%d packets of real-shaped HTTP connections (%d each)" % (n, 16), rows + peers, n)
+        q = rows[0][1]
+        for name, secs, _ in peers:
+            if secs and q:
+                print("  ratio: tcpnarrate -q takes %.2f× the time of %s (below 1 is faster)"
+                      % (q / secs, name.split()[0]))
+
+        for random_sources in (False, True):
+            kind = "random" if random_sources else "sequential"
+            half, full = os.path.join(tmp, "half.pcap"), os.path.join(tmp, "full.pcap")
+            write_syn_flood(half, a.flood // 2, random_sources)
+            write_syn_flood(full, a.flood, random_sources)
+            args = ["--json", "--conn", "18446744073709551615", "-r"]
+            h = measure([tn] + args + [half], a.repeat)
+            f = measure([tn] + args + [full], a.repeat)
+            table("SYN flood, %s sources (default limits)" % kind,
+                  [("tcpnarrate, %d SYNs" % (a.flood // 2), *h, a.flood // 2),
+                   ("tcpnarrate, %d SYNs" % a.flood, *f)],
+                  a.flood)
+            if h[0] and f[0]:
+                print("  scaling: %d SYNs take %.2f× the time of %d (2.00 is linear); peak %.1f MiB"
+                      % (a.flood, f[0] / h[0], a.flood // 2, f[1]))
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
