@@ -16,8 +16,9 @@ BUILD_PKGS=(meson ninja-build pkg-config gcc libc6-dev libpcap-dev libcjson-dev 
 # setpriv (util-linux) lets the tests act as an unprivileged user; iproute2, curl
 # and nginx-light make the network-namespace hosts of the live-capture test;
 # nftables and tcpdump hold and record segments for the kernel-truth test;
-# valgrind checks memory; clang and its runtime build the libFuzzer targets.
-TEST_PKGS=(python3 tshark util-linux iproute2 curl nginx-light nftables tcpdump valgrind clang libclang-rt-14-dev)
+# valgrind checks memory; clang and its runtime build the libFuzzer targets;
+# GNU time measures peak memory for the hostile-input test and the benchmark.
+TEST_PKGS=(python3 tshark util-linux iproute2 curl nginx-light nftables tcpdump valgrind clang libclang-rt-14-dev time)
 
 mode=${1:-all}
 case "$mode" in

@@ -33,14 +33,25 @@ def check(name, cond, detail=""):
 
 
 def run_measured(args):
-    """Runs tcpnarrate; returns (exit status, stdout, stderr, peak RSS in MiB)."""
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        p = subprocess.Popen([BIN] + args, stdout=out, stderr=err)
+    """Runs tcpnarrate; returns (exit status, stdout, stderr, peak RSS in MiB).
+    GNU time measures the process itself; without it, wait4's figure is an
+    upper bound (a child forked from Python starts with Python's RSS)."""
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err, \
+            tempfile.NamedTemporaryFile("r") as t:
+        gnu_time = os.path.exists("/usr/bin/time")
+        cmd = ([("/usr/bin/time"), "-f", "%M", "-o", t.name] if gnu_time else []) + [BIN] + args
+        p = subprocess.Popen(cmd, stdout=out, stderr=err)
         _, status, ru = os.wait4(p.pid, 0)
         out.seek(0)
         err.seek(0)
         rc = os.waitstatus_to_exitcode(status)
-        return rc, out.read().decode("utf-8", "replace"), err.read().decode(), ru.ru_maxrss / 1024.0
+        kib = float(ru.ru_maxrss)
+        if gnu_time:
+            try:
+                kib = float(t.read().strip().splitlines()[-1])
+            except (ValueError, IndexError):
+                pass
+        return rc, out.read().decode("utf-8", "replace"), err.read().decode(), kib / 1024.0
 
 
 def summary(stdout):
