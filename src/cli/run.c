@@ -126,7 +126,7 @@ static int by_id(const void *a, const void *b)
 }
 
 /* TIME-WAIT that ran out by `now`: a state change no segment shows. */
-static void expire_time_wait(struct run_ctx *rc, int64_t now_ns, const struct tn_frame *f)
+static void expire_time_wait(struct run_ctx *rc, int64_t now_ns)
 {
 	struct tn_track_conn *c;
 	int sides;
@@ -138,7 +138,6 @@ static void expire_time_wait(struct run_ctx *rc, int64_t now_ns, const struct tn
 		int64_t end = c->time_wait_end_ns;
 		ev.ts_sec = end / 1000000000;
 		ev.ts_nsec = (uint32_t)(end % 1000000000);
-		(void)f;
 		tn_key_endpoint_str(key, c->client, ev.client, sizeof ev.client);
 		tn_key_endpoint_str(key, !c->client, ev.server, sizeof ev.server);
 		tn_render_event(rc->rend, &ev);
@@ -294,7 +293,7 @@ int tn_cli_run(const struct tn_cli_opts *o)
 			nsec0 = frame.ts_nsec;
 		}
 		int64_t now_ns = frame.ts_sec * 1000000000 + frame.ts_nsec;
-		expire_time_wait(&rc, now_ns, &frame);
+		expire_time_wait(&rc, now_ns);
 		if (now_ns >= next_idle_check) {
 			/* Once a second of capture time is often enough to forget idle flows. */
 			sum.idle_expired += tn_flow_expire_idle(flows, now_ns, idle_ns, on_idle, &rc);
