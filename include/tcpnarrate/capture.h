@@ -30,6 +30,24 @@ struct tn_frame {
 };
 
 /*
+ * A frame's capture time in nanoseconds since the epoch, for arithmetic
+ * (differences, timeouts). Seconds are clamped to about ±142 years around
+ * 1970, so that any two such times can be subtracted and a timeout added
+ * without overflowing: a corrupt file may claim any 64-bit time. Printing
+ * uses ts_sec itself.
+ */
+#define TN_NS_SEC_LIMIT 4500000000LL
+static inline int64_t tn_frame_ns(const struct tn_frame *f)
+{
+	int64_t s = f->ts_sec;
+	if (s > TN_NS_SEC_LIMIT)
+		s = TN_NS_SEC_LIMIT;
+	if (s < -TN_NS_SEC_LIMIT)
+		s = -TN_NS_SEC_LIMIT;
+	return s * 1000000000 + (int64_t)(f->ts_nsec % 1000000000u);
+}
+
+/*
  * Opens `path` ("-" for standard input). `filter` may be NULL or a BPF
  * expression. Returns 0, or -1 with a one-line reason in errbuf (no file
  * name: the caller adds it).

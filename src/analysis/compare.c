@@ -83,7 +83,7 @@ void tn_compare_segment(struct tn_compare_conn *cc, const struct tn_segment *seg
 	bool from_client = from == v->client;
 	struct tn_compare_side *S = &cc->side[from], *P = &cc->side[!from];
 	uint32_t n = (uint32_t)seg->frame->n;
-	int64_t ns = seg->frame->ts_sec * 1000000000 + seg->frame->ts_nsec;
+	int64_t ns = tn_frame_ns(seg->frame);
 	bool syn = t->flags & TN_TH_SYN, ack = t->flags & TN_TH_ACK, fin = t->flags & TN_TH_FIN;
 	bool rst = t->flags & TN_TH_RST;
 	uint32_t len = pkt->payload_len, start = v->rel_seq + (syn ? 1u : 0u);

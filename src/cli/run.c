@@ -39,9 +39,10 @@ static bool want_color(enum tn_color_mode m)
 	return isatty(STDOUT_FILENO);
 }
 
-static int64_t ts_diff(const struct tn_frame *a, int64_t sec0, uint32_t nsec0)
+/* Both times come from tn_frame_ns(), so the difference cannot overflow. */
+static int64_t ts_diff(const struct tn_frame *a, int64_t first_ns)
 {
-	return (a->ts_sec - sec0) * 1000000000 + ((int64_t)a->ts_nsec - (int64_t)nsec0);
+	return tn_frame_ns(a) - first_ns;
 }
 
 /* A closed reader (`| head`) is not an error: stop quietly. */
@@ -282,17 +283,14 @@ int tn_cli_run(const struct tn_cli_opts *o)
 	}
 
 	struct tn_frame frame;
-	int64_t sec0 = 0;
-	uint32_t nsec0 = 0;
+	int64_t first_ns = 0;
 	int rc_next;
 	char file_err[TN_ERRBUF_SIZE] = "";
 	int64_t idle_ns = (int64_t)o->idle_sec * 1000000000, next_idle_check = INT64_MIN;
 	while ((rc_next = tn_capture_next(cap, &frame, file_err, sizeof file_err)) == 1) {
-		if (sum.packets++ == 0) {
-			sec0 = frame.ts_sec;
-			nsec0 = frame.ts_nsec;
-		}
-		int64_t now_ns = frame.ts_sec * 1000000000 + frame.ts_nsec;
+		int64_t now_ns = tn_frame_ns(&frame);
+		if (sum.packets++ == 0)
+			first_ns = now_ns;
 		expire_time_wait(&rc, now_ns);
 		if (now_ns >= next_idle_check) {
 			/* Once a second of capture time is often enough to forget idle flows. */
@@ -307,7 +305,7 @@ int tn_cli_run(const struct tn_cli_opts *o)
 		if (res != TN_DEC_TCP) {
 			sum.skipped[res]++;
 			struct tn_skip sk = { .frame = &frame, .pkt = pkt, .why = res,
-					      .rel_ns = ts_diff(&frame, sec0, nsec0) };
+					      .rel_ns = ts_diff(&frame, first_ns) };
 			tn_render_skip(rend, &sk);
 			continue;
 		}
@@ -319,7 +317,7 @@ int tn_cli_run(const struct tn_cli_opts *o)
 			goto err_msg;
 		}
 		struct tn_segment seg = { .frame = &frame, .pkt = pkt,
-					  .rel_ns = ts_diff(&frame, sec0, nsec0) };
+					  .rel_ns = ts_diff(&frame, first_ns) };
 		if (created) {
 			tn_track_conn_start(&tracker, conn);
 			if (o->compare)
