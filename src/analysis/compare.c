@@ -101,9 +101,14 @@ void tn_compare_segment(struct tn_compare_conn *cc, const struct tn_segment *seg
 				case TN_OPT_SACK_PERM: S->syn_opts |= TN_CMP_OPT_SACKP; break;
 				case TN_OPT_TIMESTAMP: S->syn_opts |= TN_CMP_OPT_TS; break;
 				case TN_OPT_FASTOPEN: S->syn_opts |= TN_CMP_OPT_TFO; break;
-				default:
+				case TN_OPT_EXP1:
+				case TN_OPT_EXP2:
+					/* Fast Open under an experimental kind (RFC 7413 §4.1.1). */
 					if (o->u.tfo.experimental)
 						S->syn_opts |= TN_CMP_OPT_TFO;
+					break;
+				default:
+					break;
 				}
 			}
 		}
