@@ -17,12 +17,13 @@
 
 void tn_addr_str(const struct tn_packet *pkt, bool src, char *buf, size_t len)
 {
+	const char *ok = NULL;
 	if (pkt->ip_version == 4)
-		inet_ntop(AF_INET, src ? pkt->ip4.src : pkt->ip4.dst, buf, (socklen_t)len);
+		ok = inet_ntop(AF_INET, src ? pkt->ip4.src : pkt->ip4.dst, buf, (socklen_t)len);
 	else if (pkt->ip_version == 6)
-		inet_ntop(AF_INET6, src ? pkt->ip6.src : pkt->ip6.dst, buf, (socklen_t)len);
-	else
-		snprintf(buf, len, "?");
+		ok = inet_ntop(AF_INET6, src ? pkt->ip6.src : pkt->ip6.dst, buf, (socklen_t)len);
+	if (!ok && len)
+		snprintf(buf, len, "?"); /* not IP, or a buffer too short: never leave it unset */
 }
 
 void tn_endpoint_str(const struct tn_packet *pkt, bool src, char *buf, size_t len)

@@ -133,7 +133,7 @@ int tn_cli_parse(int argc, char **argv, struct tn_cli_opts *o, char *err, size_t
 	int c;
 	uint64_t v;
 	opterr = 0;
-	optind = 1;
+	optind = 0; /* 0, not 1: glibc then forgets a previous parse entirely */
 	/* Options may come after filter words too, as with tcpdump on Linux. */
 	while ((c = getopt_long(argc, argv, "r:i:w:Ds:B:Z:qvc:hV", long_opts, NULL)) != -1) {
 		switch (c) {
