@@ -7,7 +7,8 @@
 # reference, live and kernel (network namespaces, as root), and corpus (every
 # capture in ../shared/corpus and captures/, every mode); the unit and golden
 # tests again under valgrind; the sanitizer build runs unit, cli, golden,
-# corpus and state.
+# corpus and state; a clang build runs the fuzz reproducers and a short
+# bounded libFuzzer run of each target.
 # Ends with one line "tests: N passed, M failed, K skipped".
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
@@ -32,9 +33,17 @@ ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   meson test -C build-asan --print-errorlogs --num-processes 2 --suite unit --suite cli --suite golden --suite corpus --suite state \
   || status=1
 
-# One closing line over both runs, from meson's machine-readable logs.
+# libFuzzer (clang): every reproducer through its target, and 30 s of fuzzing per target.
+if CC=clang configure build-fuzz -Dfuzzing=true -Db_sanitize=address,undefined -Db_lundef=false; then
+  meson test -C build-fuzz --print-errorlogs --suite fuzz || status=1
+else
+  echo "fuzzing build failed"; status=1
+fi
+
+# One closing line over all runs, from meson's machine-readable logs.
 python3 - build/meson-logs/testlog.json build/meson-logs/testlog-valgrind.json \
-  build/meson-logs/testlog-valgrindcli.json build-asan/meson-logs/testlog.json <<'PY'
+  build/meson-logs/testlog-valgrindcli.json build-asan/meson-logs/testlog.json \
+  build-fuzz/meson-logs/testlog.json <<'PY'
 import json, sys
 p = f = s = 0
 for path in sys.argv[1:]:
