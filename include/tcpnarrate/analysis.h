@@ -97,6 +97,9 @@ void tn_flag_meaning(uint16_t flag, const struct tn_segment *seg, char *buf, siz
 /* What one option kind is for, in a sentence. */
 const char *tn_option_meaning(const struct tn_tcp_option *o);
 
+/* "client" or "server": the role of `side` in a connection whose client is `client`. */
+const char *tn_role_name(int side, int client);
+
 /* Why an endpoint's state changed, as a sentence and as a short key. */
 const char *tn_why_text(enum tn_why why);
 const char *tn_why_key(enum tn_why why);

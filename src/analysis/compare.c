@@ -222,11 +222,6 @@ static void add(struct tn_comparison *out, const char *kind, unsigned step, uint
 	va_end(ap);
 }
 
-static const char *who(int side, int client)
-{
-	return side == client ? "client" : "server";
-}
-
 static void options(const struct tn_compare_conn *cc, int cl, struct tn_comparison *out)
 {
 	const struct tn_compare_side *c = &cc->side[cl], *s = &cc->side[!cl];
@@ -353,7 +348,7 @@ void tn_compare_finish(const struct tn_compare_conn *cc, const struct tn_conn_re
 	if (rep->how == TN_END_RST)
 		add(out, "rst_instead_of_fin", 8, 0, "The connection ended with a reset from the %s "
 		    "instead of the FIN exchange: any data still in flight was thrown away, and "
-		    "nobody keeps TIME-WAIT.", who(conn->rst_by, cl));
+		    "nobody keeps TIME-WAIT.", tn_role_name(conn->rst_by, cl));
 	else if (rep->how == TN_END_OPEN && cc->fin_first < 0)
 		add(out, "still_open", 8, 0, "The capture ends before the connection closes.");
 	if (cc->fin_first >= 0 && cc->fin_first != cl)
@@ -364,10 +359,10 @@ void tn_compare_finish(const struct tn_compare_conn *cc, const struct tn_conn_re
 		const struct tn_compare_side *x = &cc->side[i];
 		if (x->fin_with_data)
 			add(out, "fin_with_data", i == cl ? 8 : 10, x->fin_n, "The %s's FIN rode on its "
-			    "last data segment.", who(i, cl));
+			    "last data segment.", tn_role_name(i, cl));
 		if (x->fin_acks_peer_fin)
 			add(out, "three_segment_close", 10, x->fin_n, "The %s's FIN also acknowledged the "
-			    "other FIN: the close took three segments, not four.", who(i, cl));
+			    "other FIN: the close took three segments, not four.", tn_role_name(i, cl));
 	}
 	out->matches = out->n_diff == 0;
 }

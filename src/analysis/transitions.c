@@ -89,6 +89,11 @@ static const struct why_text {
 		"segment with a reset" },
 };
 
+const char *tn_role_name(int side, int client)
+{
+	return side == client ? "client" : "server";
+}
+
 const char *tn_why_text(enum tn_why why)
 {
 	return (unsigned)why < TN_WHY_COUNT ? why_texts[why].text : "";

@@ -93,22 +93,22 @@ static void report(struct run_ctx *rc, struct tn_track_conn *c, enum tn_report_w
 	}
 }
 
+/* A connection the flow table is about to drop: report it if that is still owed. */
+static void forget(struct run_ctx *rc, struct tn_track_conn *c, enum tn_report_why why)
+{
+	if (!c->reported)
+		report(rc, c, why);
+	tn_track_conn_forget(rc->tracker, c);
+}
+
 static void on_evict(void *payload, void *ctx)
 {
-	struct run_ctx *rc = ctx;
-	struct tn_track_conn *c = payload;
-	if (!c->reported)
-		report(rc, c, TN_REPORT_EVICTED);
-	tn_track_conn_forget(rc->tracker, c);
+	forget(ctx, payload, TN_REPORT_EVICTED);
 }
 
 static void on_idle(void *payload, void *ctx)
 {
-	struct run_ctx *rc = ctx;
-	struct tn_track_conn *c = payload;
-	if (!c->reported)
-		report(rc, c, TN_REPORT_IDLE);
-	tn_track_conn_forget(rc->tracker, c);
+	forget(ctx, payload, TN_REPORT_IDLE);
 }
 
 static void collect_unreported(void *payload, void *ctx)

@@ -215,14 +215,9 @@ static cJSON *tcp_object(const struct tn_segment *seg)
 	return j;
 }
 
-static const char *role(int client, int side)
-{
-	return side == client ? "client" : "server";
-}
-
 static void add_states(cJSON *j, const struct tn_track_view *v)
 {
-	cJSON_AddStringToObject(j, "from", role(v->client, v->side));
+	cJSON_AddStringToObject(j, "from", tn_role_name(v->side, v->client));
 	cJSON_AddBoolToObject(j, "roles_inferred", v->roles_inferred);
 	cJSON_AddBoolToObject(j, "new_connection", v->new_conn);
 	cJSON_AddBoolToObject(j, "port_reused", v->port_reused);
@@ -399,18 +394,18 @@ static void json_conn(struct tn_renderer *r, const struct tn_conn_summary *cs)
 	cJSON_AddStringToObject(fs, "client", tn_state_name(c->side[cl].state));
 	cJSON_AddStringToObject(fs, "server", tn_state_name(c->side[sv].state));
 	if (c->closed_first >= 0)
-		cJSON_AddStringToObject(j, "closed_by", role(cl, c->closed_first));
+		cJSON_AddStringToObject(j, "closed_by", tn_role_name(c->closed_first, cl));
 	else
 		cJSON_AddNullToObject(j, "closed_by");
 	cJSON_AddStringToObject(j, "ended_by", tn_end_key(rep->how));
 	if (c->rst_by >= 0)
-		cJSON_AddStringToObject(j, "rst_by", role(cl, c->rst_by));
+		cJSON_AddStringToObject(j, "rst_by", tn_role_name(c->rst_by, cl));
 	else
 		cJSON_AddNullToObject(j, "rst_by");
 	if (rep->time_wait_side == 2)
 		cJSON_AddStringToObject(j, "time_wait", "both");
 	else if (rep->time_wait_side >= 0)
-		cJSON_AddStringToObject(j, "time_wait", role(cl, rep->time_wait_side));
+		cJSON_AddStringToObject(j, "time_wait", tn_role_name(rep->time_wait_side, cl));
 	else
 		cJSON_AddNullToObject(j, "time_wait");
 	cJSON *seg = cJSON_AddObjectToObject(j, "segments");
@@ -433,7 +428,7 @@ static void json_event(struct tn_renderer *r, const struct tn_state_event *ev)
 		cJSON_AddStringToObject(j, "type", "state");
 		cJSON_AddNumberToObject(j, "conn", (double)c->id);
 		add_ts(r, j, &f);
-		cJSON_AddStringToObject(j, "side", role(c->client, i));
+		cJSON_AddStringToObject(j, "side", tn_role_name(i, c->client));
 		cJSON_AddStringToObject(j, "before", tn_state_name(TN_ST_TIME_WAIT));
 		cJSON_AddStringToObject(j, "after", tn_state_name(TN_ST_CLOSED));
 		cJSON_AddBoolToObject(j, "inferred", 1);

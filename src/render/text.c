@@ -251,11 +251,6 @@ static const char *option_label(const struct tn_tcp_option *o)
 	}
 }
 
-static const char *role(const struct tn_track_view *v, int side)
-{
-	return side == v->client ? "client" : "server";
-}
-
 static void preview(const struct tn_packet *pkt, char *buf, size_t len, bool *more)
 {
 	size_t shown = tn_escape_preview(pkt->payload, pkt->payload_captured, TN_PREVIEW_BYTES,
@@ -295,8 +290,8 @@ static void quiet_line(struct tn_renderer *r, const struct tn_segment *seg)
 	tn_endpoint_str(pkt, true, from, sizeof from);
 	tn_endpoint_str(pkt, false, to, sizeof to);
 	flags_str(t->flags, fl, sizeof fl);
-	fprintf(o, "%" PRIu64 " %s %s %s → %s ", seg->frame->n, ts, role(&seg->track, seg->track.side),
-		from, to);
+	fprintf(o, "%" PRIu64 " %s %s %s → %s ", seg->frame->n, ts,
+		tn_role_name(seg->track.side, seg->track.client), from, to);
 	sty(r, S_FLAG);
 	fprintf(o, "[%s]", fl);
 	sty(r, S_RESET);
@@ -337,7 +332,7 @@ static void quiet_line(struct tn_renderer *r, const struct tn_segment *seg)
 	for (int k = 0; k < 2; k++) {
 		int i = k == 0 ? v->client : !v->client;
 		if (v->before[i] != v->after[i])
-			fprintf(o, " · %s %s→%s", role(v, i), tn_state_name(v->before[i]),
+			fprintf(o, " · %s %s→%s", tn_role_name(i, v->client), tn_state_name(v->before[i]),
 				tn_state_name(v->after[i]));
 	}
 	if (v->why[v->side] == TN_WHY_RETRANSMISSION)
@@ -569,7 +564,7 @@ static void state_lines(struct tn_renderer *r, const struct tn_segment *seg)
 		else
 			snprintf(st, sizeof st, "%s%s → %s", tn_state_name(v->before[i]),
 				 v->inferred[i] ? " (inferred)" : "", tn_state_name(v->after[i]));
-		fprintf(o, "  %s ", role(v, i));
+		fprintf(o, "  %s ", tn_role_name(i, v->client));
 		sty(r, v->before[i] != v->after[i] ? S_HEAD : "");
 		fputs(st, o);
 		sty(r, v->before[i] != v->after[i] ? S_RESET : "");
@@ -641,7 +636,7 @@ static void text_segment(struct tn_renderer *r, const struct tn_segment *seg)
 	char rel[40];
 	tn_format_offset(seg->rel_ns, r->opts.ts_digits, rel, sizeof rel);
 	fprintf(o, "#%" PRIu64 "  %s  %ss  %s %s → %s", seg->frame->n, ts, rel,
-		role(&seg->track, seg->track.side), from, to);
+		tn_role_name(seg->track.side, seg->track.client), from, to);
 	if ((svc = tn_service_name(pkt->tcp.dport)) || (svc = tn_service_name(pkt->tcp.sport)))
 		fprintf(o, " (%s)", svc);
 	sty(r, S_RESET);
