@@ -3,9 +3,15 @@
  *
  * The analysis stage takes a decoded packet and the tracker's view of it and
  * produces a struct tn_segment: everything a renderer shows, including a
- * plain-language sentence about the segment. It also carries the glossary:
- * the meaning of every header field, shared by all renderers so text, JSON
- * and HTML explain a field in the same words. Renderers see only this header.
+ * plain-language sentence about the segment and its verdicts (what the
+ * segment is, judged against what the connection sent before: a
+ * retransmission, ...). It owns each connection's sequence-space model
+ * (struct tn_analysis_conn, fixed in size) that the verdicts are read from,
+ * the --compare state held against the textbook connection, and the views of
+ * a connection that renderers get instead of tracker internals (roles
+ * resolved, endpoints as structures). It also carries the glossary: the
+ * meaning of every header field, shared by all renderers so text, JSON and
+ * HTML explain a field in the same words. Renderers see only this header.
  */
 #ifndef TCPNARRATE_ANALYSIS_H
 #define TCPNARRATE_ANALYSIS_H
@@ -31,6 +37,35 @@ struct tn_idea {
 /* The ideas for step N of the reference connection (0: before any packet). */
 const struct tn_idea *tn_reference_ideas(unsigned step, size_t *n);
 
+/*
+ * A verdict on a segment, with its evidence. Verdicts are decided once, by
+ * the classifiers in src/analysis/verdict.c, and read by the reports,
+ * --compare and every renderer.
+ */
+enum tn_verdict_kind {
+	TN_VERDICT_RETRANSMISSION = 0,  /* it sends again what its sender sent before */
+	TN_VERDICT_COUNT
+};
+
+/* What a retransmission sends again (bits of tn_verdict.what). */
+enum tn_retx_what {
+	TN_RETX_SYN = 1,     /* a SYN or SYN-ACK the tracker saw before */
+	TN_RETX_FIN = 2,     /* a FIN the tracker saw before */
+	TN_RETX_DATA = 4,    /* data wholly below the highest byte this side had sent */
+};
+
+struct tn_verdict {
+	uint8_t kind;        /* enum tn_verdict_kind */
+	uint8_t what;        /* retransmission: enum tn_retx_what bits */
+	uint32_t first, last;/* data: relative sequence numbers of its first and last byte */
+	uint32_t sent_end;   /* data: one past the highest byte the side had sent before */
+};
+
+#define TN_MAX_VERDICTS 4
+
+/* Stable key of a verdict ("retransmission"), as JSON and -q print them. */
+const char *tn_verdict_key(enum tn_verdict_kind kind);
+
 struct tn_segment {
 	const struct tn_frame *frame;
 	unsigned step;            /* reference mode: this segment's step (1..11), else 0 */
@@ -39,8 +74,40 @@ struct tn_segment {
 	const struct tn_packet *pkt;
 	struct tn_track_view track;
 	int64_t rel_ns;           /* nanoseconds since the first packet (negative if time ran back) */
+	uint8_t n_verdicts;
+	struct tn_verdict verdict[TN_MAX_VERDICTS];
 	char note[TN_NOTE_LEN];   /* one plain-language sentence */
 };
+
+/* The segment's verdict of this kind, or NULL. */
+const struct tn_verdict *tn_segment_verdict(const struct tn_segment *seg,
+					    enum tn_verdict_kind kind);
+
+/*
+ * The sequence-space model of one connection, per sending side: what the
+ * verdicts are judged against. Fixed in size, so analysis costs no
+ * allocation per segment and no more memory per connection than this.
+ */
+struct tn_analysis_side {
+	uint32_t data_end;        /* relative: one past the highest data byte sent */
+	bool data_end_set;
+};
+
+struct tn_analysis_conn {
+	struct tn_analysis_side side[2];
+};
+
+void tn_analysis_conn_init(struct tn_analysis_conn *ac);
+
+/*
+ * Fills seg's verdicts. Each classifier is a small pure function of the
+ * model as it was before this segment and of the segment (with the
+ * tracker's view of it); nothing is changed.
+ */
+void tn_analysis_classify(const struct tn_analysis_conn *ac, struct tn_segment *seg);
+
+/* Then brings the model up to date with the segment. */
+void tn_analysis_update(struct tn_analysis_conn *ac, const struct tn_segment *seg);
 
 /* A frame that is not narrated as a TCP segment, and why. */
 struct tn_skip {
@@ -108,20 +175,50 @@ const char *tn_end_key(enum tn_end how);
 const char *tn_end_text(enum tn_end how);
 const char *tn_report_why_key(enum tn_report_why why);
 
-/* A connection's end, ready to render. */
-struct tn_conn_summary {
-	const struct tn_conn_report *rep;
-	char client[TN_ENDPOINT_STRLEN], server[TN_ENDPOINT_STRLEN];
-	uint16_t server_port;
+/* Roles, the index of a connection view's per-role arrays. */
+enum tn_role { TN_ROLE_CLIENT = 0, TN_ROLE_SERVER = 1 };
+
+/* "client" or "server". */
+const char *tn_role_key(enum tn_role role);
+
+/* One end of a connection, as a structure (the text form is tn_endpoint_format's). */
+struct tn_endpoint {
+	uint8_t family;           /* 4 or 6 */
+	uint8_t addr[16];
+	uint16_t port;
 };
+
+/* The address alone ("10.0.1.5", "fd00:1::5"), and "10.0.1.5:80" or "[fd00:1::5]:80". */
+void tn_endpoint_addr(const struct tn_endpoint *ep, char *buf, size_t len);
+void tn_endpoint_format(const struct tn_endpoint *ep, char *buf, size_t len);
+
+/* A connection's end, ready to render: roles resolved, no tracker internals. */
+struct tn_conn_view {
+	uint64_t id;
+	struct tn_endpoint ep[2];         /* by role */
+	uint8_t final_state[2];           /* by role: enum tn_state */
+	uint64_t segments[2], payload_bytes[2];   /* by role, as sent */
+	bool roles_inferred, port_reused;
+	enum tn_report_why why;
+	enum tn_end how;
+	int closed_first;         /* role that sent the first FIN, -1 for none */
+	int rst_by;               /* role whose reset was accepted, -1 for none */
+	int time_wait;            /* role left in TIME-WAIT, -1 for none, 2 for both */
+	double duration;          /* seconds from first to last segment */
+	double time_wait_sec;     /* how long TIME-WAIT lasts (2 × MSL) */
+};
+
+/* Builds the view of a connection's report; key is the connection's flow key. */
+void tn_analysis_conn_view(const struct tn_conn_report *rep, const struct tn_flow_key *key,
+			   struct tn_conn_view *out);
 
 /* TIME-WAIT ran out for one or both sides of a connection (no segment shows it). */
 struct tn_state_event {
-	const struct tn_track_conn *conn;
-	int sides;                /* bit i: side i went TIME-WAIT → CLOSED */
+	uint64_t conn;
+	bool expired[2];          /* by role: this role went TIME-WAIT → CLOSED */
 	int64_t ts_sec;
 	uint32_t ts_nsec;
-	char client[TN_ENDPOINT_STRLEN], server[TN_ENDPOINT_STRLEN];
+	struct tn_endpoint ep[2]; /* by role */
 };
 
 /*
@@ -140,8 +237,6 @@ struct tn_compare_side {
 	uint32_t syns, data_segs, retransmits, pure_acks, coalesced_acks, requests;
 	uint32_t tls_handshake_records;
 	uint64_t data_bytes;
-	uint32_t data_end;         /* relative: one past the highest byte sent */
-	bool data_end_set;
 	uint32_t unacked_segs;     /* its data segments the peer has not acknowledged yet */
 	uint32_t first_data_n, first_app_n, fin_n;
 	int64_t first_data_ns, first_app_ns;
@@ -187,8 +282,12 @@ struct tn_comparison {
 /* Reference step names ("SYN", "SYN-ACK", ... "final ACK"), 1-based. */
 const char *tn_compare_step_name(unsigned step);
 void tn_compare_init(struct tn_compare_conn *cc);
-/* Records one segment of the connection (after tracking and analysis). */
-void tn_compare_segment(struct tn_compare_conn *cc, const struct tn_segment *seg);
+/*
+ * Records one segment of the connection, after tracking and analysis: its
+ * verdicts are set and ac is the model brought up to date with it.
+ */
+void tn_compare_segment(struct tn_compare_conn *cc, const struct tn_segment *seg,
+			const struct tn_analysis_conn *ac);
 /* The verdict for a connection, at its end. */
 void tn_compare_finish(const struct tn_compare_conn *cc, const struct tn_conn_report *rep,
 		       struct tn_comparison *out);
@@ -198,10 +297,7 @@ void tn_compare_finish(const struct tn_compare_conn *cc, const struct tn_conn_re
 void tn_addr_str(const struct tn_packet *pkt, bool src, char *buf, size_t len);
 /* "10.0.1.5:43210" or "[fd00:1::5]:43210". */
 void tn_endpoint_str(const struct tn_packet *pkt, bool src, char *buf, size_t len);
-/* The same for side i of a flow key. */
-void tn_key_endpoint_str(const struct tn_flow_key *key, int side, char *buf, size_t len);
-
-/* Fills a summary (endpoint names) for a connection report. */
-void tn_analysis_conn_summary(const struct tn_conn_report *rep, struct tn_conn_summary *out);
+/* Side i of a flow key, as an endpoint. */
+void tn_key_endpoint(const struct tn_flow_key *key, int side, struct tn_endpoint *out);
 
 #endif

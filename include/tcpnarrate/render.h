@@ -1,9 +1,12 @@
 /*
  * render.h — renderers: the last stage before the user.
  *
- * A renderer turns analysed segments, skipped frames and the run summary into
- * output on a stream. Renderers are chosen by name from a const table
- * ("text", "json"); each keeps its own state behind struct tn_renderer.
+ * A renderer turns analysed segments, skipped frames, connection reports and
+ * the run summary into output on a stream. Renderers are chosen by name from
+ * a const table ("text", "json"), or supplied by the caller; each keeps its
+ * own state behind struct tn_renderer. A renderer owns its private state and
+ * nothing else: the views it is given belong to the pipeline and live only
+ * for the call.
  */
 #ifndef TCPNARRATE_RENDER_H
 #define TCPNARRATE_RENDER_H
@@ -28,23 +31,61 @@ struct tn_render_opts {
 	int ts_digits;          /* 6 or 9 */
 };
 
+/* What a run is about, given to a renderer before anything else. */
+struct tn_run_info {
+	const char *source;            /* file or interface name, as the user gave it */
+	uint32_t linktype;
+	const char *linktype_name;
+	bool reference;                /* the built-in textbook connection */
+	const struct tn_idea *intro;   /* reference: step 0's ideas, else NULL */
+	size_t n_intro;
+};
+
 struct tn_renderer;
 
-/* Creates renderer `name`; -1 and errbuf when there is no such renderer. */
+/*
+ * The renderer contract. The pipeline calls begin once, then segment, skip,
+ * state and connection as they happen, then end once. A renderer sees
+ * views only (struct tn_segment, tn_conn_view, tn_state_event): roles
+ * resolved, endpoints as structures, never the tracker's records. Private
+ * state of state_size bytes, zeroed, lives at tn_renderer_state() from
+ * create to destroy; finish (may be NULL) releases what it holds.
+ */
+struct tn_render_ops {
+	const char *name;
+	size_t state_size;
+	void (*begin)(struct tn_renderer *r, const struct tn_run_info *run);
+	void (*segment)(struct tn_renderer *r, const struct tn_segment *seg);
+	void (*skip)(struct tn_renderer *r, const struct tn_skip *skip);
+	/* A state change no segment shows (TIME-WAIT running out). */
+	void (*state)(struct tn_renderer *r, const struct tn_state_event *ev);
+	/* A connection's report; with --compare, cmp holds it against the textbook (else NULL). */
+	void (*connection)(struct tn_renderer *r, const struct tn_conn_view *cv,
+			   const struct tn_comparison *cmp);
+	void (*end)(struct tn_renderer *r, const struct tn_summary *sum);
+	void (*finish)(struct tn_renderer *r);
+};
+
+/* Creates renderer `name` from the built-in table; -1 and errbuf when there is none. */
 int tn_renderer_create(struct tn_renderer **out, const char *name,
 		       const struct tn_render_opts *opts, char *errbuf, size_t errlen);
+/* Creates a renderer from caller-supplied operations (tests, other front ends). */
+int tn_renderer_create_ops(struct tn_renderer **out, const struct tn_render_ops *ops,
+			   const struct tn_render_opts *opts, char *errbuf, size_t errlen);
+/* The built-in renderers' names, NULL-terminated. */
+const char *const *tn_renderer_names(void);
+void tn_renderer_destroy(struct tn_renderer *r);
+
+const struct tn_render_opts *tn_renderer_opts(const struct tn_renderer *r);
+void *tn_renderer_state(struct tn_renderer *r);
+
+void tn_render_begin(struct tn_renderer *r, const struct tn_run_info *run);
 void tn_render_segment(struct tn_renderer *r, const struct tn_segment *seg);
 void tn_render_skip(struct tn_renderer *r, const struct tn_skip *skip);
-void tn_render_summary(struct tn_renderer *r, const struct tn_summary *sum);
-/* A connection's report, when it ends or when tracking of it stops. */
-void tn_render_conn(struct tn_renderer *r, const struct tn_conn_summary *cs);
-/* --compare: a connection held against the textbook one. */
-void tn_render_comparison(struct tn_renderer *r, const struct tn_comparison *cmp);
-/* Step 0 of the reference connection: the states and numbers before any packet. */
-void tn_render_intro(struct tn_renderer *r, const struct tn_idea *ideas, size_t n);
-/* A state change no segment shows (TIME-WAIT running out). */
-void tn_render_event(struct tn_renderer *r, const struct tn_state_event *ev);
-void tn_renderer_destroy(struct tn_renderer *r);
+void tn_render_state(struct tn_renderer *r, const struct tn_state_event *ev);
+void tn_render_connection(struct tn_renderer *r, const struct tn_conn_view *cv,
+			  const struct tn_comparison *cmp);
+void tn_render_end(struct tn_renderer *r, const struct tn_summary *sum);
 
 /* Well-known service name for a TCP port from a built-in table, or NULL. */
 const char *tn_service_name(uint16_t port);

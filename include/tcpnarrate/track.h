@@ -68,23 +68,26 @@ enum tn_why {
 #define TN_WSCALE_NONE (-1)   /* the SYN carried no window scale option */
 #define TN_WSCALE_MAX 14      /* RFC 7323 §2.3: larger shifts are taken as 14 */
 
+/*
+ * Fields are ordered (and flags are bit-fields) so that a connection stays
+ * within its memory budget: see tn_conn in pipeline.h.
+ */
 struct tn_track_side {
 	uint32_t base;        /* relative numbers count from here (ISN, or first seen - 1) */
-	bool base_set;
-	bool syn_seen;        /* this side's SYN was seen: base is its ISN */
-	int8_t wscale;        /* shift offered in its SYN, or TN_WSCALE_NONE */
-	uint64_t segments;
-	uint64_t payload_bytes;
-
 	/* what the state machine needs to know of this side (state.c) */
-	uint8_t state;        /* enum tn_state */
-	bool syn_sent, synack_sent, fin_sent, syn_acked, fin_acked;
-	bool passive;         /* it was listening: its connection came from a passive open */
-	bool snd_nxt_set, ack_sent;
 	uint32_t isn;         /* sequence number of its SYN */
 	uint32_t fin_seq;     /* sequence number its FIN occupies */
 	uint32_t snd_nxt;     /* one past the highest sequence number it has sent */
 	uint32_t last_ack;    /* highest acknowledgement it has sent */
+	int8_t wscale;        /* shift offered in its SYN, or TN_WSCALE_NONE */
+	uint8_t state;        /* enum tn_state */
+	bool base_set : 1;
+	bool syn_seen : 1;    /* this side's SYN was seen: base is its ISN */
+	bool syn_sent : 1, synack_sent : 1, fin_sent : 1, syn_acked : 1, fin_acked : 1;
+	bool passive : 1;     /* it was listening: its connection came from a passive open */
+	bool snd_nxt_set : 1, ack_sent : 1;
+	uint64_t segments;
+	uint64_t payload_bytes;
 	uint64_t window;      /* last window it advertised, in bytes when known */
 };
 
@@ -120,6 +123,7 @@ struct tn_track_conn {
 	int64_t first_ns, last_ns;     /* capture time of first and last segment */
 	int64_t time_wait_end_ns;      /* when TIME-WAIT runs out, if a side is in it */
 	struct tn_track_conn *tw_prev, *tw_next; /* queue of connections in TIME-WAIT */
+	void *owner;          /* the record that holds this one (the pipeline's tn_conn) */
 };
 
 struct tn_track {
@@ -159,6 +163,7 @@ struct tn_track_view {
 /* A connection's report, written when it ends or when tracking stops. */
 struct tn_conn_report {
 	const struct tn_track_conn *conn;
+	int client;               /* side index of the client (the ports decide when unknown) */
 	enum tn_report_why why;
 	enum tn_end how;
 	int time_wait_side;       /* side left in TIME-WAIT, -1 for none, 2 for both */
@@ -168,8 +173,12 @@ struct tn_conn_report {
 
 void tn_track_init(struct tn_track *tr);
 
-/* Sets up a connection payload the flow table just created. */
-void tn_track_conn_start(struct tn_track *tr, struct tn_track_conn *c);
+/*
+ * Sets up a connection record the pipeline just created; owner is the record
+ * holding it, handed back by tn_track_time_wait_expired()'s caller through
+ * c->owner (NULL when there is none).
+ */
+void tn_track_conn_start(struct tn_track *tr, struct tn_track_conn *c, void *owner);
 
 /* RFC 9293 spelling of a state ("SYN-RECEIVED"). */
 const char *tn_state_name(enum tn_state st);
@@ -211,5 +220,14 @@ void tn_track_conn_forget(struct tn_track *tr, struct tn_track_conn *c);
 /* Updates `c` with segment pkt sent by `side`, and says what it means. */
 void tn_track_segment(struct tn_track_conn *c, int side, const struct tn_packet *pkt,
 		      struct tn_track_view *out);
+
+/*
+ * The tracker's one entry point per segment: relative numbers and windows
+ * first (tn_track_segment), then both state machines (tn_track_state), so the
+ * state machines see this segment's sequence origins. The pipeline and the
+ * state tests both call this, never the two halves in their own order.
+ */
+void tn_track_update(struct tn_track *tr, struct tn_track_conn *c, int side,
+		     const struct tn_packet *pkt, int64_t now_ns, struct tn_track_view *out);
 
 #endif

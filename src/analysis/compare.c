@@ -74,135 +74,175 @@ static void tls_records(struct tn_compare_side *s, const struct tn_packet *pkt, 
 	}
 }
 
-void tn_compare_segment(struct tn_compare_conn *cc, const struct tn_segment *seg)
+/* The options of a side's first SYN: which were offered, and the MSS and shift. */
+static void syn_options(struct tn_compare_side *S, const struct tn_tcp *t)
 {
-	const struct tn_packet *pkt = seg->pkt;
-	const struct tn_tcp *t = &pkt->tcp;
-	const struct tn_track_view *v = &seg->track;
-	int from = v->side;
-	bool from_client = from == v->client;
-	struct tn_compare_side *S = &cc->side[from], *P = &cc->side[!from];
-	uint32_t n = (uint32_t)seg->frame->n;
-	int64_t ns = tn_frame_ns(seg->frame);
-	bool syn = t->flags & TN_TH_SYN, ack = t->flags & TN_TH_ACK, fin = t->flags & TN_TH_FIN;
-	bool rst = t->flags & TN_TH_RST;
-	uint32_t len = pkt->payload_len, start = v->rel_seq + (syn ? 1u : 0u);
-
-	if (syn && !rst) {
-		if (S->syns++ == 0) {
-			for (unsigned i = 0; i < t->n_opts; i++) {
-				const struct tn_tcp_option *o = &t->opts[i];
-				switch (o->kind) {
-				case TN_OPT_MSS: S->syn_opts |= TN_CMP_OPT_MSS; S->syn_mss = o->u.mss; break;
-				case TN_OPT_WSCALE:
-					S->syn_opts |= TN_CMP_OPT_WSCALE;
-					S->syn_wscale = o->u.shift;
-					break;
-				case TN_OPT_SACK_PERM: S->syn_opts |= TN_CMP_OPT_SACKP; break;
-				case TN_OPT_TIMESTAMP: S->syn_opts |= TN_CMP_OPT_TS; break;
-				case TN_OPT_FASTOPEN: S->syn_opts |= TN_CMP_OPT_TFO; break;
-				case TN_OPT_EXP1:
-				case TN_OPT_EXP2:
-					/* Fast Open under an experimental kind (RFC 7413 §4.1.1). */
-					if (o->u.tfo.experimental)
-						S->syn_opts |= TN_CMP_OPT_TFO;
-					break;
-				default:
-					break;
-				}
-			}
-		}
-		if (!ack && from_client && !cc->step_n[1]) {
-			cc->step_n[1] = n;
-			cc->syn_ns = ns;
-		}
-		if (ack && !from_client && !cc->step_n[2])
-			cc->step_n[2] = n;
-	}
-	if (from_client && ack && !syn && cc->step_n[2] && !cc->step_n[3]) {
-		cc->step_n[3] = n;
-		cc->hs_done_ns = ns;
-		cc->handshake_ack_carries_data = len > 0;
-	}
-
-	/* Server flights the client waited for, until its first request byte. */
-	if ((syn || len) && !rst) {
-		if (!from_client && !cc->last_sender_server) {
-			bool waiting = !cc->side[v->client].first_app_n;
-			if (waiting)
-				cc->flights_before_request++;
-		}
-		cc->last_sender_server = !from_client;
-	}
-
-	if (len && !rst) {
-		uint32_t end = start + len;
-		if (S->data_end_set && tn_seq_leq(end, S->data_end)) {
-			S->retransmits++;
-		} else {
-			S->data_segs++;
-			S->data_bytes += len;
-			S->unacked_segs++;
-			S->data_end = end;
-			S->data_end_set = true;
-		}
-		bool app = false;
-		if (pkt->payload_captured)
-			tls_records(S, pkt, &app);
-		if (!S->tls)
-			app = true; /* plain text: every byte is the application's */
-		if (from_client && http_request_start(pkt))
-			S->requests++;
-		if (!S->first_data_n) {
-			S->first_data_n = n;
-			S->first_data_ns = ns;
-		}
-		if (app && !S->first_app_n) {
-			S->first_app_n = n;
-			S->first_app_ns = ns;
-		}
-		if (from_client && !cc->side[!from].first_data_n)
-			cc->request_end = end;
-		if (from_client && !cc->step_n[4])
-			cc->step_n[4] = n;
-		if (!from_client && !cc->step_n[6]) {
-			cc->step_n[6] = n;
-			cc->response_start = start;
+	for (unsigned i = 0; i < t->n_opts; i++) {
+		const struct tn_tcp_option *o = &t->opts[i];
+		switch (o->kind) {
+		case TN_OPT_MSS: S->syn_opts |= TN_CMP_OPT_MSS; S->syn_mss = o->u.mss; break;
+		case TN_OPT_WSCALE:
+			S->syn_opts |= TN_CMP_OPT_WSCALE;
+			S->syn_wscale = o->u.shift;
+			break;
+		case TN_OPT_SACK_PERM: S->syn_opts |= TN_CMP_OPT_SACKP; break;
+		case TN_OPT_TIMESTAMP: S->syn_opts |= TN_CMP_OPT_TS; break;
+		case TN_OPT_FASTOPEN: S->syn_opts |= TN_CMP_OPT_TFO; break;
+		case TN_OPT_EXP1:
+		case TN_OPT_EXP2:
+			/* Fast Open under an experimental kind (RFC 7413 §4.1.1). */
+			if (o->u.tfo.experimental)
+				S->syn_opts |= TN_CMP_OPT_TFO;
+			break;
+		default:
+			break;
 		}
 	}
-	if (!from_client && ack && !len && !syn && cc->step_n[4] && !cc->step_n[5] && !cc->step_n[6] &&
-	    tn_seq_geq(v->rel_ack, cc->request_end))
-		cc->step_n[5] = n;
-	if (from_client && ack && !len && !fin && cc->step_n[6] && !cc->step_n[7] &&
-	    tn_seq_gt(v->rel_ack, cc->response_start))
-		cc->step_n[7] = n;
+}
 
-	if (ack && P->unacked_segs && P->data_end_set && tn_seq_geq(v->rel_ack, P->data_end)) {
+/* What one segment of the connection is, in the comparison's terms. */
+struct cmp_seg {
+	const struct tn_segment *seg;
+	const struct tn_track_view *v;
+	int from;
+	bool from_client, syn, ack, fin, rst;
+	uint32_t n, len, start;
+	int64_t ns;
+};
+
+/* Steps 1 to 3: the SYN, the SYN-ACK and the ACK that completes the handshake. */
+static void handshake_steps(struct tn_compare_conn *cc, const struct cmp_seg *g)
+{
+	struct tn_compare_side *S = &cc->side[g->from];
+	if (g->syn && !g->rst) {
+		if (S->syns++ == 0)
+			syn_options(S, &g->seg->pkt->tcp);
+		if (!g->ack && g->from_client && !cc->step_n[1]) {
+			cc->step_n[1] = g->n;
+			cc->syn_ns = g->ns;
+		}
+		if (g->ack && !g->from_client && !cc->step_n[2])
+			cc->step_n[2] = g->n;
+	}
+	if (g->from_client && g->ack && !g->syn && cc->step_n[2] && !cc->step_n[3]) {
+		cc->step_n[3] = g->n;
+		cc->hs_done_ns = g->ns;
+		cc->handshake_ack_carries_data = g->len > 0;
+	}
+}
+
+/* Server flights the client waited for, until its first request byte. */
+static void count_flights(struct tn_compare_conn *cc, const struct cmp_seg *g)
+{
+	if (!(g->syn || g->len) || g->rst)
+		return;
+	if (!g->from_client && !cc->last_sender_server && !cc->side[g->v->client].first_app_n)
+		cc->flights_before_request++;
+	cc->last_sender_server = !g->from_client;
+}
+
+/* Data: new or sent again (the analysis decided which), requests, steps 4 and 6. */
+static void data_step(struct tn_compare_conn *cc, const struct cmp_seg *g)
+{
+	struct tn_compare_side *S = &cc->side[g->from];
+	const struct tn_verdict *rv = tn_segment_verdict(g->seg, TN_VERDICT_RETRANSMISSION);
+	if (rv && (rv->what & TN_RETX_DATA)) {
+		S->retransmits++;
+	} else {
+		S->data_segs++;
+		S->data_bytes += g->len;
+		S->unacked_segs++;
+	}
+	bool app = false;
+	if (g->seg->pkt->payload_captured)
+		tls_records(S, g->seg->pkt, &app);
+	if (!S->tls)
+		app = true; /* plain text: every byte is the application's */
+	if (g->from_client && http_request_start(g->seg->pkt))
+		S->requests++;
+	if (!S->first_data_n) {
+		S->first_data_n = g->n;
+		S->first_data_ns = g->ns;
+	}
+	if (app && !S->first_app_n) {
+		S->first_app_n = g->n;
+		S->first_app_ns = g->ns;
+	}
+	if (g->from_client && !cc->side[!g->from].first_data_n)
+		cc->request_end = g->start + g->len;
+	if (g->from_client && !cc->step_n[4])
+		cc->step_n[4] = g->n;
+	if (!g->from_client && !cc->step_n[6]) {
+		cc->step_n[6] = g->n;
+		cc->response_start = g->start;
+	}
+}
+
+/* Steps 5 and 7 (the ACKs of request and response), and ACKs that covered several segments. */
+static void ack_steps(struct tn_compare_conn *cc, const struct cmp_seg *g,
+		      const struct tn_analysis_conn *ac)
+{
+	struct tn_compare_side *S = &cc->side[g->from], *P = &cc->side[!g->from];
+	const struct tn_analysis_side *pa = &ac->side[!g->from];
+	if (!g->from_client && g->ack && !g->len && !g->syn && cc->step_n[4] && !cc->step_n[5] &&
+	    !cc->step_n[6] && tn_seq_geq(g->v->rel_ack, cc->request_end))
+		cc->step_n[5] = g->n;
+	if (g->from_client && g->ack && !g->len && !g->fin && cc->step_n[6] && !cc->step_n[7] &&
+	    tn_seq_gt(g->v->rel_ack, cc->response_start))
+		cc->step_n[7] = g->n;
+	if (g->ack && P->unacked_segs && pa->data_end_set && tn_seq_geq(g->v->rel_ack, pa->data_end)) {
 		if (P->unacked_segs >= 2)
 			S->coalesced_acks++;
 		P->unacked_segs = 0;
 	}
-	if (!len && !syn && !fin && !rst)
+	if (!g->len && !g->syn && !g->fin && !g->rst)
 		S->pure_acks++;
+}
 
-	if (fin && !rst && !S->fin_n) {
-		S->fin_n = n;
-		S->fin_with_data = len > 0;
-		S->fin_acks_peer_fin = v->why[!from] == TN_WHY_GOT_FIN_AND_ACK;
+/* Steps 8 to 11: the FINs, the ACK of the first, and the final ACK. */
+static void close_steps(struct tn_compare_conn *cc, const struct cmp_seg *g)
+{
+	struct tn_compare_side *S = &cc->side[g->from];
+	const struct tn_track_view *v = g->v;
+	if (g->fin && !g->rst && !S->fin_n) {
+		S->fin_n = g->n;
+		S->fin_with_data = g->len > 0;
+		S->fin_acks_peer_fin = v->why[!g->from] == TN_WHY_GOT_FIN_AND_ACK;
 		if (cc->fin_first < 0) {
-			cc->fin_first = from;
-			cc->step_n[8] = n;
+			cc->fin_first = g->from;
+			cc->step_n[8] = g->n;
 		} else if (!cc->step_n[10]) {
-			cc->step_n[10] = n;
+			cc->step_n[10] = g->n;
 		}
 	}
-	if (cc->fin_first >= 0 && from != cc->fin_first && !cc->step_n[9] &&
+	if (cc->fin_first >= 0 && g->from != cc->fin_first && !cc->step_n[9] &&
 	    (v->why[cc->fin_first] == TN_WHY_GOT_ACK_OF_FIN ||
 	     v->why[cc->fin_first] == TN_WHY_GOT_FIN_AND_ACK))
-		cc->step_n[9] = n;
+		cc->step_n[9] = g->n;
 	if (cc->step_n[10] && !cc->step_n[11] &&
-	    (v->why[!from] == TN_WHY_LAST_ACK_ACKED || v->why[!from] == TN_WHY_CLOSING_ACKED))
-		cc->step_n[11] = n;
+	    (v->why[!g->from] == TN_WHY_LAST_ACK_ACKED || v->why[!g->from] == TN_WHY_CLOSING_ACKED))
+		cc->step_n[11] = g->n;
+}
+
+void tn_compare_segment(struct tn_compare_conn *cc, const struct tn_segment *seg,
+			const struct tn_analysis_conn *ac)
+{
+	uint16_t fl = seg->pkt->tcp.flags;
+	struct cmp_seg g = {
+		.seg = seg, .v = &seg->track, .from = seg->track.side,
+		.from_client = seg->track.side == seg->track.client,
+		.syn = fl & TN_TH_SYN, .ack = fl & TN_TH_ACK, .fin = fl & TN_TH_FIN,
+		.rst = fl & TN_TH_RST,
+		.n = (uint32_t)seg->frame->n, .len = seg->pkt->payload_len,
+		.ns = tn_frame_ns(seg->frame),
+	};
+	g.start = seg->track.rel_seq + (g.syn ? 1u : 0u);
+	handshake_steps(cc, &g);
+	count_flights(cc, &g);
+	if (g.len && !g.rst)
+		data_step(cc, &g);
+	ack_steps(cc, &g, ac);
+	close_steps(cc, &g);
 }
 
 static void add(struct tn_comparison *out, const char *kind, unsigned step, uint64_t n,
@@ -282,7 +322,7 @@ void tn_compare_finish(const struct tn_compare_conn *cc, const struct tn_conn_re
 		       struct tn_comparison *out)
 {
 	const struct tn_track_conn *conn = rep->conn;
-	int cl = conn->client >= 0 ? conn->client : 0;
+	int cl = rep->client;
 	const struct tn_compare_side *c = &cc->side[cl], *s = &cc->side[!cl];
 	memset(out, 0, sizeof *out);
 	out->conn = conn->id;

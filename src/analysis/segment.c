@@ -40,27 +40,66 @@ void tn_endpoint_str(const struct tn_packet *pkt, bool src, char *buf, size_t le
 const uint16_t tn_flag_order[] = { TN_TH_FIN, TN_TH_SYN, TN_TH_RST, TN_TH_PSH, TN_TH_ACK,
 				    TN_TH_URG, TN_TH_ECE, TN_TH_CWR, TN_TH_AE, 0 };
 
-void tn_key_endpoint_str(const struct tn_flow_key *key, int side, char *buf, size_t len)
+void tn_key_endpoint(const struct tn_flow_key *key, int side, struct tn_endpoint *out)
 {
-	char a[TN_ADDR_STRLEN];
-	if (key->family == 4) {
-		inet_ntop(AF_INET, key->addr[side], a, sizeof a);
-		snprintf(buf, len, "%s:%u", a, key->port[side]);
-	} else {
-		inet_ntop(AF_INET6, key->addr[side], a, sizeof a);
-		snprintf(buf, len, "[%s]:%u", a, key->port[side]);
-	}
+	memset(out, 0, sizeof *out);
+	out->family = key->family;
+	memcpy(out->addr, key->addr[side], key->family == 4 ? 4 : 16);
+	out->port = key->port[side];
 }
 
-void tn_analysis_conn_summary(const struct tn_conn_report *rep, struct tn_conn_summary *out)
+void tn_endpoint_addr(const struct tn_endpoint *ep, char *buf, size_t len)
+{
+	const char *ok = inet_ntop(ep->family == 4 ? AF_INET : AF_INET6, ep->addr, buf,
+				   (socklen_t)len);
+	if (!ok && len)
+		snprintf(buf, len, "?");
+}
+
+void tn_endpoint_format(const struct tn_endpoint *ep, char *buf, size_t len)
+{
+	char a[TN_ADDR_STRLEN];
+	tn_endpoint_addr(ep, a, sizeof a);
+	if (ep->family == 4)
+		snprintf(buf, len, "%s:%u", a, ep->port);
+	else
+		snprintf(buf, len, "[%s]:%u", a, ep->port);
+}
+
+const char *tn_role_key(enum tn_role role)
+{
+	return role == TN_ROLE_CLIENT ? "client" : "server";
+}
+
+/* The role of side `side`, or -1 for none. */
+static int role_of(int side, int client)
+{
+	return side < 0 ? -1 : side == client ? TN_ROLE_CLIENT : TN_ROLE_SERVER;
+}
+
+void tn_analysis_conn_view(const struct tn_conn_report *rep, const struct tn_flow_key *key,
+			   struct tn_conn_view *out)
 {
 	const struct tn_track_conn *c = rep->conn;
-	const struct tn_flow_key *key = tn_flow_key_of(c);
-	int cl = c->client >= 0 ? c->client : 0;
-	out->rep = rep;
-	tn_key_endpoint_str(key, cl, out->client, sizeof out->client);
-	tn_key_endpoint_str(key, !cl, out->server, sizeof out->server);
-	out->server_port = key->port[!cl];
+	int side_of_role[2] = { rep->client, !rep->client };
+	memset(out, 0, sizeof *out);
+	out->id = c->id;
+	for (int role = 0; role < 2; role++) {
+		const struct tn_track_side *s = &c->side[side_of_role[role]];
+		tn_key_endpoint(key, side_of_role[role], &out->ep[role]);
+		out->final_state[role] = s->state;
+		out->segments[role] = s->segments;
+		out->payload_bytes[role] = s->payload_bytes;
+	}
+	out->roles_inferred = c->roles_inferred;
+	out->port_reused = c->port_reused;
+	out->why = rep->why;
+	out->how = rep->how;
+	out->closed_first = role_of(c->closed_first, rep->client);
+	out->rst_by = role_of(c->rst_by, rep->client);
+	out->time_wait = rep->time_wait_side == 2 ? 2 : role_of(rep->time_wait_side, rep->client);
+	out->duration = rep->duration;
+	out->time_wait_sec = rep->time_wait_sec;
 }
 
 static const struct flag_name {

@@ -3,9 +3,12 @@
  *
  * Entries live in chunks of CHUNK entries, allocated as the table fills, and
  * are addressed by 32-bit index; buckets chain through `next`. A doubly linked
- * list through every entry keeps them in order of last activity, so eviction
- * is O(1) and the evicted entry is reused in place: once the table has grown,
- * the per-packet path allocates nothing. The hash is seeded per table
+ * list through every entry keeps them in order of last activity, so finding
+ * the entry to evict is O(1), and a removed entry's slot is the next one
+ * handed out: once the table has grown, the per-packet path allocates
+ * nothing. The table never calls back: what happens to an evicted or idle
+ * connection (its report) is the caller's business, done before it removes
+ * the entry. The hash is seeded per table
  * so crafted addresses cannot pile every flow into one bucket.
  *
  * Ownership: the table owns every entry and payload; a payload pointer stays
@@ -23,12 +26,13 @@
 #define CHUNK (1u << CHUNK_SHIFT)
 #define NIL UINT32_MAX
 
+/* Laid out so the header is 64 bytes: cls sits in the key's tail padding. */
 struct entry {
 	struct tn_flow_key key;
+	uint8_t cls;               /* enum tn_flow_class: which LRU list */
 	uint32_t next;             /* bucket chain, or free list */
 	uint32_t lru_prev, lru_next;
 	uint32_t hash;
-	uint8_t cls;               /* enum tn_flow_class: which LRU list */
 	int64_t last_ns;           /* capture time of the last packet */
 	alignas(max_align_t) unsigned char payload[];
 };
@@ -47,8 +51,6 @@ struct tn_flow_table {
 	int64_t now_ns;
 	uint64_t evictions;
 	uint64_t seed;
-	tn_flow_evict_fn on_evict;
-	void *evict_ctx;
 };
 
 static struct entry *at(const struct tn_flow_table *t, uint32_t i)
@@ -57,7 +59,7 @@ static struct entry *at(const struct tn_flow_table *t, uint32_t i)
 }
 
 int tn_flow_table_create(struct tn_flow_table **out, uint32_t max_flows, size_t payload_size,
-			 tn_flow_evict_fn on_evict, void *evict_ctx, char *errbuf, size_t errlen)
+			 char *errbuf, size_t errlen)
 {
 	if (max_flows == 0 || max_flows > (1u << 28)) {
 		snprintf(errbuf, errlen, "flow limit %u is out of range (1 to %u)", max_flows,
@@ -84,8 +86,6 @@ int tn_flow_table_create(struct tn_flow_table **out, uint32_t max_flows, size_t 
 	t->max = max_flows;
 	t->free_head = NIL;
 	t->lru_head[0] = t->lru_tail[0] = t->lru_head[1] = t->lru_tail[1] = NIL;
-	t->on_evict = on_evict;
-	t->evict_ctx = evict_ctx;
 	t->seed = 0x9e3779b97f4a7c15ull ^ (uint64_t)time(NULL) ^ (uint64_t)(uintptr_t)t;
 	*out = t;
 	return 0;
@@ -134,21 +134,33 @@ int tn_flow_key_make(const struct tn_packet *pkt, struct tn_flow_key *key)
 	return side;
 }
 
-static uint32_t hash_key(const struct tn_flow_table *t, const struct tn_flow_key *k)
+uint64_t tn_flow_key_hash(const struct tn_flow_key *k, uint64_t seed)
 {
-	/* 64-bit multiply-xorshift over the key's bytes, eight at a time. */
-	uint64_t h = t->seed;
+	/*
+	 * 64-bit multiply-xorshift over the key's bytes, eight at a time. The key
+	 * has no padding and tn_flow_key_make() zeroes unused address bytes, so
+	 * every byte hashed is defined.
+	 */
+	uint64_t h = seed ^ 0x9e3779b97f4a7c15ull;
 	const unsigned char *p = (const unsigned char *)k;
 	for (size_t i = 0; i + 8 <= sizeof *k; i += 8) {
-		uint64_t w;
-		memcpy(&w, p + i, 8);
+		uint64_t w = 0;
+		for (int b = 0; b < 8; b++)
+			w |= (uint64_t)p[i + (size_t)b] << (8 * b); /* the same on any byte order */
 		h = (h ^ w) * 0xff51afd7ed558ccdull;
 		h ^= h >> 32;
 	}
 	for (size_t i = sizeof *k & ~(size_t)7; i < sizeof *k; i++)
 		h = (h ^ p[i]) * 0xc4ceb9fe1a85ec53ull;
 	h ^= h >> 29;
-	return (uint32_t)h;
+	h *= 0xbf58476d1ce4e5b9ull;
+	h ^= h >> 32;
+	return h;
+}
+
+static uint32_t hash_key(const struct tn_flow_table *t, const struct tn_flow_key *k)
+{
+	return (uint32_t)tn_flow_key_hash(k, t->seed);
 }
 
 static void lru_unlink(struct tn_flow_table *t, uint32_t i)
@@ -186,22 +198,6 @@ static void bucket_remove(struct tn_flow_table *t, uint32_t i)
 		*link = e->next;
 }
 
-/* Evicts the least recently active entry, expendable ones first; returns its index. */
-static uint32_t evict_oldest(struct tn_flow_table *t)
-{
-	uint32_t i = t->lru_tail[TN_FLOW_EXPENDABLE];
-	if (i == NIL)
-		i = t->lru_tail[TN_FLOW_KEEP];
-	struct entry *e = at(t, i);
-	if (t->on_evict)
-		t->on_evict(e->payload, t->evict_ctx);
-	lru_unlink(t, i);
-	bucket_remove(t, i);
-	t->count--;
-	t->evictions++;
-	return i;
-}
-
 static uint32_t new_entry(struct tn_flow_table *t)
 {
 	if (t->free_head != NIL) {
@@ -218,44 +214,68 @@ static uint32_t new_entry(struct tn_flow_table *t)
 		}
 		return t->used++;
 	}
-	return evict_oldest(t);
+	return NIL;
 }
 
-void *tn_flow_lookup(struct tn_flow_table *t, const struct tn_packet *pkt, int *side,
-		     bool *created)
+void *tn_flow_find(struct tn_flow_table *t, const struct tn_flow_key *key)
 {
-	struct tn_flow_key key;
-	*side = tn_flow_key_make(pkt, &key);
-	uint32_t h = hash_key(t, &key);
-	uint32_t *bucket = &t->buckets[h & t->mask];
-	for (uint32_t i = *bucket; i != NIL; i = at(t, i)->next) {
+	uint32_t h = hash_key(t, key);
+	for (uint32_t i = t->buckets[h & t->mask]; i != NIL; i = at(t, i)->next) {
 		struct entry *e = at(t, i);
-		if (e->hash == h && memcmp(&e->key, &key, sizeof key) == 0) {
-			e->last_ns = t->now_ns;
-			if (t->lru_head[e->cls] != i) {
-				lru_unlink(t, i);
-				lru_push_front(t, i);
-			}
-			*created = false;
-			return e->payload;
+		if (e->hash != h || memcmp(&e->key, key, sizeof *key) != 0)
+			continue;
+		e->last_ns = t->now_ns;
+		if (t->lru_head[e->cls] != i) {
+			lru_unlink(t, i);
+			lru_push_front(t, i);
 		}
+		return e->payload;
 	}
+	return NULL;
+}
+
+void *tn_flow_insert(struct tn_flow_table *t, const struct tn_flow_key *key)
+{
+	if (t->count >= t->max)
+		return NULL;
 	uint32_t i = new_entry(t);
 	if (i == NIL)
 		return NULL;
 	struct entry *e = at(t, i);
-	memcpy(&e->key, &key, sizeof key);
+	uint32_t h = hash_key(t, key);
+	memcpy(&e->key, key, sizeof *key);
 	e->hash = h;
 	e->cls = TN_FLOW_EXPENDABLE;
 	e->last_ns = t->now_ns;
-	memset(e->payload, 0, t->entry_size - sizeof *e);
-	bucket = &t->buckets[h & t->mask]; /* eviction may have changed the chain */
-	e->next = *bucket;
-	*bucket = i;
+	memset(e->payload, 0, t->entry_size - offsetof(struct entry, payload));
+	e->next = t->buckets[h & t->mask];
+	t->buckets[h & t->mask] = i;
 	lru_push_front(t, i);
 	t->count++;
-	*created = true;
 	return e->payload;
+}
+
+bool tn_flow_table_full(const struct tn_flow_table *t)
+{
+	return t->count >= t->max;
+}
+
+void *tn_flow_oldest(struct tn_flow_table *t)
+{
+	uint32_t i = t->lru_tail[TN_FLOW_EXPENDABLE];
+	if (i == NIL)
+		i = t->lru_tail[TN_FLOW_KEEP];
+	return i == NIL ? NULL : at(t, i)->payload;
+}
+
+void *tn_flow_idle(struct tn_flow_table *t, int64_t now_ns, int64_t idle_ns)
+{
+	for (int c = 0; c < 2; c++) {
+		uint32_t i = t->lru_tail[c];
+		if (i != NIL && at(t, i)->last_ns <= now_ns - idle_ns)
+			return at(t, i)->payload;
+	}
+	return NULL;
 }
 
 const struct tn_flow_key *tn_flow_key_of(const void *payload)
@@ -303,25 +323,19 @@ void tn_flow_set_class(struct tn_flow_table *t, void *payload, enum tn_flow_clas
 	lru_push_front(t, i);
 }
 
-uint64_t tn_flow_expire_idle(struct tn_flow_table *t, int64_t now_ns, int64_t idle_ns,
-			     void (*fn)(void *payload, void *ctx), void *ctx)
+void tn_flow_remove(struct tn_flow_table *t, void *payload, bool evicted)
 {
-	uint64_t n = 0;
-	for (int c = 0; c < 2; c++) {
-		uint32_t i;
-		while ((i = t->lru_tail[c]) != NIL && at(t, i)->last_ns <= now_ns - idle_ns) {
-			struct entry *e = at(t, i);
-			if (fn)
-				fn(e->payload, ctx);
-			lru_unlink(t, i);
-			bucket_remove(t, i);
-			e->next = t->free_head;
-			t->free_head = i;
-			t->count--;
-			n++;
-		}
-	}
-	return n;
+	struct entry *e = entry_of(payload);
+	uint32_t i = index_of(t, e);
+	if (i == NIL)
+		return;
+	lru_unlink(t, i);
+	bucket_remove(t, i);
+	e->next = t->free_head;
+	t->free_head = i;
+	t->count--;
+	if (evicted)
+		t->evictions++;
 }
 
 size_t tn_flow_entry_size(const struct tn_flow_table *t)

@@ -215,8 +215,9 @@ static cJSON *tcp_object(const struct tn_segment *seg)
 	return j;
 }
 
-static void add_states(cJSON *j, const struct tn_track_view *v)
+static void add_states(cJSON *j, const struct tn_segment *seg)
 {
+	const struct tn_track_view *v = &seg->track;
 	cJSON_AddStringToObject(j, "from", tn_role_name(v->side, v->client));
 	cJSON_AddBoolToObject(j, "roles_inferred", v->roles_inferred);
 	cJSON_AddBoolToObject(j, "new_connection", v->new_conn);
@@ -232,7 +233,9 @@ static void add_states(cJSON *j, const struct tn_track_view *v)
 		if (v->why[i] != TN_WHY_NONE)
 			cJSON_AddStringToObject(s, "reason", tn_why_text(v->why[i]));
 	}
-	cJSON_AddBoolToObject(j, "retransmission", v->why[v->side] == TN_WHY_RETRANSMISSION);
+	/* Documented as the tracker's SYN, SYN-ACK or FIN retransmission (docs/json.md). */
+	const struct tn_verdict *rv = tn_segment_verdict(seg, TN_VERDICT_RETRANSMISSION);
+	cJSON_AddBoolToObject(j, "retransmission", rv && (rv->what & (TN_RETX_SYN | TN_RETX_FIN)));
 	cJSON_AddBoolToObject(j, "connection_closed", v->conn_closed);
 }
 
@@ -247,8 +250,10 @@ static void add_ideas(cJSON *j, const struct tn_idea *list, size_t n)
 	}
 }
 
-static void json_intro(struct tn_renderer *r, const struct tn_idea *list, size_t n)
+static void json_begin(struct tn_renderer *r, const struct tn_run_info *run)
 {
+	if (!run->reference)
+		return;
 	cJSON *j = cJSON_CreateObject();
 	cJSON_AddStringToObject(j, "type", "step");
 	cJSON_AddNumberToObject(j, "step", 0);
@@ -258,7 +263,7 @@ static void json_intro(struct tn_renderer *r, const struct tn_idea *list, size_t
 	cJSON *isn = cJSON_AddObjectToObject(j, "isn");
 	cJSON_AddNumberToObject(isn, "client", TN_REFERENCE_CLIENT_ISN);
 	cJSON_AddNumberToObject(isn, "server", TN_REFERENCE_SERVER_ISN);
-	add_ideas(j, list, n);
+	add_ideas(j, run->intro, run->n_intro);
 	emit(r, j);
 }
 
@@ -301,7 +306,7 @@ static void json_segment(struct tn_renderer *r, const struct tn_segment *seg)
 	}
 	cJSON_AddStringToObject(j, "note", seg->note);
 	add_problem(j, pkt);
-	add_states(j, &seg->track);
+	add_states(j, seg);
 	if (seg->step) {
 		cJSON_AddNumberToObject(j, "step", seg->step);
 		add_ideas(j, seg->ideas, seg->n_ideas);
@@ -323,7 +328,7 @@ static void json_skip(struct tn_renderer *r, const struct tn_skip *s)
 	emit(r, j);
 }
 
-static void json_summary(struct tn_renderer *r, const struct tn_summary *sum)
+static void json_end(struct tn_renderer *r, const struct tn_summary *sum)
 {
 	cJSON *j = cJSON_CreateObject();
 	cJSON_AddStringToObject(j, "type", "summary");
@@ -355,80 +360,69 @@ static void json_summary(struct tn_renderer *r, const struct tn_summary *sum)
 	emit(r, j);
 }
 
-static cJSON *endpoint(const char *text)
+static cJSON *endpoint(const struct tn_endpoint *ep)
 {
-	/* "addr:port" or "[addr]:port" into {"addr", "port"} */
 	cJSON *e = cJSON_CreateObject();
-	const char *colon = strrchr(text, ':');
-	char addr[TN_ENDPOINT_STRLEN];
-	size_t n = colon ? (size_t)(colon - text) : strlen(text);
-	const char *a = text;
-	if (n >= 2 && a[0] == '[' && a[n - 1] == ']') {
-		a++;
-		n -= 2;
-	}
-	if (n >= sizeof addr)
-		n = sizeof addr - 1;
-	memcpy(addr, a, n);
-	addr[n] = '\0';
+	char addr[TN_ADDR_STRLEN];
+	tn_endpoint_addr(ep, addr, sizeof addr);
 	cJSON_AddStringToObject(e, "addr", addr);
-	cJSON_AddNumberToObject(e, "port", colon ? atoi(colon + 1) : 0);
+	cJSON_AddNumberToObject(e, "port", ep->port);
 	return e;
 }
 
-static void json_conn(struct tn_renderer *r, const struct tn_conn_summary *cs)
+/* A role ("client", "server", "both") or null. */
+static void add_role(cJSON *j, const char *key, int role)
 {
-	const struct tn_conn_report *rep = cs->rep;
-	const struct tn_track_conn *c = rep->conn;
-	int cl = c->client >= 0 ? c->client : 0, sv = !cl;
+	if (role == 2)
+		cJSON_AddStringToObject(j, key, "both");
+	else if (role >= 0)
+		cJSON_AddStringToObject(j, key, tn_role_key(role));
+	else
+		cJSON_AddNullToObject(j, key);
+}
+
+/* {"client": a, "server": b} */
+static void add_by_role(cJSON *j, const char *key, const uint64_t v[2])
+{
+	cJSON *o = cJSON_AddObjectToObject(j, key);
+	cJSON_AddNumberToObject(o, "client", (double)v[TN_ROLE_CLIENT]);
+	cJSON_AddNumberToObject(o, "server", (double)v[TN_ROLE_SERVER]);
+}
+
+static void json_report(struct tn_renderer *r, const struct tn_conn_view *cv)
+{
 	cJSON *j = cJSON_CreateObject();
 	cJSON_AddStringToObject(j, "type", "connection");
-	cJSON_AddNumberToObject(j, "conn", (double)c->id);
-	cJSON_AddItemToObject(j, "client", endpoint(cs->client));
-	cJSON_AddItemToObject(j, "server", endpoint(cs->server));
-	cJSON_AddBoolToObject(j, "roles_inferred", c->roles_inferred);
-	cJSON_AddBoolToObject(j, "port_reused", c->port_reused);
-	cJSON_AddStringToObject(j, "report", tn_report_why_key(rep->why));
-	add_seconds(r, j, "duration", rep->duration);
+	cJSON_AddNumberToObject(j, "conn", (double)cv->id);
+	cJSON_AddItemToObject(j, "client", endpoint(&cv->ep[TN_ROLE_CLIENT]));
+	cJSON_AddItemToObject(j, "server", endpoint(&cv->ep[TN_ROLE_SERVER]));
+	cJSON_AddBoolToObject(j, "roles_inferred", cv->roles_inferred);
+	cJSON_AddBoolToObject(j, "port_reused", cv->port_reused);
+	cJSON_AddStringToObject(j, "report", tn_report_why_key(cv->why));
+	add_seconds(r, j, "duration", cv->duration);
 	cJSON *fs = cJSON_AddObjectToObject(j, "final_state");
-	cJSON_AddStringToObject(fs, "client", tn_state_name(c->side[cl].state));
-	cJSON_AddStringToObject(fs, "server", tn_state_name(c->side[sv].state));
-	if (c->closed_first >= 0)
-		cJSON_AddStringToObject(j, "closed_by", tn_role_name(c->closed_first, cl));
-	else
-		cJSON_AddNullToObject(j, "closed_by");
-	cJSON_AddStringToObject(j, "ended_by", tn_end_key(rep->how));
-	if (c->rst_by >= 0)
-		cJSON_AddStringToObject(j, "rst_by", tn_role_name(c->rst_by, cl));
-	else
-		cJSON_AddNullToObject(j, "rst_by");
-	if (rep->time_wait_side == 2)
-		cJSON_AddStringToObject(j, "time_wait", "both");
-	else if (rep->time_wait_side >= 0)
-		cJSON_AddStringToObject(j, "time_wait", tn_role_name(rep->time_wait_side, cl));
-	else
-		cJSON_AddNullToObject(j, "time_wait");
-	cJSON *seg = cJSON_AddObjectToObject(j, "segments");
-	cJSON_AddNumberToObject(seg, "client", (double)c->side[cl].segments);
-	cJSON_AddNumberToObject(seg, "server", (double)c->side[sv].segments);
-	cJSON *by = cJSON_AddObjectToObject(j, "payload_bytes");
-	cJSON_AddNumberToObject(by, "client", (double)c->side[cl].payload_bytes);
-	cJSON_AddNumberToObject(by, "server", (double)c->side[sv].payload_bytes);
+	cJSON_AddStringToObject(fs, "client", tn_state_name(cv->final_state[TN_ROLE_CLIENT]));
+	cJSON_AddStringToObject(fs, "server", tn_state_name(cv->final_state[TN_ROLE_SERVER]));
+	add_role(j, "closed_by", cv->closed_first);
+	cJSON_AddStringToObject(j, "ended_by", tn_end_key(cv->how));
+	add_role(j, "rst_by", cv->rst_by);
+	add_role(j, "time_wait", cv->time_wait);
+	add_by_role(j, "segments", cv->segments);
+	add_by_role(j, "payload_bytes", cv->payload_bytes);
 	emit(r, j);
 }
 
-static void json_event(struct tn_renderer *r, const struct tn_state_event *ev)
+static void json_state(struct tn_renderer *r, const struct tn_state_event *ev)
 {
-	const struct tn_track_conn *c = ev->conn;
-	for (int i = 0; i < 2; i++) {
-		if (!(ev->sides & (1 << i)))
+	for (int role = 0; role < 2; role++) {
+		if (!ev->expired[role])
 			continue;
 		cJSON *j = cJSON_CreateObject();
 		struct tn_frame f = { .ts_sec = ev->ts_sec, .ts_nsec = ev->ts_nsec };
 		cJSON_AddStringToObject(j, "type", "state");
-		cJSON_AddNumberToObject(j, "conn", (double)c->id);
+		cJSON_AddNumberToObject(j, "conn", (double)ev->conn);
 		add_ts(r, j, &f);
-		cJSON_AddStringToObject(j, "side", tn_role_name(i, c->client));
+		cJSON_AddStringToObject(j, "side", tn_role_key(role));
 		cJSON_AddStringToObject(j, "before", tn_state_name(TN_ST_TIME_WAIT));
 		cJSON_AddStringToObject(j, "after", tn_state_name(TN_ST_CLOSED));
 		cJSON_AddBoolToObject(j, "inferred", 1);
@@ -499,13 +493,20 @@ static void json_comparison(struct tn_renderer *r, const struct tn_comparison *c
 	emit(r, j);
 }
 
+static void json_connection(struct tn_renderer *r, const struct tn_conn_view *cv,
+			    const struct tn_comparison *cmp)
+{
+	json_report(r, cv);
+	if (cmp)
+		json_comparison(r, cmp);
+}
+
 const struct tn_render_ops tn_render_json_ops = {
 	.name = "json",
+	.begin = json_begin,
 	.segment = json_segment,
 	.skip = json_skip,
-	.summary = json_summary,
-	.conn = json_conn,
-	.event = json_event,
-	.intro = json_intro,
-	.comparison = json_comparison,
+	.state = json_state,
+	.connection = json_connection,
+	.end = json_end,
 };

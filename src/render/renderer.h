@@ -6,21 +6,10 @@
 
 #include <tcpnarrate/render.h>
 
-struct tn_render_ops {
-	const char *name;
-	void (*segment)(struct tn_renderer *r, const struct tn_segment *seg);
-	void (*skip)(struct tn_renderer *r, const struct tn_skip *skip);
-	void (*summary)(struct tn_renderer *r, const struct tn_summary *sum);
-	void (*conn)(struct tn_renderer *r, const struct tn_conn_summary *cs);
-	void (*event)(struct tn_renderer *r, const struct tn_state_event *ev);
-	void (*intro)(struct tn_renderer *r, const struct tn_idea *ideas, size_t n);
-	void (*comparison)(struct tn_renderer *r, const struct tn_comparison *cmp);
-};
-
 struct tn_renderer {
 	const struct tn_render_ops *ops;
 	struct tn_render_opts opts;
-	bool first_line_done;
+	void *state;               /* ops->state_size bytes, zeroed; NULL when 0 */
 };
 
 extern const struct tn_render_ops tn_render_text_ops;

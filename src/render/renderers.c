@@ -13,62 +13,101 @@ static const struct tn_render_ops *const renderer_table[] = {
 	NULL,
 };
 
+int tn_renderer_create_ops(struct tn_renderer **out, const struct tn_render_ops *ops,
+			   const struct tn_render_opts *opts, char *errbuf, size_t errlen)
+{
+	struct tn_renderer *r = calloc(1, sizeof *r);
+	if (!r)
+		goto err_oom;
+	if (ops->state_size) {
+		r->state = calloc(1, ops->state_size);
+		if (!r->state)
+			goto err_renderer;
+	}
+	r->ops = ops;
+	r->opts = *opts;
+	*out = r;
+	return 0;
+
+err_renderer:
+	free(r);
+err_oom:
+	snprintf(errbuf, errlen, "out of memory");
+	return -1;
+}
+
 int tn_renderer_create(struct tn_renderer **out, const char *name,
 		       const struct tn_render_opts *opts, char *errbuf, size_t errlen)
 {
-	for (const struct tn_render_ops *const *o = renderer_table; *o; o++) {
-		if (strcmp((*o)->name, name) != 0)
-			continue;
-		struct tn_renderer *r = calloc(1, sizeof *r);
-		if (!r) {
-			snprintf(errbuf, errlen, "out of memory");
-			return -1;
-		}
-		r->ops = *o;
-		r->opts = *opts;
-		*out = r;
-		return 0;
-	}
+	for (const struct tn_render_ops *const *o = renderer_table; *o; o++)
+		if (strcmp((*o)->name, name) == 0)
+			return tn_renderer_create_ops(out, *o, opts, errbuf, errlen);
 	snprintf(errbuf, errlen, "no renderer called '%s'", name);
 	return -1;
 }
 
+const char *const *tn_renderer_names(void)
+{
+	static const char *names[sizeof renderer_table / sizeof renderer_table[0]];
+	for (size_t i = 0; renderer_table[i]; i++)
+		names[i] = renderer_table[i]->name;
+	return names;
+}
+
+const struct tn_render_opts *tn_renderer_opts(const struct tn_renderer *r)
+{
+	return &r->opts;
+}
+
+void *tn_renderer_state(struct tn_renderer *r)
+{
+	return r->state;
+}
+
+/* Each call is optional for a renderer: one without it shows nothing for that event. */
+void tn_render_begin(struct tn_renderer *r, const struct tn_run_info *run)
+{
+	if (r->ops->begin)
+		r->ops->begin(r, run);
+}
+
 void tn_render_segment(struct tn_renderer *r, const struct tn_segment *seg)
 {
-	r->ops->segment(r, seg);
+	if (r->ops->segment)
+		r->ops->segment(r, seg);
 }
 
 void tn_render_skip(struct tn_renderer *r, const struct tn_skip *skip)
 {
-	r->ops->skip(r, skip);
+	if (r->ops->skip)
+		r->ops->skip(r, skip);
 }
 
-void tn_render_summary(struct tn_renderer *r, const struct tn_summary *sum)
+void tn_render_state(struct tn_renderer *r, const struct tn_state_event *ev)
 {
-	r->ops->summary(r, sum);
+	if (r->ops->state)
+		r->ops->state(r, ev);
 }
 
-void tn_render_conn(struct tn_renderer *r, const struct tn_conn_summary *cs)
+void tn_render_connection(struct tn_renderer *r, const struct tn_conn_view *cv,
+			  const struct tn_comparison *cmp)
 {
-	r->ops->conn(r, cs);
+	if (r->ops->connection)
+		r->ops->connection(r, cv, cmp);
 }
 
-void tn_render_event(struct tn_renderer *r, const struct tn_state_event *ev)
+void tn_render_end(struct tn_renderer *r, const struct tn_summary *sum)
 {
-	r->ops->event(r, ev);
-}
-
-void tn_render_intro(struct tn_renderer *r, const struct tn_idea *ideas, size_t n)
-{
-	r->ops->intro(r, ideas, n);
-}
-
-void tn_render_comparison(struct tn_renderer *r, const struct tn_comparison *cmp)
-{
-	r->ops->comparison(r, cmp);
+	if (r->ops->end)
+		r->ops->end(r, sum);
 }
 
 void tn_renderer_destroy(struct tn_renderer *r)
 {
+	if (!r)
+		return;
+	if (r->ops->finish)
+		r->ops->finish(r);
+	free(r->state);
 	free(r);
 }

@@ -25,6 +25,16 @@
 #define LABEL_W 24
 #define WRAP_W 96
 
+/* What the text renderer remembers between calls. */
+struct text_state {
+	bool first_line_done;      /* something was printed: blank lines separate what follows */
+};
+
+static struct text_state *state_of(struct tn_renderer *r)
+{
+	return r->state;
+}
+
 static void sty(struct tn_renderer *r, const char *s)
 {
 	if (r->opts.color)
@@ -335,7 +345,8 @@ static void quiet_line(struct tn_renderer *r, const struct tn_segment *seg)
 			fprintf(o, " · %s %s→%s", tn_role_name(i, v->client), tn_state_name(v->before[i]),
 				tn_state_name(v->after[i]));
 	}
-	if (v->why[v->side] == TN_WHY_RETRANSMISSION)
+	const struct tn_verdict *rv = tn_segment_verdict(seg, TN_VERDICT_RETRANSMISSION);
+	if (rv && (rv->what & (TN_RETX_SYN | TN_RETX_FIN)))
 		fputs(" · retransmission", o);
 	fputc('\n', o);
 	problem_line(r, pkt);
@@ -532,9 +543,9 @@ static void conn_opening(struct tn_renderer *r, const struct tn_segment *seg)
 	uint16_t sport = from_client ? seg->pkt->tcp.dport : seg->pkt->tcp.sport;
 	const char *svc = tn_service_name(sport);
 	FILE *o = r->opts.out;
-	if (r->first_line_done && r->opts.detail > TN_DETAIL_QUIET && !seg->step)
+	if (state_of(r)->first_line_done && r->opts.detail > TN_DETAIL_QUIET && !seg->step)
 		fputc('\n', o);
-	r->first_line_done = true;
+	state_of(r)->first_line_done = true;
 	sty(r, S_HEAD);
 	fprintf(o, "== Connection %" PRIu64 ": client %s → server %s", v->conn, cl, sv);
 	if (svc)
@@ -589,9 +600,11 @@ static void ideas(struct tn_renderer *r, const struct tn_idea *list, size_t n)
 	}
 }
 
-static void text_intro(struct tn_renderer *r, const struct tn_idea *list, size_t n)
+static void text_begin(struct tn_renderer *r, const struct tn_run_info *run)
 {
 	FILE *o = r->opts.out;
+	if (!run->reference)
+		return;
 	sty(r, S_HEAD);
 	fprintf(o, "Step 0 of %d, before any packet: curl http://10.0.2.10/ from 10.0.1.5\n",
 		TN_REFERENCE_SEGMENTS);
@@ -600,8 +613,8 @@ static void text_intro(struct tn_renderer *r, const struct tn_idea *list, size_t
 	fprintf(o, "  server LISTEN on port 80, initial sequence number %d\n",
 		TN_REFERENCE_SERVER_ISN);
 	if (r->opts.detail > TN_DETAIL_QUIET)
-		ideas(r, list, n);
-	r->first_line_done = true;
+		ideas(r, run->intro, run->n_intro);
+	state_of(r)->first_line_done = true;
 }
 
 static void text_segment(struct tn_renderer *r, const struct tn_segment *seg)
@@ -629,9 +642,9 @@ static void text_segment(struct tn_renderer *r, const struct tn_segment *seg)
 	tn_endpoint_str(pkt, true, from, sizeof from);
 	tn_endpoint_str(pkt, false, to, sizeof to);
 	flags_str(pkt->tcp.flags, fl, sizeof fl);
-	if (r->first_line_done && !seg->track.new_conn && !seg->step)
+	if (state_of(r)->first_line_done && !seg->track.new_conn && !seg->step)
 		fputc('\n', o);
-	r->first_line_done = true;
+	state_of(r)->first_line_done = true;
 	sty(r, S_HEAD);
 	char rel[40];
 	tn_format_offset(seg->rel_ns, r->opts.ts_digits, rel, sizeof rel);
@@ -673,9 +686,9 @@ static void text_skip(struct tn_renderer *r, const struct tn_skip *s)
 	char ts[48];
 	tn_format_time(s->frame->ts_sec, s->frame->ts_nsec, r->opts.ts_digits,
 		       r->opts.detail > TN_DETAIL_QUIET, ts, sizeof ts);
-	if (r->opts.detail > TN_DETAIL_QUIET && r->first_line_done)
+	if (r->opts.detail > TN_DETAIL_QUIET && state_of(r)->first_line_done)
 		fputc('\n', o);
-	r->first_line_done = true;
+	state_of(r)->first_line_done = true;
 	fprintf(o, "%s%" PRIu64 " %s ", r->opts.detail > TN_DETAIL_QUIET ? "#" : "", s->frame->n, ts);
 	sty(r, s->why == TN_DEC_TRUNCATED ? S_WARN : S_BAD);
 	fprintf(o, "not narrated, %s: %s (byte %u of the frame)", tn_decode_result_name(s->why),
@@ -686,7 +699,7 @@ static void text_skip(struct tn_renderer *r, const struct tn_skip *s)
 		snaplen_line(r, s->frame, false);
 }
 
-static void text_summary(struct tn_renderer *r, const struct tn_summary *sum)
+static void text_end(struct tn_renderer *r, const struct tn_summary *sum)
 {
 	FILE *o = r->opts.out;
 	uint64_t skipped = 0;
@@ -738,13 +751,12 @@ static void text_summary(struct tn_renderer *r, const struct tn_summary *sum)
 	}
 }
 
-static void text_conn(struct tn_renderer *r, const struct tn_conn_summary *cs)
+static void text_report(struct tn_renderer *r, const struct tn_conn_view *cv)
 {
-	const struct tn_conn_report *rep = cs->rep;
-	const struct tn_track_conn *c = rep->conn;
 	FILE *o = r->opts.out;
-	int cl = c->client >= 0 ? c->client : 0, sv = !cl;
-	const char *svc = tn_service_name(cs->server_port);
+	enum { CL = TN_ROLE_CLIENT, SV = TN_ROLE_SERVER };
+	char client[TN_ENDPOINT_STRLEN], server[TN_ENDPOINT_STRLEN];
+	const char *svc = tn_service_name(cv->ep[SV].port);
 	static const char *const stopped[] = {
 		[TN_REPORT_CLOSED] = "ended",
 		[TN_REPORT_END_OF_CAPTURE] = "at the end of the capture",
@@ -752,56 +764,57 @@ static void text_conn(struct tn_renderer *r, const struct tn_conn_summary *cs)
 		[TN_REPORT_EVICTED] = "evicted: the flow table was full",
 		[TN_REPORT_IDLE] = "forgotten after the idle timeout",
 	};
+	tn_endpoint_format(&cv->ep[CL], client, sizeof client);
+	tn_endpoint_format(&cv->ep[SV], server, sizeof server);
 	if (r->opts.detail > TN_DETAIL_QUIET)
 		fputc('\n', o);
 	sty(r, S_HEAD);
-	fprintf(o, "== Connection %" PRIu64 " %s: client %s, server %s", c->id, stopped[rep->why],
-		cs->client, cs->server);
+	fprintf(o, "== Connection %" PRIu64 " %s: client %s, server %s", cv->id, stopped[cv->why],
+		client, server);
 	if (svc)
 		fprintf(o, " (%s)", svc);
 	sty(r, S_RESET);
 	fputc('\n', o);
 	fprintf(o, "   %.6f s; client sent %" PRIu64 " segment%s with %" PRIu64 " bytes of data, "
-		"server %" PRIu64 " with %" PRIu64 "\n", rep->duration, c->side[cl].segments,
-		c->side[cl].segments == 1 ? "" : "s", c->side[cl].payload_bytes,
-		c->side[sv].segments, c->side[sv].payload_bytes);
-	fprintf(o, "   %s", c->roles_inferred ? "joined mid-connection (roles inferred)" :
+		"server %" PRIu64 " with %" PRIu64 "\n", cv->duration, cv->segments[CL],
+		cv->segments[CL] == 1 ? "" : "s", cv->payload_bytes[CL], cv->segments[SV],
+		cv->payload_bytes[SV]);
+	fprintf(o, "   %s", cv->roles_inferred ? "joined mid-connection (roles inferred)" :
 		"opened by the client");
-	if (c->closed_first >= 0)
-		fprintf(o, "; the %s closed first", c->closed_first == cl ? "client" : "server");
-	fprintf(o, "; %s", tn_end_text(rep->how));
-	if (rep->how == TN_END_RST && c->rst_by >= 0)
-		fprintf(o, " from the %s", c->rst_by == cl ? "client" : "server");
+	if (cv->closed_first >= 0)
+		fprintf(o, "; the %s closed first", tn_role_key(cv->closed_first));
+	fprintf(o, "; %s", tn_end_text(cv->how));
+	if (cv->how == TN_END_RST && cv->rst_by >= 0)
+		fprintf(o, " from the %s", tn_role_key(cv->rst_by));
 	fputc('\n', o);
-	fprintf(o, "   final states: client %s, server %s\n", tn_state_name(c->side[cl].state),
-		tn_state_name(c->side[sv].state));
-	if (rep->time_wait_side == 2) {
+	fprintf(o, "   final states: client %s, server %s\n", tn_state_name(cv->final_state[CL]),
+		tn_state_name(cv->final_state[SV]));
+	if (cv->time_wait == 2) {
 		fprintf(o, "   both sides hold TIME-WAIT for %.0f s of capture time: they closed at the "
-			"same time\n", rep->time_wait_sec);
-	} else if (rep->time_wait_side >= 0) {
-		bool client_tw = rep->time_wait_side == cl;
+			"same time\n", cv->time_wait_sec);
+	} else if (cv->time_wait >= 0) {
+		bool client_tw = cv->time_wait == CL;
 		fprintf(o, "   the %s holds TIME-WAIT for %.0f s of capture time after its last ACK%s\n",
-			client_tw ? "client" : "server", rep->time_wait_sec,
+			client_tw ? "client" : "server", cv->time_wait_sec,
 			client_tw ? "" : ": on a server closing many connections, these entries add up");
 	}
 }
 
-static void text_event(struct tn_renderer *r, const struct tn_state_event *ev)
+static void text_state(struct tn_renderer *r, const struct tn_state_event *ev)
 {
-	const struct tn_track_conn *c = ev->conn;
 	FILE *o = r->opts.out;
 	char ts[48];
 	tn_format_time(ev->ts_sec, ev->ts_nsec, r->opts.ts_digits, r->opts.detail > TN_DETAIL_QUIET,
 		       ts, sizeof ts);
-	for (int i = 0; i < 2; i++) {
-		if (!(ev->sides & (1 << i)))
+	for (int role = 0; role < 2; role++) {
+		if (!ev->expired[role])
 			continue;
-		bool is_client = i == c->client;
+		char ep[TN_ENDPOINT_STRLEN];
+		tn_endpoint_format(&ev->ep[role], ep, sizeof ep);
 		if (r->opts.detail > TN_DETAIL_QUIET)
 			fputc('\n', o);
 		fprintf(o, "%s connection %" PRIu64 ": %s %s TIME-WAIT → CLOSED (inferred: 2×MSL of "
-			"capture time has passed)\n", ts, c->id, is_client ? "client" : "server",
-			is_client ? ev->client : ev->server);
+			"capture time has passed)\n", ts, ev->conn, tn_role_key(role), ep);
 	}
 }
 
@@ -859,13 +872,21 @@ static void text_comparison(struct tn_renderer *r, const struct tn_comparison *c
 	}
 }
 
+static void text_connection(struct tn_renderer *r, const struct tn_conn_view *cv,
+			    const struct tn_comparison *cmp)
+{
+	text_report(r, cv);
+	if (cmp)
+		text_comparison(r, cmp);
+}
+
 const struct tn_render_ops tn_render_text_ops = {
 	.name = "text",
+	.state_size = sizeof(struct text_state),
+	.begin = text_begin,
 	.segment = text_segment,
 	.skip = text_skip,
-	.summary = text_summary,
-	.conn = text_conn,
-	.event = text_event,
-	.intro = text_intro,
-	.comparison = text_comparison,
+	.state = text_state,
+	.connection = text_connection,
+	.end = text_end,
 };

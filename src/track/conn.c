@@ -28,15 +28,18 @@ static void conn_reset(struct tn_track_conn *c, uint64_t id)
 	c->side[0].wscale = c->side[1].wscale = TN_WSCALE_NONE;
 }
 
-void tn_track_conn_start(struct tn_track *tr, struct tn_track_conn *c)
+void tn_track_conn_start(struct tn_track *tr, struct tn_track_conn *c, void *owner)
 {
 	conn_reset(c, tr->next_id++);
+	c->owner = owner;
 }
 
 void tn_track_conn_restart(struct tn_track *tr, struct tn_track_conn *c)
 {
+	void *owner = c->owner;
 	tn_track_conn_forget(tr, c);
 	conn_reset(c, tr->next_id++);
+	c->owner = owner;
 	c->port_reused = true;
 }
 
@@ -103,6 +106,7 @@ void tn_track_report(struct tn_track *tr, struct tn_track_conn *c, enum tn_repor
 	c->reported = true;
 	out->time_wait_sec = 2.0 * (double)tr->msl_ns / 1e9;
 	out->conn = c;
+	out->client = c->client >= 0 ? c->client : 0;
 	out->why = why;
 	out->duration = (double)(c->last_ns - c->first_ns) / 1e9;
 	out->time_wait_side = -1;
@@ -119,4 +123,11 @@ void tn_track_report(struct tn_track *tr, struct tn_track_conn *c, enum tn_repor
 		out->how = TN_END_HALF_OPEN;
 	else
 		out->how = TN_END_OPEN;
+}
+
+void tn_track_update(struct tn_track *tr, struct tn_track_conn *c, int side,
+		     const struct tn_packet *pkt, int64_t now_ns, struct tn_track_view *out)
+{
+	tn_track_segment(c, side, pkt, out);
+	tn_track_state(tr, c, side, pkt, now_ns, out);
 }

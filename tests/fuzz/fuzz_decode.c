@@ -12,13 +12,14 @@
  * After tn_decode() the packet goes through every consumer that needs no
  * more than one packet: option names and meanings, the escaped payload
  * preview (with small and exact output buffers), address and endpoint
- * strings, the flow key; then, on a one-entry flow table and a fresh
- * tracker, a single-segment connection is analysed and rendered by every
- * renderer (text quiet, normal, verbose, verbose with colour; JSON), with its
- * report and --compare verdict. Frames that are not TCP are rendered as
- * skips. The output is checked: no control bytes in text, one JSON value
- * per line. The packet struct is poisoned before each call, as run.c reuses
- * one struct for every frame, and everything runs twice with two different
+ * strings, the flow key. Then the frame is fed to the engine itself
+ * (src/pipeline/, a one-entry flow table, --compare on) once per renderer
+ * configuration (text quiet, normal, verbose, verbose with colour; JSON):
+ * tracked, classified, compared, rendered, reported and summarised exactly as
+ * the command line does it, or rendered as a skip when it is not TCP. The
+ * output is checked: no control bytes in text, one JSON value per line. The
+ * packet struct is poisoned before each decode (the engine, too, reuses one
+ * struct for every frame), and everything runs twice with two different
  * poison bytes: the output must be the same both times.
  *
  * Reproducers are not capture files; tests/fuzz/run_regressions.py turns
@@ -29,8 +30,8 @@
 #include <tcpnarrate/analysis.h>
 #include <tcpnarrate/decode.h>
 #include <tcpnarrate/flow.h>
+#include <tcpnarrate/pipeline.h>
 #include <tcpnarrate/render.h>
-#include <tcpnarrate/track.h>
 
 /* Keep in step with DECODE_LINKS in run_regressions.py. */
 static const uint32_t link_types[] = {
@@ -211,8 +212,15 @@ static void check_strings(const struct tn_packet *pkt)
 	if (side != 0 && side != 1)
 		fuzz_die("flow key side %d", side);
 	char ks[TN_ENDPOINT_STRLEN];
-	tn_key_endpoint_str(&key, 0, ks, sizeof ks);
-	tn_key_endpoint_str(&key, 1, ks, sizeof ks);
+	for (int i = 0; i < 2; i++) {
+		struct tn_endpoint ep;
+		tn_key_endpoint(&key, i, &ep);
+		tn_endpoint_format(&ep, ks, sizeof ks);
+		if (strnlen(ks, sizeof ks) == sizeof ks)
+			fuzz_die("key endpoint string not terminated");
+	}
+	if (tn_flow_key_hash(&key, 1) != tn_flow_key_hash(&key, 1))
+		fuzz_die("flow key hash is not deterministic");
 	for (const uint16_t *f = tn_flag_order; *f; f++)
 		if ((pkt->tcp.flags & *f) && !tn_flag_name(*f))
 			fuzz_die("flag 0x%x has no name", *f);
@@ -247,71 +255,37 @@ static struct tn_renderer *make_renderer(const struct rend_cfg *rc)
 	return r;
 }
 
-static void render_skip(const struct tn_frame *frame, enum tn_decode_result res)
-{
-	struct tn_skip sk = { .frame = frame, .pkt = g_pkt, .why = res, .rel_ns = 0 };
-	for (size_t i = 0; i < N_REND; i++) {
-		fuzz_out_begin(&g_out);
-		struct tn_renderer *r = make_renderer(&rend_cfgs[i]);
-		tn_render_skip(r, &sk);
-		tn_renderer_destroy(r);
-		check_output(&rend_cfgs[i]);
-	}
-}
-
-/* One segment, the first of its connection: tracked, compared, analysed, rendered, reported. */
-static void render_segment(const struct tn_frame *frame)
+/* The frame through the engine, once per renderer configuration, as the CLI runs it. */
+static void run_engine(const struct tn_frame *frame, uint32_t linktype, uint8_t poison)
 {
 	char err[TN_ERRBUF_SIZE];
-	struct tn_flow_table *flows = NULL;
-	if (tn_flow_table_create(&flows, 1, sizeof(struct tn_track_conn), NULL, NULL, err,
-				 sizeof err) < 0)
-		fuzz_die("flow table: %s", err);
-	struct tn_track tracker;
-	tn_track_init(&tracker);
-	tracker.msl_ns = (int64_t)TN_MSL_DEFAULT_SEC * 1000000000;
-	int64_t now_ns = frame->ts_sec * 1000000000 + frame->ts_nsec;
-	tn_flow_table_set_now(flows, now_ns);
-	int side;
-	bool created;
-	struct tn_track_conn *conn = tn_flow_lookup(flows, g_pkt, &side, &created);
-	if (!conn || !created)
-		fuzz_die("flow lookup on an empty table: conn %p created %d", (void *)conn, created);
-	tn_track_conn_start(&tracker, conn);
-	struct tn_compare_conn cc;
-	tn_compare_init(&cc);
-	struct tn_segment seg = { .frame = frame, .pkt = g_pkt, .rel_ns = 0 };
-	tn_track_segment(conn, side, g_pkt, &seg.track);
-	tn_track_state(&tracker, conn, side, g_pkt, now_ns, &seg.track);
-	tn_compare_segment(&cc, &seg);
-	tn_analysis_segment(&seg);
-	if (strnlen(seg.note, TN_NOTE_LEN) == TN_NOTE_LEN)
-		fuzz_die("segment note not terminated");
-
-	struct tn_conn_report rep;
-	struct tn_conn_summary cs;
-	struct tn_comparison cmp;
-	tn_track_report(&tracker, conn, seg.track.conn_closed ? TN_REPORT_CLOSED :
-			TN_REPORT_END_OF_CAPTURE, &rep);
-	tn_analysis_conn_summary(&rep, &cs);
-	tn_compare_finish(&cc, &rep, &cmp);
-	if (cmp.n_diff > TN_MAX_DIFFERENCES)
-		fuzz_die("n_diff %zu", cmp.n_diff);
-	struct tn_summary sum = { .source = "fuzz", .linktype = g_pkt->linktype,
-				  .linktype_name = "FUZZ", .link_supported = true, .packets = 1,
-				  .segments = 1, .connections = 1 };
+	struct tn_pipeline_opts po = {
+		.run = { .source = "fuzz", .linktype = linktype, .linktype_name = "FUZZ" },
+		.max_flows = 1,
+		.msl_ns = (int64_t)TN_MSL_DEFAULT_SEC * 1000000000,
+		.idle_ns = 300 * (int64_t)1000000000,
+		.compare = true,
+		.packet_fill = poison,
+	};
 	for (size_t i = 0; i < N_REND; i++) {
+		struct tn_pipeline *pipe = NULL;
+		struct tn_summary sum = { .source = "fuzz", .linktype = linktype,
+					  .linktype_name = "FUZZ", .link_supported = true };
 		fuzz_out_begin(&g_out);
 		struct tn_renderer *r = make_renderer(&rend_cfgs[i]);
-		tn_render_segment(r, &seg);
-		tn_render_conn(r, &cs);
-		tn_render_comparison(r, &cmp);
-		tn_render_summary(r, &sum);
+		if (tn_pipeline_create(&pipe, &po, r, err, sizeof err) < 0)
+			fuzz_die("pipeline: %s", err);
+		if (tn_pipeline_feed(pipe, linktype, frame, err, sizeof err) == TN_FEED_ERROR)
+			fuzz_die("feed: %s", err);
+		if (tn_pipeline_finish(pipe, &sum, err, sizeof err) < 0)
+			fuzz_die("finish: %s", err);
+		if (sum.packets != 1 || sum.segments + sum.skipped[TN_DEC_TCP] > 1)
+			fuzz_die("summary: %llu packets, %llu segments", (unsigned long long)sum.packets,
+				 (unsigned long long)sum.segments);
+		tn_pipeline_destroy(pipe);
 		tn_renderer_destroy(r);
 		check_output(&rend_cfgs[i]);
 	}
-	tn_track_conn_forget(&tracker, conn);
-	tn_flow_table_destroy(flows);
 }
 
 /* Decodes and renders the frame on a packet struct first filled with `poison`. */
@@ -328,13 +302,11 @@ static enum tn_decode_result run_frame(const uint8_t *frame_bytes, uint32_t capl
 		.n = 1, .ts_sec = 1767225600, .ts_nsec = 0, .caplen = caplen,
 		.wirelen = wirelen, .data = frame_bytes, .file_caplen = caplen,
 	};
-	if (res != TN_DEC_TCP) {
-		render_skip(&frame, res);
-		return res;
+	if (res == TN_DEC_TCP) {
+		check_preview(g_pkt);
+		check_strings(g_pkt);
 	}
-	check_preview(g_pkt);
-	check_strings(g_pkt);
-	render_segment(&frame);
+	run_engine(&frame, linktype, poison);
 	return res;
 }
 

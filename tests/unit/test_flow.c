@@ -5,8 +5,11 @@
  * key is made of (IP version, addresses, ports); everything else is 0xA5.
  * Cases: both directions of a connection meet in one entry with opposite
  * sides; distinct flows and families get distinct entries; a full table
- * evicts the least recently active entry, counts it and tells the callback;
- * payloads start zeroed, also when an evicted entry is reused; the limits.
+ * refuses an insert and names the least recently active entry, which the
+ * caller evicts (counted); idle entries are found oldest first; payloads
+ * start zeroed, also when an evicted entry's slot is reused; the limits; the
+ * exported key hash (deterministic, the same both ways and for every
+ * incarnation of a port pair, spread over shards).
  */
 #include <tcpnarrate/flow.h>
 
@@ -16,6 +19,9 @@
 #include <string.h>
 
 #include "unit.h"
+
+/* tn_flow_key_hash of 10.0.1.5:45174 ↔ 10.0.2.10:80 with seed 0, as first computed. */
+#define HASH_10_0_1_5_45174_10_0_2_10_80 0xf02993ae32be23cfull
 
 static void pkt4(struct tn_packet *p, const uint8_t src[4], uint16_t sport, const uint8_t dst[4],
 		 uint16_t dport)
@@ -48,15 +54,63 @@ static void reverse(struct tn_packet *r, const struct tn_packet *p)
 		pkt6(r, p->ip6.dst, p->tcp.dport, p->ip6.src, p->tcp.sport);
 }
 
-static struct tn_flow_table *make_table(uint32_t max, size_t payload, tn_flow_evict_fn fn,
-					void *ctx)
+typedef void (*evict_fn)(void *payload, void *ctx);
+
+/* The table and, for the tests of eviction, who is told of each evicted payload. */
+struct table {
+	struct tn_flow_table *t;
+	evict_fn on_evict;
+	void *ctx;
+};
+
+static struct table g_tables[8];
+
+static struct tn_flow_table *make_table(uint32_t max, size_t payload, evict_fn fn, void *ctx)
 {
 	char err[128] = "";
 	struct tn_flow_table *t = NULL;
-	ck_assert_msg(tn_flow_table_create(&t, max, payload, fn, ctx, err, sizeof err) == 0, "%s",
-		      err);
+	ck_assert_msg(tn_flow_table_create(&t, max, payload, err, sizeof err) == 0, "%s", err);
 	ck_assert_ptr_nonnull(t);
-	return t;
+	for (size_t i = 0; i < sizeof g_tables / sizeof g_tables[0]; i++) {
+		if (!g_tables[i].t) {
+			g_tables[i] = (struct table){ t, fn, ctx };
+			return t;
+		}
+	}
+	ck_abort_msg("too many tables");
+	return NULL;
+}
+
+static void drop_table(struct tn_flow_table *t)
+{
+	for (size_t i = 0; i < sizeof g_tables / sizeof g_tables[0]; i++)
+		if (g_tables[i].t == t)
+			g_tables[i].t = NULL;
+	tn_flow_table_destroy(t);
+}
+
+/*
+ * Find or insert, evicting the oldest entry first when the table is full:
+ * what the pipeline does with the table (src/pipeline/engine.c).
+ */
+static void *lookup(struct tn_flow_table *t, const struct tn_packet *p, int *side, bool *created)
+{
+	struct tn_flow_key key;
+	*side = tn_flow_key_make(p, &key);
+	void *pl = tn_flow_find(t, &key);
+	*created = pl == NULL;
+	if (pl)
+		return pl;
+	if (tn_flow_table_full(t)) {
+		ck_assert_ptr_null(tn_flow_insert(t, &key));
+		void *old = tn_flow_oldest(t);
+		ck_assert_ptr_nonnull(old);
+		for (size_t i = 0; i < sizeof g_tables / sizeof g_tables[0]; i++)
+			if (g_tables[i].t == t && g_tables[i].on_evict)
+				g_tables[i].on_evict(old, g_tables[i].ctx);
+		tn_flow_remove(t, old, true);
+	}
+	return tn_flow_insert(t, &key);
 }
 
 static const struct dir_case {
@@ -90,8 +144,8 @@ START_TEST(test_both_directions_table)
 
 	int side_f = -7, side_r = -7;
 	bool created_f = false, created_r = true;
-	void *a = tn_flow_lookup(t, &fwd, &side_f, &created_f);
-	void *b = tn_flow_lookup(t, &rev, &side_r, &created_r);
+	void *a = lookup(t, &fwd, &side_f, &created_f);
+	void *b = lookup(t, &rev, &side_r, &created_r);
 	ck_assert_ptr_nonnull(a);
 	ck_assert_msg(a == b, "%s: the two directions got different entries", c->name);
 	ck_assert_msg(created_f && !created_r, "%s", c->name);
@@ -119,7 +173,7 @@ START_TEST(test_both_directions_table)
 	ck_assert_int_eq(tn_flow_key_make(&rev, &kr), !c->side);
 	ck_assert_mem_eq(&kf, &kr, sizeof kf);
 	ck_assert_mem_eq(&kf, k, sizeof kf);
-	tn_flow_table_destroy(t);
+	drop_table(t);
 }
 END_TEST
 
@@ -134,7 +188,7 @@ START_TEST(test_distinct_flows)
 	bool created;
 	for (int i = 0; i < N; i++) {
 		pkt4(&p, a, (uint16_t)(10000 + i), b, 80);
-		seen[i] = tn_flow_lookup(t, &p, &side, &created);
+		seen[i] = lookup(t, &p, &side, &created);
 		ck_assert_ptr_nonnull(seen[i]);
 		ck_assert_msg(created, "flow %d not new", i);
 		for (int j = 0; j < i; j++)
@@ -144,17 +198,17 @@ START_TEST(test_distinct_flows)
 	/* Found again, both ways, nothing new. */
 	for (int i = 0; i < N; i++) {
 		pkt4(&p, b, 80, a, (uint16_t)(10000 + i));
-		ck_assert_ptr_eq(tn_flow_lookup(t, &p, &side, &created), seen[i]);
+		ck_assert_ptr_eq(lookup(t, &p, &side, &created), seen[i]);
 		ck_assert(!created);
 		ck_assert_int_eq(side, 1);
 	}
 	/* Only the destination port differs: still another flow. */
 	pkt4(&p, a, 10000, b, 81);
-	tn_flow_lookup(t, &p, &side, &created);
+	lookup(t, &p, &side, &created);
 	ck_assert(created);
 	ck_assert_uint_eq(tn_flow_table_count(t), N + 1);
 	ck_assert_uint_eq(tn_flow_table_evictions(t), 0);
-	tn_flow_table_destroy(t);
+	drop_table(t);
 }
 END_TEST
 
@@ -169,14 +223,14 @@ START_TEST(test_ipv4_vs_ipv6)
 	bool c4, c6;
 	pkt4(&p4, a4, 1234, b4, 80);
 	pkt6(&p6, a6, 1234, b6, 80);
-	void *e4 = tn_flow_lookup(t, &p4, &s4, &c4);
-	void *e6 = tn_flow_lookup(t, &p6, &s6, &c6);
+	void *e4 = lookup(t, &p4, &s4, &c4);
+	void *e6 = lookup(t, &p6, &s6, &c6);
 	ck_assert(c4 && c6);
 	ck_assert_ptr_ne(e4, e6);
 	ck_assert_uint_eq(tn_flow_key_of(e4)->family, 4);
 	ck_assert_uint_eq(tn_flow_key_of(e6)->family, 6);
 	ck_assert_uint_eq(tn_flow_table_count(t), 2);
-	tn_flow_table_destroy(t);
+	drop_table(t);
 }
 END_TEST
 
@@ -204,7 +258,7 @@ static void *touch(struct tn_flow_table *t, uint32_t id, bool *created)
 	struct tn_packet p;
 	int side;
 	pkt4(&p, a, (uint16_t)(1000 + id), b, 80);
-	void *pl = tn_flow_lookup(t, &p, &side, created);
+	void *pl = lookup(t, &p, &side, created);
 	ck_assert_ptr_nonnull(pl);
 	if (*created)
 		memcpy(pl, &id, sizeof id);
@@ -249,7 +303,7 @@ START_TEST(test_lru_eviction)
 	ck_assert_uint_eq(log.ids[1], 3);
 	ck_assert_uint_eq(tn_flow_table_evictions(t), 2);
 	ck_assert_uint_eq(tn_flow_table_count(t), 3);
-	tn_flow_table_destroy(t);
+	drop_table(t);
 }
 END_TEST
 
@@ -263,7 +317,7 @@ START_TEST(test_eviction_without_callback)
 	ck_assert(created);
 	ck_assert_uint_eq(tn_flow_table_count(t), 1);
 	ck_assert_uint_eq(tn_flow_table_evictions(t), 2);
-	tn_flow_table_destroy(t);
+	drop_table(t);
 }
 END_TEST
 
@@ -283,7 +337,7 @@ START_TEST(test_payload_zeroed)
 		memset(pl, 0xA5, PAYLOAD);
 	}
 	ck_assert_uint_eq(tn_flow_table_evictions(t), 4);
-	tn_flow_table_destroy(t);
+	drop_table(t);
 }
 END_TEST
 
@@ -299,7 +353,7 @@ START_TEST(test_many_flows)
 	for (uint32_t i = 0; i < MAX + MORE; i++) {
 		uint8_t b[4] = { 10, 2, (uint8_t)(i >> 8), (uint8_t)i };
 		pkt4(&p, a, 40000, b, 443);
-		tn_flow_lookup(t, &p, &side, &created);
+		lookup(t, &p, &side, &created);
 		ck_assert_msg(created, "flow %u not new", i);
 		if (i < MAX)
 			ck_assert_uint_eq(tn_flow_table_count(t), i + 1);
@@ -310,12 +364,12 @@ START_TEST(test_many_flows)
 	for (uint32_t i = MORE; i < MAX + MORE; i++) {
 		uint8_t b[4] = { 10, 2, (uint8_t)(i >> 8), (uint8_t)i };
 		pkt4(&p, b, 443, a, 40000);
-		tn_flow_lookup(t, &p, &side, &created);
+		lookup(t, &p, &side, &created);
 		ck_assert_msg(!created, "flow %u was lost", i);
 		ck_assert_int_eq(side, 1);
 	}
 	ck_assert_uint_eq(tn_flow_table_evictions(t), MORE);
-	tn_flow_table_destroy(t);
+	drop_table(t);
 }
 END_TEST
 
@@ -339,7 +393,7 @@ START_TEST(test_create_limits_table)
 	memset(err, 0xA5, sizeof err);
 	err[sizeof err - 1] = '\0';
 	struct tn_flow_table *t = (struct tn_flow_table *)(uintptr_t)0xA5A5A5A5u;
-	int rc = tn_flow_table_create(&t, c->max, 16, NULL, NULL, err, sizeof err);
+	int rc = tn_flow_table_create(&t, c->max, 16, err, sizeof err);
 	ck_assert_msg(rc == c->rc, "%s: rc %d", c->name, rc);
 	if (rc == 0) {
 		ck_assert_uint_eq(tn_flow_table_max(t), c->max);
@@ -350,6 +404,126 @@ START_TEST(test_create_limits_table)
 		ck_assert_msg(strlen(err) > 0 && strlen(err) < sizeof err, "%s: no error text", c->name);
 		ck_assert_msg(strstr(err, "out of range") != NULL, "%s: '%s'", c->name, err);
 	}
+}
+END_TEST
+
+/* Flow `id` (client port 1000 + id), looked up without creating it. */
+static void *find(struct tn_flow_table *t, uint32_t id)
+{
+	static const uint8_t a[4] = { 10, 0, 0, 1 }, b[4] = { 10, 0, 0, 2 };
+	struct tn_packet p;
+	struct tn_flow_key key;
+	pkt4(&p, a, (uint16_t)(1000 + id), b, 80);
+	tn_flow_key_make(&p, &key);
+	return tn_flow_find(t, &key);
+}
+
+START_TEST(test_full_refuses_insert)
+{
+	struct tn_flow_table *t = make_table(2, sizeof(uint32_t), NULL, NULL);
+	bool created;
+	touch(t, 1, &created);
+	ck_assert(!tn_flow_table_full(t));
+	touch(t, 2, &created);
+	ck_assert(tn_flow_table_full(t));
+	/* Nothing is evicted behind the caller's back: insert says no. */
+	struct tn_packet p;
+	struct tn_flow_key key;
+	static const uint8_t a[4] = { 10, 0, 0, 1 }, b[4] = { 10, 0, 0, 2 };
+	pkt4(&p, a, 1003, b, 80);
+	tn_flow_key_make(&p, &key);
+	ck_assert_ptr_null(tn_flow_insert(t, &key));
+	ck_assert_uint_eq(tn_flow_table_count(t), 2);
+	ck_assert_uint_eq(tn_flow_table_evictions(t), 0);
+	ck_assert_ptr_nonnull(find(t, 1));
+	ck_assert_ptr_nonnull(find(t, 2));
+	/* Expendable entries are named first, then the rest, least recent first. */
+	tn_flow_set_class(t, find(t, 1), TN_FLOW_KEEP);
+	ck_assert_uint_eq(*(uint32_t *)tn_flow_oldest(t), 2);
+	tn_flow_set_class(t, find(t, 2), TN_FLOW_KEEP);
+	ck_assert_uint_eq(*(uint32_t *)tn_flow_oldest(t), 1);
+	/* Removal without eviction (idle, say) is not counted. */
+	tn_flow_remove(t, find(t, 1), false);
+	ck_assert_ptr_null(find(t, 1));
+	ck_assert_uint_eq(tn_flow_table_evictions(t), 0);
+	ck_assert_ptr_nonnull(tn_flow_insert(t, &key));
+	ck_assert_uint_eq(tn_flow_table_count(t), 2);
+	drop_table(t);
+}
+END_TEST
+
+START_TEST(test_idle)
+{
+	struct tn_flow_table *t = make_table(8, sizeof(uint32_t), NULL, NULL);
+	bool created;
+	const int64_t S = 1000000000;
+	tn_flow_table_set_now(t, 10 * S);
+	touch(t, 1, &created);
+	tn_flow_table_set_now(t, 20 * S);
+	touch(t, 2, &created);
+	touch(t, 3, &created);
+	tn_flow_set_class(t, find(t, 3), TN_FLOW_KEEP);
+	tn_flow_table_set_now(t, 30 * S);
+	touch(t, 4, &created);
+	/* Idle 15 s at 34 s: flow 1 (last seen at 10 s) only. */
+	ck_assert_uint_eq(*(uint32_t *)tn_flow_idle(t, 34 * S, 15 * S), 1);
+	tn_flow_remove(t, find(t, 1), false);
+	ck_assert_ptr_null(tn_flow_idle(t, 34 * S, 15 * S));
+	/* At 40 s: 2 (expendable) before 3 (kept), both seen at 20 s; never 4. */
+	ck_assert_uint_eq(*(uint32_t *)tn_flow_idle(t, 40 * S, 15 * S), 2);
+	tn_flow_remove(t, find(t, 2), false);
+	ck_assert_uint_eq(*(uint32_t *)tn_flow_idle(t, 40 * S, 15 * S), 3);
+	tn_flow_remove(t, find(t, 3), false);
+	ck_assert_ptr_null(tn_flow_idle(t, 40 * S, 15 * S));
+	ck_assert_uint_eq(tn_flow_table_count(t), 1);
+	ck_assert_uint_eq(tn_flow_table_evictions(t), 0);
+	drop_table(t);
+}
+END_TEST
+
+/* Known values: the hash must not change between builds, runs or machines. */
+START_TEST(test_hash_deterministic)
+{
+	static const uint8_t a[4] = { 10, 0, 1, 5 }, b[4] = { 10, 0, 2, 10 };
+	struct tn_packet p, r;
+	struct tn_flow_key k1, k2;
+	pkt4(&p, a, 45174, b, 80);
+	reverse(&r, &p);
+	memset(&k1, 0x11, sizeof k1);
+	memset(&k2, 0x22, sizeof k2);
+	tn_flow_key_make(&p, &k1);
+	tn_flow_key_make(&r, &k2);
+	/* Both directions, and any number of later connections on the same pair. */
+	ck_assert_uint_eq(tn_flow_key_hash(&k1, 0), tn_flow_key_hash(&k2, 0));
+	ck_assert_uint_eq(tn_flow_key_hash(&k1, 7), tn_flow_key_hash(&k2, 7));
+	/* Another seed, another value; another port, another value. */
+	ck_assert_uint_ne(tn_flow_key_hash(&k1, 0), tn_flow_key_hash(&k1, 1));
+	pkt4(&p, a, 45175, b, 80);
+	tn_flow_key_make(&p, &k2);
+	ck_assert_uint_ne(tn_flow_key_hash(&k1, 0), tn_flow_key_hash(&k2, 0));
+	/* The value itself is fixed (shards on other machines must agree). */
+	ck_assert_uint_eq(tn_flow_key_hash(&k1, 0), HASH_10_0_1_5_45174_10_0_2_10_80);
+}
+END_TEST
+
+/* 64 shards by hash % 64 over 64k flows: none empty, none more than twice its share. */
+START_TEST(test_hash_spread)
+{
+	enum { SHARDS = 64, FLOWS = 65536 };
+	static unsigned count[SHARDS];
+	memset(count, 0, sizeof count);
+	static const uint8_t srv[16] = { 0xfd, 0, 0, 2, [15] = 0x10 };
+	struct tn_packet p;
+	struct tn_flow_key k;
+	for (uint32_t i = 0; i < FLOWS; i++) {
+		uint8_t cl[16] = { 0xfd, 0, 0, 1, [14] = (uint8_t)(i >> 12), [15] = 5 };
+		pkt6(&p, cl, (uint16_t)(32768 + (i & 0xfff)), srv, 443);
+		tn_flow_key_make(&p, &k);
+		count[tn_flow_key_hash(&k, 0) % SHARDS]++;
+	}
+	for (int s = 0; s < SHARDS; s++)
+		ck_assert_msg(count[s] > 0 && count[s] < 2 * FLOWS / SHARDS, "shard %d has %u", s,
+			      count[s]);
 }
 END_TEST
 
@@ -373,7 +547,13 @@ static Suite *flow_suite(void)
 	tcase_add_test(tc, test_payload_zeroed);
 	tcase_add_test(tc, test_many_flows);
 	TN_ADD_TABLE_TEST(tc, test_create_limits_table, limit_cases);
+	tcase_add_test(tc, test_full_refuses_insert);
+	tcase_add_test(tc, test_idle);
 	tcase_add_test(tc, test_destroy_null);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("hash");
+	tcase_add_test(tc, test_hash_deterministic);
+	tcase_add_test(tc, test_hash_spread);
 	suite_add_tcase(s, tc);
 	return s;
 }

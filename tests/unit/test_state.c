@@ -10,9 +10,9 @@
  * inferred and whether the segment ended the connection; at the end, the
  * connection's report. Every script runs twice: with the client on side 0 of
  * the flow key and on side 1. Segments are struct tn_packet values filled by
- * hand, as in test_track.c; tn_track_segment() runs first, tn_track_state()
- * second, as src/cli/run.c calls them. Views and reports are poisoned with
- * 0xA5 before every call.
+ * hand, as in test_track.c, and fed through tn_track_update(), the tracker's
+ * one entry point that the pipeline (src/pipeline/engine.c) calls too. Views
+ * and reports are poisoned with 0xA5 before every call.
  *
  * The numbers are the textbook's: client ISN 1000, server ISN 5000, windows
  * of 8192 bytes (no window scaling), one segment a millisecond.
@@ -971,7 +971,7 @@ static void make_segment(struct tn_packet *p, const struct run *r, const struct 
 	p->payload_len = s->len;
 }
 
-/* tn_track_segment() then tn_track_state(), as run.c does. */
+/* Through the tracker's entry point, as the pipeline feeds it. */
 static void feed(struct run *r, const struct step *s, struct tn_track_view *v)
 {
 	struct tn_packet p;
@@ -979,8 +979,7 @@ static void feed(struct run *r, const struct step *s, struct tn_track_view *v)
 	int64_t now = now_of(r);
 	make_segment(&p, r, s);
 	memset(v, 0xA5, sizeof *v);
-	tn_track_segment(r->c, side, &p, v);
-	tn_track_state(r->tr, r->c, side, &p, now, v);
+	tn_track_update(r->tr, r->c, side, &p, now, v);
 	for (int i = 0; i < 2; i++)
 		if (v->after[i] == TN_ST_TIME_WAIT &&
 		    (v->before[i] != TN_ST_TIME_WAIT || v->why[i] == TN_WHY_TIME_WAIT_AGAIN))
@@ -1049,7 +1048,7 @@ static void check_script(const struct script *sc, int cside)
 	memset(&tr, 0xA5, sizeof tr);
 	memset(&c, 0xA5, sizeof c);
 	tn_track_init(&tr);
-	tn_track_conn_start(&tr, &c);
+	tn_track_conn_start(&tr, &c, NULL);
 	run_init(&r, sc->name, cside, &tr, &c);
 	int i = 0;
 	for (const struct step *s = sc->steps; s->what; s++, i++) {
@@ -1135,15 +1134,14 @@ START_TEST(test_mid_stream_roles)
 	struct tn_track_view v;
 	struct tn_packet p;
 	tn_track_init(&tr);
-	tn_track_conn_start(&tr, &c);
+	tn_track_conn_start(&tr, &c, NULL);
 	memset(&p, 0, sizeof p);
 	p.ip_version = 4;
 	p.tcp = (struct tn_tcp){ .sport = m->from_port, .dport = m->to_port, .seq = 123456,
 				 .ack = 654321, .flags = ACK | PSH, .window = WND, .hdr_len = 20 };
 	p.payload_len = 100;
 	memset(&v, 0xA5, sizeof v);
-	tn_track_segment(&c, side, &p, &v);
-	tn_track_state(&tr, &c, side, &p, T0, &v);
+	tn_track_update(&tr, &c, side, &p, T0, &v);
 	int want_client = m->sender_is_server ? !side : side;
 	ck_assert_msg(v.client == want_client, "%s [sender on side %d]: client %d", m->name, side,
 		      v.client);
@@ -1166,8 +1164,7 @@ START_TEST(test_mid_stream_roles)
 				 .ack = 123556, .flags = ACK, .window = WND, .hdr_len = 20 };
 	p.payload_len = 0;
 	memset(&v, 0xA5, sizeof v);
-	tn_track_segment(&c, !side, &p, &v);
-	tn_track_state(&tr, &c, !side, &p, T0 + MS, &v);
+	tn_track_update(&tr, &c, !side, &p, T0 + MS, &v);
 	ck_assert_int_eq(v.client, want_client);
 	ck_assert(!v.inferred[0] && !v.inferred[1]);
 	ck_assert_int_eq(v.after[0], TN_ST_ESTABLISHED);
@@ -1198,7 +1195,7 @@ START_TEST(test_seq_accounting)
 	struct run r;
 	struct tn_track_view v;
 	tn_track_init(&tr);
-	tn_track_conn_start(&tr, &c);
+	tn_track_conn_start(&tr, &c, NULL);
 	run_init(&r, k->name, _i % 2, &tr, &c);
 	for (const struct step *s = k->steps; s->what; s++)
 		feed(&r, s, &v);
@@ -1242,7 +1239,7 @@ START_TEST(test_time_wait_expiry)
 	if (k->msl_ns)
 		tr.msl_ns = k->msl_ns;
 	int64_t tw_len = 2 * (k->msl_ns ? k->msl_ns : TN_MSL_DEFAULT_SEC * SEC);
-	tn_track_conn_start(&tr, &c);
+	tn_track_conn_start(&tr, &c, NULL);
 	run_init(&r, k->name, _i % 2, &tr, &c);
 	for (const struct step *s = k->steps; s->what; s++)
 		feed(&r, s, &v);
@@ -1298,8 +1295,8 @@ START_TEST(test_time_wait_queue)
 	int sides;
 	tn_track_init(&tr);
 	tr.msl_ns = SEC;
-	tn_track_conn_start(&tr, &a);
-	tn_track_conn_start(&tr, &b);
+	tn_track_conn_start(&tr, &a, NULL);
+	tn_track_conn_start(&tr, &b, NULL);
 	run_init(&ra, "a", _i, &tr, &a);
 	run_init(&rb, "b", !_i, &tr, &b);
 	rb.t0 = T0 + 100 * MS;
@@ -1318,8 +1315,8 @@ START_TEST(test_time_wait_queue)
 	ck_assert_ptr_null(tn_track_time_wait_expired(&tr, rb.tw_ns + 2 * SEC, &sides));
 
 	/* Again, but a's server sends its FIN again after b entered TIME-WAIT. */
-	tn_track_conn_start(&tr, &a);
-	tn_track_conn_start(&tr, &b);
+	tn_track_conn_start(&tr, &a, NULL);
+	tn_track_conn_start(&tr, &b, NULL);
 	run_init(&ra, "a", _i, &tr, &a);
 	run_init(&rb, "b", !_i, &tr, &b);
 	rb.t0 = T0 + 100 * MS;
@@ -1339,7 +1336,7 @@ START_TEST(test_time_wait_queue)
 	ck_assert_ptr_null(tn_track_time_wait_expired(&tr, INT64_MAX, &sides));
 
 	/* Forgetting a queued connection takes it off the queue. */
-	tn_track_conn_start(&tr, &a);
+	tn_track_conn_start(&tr, &a, NULL);
 	run_init(&ra, "a", _i, &tr, &a);
 	for (const struct step *s = close_steps; s->what; s++)
 		feed(&ra, s, &v);
@@ -1366,7 +1363,7 @@ START_TEST(test_bug_time_wait_ended_by_rst)
 	struct run r;
 	struct tn_track_view v;
 	tn_track_init(&tr);
-	tn_track_conn_start(&tr, &c);
+	tn_track_conn_start(&tr, &c, NULL);
 	run_init(&r, "TIME-WAIT ended by a reset", _i, &tr, &c);
 	for (const struct step *s = steps; s->what; s++)
 		feed(&r, s, &v);
@@ -1429,7 +1426,7 @@ START_TEST(test_reuse)
 	struct run r;
 	struct tn_track_view v;
 	tn_track_init(&tr);
-	tn_track_conn_start(&tr, &c);
+	tn_track_conn_start(&tr, &c, NULL);
 	run_init(&r, k->name, _i % 2, &tr, &c);
 	for (const struct step *s = k->before; s->what; s++)
 		feed(&r, s, &v);
@@ -1463,11 +1460,11 @@ START_TEST(test_restart)
 	struct run r;
 	struct tn_track_view v;
 	tn_track_init(&tr);
-	tn_track_conn_start(&tr, &c);
+	tn_track_conn_start(&tr, &c, NULL);
 	run_init(&r, k->name, _i % 2, &tr, &c);
 	for (const struct step *s = k->before; s->what; s++)
 		feed(&r, s, &v);
-	tn_track_conn_start(&tr, &other);   /* takes id 2 meanwhile */
+	tn_track_conn_start(&tr, &other, NULL);   /* takes id 2 meanwhile */
 	ck_assert_uint_eq(other.id, 2);
 
 	/* The new connection, in its own roles: its client is the old k->new_client. */
@@ -1533,7 +1530,7 @@ START_TEST(test_report_fields)
 	struct tn_conn_report rep;
 	tn_track_init(&tr);
 	tr.msl_ns = 1500 * MS;
-	tn_track_conn_start(&tr, &c);
+	tn_track_conn_start(&tr, &c, NULL);
 	ck_assert(!tn_track_conn_over(&c));
 	for (size_t i = 0; i < sizeof whys / sizeof whys[0]; i++) {
 		c.reported = false;

@@ -185,7 +185,7 @@ START_TEST(test_script_table)
 	memset(&tr, 0xA5, sizeof tr);
 	memset(&conn, 0xA5, sizeof conn);
 	tn_track_init(&tr);
-	tn_track_conn_start(&tr, &conn);
+	tn_track_conn_start(&tr, &conn, NULL);
 	uint64_t segs[2] = { 0, 0 }, bytes[2] = { 0, 0 };
 	for (const struct step *s = sc->steps; s->what; s++) {
 		struct tn_packet p;
@@ -229,8 +229,8 @@ START_TEST(test_conn_start)
 	memset(&a, 0xA5, sizeof a);
 	memset(&b, 0xA5, sizeof b);
 	tn_track_init(&tr);
-	tn_track_conn_start(&tr, &a);
-	tn_track_conn_start(&tr, &b);
+	tn_track_conn_start(&tr, &a, NULL);
+	tn_track_conn_start(&tr, &b, NULL);
 	ck_assert_uint_eq(a.id, 1);
 	ck_assert_uint_eq(b.id, 2);
 	for (int s = 0; s < 2; s++) {
@@ -276,7 +276,7 @@ START_TEST(test_sack_relative_to_peer)
 	struct tn_track_conn conn;
 	struct tn_track_view v;
 	tn_track_init(&tr);
-	tn_track_conn_start(&tr, &conn);
+	tn_track_conn_start(&tr, &conn, NULL);
 	/* Handshake: client ISN 1000, server ISN 0xfffffff0 (its data wraps). */
 	run(&conn, st("syn", C, SYN, 1000, 0, 100, NO_WS, 0), &v);
 	run(&conn, st("syn-ack", S, SYN | ACK, 0xfffffff0u, 1001, 100, NO_WS, 0), &v);
@@ -325,7 +325,7 @@ START_TEST(test_sack_mid_stream)
 	struct tn_track_conn conn;
 	struct tn_track_view v;
 	tn_track_init(&tr);
-	tn_track_conn_start(&tr, &conn);
+	tn_track_conn_start(&tr, &conn, NULL);
 	run(&conn, st("client data", C, ACK, 5000, 9000, 100, NO_WS, 10), &v);
 	struct tn_packet p;
 	struct step s = st("server SACK", S, ACK, 9000, 5010, 100, NO_WS, 0);
@@ -347,8 +347,8 @@ START_TEST(test_two_connections)
 	struct tn_track_conn a, b;
 	struct tn_track_view v;
 	tn_track_init(&tr);
-	tn_track_conn_start(&tr, &a);
-	tn_track_conn_start(&tr, &b);
+	tn_track_conn_start(&tr, &a, NULL);
+	tn_track_conn_start(&tr, &b, NULL);
 	run(&a, st("a syn", C, SYN, 100, 0, 1, 3, 0), &v);
 	ck_assert_uint_eq(v.conn, 1);
 	run(&b, st("b syn", S, SYN, 200, 0, 1, NO_WS, 0), &v);
@@ -376,7 +376,7 @@ START_TEST(test_regression_new_conn_never_written)
 	struct tn_track_conn conn;
 	struct tn_track_view v;
 	tn_track_init(&tr);
-	tn_track_conn_start(&tr, &conn);
+	tn_track_conn_start(&tr, &conn, NULL);
 	run(&conn, st("first", C, SYN, 1, 0, 1, NO_WS, 0), &v);
 	unsigned char raw;
 	memcpy(&raw, &v.new_conn, 1);

@@ -1,0 +1,305 @@
+/*
+ * engine.c — the pipeline, wired once: decode → flow table → tracker →
+ * analysis → renderer, with the rules of order that hold between them.
+ *
+ * This file is the only place that knows every stage. The order of events
+ * (pipeline.h) is written here and nowhere else: drivers feed frames and
+ * read nothing back but a status. One struct tn_packet is reused for every
+ * frame, so after the flow table has grown the per-packet path allocates
+ * nothing here (the JSON renderer still does, inside cJSON).
+ *
+ * Ownership: the engine owns the flow table (and so every struct tn_conn),
+ * the tracker, the packet buffer and the list used to report the last
+ * connections in order; the renderer is the caller's.
+ */
+#include <tcpnarrate/pipeline.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <tcpnarrate/decode.h>
+
+struct tn_pipeline {
+	struct tn_pipeline_opts o;
+	struct tn_renderer *rend;
+	struct tn_flow_table *flows;
+	struct tn_track tracker;
+	struct tn_packet *pkt;
+	struct tn_summary sum;      /* the engine's counters */
+	bool begun;
+	int64_t first_ns;
+	int64_t next_idle_check;
+	uint64_t differing;
+};
+
+int tn_pipeline_create(struct tn_pipeline **out, const struct tn_pipeline_opts *opts,
+		       struct tn_renderer *rend, char *errbuf, size_t errlen)
+{
+	struct tn_pipeline *p = calloc(1, sizeof *p);
+	if (!p)
+		goto err_oom;
+	p->o = *opts;
+	p->rend = rend;
+	if (p->o.run.reference)
+		p->o.run.intro = tn_reference_ideas(0, &p->o.run.n_intro);
+	p->pkt = malloc(sizeof *p->pkt);
+	if (!p->pkt)
+		goto err_pipeline;
+	memset(p->pkt, opts->packet_fill, sizeof *p->pkt);
+	size_t conn_size = sizeof(struct tn_conn) +
+			   (opts->compare ? sizeof(struct tn_compare_conn) : 0);
+	uint32_t max = opts->max_flows ? opts->max_flows : TN_FLOW_DEFAULT_MAX;
+	if (tn_flow_table_create(&p->flows, max, conn_size, errbuf, errlen) < 0)
+		goto err_pkt;
+	tn_track_init(&p->tracker);
+	if (opts->msl_ns > 0)
+		p->tracker.msl_ns = opts->msl_ns;
+	p->next_idle_check = INT64_MIN;
+	*out = p;
+	return 0;
+
+err_pkt:
+	free(p->pkt);
+err_pipeline:
+	free(p);
+	return -1;
+err_oom:
+	snprintf(errbuf, errlen, "out of memory");
+	return -1;
+}
+
+void tn_pipeline_destroy(struct tn_pipeline *p)
+{
+	if (!p)
+		return;
+	tn_flow_table_destroy(p->flows);
+	free(p->pkt);
+	free(p);
+}
+
+uint64_t tn_pipeline_differing(const struct tn_pipeline *p)
+{
+	return p->differing;
+}
+
+static bool shown(const struct tn_pipeline *p, uint64_t id)
+{
+	return p->o.only_conn == 0 || p->o.only_conn == id;
+}
+
+static void begin(struct tn_pipeline *p)
+{
+	if (p->begun)
+		return;
+	p->begun = true;
+	tn_render_begin(p->rend, &p->o.run);
+}
+
+/* A connection's report (and, with --compare, its comparison): once, and only if shown. */
+static void report(struct tn_pipeline *p, struct tn_conn *c, enum tn_report_why why)
+{
+	struct tn_conn_report rep;
+	struct tn_conn_view cv;
+	struct tn_comparison cmp;
+	tn_track_report(&p->tracker, &c->track, why, &rep);
+	if (!shown(p, c->track.id))
+		return;
+	tn_analysis_conn_view(&rep, c->key, &cv);
+	if (p->o.compare) {
+		tn_compare_finish(&c->compare[0], &rep, &cmp);
+		if (!cmp.matches)
+			p->differing++;
+	}
+	tn_render_connection(p->rend, &cv, p->o.compare ? &cmp : NULL);
+}
+
+/* A connection leaves the table: its report if still owed, then off the TIME-WAIT queue. */
+static void forget(struct tn_pipeline *p, struct tn_conn *c, enum tn_report_why why,
+		   bool evicted)
+{
+	if (!c->track.reported)
+		report(p, c, why);
+	tn_track_conn_forget(&p->tracker, &c->track);
+	tn_flow_remove(p->flows, c, evicted);
+}
+
+/* TIME-WAIT that ran out by now: a state change no segment shows. */
+static void expire_time_wait(struct tn_pipeline *p, int64_t now_ns)
+{
+	struct tn_track_conn *tc;
+	int sides;
+	while ((tc = tn_track_time_wait_expired(&p->tracker, now_ns, &sides))) {
+		const struct tn_conn *c = tc->owner;
+		if (!shown(p, tc->id))
+			continue;
+		int client = tc->client >= 0 ? tc->client : 0;
+		struct tn_state_event ev = { .conn = tc->id };
+		int64_t end = tc->time_wait_end_ns;
+		ev.ts_sec = end / 1000000000;
+		ev.ts_nsec = (uint32_t)(end % 1000000000);
+		for (int role = 0; role < 2; role++) {
+			int side = role == TN_ROLE_CLIENT ? client : !client;
+			ev.expired[role] = sides & (1 << side);
+			tn_key_endpoint(c->key, side, &ev.ep[role]);
+		}
+		tn_render_state(p->rend, &ev);
+	}
+}
+
+/* Once a second of capture time is often enough to forget idle connections. */
+static void expire_idle(struct tn_pipeline *p, int64_t now_ns)
+{
+	struct tn_conn *c;
+	if (p->o.idle_ns <= 0 || now_ns < p->next_idle_check)
+		return;
+	while ((c = tn_flow_idle(p->flows, now_ns, p->o.idle_ns))) {
+		forget(p, c, TN_REPORT_IDLE, false);
+		p->sum.idle_expired++;
+	}
+	p->next_idle_check = now_ns + 1000000000;
+}
+
+static void conn_start(struct tn_pipeline *p, struct tn_conn *c)
+{
+	c->key = tn_flow_key_of(c);
+	tn_track_conn_start(&p->tracker, &c->track, c);
+	tn_analysis_conn_init(&c->analysis);
+	if (p->o.compare)
+		tn_compare_init(&c->compare[0]);
+}
+
+/*
+ * The connection this segment belongs to: found, or made (evicting the least
+ * recently active first when the table is full), or restarted when its SYN
+ * reopens a closed port pair. NULL only when memory runs out.
+ */
+static struct tn_conn *conn_for(struct tn_pipeline *p, const struct tn_flow_key *key, int side)
+{
+	struct tn_conn *c = tn_flow_find(p->flows, key);
+	if (c) {
+		if (tn_track_conn_reuse(&c->track, side, p->pkt)) {
+			if (!c->track.reported)
+				report(p, c, TN_REPORT_REUSED);
+			tn_track_conn_restart(&p->tracker, &c->track);
+			tn_analysis_conn_init(&c->analysis);
+			if (p->o.compare)
+				tn_compare_init(&c->compare[0]);
+		}
+		return c;
+	}
+	if (tn_flow_table_full(p->flows))
+		forget(p, tn_flow_oldest(p->flows), TN_REPORT_EVICTED, true);
+	c = tn_flow_insert(p->flows, key);
+	if (c)
+		conn_start(p, c);
+	return c;
+}
+
+/* A decoded TCP segment through tracker, analysis and comparison, then to the renderer. */
+static void segment(struct tn_pipeline *p, struct tn_conn *c, int side,
+		    const struct tn_frame *frame, int64_t now_ns)
+{
+	struct tn_segment seg = { .frame = frame, .pkt = p->pkt, .rel_ns = now_ns - p->first_ns };
+	tn_track_update(&p->tracker, &c->track, side, p->pkt, now_ns, &seg.track);
+	tn_analysis_classify(&c->analysis, &seg);
+	tn_analysis_update(&c->analysis, &seg);
+	p->sum.segments++;
+	if (p->o.run.reference) {
+		seg.step = (unsigned)frame->n;
+		seg.ideas = tn_reference_ideas(seg.step, &seg.n_ideas);
+	}
+	if (p->o.compare)
+		tn_compare_segment(&c->compare[0], &seg, &c->analysis);
+	if (shown(p, c->track.id)) {
+		tn_analysis_segment(&seg);
+		tn_render_segment(p->rend, &seg);
+	}
+	if (seg.track.conn_closed)
+		report(p, c, TN_REPORT_CLOSED);
+	/* Open, established connections are the last to be evicted. */
+	tn_flow_set_class(p->flows, c, c->track.established && !tn_track_conn_over(&c->track)
+			  ? TN_FLOW_KEEP : TN_FLOW_EXPENDABLE);
+}
+
+enum tn_feed tn_pipeline_feed(struct tn_pipeline *p, uint32_t linktype,
+			      const struct tn_frame *frame, char *errbuf, size_t errlen)
+{
+	int64_t now_ns = tn_frame_ns(frame);
+	begin(p);
+	if (p->sum.packets++ == 0)
+		p->first_ns = now_ns;
+	expire_time_wait(p, now_ns);
+	expire_idle(p, now_ns);
+	tn_flow_table_set_now(p->flows, now_ns);
+	enum tn_decode_result res = tn_decode(linktype, frame->data, frame->caplen,
+					      frame->wirelen, p->pkt);
+	if (frame->over_snaplen)
+		p->sum.over_snaplen++;
+	if (res != TN_DEC_TCP) {
+		p->sum.skipped[res]++;
+		struct tn_skip sk = { .frame = frame, .pkt = p->pkt, .why = res,
+				      .rel_ns = now_ns - p->first_ns };
+		tn_render_skip(p->rend, &sk);
+		return TN_FEED_MORE;
+	}
+	struct tn_flow_key key;
+	int side = tn_flow_key_make(p->pkt, &key);
+	struct tn_conn *c = conn_for(p, &key, side);
+	if (!c) {
+		snprintf(errbuf, errlen, "out of memory for the flow table");
+		return TN_FEED_ERROR;
+	}
+	segment(p, c, side, frame, now_ns);
+	if (p->o.max_segments && p->sum.segments >= p->o.max_segments)
+		return TN_FEED_DONE;
+	return TN_FEED_MORE;
+}
+
+/* Connections still open (or not yet reported) at the end, in order of id. */
+struct pending {
+	struct tn_conn **list;
+	size_t n;
+};
+
+static void collect_unreported(void *payload, void *ctx)
+{
+	struct pending *pd = ctx;
+	struct tn_conn *c = payload;
+	if (!c->track.reported)
+		pd->list[pd->n++] = c;
+}
+
+static int by_id(const void *a, const void *b)
+{
+	uint64_t x = (*(struct tn_conn *const *)a)->track.id;
+	uint64_t y = (*(struct tn_conn *const *)b)->track.id;
+	return x < y ? -1 : x > y;
+}
+
+int tn_pipeline_finish(struct tn_pipeline *p, struct tn_summary *sum, char *errbuf,
+		       size_t errlen)
+{
+	begin(p);
+	struct pending pd = { .list = malloc((size_t)tn_flow_table_count(p->flows) *
+					      sizeof *pd.list + 1) };
+	if (!pd.list) {
+		snprintf(errbuf, errlen, "out of memory");
+		return -1;
+	}
+	tn_flow_foreach(p->flows, collect_unreported, &pd);
+	qsort(pd.list, pd.n, sizeof *pd.list, by_id);
+	for (size_t i = 0; i < pd.n; i++)
+		report(p, pd.list[i], TN_REPORT_END_OF_CAPTURE);
+	free(pd.list);
+
+	sum->packets = p->sum.packets;
+	sum->segments = p->sum.segments;
+	memcpy(sum->skipped, p->sum.skipped, sizeof sum->skipped);
+	sum->over_snaplen = p->sum.over_snaplen;
+	sum->idle_expired = p->sum.idle_expired;
+	sum->connections = p->tracker.next_id - 1;
+	sum->evictions = tn_flow_table_evictions(p->flows);
+	tn_render_end(p->rend, sum);
+	return 0;
+}

@@ -1,0 +1,424 @@
+/*
+ * test_pipeline.c — the engine (include/tcpnarrate/pipeline.h), driven
+ * directly, with no command line: frames built in code are fed one at a
+ * time to an engine whose renderer only records what it is told, as one
+ * line per event. Each case checks the whole sequence of events, so the
+ * order pipeline.h promises (state expiry and idle reports before the
+ * frame's own segment, an evicted connection's report before the segment
+ * that needed its entry, a connection's report right after the segment that
+ * closed it, the rest by id at the end, begin first and end last) is held
+ * to, and so are the verdicts the analysis gives each segment and the
+ * memory a connection takes.
+ */
+#include <tcpnarrate/pipeline.h>
+
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "pktbuild.h"
+#include "unit.h"
+
+#define LOG_MAX 8192
+
+/* The recording renderer's private state: one line per event. */
+struct rec {
+	char log[LOG_MAX];
+	size_t len;
+};
+
+static void logf_(struct tn_renderer *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void logf_(struct tn_renderer *r, const char *fmt, ...)
+{
+	struct rec *st = tn_renderer_state(r);
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(st->log + st->len, LOG_MAX - st->len, fmt, ap);
+	va_end(ap);
+	ck_assert_int_ge(n, 0);
+	ck_assert_uint_lt(st->len + (size_t)n, LOG_MAX);
+	st->len += (size_t)n;
+}
+
+static void rec_begin(struct tn_renderer *r, const struct tn_run_info *run)
+{
+	logf_(r, "begin %s\n", run->source);
+}
+
+static void rec_segment(struct tn_renderer *r, const struct tn_segment *seg)
+{
+	logf_(r, "seg #%" PRIu64 " c%" PRIu64, seg->frame->n, seg->track.conn);
+	for (unsigned i = 0; i < seg->n_verdicts; i++) {
+		const struct tn_verdict *v = &seg->verdict[i];
+		logf_(r, " %s%s%s%s", tn_verdict_key(v->kind), v->what & TN_RETX_SYN ? "+syn" : "",
+		      v->what & TN_RETX_FIN ? "+fin" : "", v->what & TN_RETX_DATA ? "+data" : "");
+		if (v->what & TN_RETX_DATA)
+			logf_(r, "[%u-%u<%u]", v->first, v->last, v->sent_end);
+	}
+	logf_(r, "\n");
+}
+
+static void rec_skip(struct tn_renderer *r, const struct tn_skip *sk)
+{
+	logf_(r, "skip #%" PRIu64 " %s\n", sk->frame->n, tn_decode_result_name(sk->why));
+}
+
+static void rec_state(struct tn_renderer *r, const struct tn_state_event *ev)
+{
+	logf_(r, "state c%" PRIu64 "%s%s\n", ev->conn, ev->expired[TN_ROLE_CLIENT] ? " client" : "",
+	      ev->expired[TN_ROLE_SERVER] ? " server" : "");
+}
+
+static void rec_connection(struct tn_renderer *r, const struct tn_conn_view *cv,
+			   const struct tn_comparison *cmp)
+{
+	char cl[TN_ENDPOINT_STRLEN], sv[TN_ENDPOINT_STRLEN];
+	tn_endpoint_format(&cv->ep[TN_ROLE_CLIENT], cl, sizeof cl);
+	tn_endpoint_format(&cv->ep[TN_ROLE_SERVER], sv, sizeof sv);
+	logf_(r, "conn c%" PRIu64 " %s %s>%s%s\n", cv->id, tn_report_why_key(cv->why), cl, sv,
+	      cmp ? " compared" : "");
+}
+
+static void rec_end(struct tn_renderer *r, const struct tn_summary *sum)
+{
+	logf_(r, "end %" PRIu64 " packets %" PRIu64 " segments %" PRIu64 " conns %" PRIu64
+	      " evicted %" PRIu64 " idle\n", sum->packets, sum->segments, sum->connections,
+	      sum->evictions, sum->idle_expired);
+}
+
+static const struct tn_render_ops rec_ops = {
+	.name = "record",
+	.state_size = sizeof(struct rec),
+	.begin = rec_begin,
+	.segment = rec_segment,
+	.skip = rec_skip,
+	.state = rec_state,
+	.connection = rec_connection,
+	.end = rec_end,
+};
+
+/* An engine under test and the frames fed to it. */
+struct run {
+	struct tn_renderer *r;
+	struct tn_pipeline *p;
+	uint64_t n;
+	struct pb k;
+};
+
+#define SEC 1000000000LL
+#define DLT_ETHERNET 1u
+#define T0 (1767225600LL * SEC)
+
+static void run_init(struct run *t, const struct tn_pipeline_opts *o)
+{
+	char err[128];
+	struct tn_render_opts ro = { .out = stdout, .ts_digits = 6 };
+	memset(t, 0, sizeof *t);
+	ck_assert_msg(tn_renderer_create_ops(&t->r, &rec_ops, &ro, err, sizeof err) == 0, "%s", err);
+	ck_assert_msg(tn_pipeline_create(&t->p, o, t->r, err, sizeof err) == 0, "%s", err);
+}
+
+/* Client 10.0.1.<host>:<cport> ↔ server 10.0.2.10:80; `from_client` says who sends. */
+struct seg {
+	int host;
+	uint16_t cport;
+	bool from_client;
+	uint16_t flags;
+	uint32_t seq, ack;
+	uint16_t len;
+	int64_t at_ms;
+};
+
+#define SYN TN_TH_SYN
+#define ACK TN_TH_ACK
+#define FIN TN_TH_FIN
+#define RST TN_TH_RST
+#define PSH TN_TH_PSH
+
+static enum tn_feed feed_frame(struct run *t, int64_t at_ms)
+{
+	char err[128];
+	struct tn_frame f = { .n = ++t->n, .caplen = (uint32_t)t->k.len,
+			      .wirelen = (uint32_t)t->k.len, .data = t->k.b,
+			      .file_caplen = (uint32_t)t->k.len };
+	int64_t ns = T0 + at_ms * 1000000;
+	f.ts_sec = ns / SEC;
+	f.ts_nsec = (uint32_t)(ns % SEC);
+	enum tn_feed rc = tn_pipeline_feed(t->p, DLT_ETHERNET, &f, err, sizeof err);
+	ck_assert_msg(rc != TN_FEED_ERROR, "%s", err);
+	return rc;
+}
+
+static enum tn_feed feed(struct run *t, const struct seg *s)
+{
+	static const uint8_t data[1500];
+	struct pb_ip4 ip = pb_ip4_default;
+	uint8_t cl[4] = { 10, 0, 1, (uint8_t)s->host }, sv[4] = { 10, 0, 2, 10 };
+	memcpy(ip.src, s->from_client ? cl : sv, 4);
+	memcpy(ip.dst, s->from_client ? sv : cl, 4);
+	struct pb_tcp tcp = { .sport = s->from_client ? s->cport : 80,
+			      .dport = s->from_client ? 80 : s->cport, .seq = s->seq,
+			      .ack = s->ack, .flags = s->flags, .window = 8192 };
+	pb_init(&t->k);
+	pb_eth(&t->k, 0x0800);
+	pb_ipv4(&t->k, &ip);
+	pb_tcp(&t->k, &tcp);
+	pb_payload(&t->k, data, s->len);
+	pb_finish(&t->k);
+	return feed_frame(t, s->at_ms);
+}
+
+/* A UDP datagram: not a TCP segment. */
+static void feed_udp(struct run *t, int64_t at_ms)
+{
+	pb_init(&t->k);
+	pb_eth(&t->k, 0x0800);
+	pb_ipv4(&t->k, &pb_ip4_default);
+	pb_udp(&t->k, 53, 53);
+	pb_finish(&t->k);
+	feed_frame(t, at_ms);
+}
+
+static void feed_all(struct run *t, const struct seg *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		ck_assert_int_eq(feed(t, &s[i]), TN_FEED_MORE);
+}
+
+/* Finishes the run and compares the whole log with `want`. */
+static void finish_expect(struct run *t, const char *want)
+{
+	char err[128];
+	struct tn_summary sum = { .source = "test" };
+	ck_assert_msg(tn_pipeline_finish(t->p, &sum, err, sizeof err) == 0, "%s", err);
+	struct rec *st = tn_renderer_state(t->r);
+	ck_assert_msg(strcmp(st->log, want) == 0, "events:\n%s\nexpected:\n%s", st->log, want);
+	tn_pipeline_destroy(t->p);
+	tn_renderer_destroy(t->r);
+}
+
+/* Client ISN 1000, server ISN 5000; the client sends 10 bytes, the server 20, the client closes. */
+#define CLIENT_CLOSES(h, port, t0)                                                      \
+	{ h, port, true, SYN, 1000, 0, 0, t0 },                                         \
+	{ h, port, false, SYN | ACK, 5000, 1001, 0, t0 + 1 },                           \
+	{ h, port, true, ACK, 1001, 5001, 0, t0 + 2 },                                  \
+	{ h, port, true, PSH | ACK, 1001, 5001, 10, t0 + 3 },                           \
+	{ h, port, false, PSH | ACK, 5001, 1011, 20, t0 + 4 },                          \
+	{ h, port, true, FIN | ACK, 1011, 5021, 0, t0 + 5 },                            \
+	{ h, port, false, FIN | ACK, 5021, 1012, 0, t0 + 6 },                           \
+	{ h, port, true, ACK, 1012, 5022, 0, t0 + 7 }
+
+static struct tn_pipeline_opts opts(void)
+{
+	struct tn_pipeline_opts o = { .run = { .source = "test", .linktype = DLT_ETHERNET },
+				      .idle_ns = 300 * SEC };
+	return o;
+}
+
+START_TEST(test_closed_then_time_wait_runs_out)
+{
+	struct run t;
+	struct tn_pipeline_opts o = opts();
+	run_init(&t, &o);
+	const struct seg s[] = { CLIENT_CLOSES(5, 40000, 0) };
+	feed_all(&t, s, sizeof s / sizeof s[0]);
+	/* 61 s later another connection: TIME-WAIT (60 s) ran out before its SYN. */
+	const struct seg later = { 6, 40001, true, SYN, 7000, 0, 0, 61000 };
+	feed(&t, &later);
+	feed_udp(&t, 61001);
+	finish_expect(&t,
+		"begin test\n"
+		"seg #1 c1\nseg #2 c1\nseg #3 c1\nseg #4 c1\nseg #5 c1\nseg #6 c1\nseg #7 c1\n"
+		"seg #8 c1\n"
+		"conn c1 closed 10.0.1.5:40000>10.0.2.10:80\n"
+		"state c1 client\n"
+		"seg #9 c2\n"
+		"skip #10 not TCP\n"
+		"conn c2 end_of_capture 10.0.1.6:40001>10.0.2.10:80\n"
+		"end 10 packets 9 segments 2 conns 0 evicted 0 idle\n");
+}
+END_TEST
+
+START_TEST(test_eviction_reports_before_the_segment)
+{
+	struct run t;
+	struct tn_pipeline_opts o = opts();
+	o.max_flows = 1;
+	o.compare = true;
+	run_init(&t, &o);
+	const struct seg s[] = {
+		{ 5, 40000, true, SYN, 1000, 0, 0, 0 },
+		{ 5, 40000, false, SYN | ACK, 5000, 1001, 0, 1 },
+		{ 6, 40001, true, SYN, 7000, 0, 0, 2 },
+		{ 5, 40000, true, ACK, 1001, 5001, 0, 3 },
+	};
+	feed_all(&t, s, 4);
+	finish_expect(&t,
+		"begin test\n"
+		"seg #1 c1\nseg #2 c1\n"
+		"conn c1 evicted 10.0.1.5:40000>10.0.2.10:80 compared\n"
+		"seg #3 c2\n"
+		"conn c2 evicted 10.0.1.6:40001>10.0.2.10:80 compared\n"
+		"seg #4 c3\n"
+		"conn c3 end_of_capture 10.0.1.5:40000>10.0.2.10:80 compared\n"
+		"end 4 packets 4 segments 3 conns 2 evicted 0 idle\n");
+}
+END_TEST
+
+START_TEST(test_idle_reports_before_the_segment)
+{
+	struct run t;
+	struct tn_pipeline_opts o = opts();
+	o.idle_ns = 10 * SEC;
+	run_init(&t, &o);
+	const struct seg s[] = {
+		{ 5, 40000, true, SYN, 1000, 0, 0, 0 },
+		{ 6, 40001, true, SYN, 7000, 0, 0, 5000 },
+		{ 6, 40001, true, SYN, 7000, 0, 0, 12000 },   /* c1 idle for 12 s, c2 for 7 */
+		{ 5, 40000, true, ACK, 1001, 5001, 0, 30000 }, /* both idle: c2 is older now */
+	};
+	feed_all(&t, s, 4);
+	finish_expect(&t,
+		"begin test\n"
+		"seg #1 c1\nseg #2 c2\n"
+		"conn c1 idle 10.0.1.5:40000>10.0.2.10:80\n"
+		"seg #3 c2 retransmission+syn\n"
+		"conn c2 idle 10.0.1.6:40001>10.0.2.10:80\n"
+		"seg #4 c3\n"
+		"conn c3 end_of_capture 10.0.1.5:40000>10.0.2.10:80\n"
+		"end 4 packets 4 segments 3 conns 0 evicted 2 idle\n");
+}
+END_TEST
+
+START_TEST(test_reused_pair)
+{
+	struct run t;
+	struct tn_pipeline_opts o = opts();
+	run_init(&t, &o);
+	const struct seg s[] = {
+		CLIENT_CLOSES(5, 40000, 0),
+		/* 5 s into the client's TIME-WAIT, a new SYN on the same pair. */
+		{ 5, 40000, true, SYN, 90000, 0, 0, 5000 },
+		{ 5, 40000, false, SYN | ACK, 3000, 90001, 0, 5001 },
+	};
+	feed_all(&t, s, sizeof s / sizeof s[0]);
+	finish_expect(&t,
+		"begin test\n"
+		"seg #1 c1\nseg #2 c1\nseg #3 c1\nseg #4 c1\nseg #5 c1\nseg #6 c1\nseg #7 c1\n"
+		"seg #8 c1\n"
+		"conn c1 closed 10.0.1.5:40000>10.0.2.10:80\n"
+		"seg #9 c2\nseg #10 c2\n"
+		"conn c2 end_of_capture 10.0.1.5:40000>10.0.2.10:80\n"
+		"end 10 packets 10 segments 2 conns 0 evicted 0 idle\n");
+}
+END_TEST
+
+START_TEST(test_only_conn_and_max_segments)
+{
+	struct run t;
+	struct tn_pipeline_opts o = opts();
+	o.only_conn = 2;
+	o.max_segments = 3;
+	run_init(&t, &o);
+	const struct seg s[] = {
+		{ 5, 40000, true, SYN, 1000, 0, 0, 0 },
+		{ 6, 40001, true, SYN, 7000, 0, 0, 1 },
+		{ 5, 40000, false, SYN | ACK, 5000, 1001, 0, 2 },
+	};
+	ck_assert_int_eq(feed(&t, &s[0]), TN_FEED_MORE);
+	ck_assert_int_eq(feed(&t, &s[1]), TN_FEED_MORE);
+	ck_assert_int_eq(feed(&t, &s[2]), TN_FEED_DONE);
+	/* Connection 1 is tracked (it counts) but neither narrated nor reported. */
+	finish_expect(&t,
+		"begin test\n"
+		"seg #2 c2\n"
+		"conn c2 end_of_capture 10.0.1.6:40001>10.0.2.10:80\n"
+		"end 3 packets 3 segments 2 conns 0 evicted 0 idle\n");
+}
+END_TEST
+
+START_TEST(test_retransmission_verdicts)
+{
+	struct run t;
+	struct tn_pipeline_opts o = opts();
+	run_init(&t, &o);
+	const struct seg s[] = {
+		{ 5, 40000, true, SYN, 1000, 0, 0, 0 },
+		{ 5, 40000, true, SYN, 1000, 0, 0, 1000 },            /* SYN again */
+		{ 5, 40000, false, SYN | ACK, 5000, 1001, 0, 1001 },
+		{ 5, 40000, true, ACK, 1001, 5001, 0, 1002 },
+		{ 5, 40000, false, ACK, 5001, 1001, 100, 1003 },      /* bytes 1-100 */
+		{ 5, 40000, false, ACK, 5101, 1001, 100, 1004 },      /* 101-200 */
+		{ 5, 40000, false, ACK, 5001, 1001, 100, 1300 },      /* 1-100 again */
+		{ 5, 40000, false, ACK, 5051, 1001, 50, 1301 },       /* 51-100 again */
+		{ 5, 40000, false, ACK, 5151, 1001, 100, 1302 },      /* 151-250: new data */
+		{ 5, 40000, false, FIN | ACK, 5251, 1001, 0, 1303 },
+		{ 5, 40000, false, FIN | ACK, 5251, 1001, 0, 1600 },  /* FIN again */
+	};
+	feed_all(&t, s, sizeof s / sizeof s[0]);
+	finish_expect(&t,
+		"begin test\n"
+		"seg #1 c1\n"
+		"seg #2 c1 retransmission+syn\n"
+		"seg #3 c1\nseg #4 c1\nseg #5 c1\nseg #6 c1\n"
+		"seg #7 c1 retransmission+data[1-100<201]\n"
+		"seg #8 c1 retransmission+data[51-100<201]\n"
+		"seg #9 c1\nseg #10 c1\n"
+		"seg #11 c1 retransmission+fin\n"
+		"conn c1 end_of_capture 10.0.1.5:40000>10.0.2.10:80\n"
+		"end 11 packets 11 segments 1 conns 0 evicted 0 idle\n");
+}
+END_TEST
+
+START_TEST(test_nothing_fed)
+{
+	struct run t;
+	struct tn_pipeline_opts o = opts();
+	run_init(&t, &o);
+	finish_expect(&t, "begin test\nend 0 packets 0 segments 0 conns 0 evicted 0 idle\n");
+}
+END_TEST
+
+/* The documented 256 bytes per connection, flow-table entry included, without --compare. */
+START_TEST(test_conn_memory)
+{
+	char err[128];
+	struct tn_flow_table *t = NULL;
+	ck_assert(tn_flow_table_create(&t, 1, sizeof(struct tn_conn), err, sizeof err) == 0);
+	ck_assert_uint_le(tn_flow_entry_size(t), 256);
+	tn_flow_table_destroy(t);
+}
+END_TEST
+
+START_TEST(test_destroy_null)
+{
+	tn_pipeline_destroy(NULL);
+}
+END_TEST
+
+static Suite *pipeline_suite(void)
+{
+	Suite *s = suite_create("pipeline");
+	TCase *tc = tcase_create("order");
+	tcase_add_test(tc, test_closed_then_time_wait_runs_out);
+	tcase_add_test(tc, test_eviction_reports_before_the_segment);
+	tcase_add_test(tc, test_idle_reports_before_the_segment);
+	tcase_add_test(tc, test_reused_pair);
+	tcase_add_test(tc, test_only_conn_and_max_segments);
+	tcase_add_test(tc, test_nothing_fed);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("verdicts");
+	tcase_add_test(tc, test_retransmission_verdicts);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("memory");
+	tcase_add_test(tc, test_conn_memory);
+	tcase_add_test(tc, test_destroy_null);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	return tn_unit_run(pipeline_suite());
+}
