@@ -9,12 +9,15 @@ captures/) and each mode (text, -v, -q, --json), checks that tcpnarrate:
     exit 0 prints nothing on stderr but the one unsupported-link-type line;
   - prints no sanitizer or UBSan report;
   - writes no control byte but newline in text, and only valid JSON lines;
-  - finishes each run within --max-seconds;
+  - does not hang: a run still going after --hang-seconds (default 120 s, far
+    above any honest run, even under the sanitizers on a loaded machine) is
+    killed and reported. Speed is not checked here: a test a busy machine can
+    fail is a defect; the benchmark (tests/bench/) measures speed;
   - prints exactly the same thing on a second run.
 Run it with a binary built with -Db_sanitize=address,undefined to make memory
 errors fatal.
 
-usage: run_corpus.py --bin TCPNARRATE [--max-seconds S] [DIR|FILE ...]
+usage: run_corpus.py --bin TCPNARRATE [--hang-seconds S] [DIR|FILE ...]
 """
 import argparse
 import json
@@ -49,7 +52,7 @@ def run_once(binary, f, mode, limit):
     t0 = time.monotonic()
     try:
         r = subprocess.run([binary, "--color=never", "-r", f] + mode, capture_output=True,
-                           timeout=max(10 * limit, 10), env=env)
+                           timeout=limit, env=env)
     except subprocess.TimeoutExpired:
         return None, 1e9
     return r, time.monotonic() - t0
@@ -59,7 +62,7 @@ def check(binary, f, mode, limit):
     problems = []
     r, secs = run_once(binary, f, mode, limit)
     if r is None:
-        return ["hung (killed after the timeout)"], secs
+        return ["hung (killed after %.0f s)" % limit], secs
     err = r.stderr.decode("utf-8", "replace")
     if r.returncode < 0:
         problems.append("killed by signal %d" % -r.returncode)
@@ -83,8 +86,6 @@ def check(binary, f, mode, limit):
                 break
     elif CTRL.search(r.stdout):
         problems.append("control byte 0x%02x in text output" % CTRL.search(r.stdout).group(0)[0])
-    if secs > limit:
-        problems.append("took %.2f s (limit %.2f s)" % (secs, limit))
     r2, _ = run_once(binary, f, mode, limit)
     if r2 is None or r2.stdout != r.stdout or r2.returncode != r.returncode:
         problems.append("a second run printed something else")
@@ -94,7 +95,7 @@ def check(binary, f, mode, limit):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--bin", required=True)
-    ap.add_argument("--max-seconds", type=float, default=1.0)
+    ap.add_argument("--hang-seconds", type=float, default=120.0)
     ap.add_argument("paths", nargs="*")
     a = ap.parse_args()
     binary = os.path.abspath(a.bin)
@@ -106,7 +107,7 @@ def main():
         return 1
     jobs = [(f, m) for f in files for m in MODES]
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as ex:
-        results = list(ex.map(lambda job: (job, check(binary, job[0], job[1], a.max_seconds)), jobs))
+        results = list(ex.map(lambda job: (job, check(binary, job[0], job[1], a.hang_seconds)), jobs))
     bad = {}
     slowest = (0.0, "")
     for (f, m), (problems, secs) in results:
