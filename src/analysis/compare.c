@@ -318,17 +318,13 @@ static void round_trips(const struct tn_compare_conn *cc, int cl, struct tn_comp
 	}
 }
 
-void tn_compare_finish(const struct tn_compare_conn *cc, const struct tn_conn_report *rep,
-		       struct tn_comparison *out)
+/* Steps 1 to 3: how the connection opened, or failed to. */
+static void opening(const struct tn_compare_conn *cc, const struct tn_conn_report *rep,
+		    struct tn_comparison *out)
 {
 	const struct tn_track_conn *conn = rep->conn;
 	int cl = rep->client;
 	const struct tn_compare_side *c = &cc->side[cl], *s = &cc->side[!cl];
-	memset(out, 0, sizeof *out);
-	out->conn = conn->id;
-	memcpy(out->step_n, cc->step_n, sizeof out->step_n);
-	round_trips(cc, cl, out);
-
 	if (conn->roles_inferred || (!cc->step_n[1] && !cc->step_n[2]))
 		add(out, "joined_mid_connection", 1, 0, "The capture starts inside this connection: "
 		    "without its handshake, its options and the time it took cannot be compared.");
@@ -349,6 +345,14 @@ void tn_compare_finish(const struct tn_compare_conn *cc, const struct tn_conn_re
 	if (cc->handshake_ack_carries_data)
 		add(out, "handshake_ack_with_data", 3, cc->step_n[3], "The handshake's last ACK was "
 		    "not sent on its own: it rode on the client's first data segment.");
+}
+
+/* Steps 4 to 7: the request, the response and their acknowledgements. */
+static void exchange(const struct tn_compare_conn *cc, const struct tn_conn_report *rep,
+		     struct tn_comparison *out)
+{
+	int cl = rep->client;
+	const struct tn_compare_side *c = &cc->side[cl], *s = &cc->side[!cl];
 	if (c->tls) {
 		add(out, "tls", 4, c->first_data_n, "TLS: before the request, client and server "
 		    "exchange a TLS handshake (%u handshake records), and the request itself is "
@@ -383,8 +387,14 @@ void tn_compare_finish(const struct tn_compare_conn *cc, const struct tn_conn_re
 		    "server %u): something was lost or delayed, and the sender waited for a timeout "
 		    "or a fast retransmit.", c->retransmits + s->retransmits, c->retransmits,
 		    s->retransmits);
+}
 
-	/* The close. */
+/* Steps 8 to 11: the close. */
+static void closing(const struct tn_compare_conn *cc, const struct tn_conn_report *rep,
+		    struct tn_comparison *out)
+{
+	const struct tn_track_conn *conn = rep->conn;
+	int cl = rep->client;
 	if (rep->how == TN_END_RST)
 		add(out, "rst_instead_of_fin", 8, 0, "The connection ended with a reset from the %s "
 		    "instead of the FIN exchange: any data still in flight was thrown away, and "
@@ -404,5 +414,17 @@ void tn_compare_finish(const struct tn_compare_conn *cc, const struct tn_conn_re
 			add(out, "three_segment_close", 10, x->fin_n, "The %s's FIN also acknowledged the "
 			    "other FIN: the close took three segments, not four.", tn_role_name(i, cl));
 	}
+}
+
+void tn_compare_finish(const struct tn_compare_conn *cc, const struct tn_conn_report *rep,
+		       struct tn_comparison *out)
+{
+	memset(out, 0, sizeof *out);
+	out->conn = rep->conn->id;
+	memcpy(out->step_n, cc->step_n, sizeof out->step_n);
+	round_trips(cc, rep->client, out);
+	opening(cc, rep, out);
+	exchange(cc, rep, out);
+	closing(cc, rep, out);
 	out->matches = out->n_diff == 0;
 }

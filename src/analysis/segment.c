@@ -126,6 +126,38 @@ const char *tn_flag_name(uint16_t flag)
 	return "?";
 }
 
+/* The three ECN bits: in a SYN they negotiate (RFC 3168 §6.1.1, RFC 9768), later they signal. */
+static void ecn_flag_meaning(uint16_t flag, bool syn, bool ack, char *buf, size_t len)
+{
+	switch (flag) {
+	case TN_TH_ECE:
+		if (syn && !ack)
+			snprintf(buf, len, "with CWR, asks to use Explicit Congestion Notification");
+		else if (syn)
+			snprintf(buf, len, "agrees to use Explicit Congestion Notification");
+		else
+			snprintf(buf, len, "echoes a congestion mark: a router on the way flagged "
+				 "congestion, so the sender should slow down");
+		break;
+	case TN_TH_CWR:
+		if (syn)
+			snprintf(buf, len, "part of the ECN request in the handshake");
+		else
+			snprintf(buf, len, "the sender has cut its congestion window in answer to "
+				 "an ECN echo");
+		break;
+	case TN_TH_AE:
+		if (syn)
+			snprintf(buf, len, "with CWR and ECE, asks for Accurate ECN feedback");
+		else
+			snprintf(buf, len, "Accurate ECN: the top bit of a counter of "
+				 "congestion-marked packets");
+		break;
+	default:
+		break;
+	}
+}
+
 void tn_flag_meaning(uint16_t flag, const struct tn_segment *seg, char *buf, size_t len)
 {
 	const struct tn_tcp *t = &seg->pkt->tcp;
@@ -165,27 +197,9 @@ void tn_flag_meaning(uint16_t flag, const struct tn_segment *seg, char *buf, siz
 			 t->urgent);
 		break;
 	case TN_TH_ECE:
-		if (syn && !ack)
-			snprintf(buf, len, "with CWR, asks to use Explicit Congestion Notification");
-		else if (syn)
-			snprintf(buf, len, "agrees to use Explicit Congestion Notification");
-		else
-			snprintf(buf, len, "echoes a congestion mark: a router on the way flagged "
-				 "congestion, so the sender should slow down");
-		break;
 	case TN_TH_CWR:
-		if (syn)
-			snprintf(buf, len, "part of the ECN request in the handshake");
-		else
-			snprintf(buf, len, "the sender has cut its congestion window in answer to "
-				 "an ECN echo");
-		break;
 	case TN_TH_AE:
-		if (syn)
-			snprintf(buf, len, "with CWR and ECE, asks for Accurate ECN feedback");
-		else
-			snprintf(buf, len, "Accurate ECN: the top bit of a counter of "
-				 "congestion-marked packets");
+		ecn_flag_meaning(flag, syn, ack, buf, len);
 		break;
 	default:
 		snprintf(buf, len, "unknown flag");

@@ -182,6 +182,20 @@ static int feed_all(struct tn_capture *cap, struct tn_pipeline *pipe, bool *gone
 	return rc < 0 ? -1 : 0;
 }
 
+/* What only the capture knows for the summary: filter and kernel counters, where it broke. */
+static void capture_totals(struct tn_capture *cap, const char *error, struct tn_summary *sum)
+{
+	struct tn_capture_stats cs;
+	if (tn_capture_is_live(cap) && tn_capture_stats(cap, &cs) == 0) {
+		sum->have_stats = true;
+		sum->received = cs.received;
+		sum->dropped = cs.dropped;
+		sum->if_dropped = cs.if_dropped;
+	}
+	sum->filtered = tn_capture_filtered(cap);
+	sum->error = error;
+}
+
 int tn_cli_run(const struct tn_cli_opts *o)
 {
 	char err[TN_ERRBUF_SIZE], file_err[TN_ERRBUF_SIZE] = "", ltname[32];
@@ -210,16 +224,7 @@ int tn_cli_run(const struct tn_cli_opts *o)
 	if (gone)
 		goto quiet_exit;
 
-	struct tn_capture_stats cs;
-	if (tn_capture_is_live(cap) && tn_capture_stats(cap, &cs) == 0) {
-		sum.have_stats = true;
-		sum.received = cs.received;
-		sum.dropped = cs.dropped;
-		sum.if_dropped = cs.if_dropped;
-	}
-	sum.filtered = tn_capture_filtered(cap);
-	if (fed < 0)
-		sum.error = file_err;
+	capture_totals(cap, fed < 0 ? file_err : NULL, &sum);
 	if (tn_pipeline_finish(pipe, &sum, err, sizeof err) < 0)
 		goto err_msg;
 	fflush(stdout);

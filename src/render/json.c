@@ -100,6 +100,43 @@ static cJSON *ip_object(const struct tn_packet *pkt)
 	return ip;
 }
 
+/* SACK blocks, relative and raw; *sack_i walks the view's blocks across options. */
+static void add_sack_blocks(cJSON *j, const struct tn_tcp_option *o,
+			    const struct tn_track_view *v, unsigned *sack_i)
+{
+	cJSON *rel = cJSON_AddArrayToObject(j, "blocks");
+	cJSON *raw = cJSON_AddArrayToObject(j, "blocks_raw");
+	for (unsigned b = 0; b < o->u.sack.count; b++, (*sack_i)++) {
+		cJSON *pr = cJSON_CreateArray(), *pw = cJSON_CreateArray();
+		if (*sack_i < v->n_sack) {
+			cJSON_AddItemToArray(pr, cJSON_CreateNumber(v->sack_rel_left[*sack_i]));
+			cJSON_AddItemToArray(pr, cJSON_CreateNumber(v->sack_rel_right[*sack_i]));
+		}
+		cJSON_AddItemToArray(pw, cJSON_CreateNumber(o->u.sack.left[b]));
+		cJSON_AddItemToArray(pw, cJSON_CreateNumber(o->u.sack.right[b]));
+		cJSON_AddItemToArray(rel, pr);
+		cJSON_AddItemToArray(raw, pw);
+	}
+}
+
+/* Fast Open (kind 34, or an experimental kind carrying its magic), or another experiment. */
+static void add_fastopen(cJSON *j, const struct tn_tcp_option *o)
+{
+	if (o->kind != TN_OPT_FASTOPEN) {
+		cJSON_AddNumberToObject(j, "exid", o->exid);
+		if (!o->u.tfo.experimental)
+			return;
+	}
+	if (o->u.tfo.len == 0) {
+		cJSON_AddBoolToObject(j, "request", 1);
+	} else {
+		char hex[33];
+		for (unsigned i = 0; i < o->u.tfo.len; i++)
+			snprintf(hex + 2 * i, 3, "%02x", o->u.tfo.bytes[i]);
+		cJSON_AddStringToObject(j, "cookie", hex);
+	}
+}
+
 static cJSON *option_object(const struct tn_tcp_option *o, const struct tn_track_view *v,
 			    unsigned *sack_i)
 {
@@ -119,22 +156,9 @@ static cJSON *option_object(const struct tn_tcp_option *o, const struct tn_track
 	case TN_OPT_SACK_PERM:
 		cJSON_AddBoolToObject(j, "present", 1);
 		break;
-	case TN_OPT_SACK: {
-		cJSON *rel = cJSON_AddArrayToObject(j, "blocks");
-		cJSON *raw = cJSON_AddArrayToObject(j, "blocks_raw");
-		for (unsigned b = 0; b < o->u.sack.count; b++, (*sack_i)++) {
-			cJSON *pr = cJSON_CreateArray(), *pw = cJSON_CreateArray();
-			if (*sack_i < v->n_sack) {
-				cJSON_AddItemToArray(pr, cJSON_CreateNumber(v->sack_rel_left[*sack_i]));
-				cJSON_AddItemToArray(pr, cJSON_CreateNumber(v->sack_rel_right[*sack_i]));
-			}
-			cJSON_AddItemToArray(pw, cJSON_CreateNumber(o->u.sack.left[b]));
-			cJSON_AddItemToArray(pw, cJSON_CreateNumber(o->u.sack.right[b]));
-			cJSON_AddItemToArray(rel, pr);
-			cJSON_AddItemToArray(raw, pw);
-		}
+	case TN_OPT_SACK:
+		add_sack_blocks(j, o, v, sack_i);
 		break;
-	}
 	case TN_OPT_TIMESTAMP:
 		cJSON_AddNumberToObject(j, "tsval", o->u.ts.val);
 		cJSON_AddNumberToObject(j, "tsecr", o->u.ts.ecr);
@@ -142,19 +166,7 @@ static cJSON *option_object(const struct tn_tcp_option *o, const struct tn_track
 	case TN_OPT_FASTOPEN:
 	case TN_OPT_EXP1:
 	case TN_OPT_EXP2:
-		if (o->kind != TN_OPT_FASTOPEN) {
-			cJSON_AddNumberToObject(j, "exid", o->exid);
-			if (!o->u.tfo.experimental)
-				break;
-		}
-		if (o->u.tfo.len == 0) {
-			cJSON_AddBoolToObject(j, "request", 1);
-		} else {
-			char hex[33];
-			for (unsigned i = 0; i < o->u.tfo.len; i++)
-				snprintf(hex + 2 * i, 3, "%02x", o->u.tfo.bytes[i]);
-			cJSON_AddStringToObject(j, "cookie", hex);
-		}
+		add_fastopen(j, o);
 		break;
 	case TN_OPT_MPTCP:
 		cJSON_AddNumberToObject(j, "subtype", o->u.mptcp.subtype);

@@ -135,6 +135,34 @@ static void flags_str(uint16_t flags, char *buf, size_t len)
 
 
 /* The short form of one option, for quiet lines and the option rows. */
+/* SACK blocks in relative numbers; *sack_i walks the view's blocks across options. */
+static void sack_value(const struct tn_tcp_option *o, const struct tn_track_view *v,
+		       unsigned *sack_i, char *buf, size_t len)
+{
+	size_t u = 0;
+	for (unsigned b = 0; b < o->u.sack.count && *sack_i < v->n_sack; b++, (*sack_i)++) {
+		int n = snprintf(buf + u, len - u, "%s%" PRIu32 "-%" PRIu32, b ? ", " : "",
+				 v->sack_rel_left[*sack_i], v->sack_rel_right[*sack_i]);
+		if (n < 0 || (size_t)n >= len - u)
+			break;
+		u += (size_t)n;
+	}
+}
+
+/* Fast Open (kind 34, or an experimental kind carrying its magic), or another experiment. */
+static void fastopen_value(const struct tn_tcp_option *o, char *buf, size_t len)
+{
+	if (o->kind != TN_OPT_FASTOPEN && !o->u.tfo.experimental) {
+		snprintf(buf, len, "experiment 0x%04x, %u bytes", o->exid, o->len);
+	} else if (o->u.tfo.len == 0) {
+		snprintf(buf, len, "cookie request");
+	} else {
+		size_t u = (size_t)snprintf(buf, len, "cookie ");
+		for (unsigned i = 0; i < o->u.tfo.len && u + 3 < len; i++)
+			u += (size_t)snprintf(buf + u, len - u, "%02x", o->u.tfo.bytes[i]);
+	}
+}
+
 static void option_value(const struct tn_tcp_option *o, const struct tn_track_view *v, unsigned *sack_i,
 			 char *buf, size_t len)
 {
@@ -151,29 +179,13 @@ static void option_value(const struct tn_tcp_option *o, const struct tn_track_vi
 	case TN_OPT_TIMESTAMP:
 		snprintf(buf, len, "TSval %" PRIu32 " TSecr %" PRIu32, o->u.ts.val, o->u.ts.ecr);
 		break;
-	case TN_OPT_SACK: {
-		size_t u = 0;
-		for (unsigned b = 0; b < o->u.sack.count && *sack_i < v->n_sack; b++, (*sack_i)++) {
-			int n = snprintf(buf + u, len - u, "%s%" PRIu32 "-%" PRIu32, b ? ", " : "",
-					 v->sack_rel_left[*sack_i], v->sack_rel_right[*sack_i]);
-			if (n < 0 || (size_t)n >= len - u)
-				break;
-			u += (size_t)n;
-		}
+	case TN_OPT_SACK:
+		sack_value(o, v, sack_i, buf, len);
 		break;
-	}
 	case TN_OPT_FASTOPEN:
 	case TN_OPT_EXP1:
 	case TN_OPT_EXP2:
-		if (o->kind != TN_OPT_FASTOPEN && !o->u.tfo.experimental) {
-			snprintf(buf, len, "experiment 0x%04x, %u bytes", o->exid, o->len);
-		} else if (o->u.tfo.len == 0) {
-			snprintf(buf, len, "cookie request");
-		} else {
-			size_t u = (size_t)snprintf(buf, len, "cookie ");
-			for (unsigned i = 0; i < o->u.tfo.len && u + 3 < len; i++)
-				u += (size_t)snprintf(buf + u, len - u, "%02x", o->u.tfo.bytes[i]);
-		}
+		fastopen_value(o, buf, len);
 		break;
 	case TN_OPT_MPTCP:
 		snprintf(buf, len, "%s, %u bytes", tn_mptcp_subtype_name(o->u.mptcp.subtype), o->len);
@@ -289,6 +301,22 @@ static void snaplen_line(struct tn_renderer *r, const struct tn_frame *f, bool n
 	sty(r, S_RESET);
 }
 
+/* The end of a quiet line: state changes, client first, and the verdicts. */
+static void quiet_tail(struct tn_renderer *r, const struct tn_segment *seg)
+{
+	FILE *o = r->opts.out;
+	const struct tn_track_view *v = &seg->track;
+	for (int k = 0; k < 2; k++) {
+		int i = k == 0 ? v->client : !v->client;
+		if (v->before[i] != v->after[i])
+			fprintf(o, " · %s %s→%s", tn_role_name(i, v->client), tn_state_name(v->before[i]),
+				tn_state_name(v->after[i]));
+	}
+	const struct tn_verdict *rv = tn_segment_verdict(seg, TN_VERDICT_RETRANSMISSION);
+	if (rv && (rv->what & (TN_RETX_SYN | TN_RETX_FIN)))
+		fputs(" · retransmission", o);
+}
+
 static void quiet_line(struct tn_renderer *r, const struct tn_segment *seg)
 {
 	FILE *o = r->opts.out;
@@ -338,16 +366,7 @@ static void quiet_line(struct tn_renderer *r, const struct tn_segment *seg)
 		fputs(" (bad checksum)", o);
 		sty(r, S_RESET);
 	}
-	const struct tn_track_view *v = &seg->track;
-	for (int k = 0; k < 2; k++) {
-		int i = k == 0 ? v->client : !v->client;
-		if (v->before[i] != v->after[i])
-			fprintf(o, " · %s %s→%s", tn_role_name(i, v->client), tn_state_name(v->before[i]),
-				tn_state_name(v->after[i]));
-	}
-	const struct tn_verdict *rv = tn_segment_verdict(seg, TN_VERDICT_RETRANSMISSION);
-	if (rv && (rv->what & (TN_RETX_SYN | TN_RETX_FIN)))
-		fputs(" · retransmission", o);
+	quiet_tail(r, seg);
 	fputc('\n', o);
 	problem_line(r, pkt);
 	if (seg->frame->over_snaplen)
@@ -433,12 +452,71 @@ static void port_row(struct tn_renderer *r, enum tn_field f, uint16_t port)
 		row(r, f, NULL, "%u", port);
 }
 
+/* The flags row, then a line per flag set saying what it does here. */
+static void flag_rows(struct tn_renderer *r, const struct tn_segment *seg)
+{
+	const struct tn_tcp *t = &seg->pkt->tcp;
+	char fl[48], buf[256];
+	flags_str(t->flags, fl, sizeof fl);
+	if (r->opts.color) {
+		char col[96];
+		snprintf(col, sizeof col, S_FLAG "%s" S_RESET, fl);
+		row(r, TN_F_TCP_FLAGS, NULL, "%s", col);
+	} else {
+		row(r, TN_F_TCP_FLAGS, NULL, "%s", fl);
+	}
+	for (size_t i = 0; tn_flag_order[i]; i++) {
+		if (!(t->flags & tn_flag_order[i]))
+			continue;
+		tn_flag_meaning(tn_flag_order[i], seg, buf, sizeof buf);
+		fprintf(r->opts.out, "      %-4s %s\n", tn_flag_name(tn_flag_order[i]), buf);
+	}
+}
+
+static void window_row(struct tn_renderer *r, const struct tn_tcp *t, const struct tn_track_view *v)
+{
+	if (v->syn_window)
+		row(r, TN_F_TCP_WINDOW, NULL, "%u bytes (never scaled in a SYN)", t->window);
+	else if (!v->window_known)
+		row(r, TN_F_TCP_WINDOW, NULL, "%u (scale unknown: the handshake was not captured)",
+		    t->window);
+	else if (v->shift)
+		row(r, TN_F_TCP_WINDOW, NULL, "%u × %u = %" PRIu64 " bytes", t->window, 1u << v->shift,
+		    v->window_scaled);
+	else
+		row(r, TN_F_TCP_WINDOW, NULL, "%u bytes%s", t->window,
+		    t->window == 0 ? " (zero window: the receiver is full)" : "");
+}
+
+static void option_rows(struct tn_renderer *r, const struct tn_tcp *t, const struct tn_track_view *v)
+{
+	FILE *o = r->opts.out;
+	char buf[256];
+	if (t->hdr_len <= 20)
+		return;
+	row(r, TN_F_TCP_OPTIONS, NULL, "%u bytes%s", t->hdr_len - 20u,
+	    t->opts_malformed ? ", malformed: decoding stopped at the bad one" :
+	    t->opts_cut ? ", cut short by the capture" : "");
+	unsigned sack_i = 0;
+	for (unsigned i = 0; i < t->n_opts; i++) {
+		const struct tn_tcp_option *op = &t->opts[i];
+		option_value(op, v, &sack_i, buf, sizeof buf);
+		fprintf(o, "      %-*s%s", LABEL_W - 2, option_label(op), buf);
+		if (op->kind == TN_OPT_SACK)
+			fputs(" (relative)", o);
+		fputc('\n', o);
+		if (r->opts.detail >= TN_DETAIL_VERBOSE) {
+			sty(r, S_DIM);
+			wrapped(r, 8, tn_option_meaning(op));
+			sty(r, S_RESET);
+		}
+	}
+}
+
 static void tcp_rows(struct tn_renderer *r, const struct tn_segment *seg)
 {
-	const struct tn_packet *pkt = seg->pkt;
-	const struct tn_tcp *t = &pkt->tcp;
+	const struct tn_tcp *t = &seg->pkt->tcp;
 	const struct tn_track_view *v = &seg->track;
-	FILE *o = r->opts.out;
 	char buf[256];
 
 	section(r, "TCP header");
@@ -457,32 +535,8 @@ static void tcp_rows(struct tn_renderer *r, const struct tn_segment *seg)
 	    t->hdr_len > 20 ? ", so options follow" : "");
 	row(r, TN_F_TCP_RESERVED, NULL, "%u%s", t->reserved,
 	    t->reserved ? " (should be zero)" : "");
-	char fl[48];
-	flags_str(t->flags, fl, sizeof fl);
-	if (r->opts.color) {
-		char col[96];
-		snprintf(col, sizeof col, S_FLAG "%s" S_RESET, fl);
-		row(r, TN_F_TCP_FLAGS, NULL, "%s", col);
-	} else {
-		row(r, TN_F_TCP_FLAGS, NULL, "%s", fl);
-	}
-	for (size_t i = 0; tn_flag_order[i]; i++) {
-		if (!(t->flags & tn_flag_order[i]))
-			continue;
-		tn_flag_meaning(tn_flag_order[i], seg, buf, sizeof buf);
-		fprintf(o, "      %-4s %s\n", tn_flag_name(tn_flag_order[i]), buf);
-	}
-	if (v->syn_window)
-		row(r, TN_F_TCP_WINDOW, NULL, "%u bytes (never scaled in a SYN)", t->window);
-	else if (!v->window_known)
-		row(r, TN_F_TCP_WINDOW, NULL, "%u (scale unknown: the handshake was not captured)",
-		    t->window);
-	else if (v->shift)
-		row(r, TN_F_TCP_WINDOW, NULL, "%u × %u = %" PRIu64 " bytes", t->window, 1u << v->shift,
-		    v->window_scaled);
-	else
-		row(r, TN_F_TCP_WINDOW, NULL, "%u bytes%s", t->window,
-		    t->window == 0 ? " (zero window: the receiver is full)" : "");
+	flag_rows(r, seg);
+	window_row(r, t, v);
 	csum_text(r, t->checksum_status, buf, sizeof buf);
 	row(r, TN_F_TCP_CHECKSUM, NULL, "0x%04x (%s)", t->checksum, buf);
 	if (t->flags & TN_TH_URG)
@@ -490,26 +544,7 @@ static void tcp_rows(struct tn_renderer *r, const struct tn_segment *seg)
 	else
 		row(r, TN_F_TCP_URGENT, NULL, "%u%s", t->urgent, t->urgent ? " (ignored: URG not set)" :
 		    " (not in use)");
-
-	if (t->hdr_len > 20) {
-		row(r, TN_F_TCP_OPTIONS, NULL, "%u bytes%s", t->hdr_len - 20u,
-		    t->opts_malformed ? ", malformed: decoding stopped at the bad one" :
-		    t->opts_cut ? ", cut short by the capture" : "");
-		unsigned sack_i = 0;
-		for (unsigned i = 0; i < t->n_opts; i++) {
-			const struct tn_tcp_option *op = &t->opts[i];
-			option_value(op, v, &sack_i, buf, sizeof buf);
-			fprintf(o, "      %-*s%s", LABEL_W - 2, option_label(op), buf);
-			if (op->kind == TN_OPT_SACK)
-				fputs(" (relative)", o);
-			fputc('\n', o);
-			if (r->opts.detail >= TN_DETAIL_VERBOSE) {
-				sty(r, S_DIM);
-				wrapped(r, 8, tn_option_meaning(op));
-				sty(r, S_RESET);
-			}
-		}
-	}
+	option_rows(r, t, v);
 }
 
 static void payload_rows(struct tn_renderer *r, const struct tn_packet *pkt)
