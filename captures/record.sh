@@ -15,6 +15,9 @@
 # every one of them has passed the checks at the end, so a failed run leaves
 # the old captures alone.
 #
+# The namespaces, the veth pair, the waits and the stopping of processes are
+# tests/lib/netns.py's (shared with the live and kernel tests).
+#
 # Usage: sudo captures/record.sh                  record and replace every file
 #        sudo captures/record.sh --only NAME...   only these files, e.g.
 #                                 --only http11-nginx-loss-ipv4.pcap
@@ -128,7 +131,10 @@ if want https-nginx-ipv4.pcap; then
         command -v "$tool" >/dev/null || die "$tool not found (Debian: util-linux, coreutils)"
     done
 fi
-[[ -f $CAPDIR/relink.py ]] || die "$CAPDIR/relink.py is missing"
+readonly NETNS=$CAPDIR/../tests/lib/netns.py
+for f in "$CAPDIR/relink.py" "$NETNS"; do
+    [[ -f $f ]] || die "$f is missing"
+done
 
 WORK=$(mktemp -d -t tn-record.XXXXXX)
 readonly WORK OUT=$WORK/out WWW=$WORK/www NGX=$WORK/nginx
@@ -146,42 +152,29 @@ forget_pid() {
     PIDS=("${keep[@]}")
 }
 
-# Stop one process by PID and reap it; bounded, escalating to SIGKILL.
+# The namespace library (tests/lib/netns.py): "netns up|down|wait-listen|
+# wait-text|stop ...". Its waits are bounded (5 s) and it says what it
+# waited for when one runs out.
+netns() { "$PYTHON" "$NETNS" "$@"; }
+# Runs a command in a namespace; the library execs it, so the PID is the
+# command's. Background processes are started with this array rather than
+# with nsc/nss below: a backgrounded shell function runs in a subshell, so
+# $! would be the subshell and our signals would never reach the process.
+NSEXEC=("$PYTHON" "$NETNS" exec)
+# Shorthands for commands run to completion in a namespace.
+nsc() { "${NSEXEC[@]}" "$NS_C" "$@"; }
+nss() { "${NSEXEC[@]}" "$NS_S" "$@"; }
+
+# Stop one process by PID and reap it; bounded (5 s), escalating to SIGKILL.
 stop_pid() {
-    local pid=$1 sig=$2 i
-    kill "-$sig" "$pid" 2>/dev/null || true
-    for ((i = 0; i < 50; i++)); do
-        kill -0 "$pid" 2>/dev/null || break
-        sleep 0.1
-    done
-    if kill -0 "$pid" 2>/dev/null; then
-        log "process $pid ignored SIG$sig for 5 s, killing it"
-        kill -KILL "$pid" 2>/dev/null || true
-    fi
-    wait "$pid" 2>/dev/null || true
-    forget_pid "$pid"
+    netns stop --signal "$2" "$1" || true
+    wait "$1" 2>/dev/null || true
+    forget_pid "$1"
 }
 
-# Remove our namespaces. Anything still running inside them was started by
-# this script (now or in an earlier, failed run), so it is ours to stop;
-# deleting a namespace does not stop its processes, it only unmounts the name.
-delete_namespaces() {
-    local ns pid i
-    for ns in "$NS_C" "$NS_S"; do
-        [[ -e /run/netns/$ns ]] || continue
-        for pid in $(ip netns pids "$ns" 2>/dev/null); do
-            kill -TERM "$pid" 2>/dev/null || true
-        done
-        for ((i = 0; i < 50; i++)); do
-            [[ -z $(ip netns pids "$ns" 2>/dev/null) ]] && break
-            sleep 0.1
-        done
-        for pid in $(ip netns pids "$ns" 2>/dev/null); do
-            kill -KILL "$pid" 2>/dev/null || true
-        done
-        ip netns delete "$ns" || log "could not delete namespace $ns"
-    done
-}
+# Remove our namespaces, stale ones from an earlier, failed run too, and
+# stop whatever still runs in them: this script started it.
+delete_namespaces() { netns down "$NS_C" "$NS_S"; }
 
 cleanup() {
     local rc=$? pid
@@ -204,67 +197,18 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-# Run "$@" up to 50 times, 0.1 s apart, until it succeeds.
-wait_for() {
-    local what=$1 i
-    shift
-    for ((i = 0; i < 50; i++)); do
-        if "$@"; then
-            return 0
-        fi
-        sleep 0.1
-    done
-    die "timed out after 5 s waiting for $what"
-}
-
-# Shorthands for commands run to completion in a namespace. Background
-# processes are started with a plain "ip netns exec" instead: a backgrounded
-# shell function runs in a subshell, so $! would be the subshell and our
-# signals would never reach the real process. ip netns exec itself execs the
-# command, so its PID is the command's PID.
-nsc() { ip netns exec "$NS_C" "$@"; }
-nss() { ip netns exec "$NS_S" "$@"; }
-
 # ---------------------------------------------------------------- network
 
-link_up() { [[ $(ip -netns "$1" -o link show dev "$2") == *LOWER_UP* ]]; }
-
 setup_network() {
-    delete_namespaces   # leftovers from an interrupted run
-    ip netns add "$NS_C"
-    ip netns add "$NS_S"
-    # Create both ends directly inside the namespaces: no interface ever
-    # appears in the host's namespace.
-    ip link add "$VETH_C" netns "$NS_C" type veth peer name "$VETH_S" netns "$NS_S"
-
     # veth offloads TCP segmentation by default, so one write() of 3000 bytes
     # would show up in the capture as a single 3000-byte "segment" that never
     # existed on any wire. Turn segmentation offload off so captures show
-    # MSS-sized segments. Checksum offload stays on (see README.md).
-    nsc ethtool -K "$VETH_C" tso off gso off
-    nss ethtool -K "$VETH_S" tso off gso off
-
-    local ns dev addr4 peer4 addr6 peer6
-    for ns in "$NS_C" "$NS_S"; do
-        if [[ $ns == "$NS_C" ]]; then
-            dev=$VETH_C addr4=$C4 peer4=10.0.2.0/24 addr6=$C6 peer6=fd00:2::/64
-        else
-            dev=$VETH_S addr4=$S4 peer4=10.0.1.0/24 addr6=$S6 peer6=fd00:1::/64
-        fi
-        ip -netns "$ns" link set lo up
-        ip -netns "$ns" link set "$dev" up
-        ip -netns "$ns" addr add "$addr4/24" dev "$dev"
-        # nodad: the address is usable at once instead of "tentative" for a
-        # second or two while duplicate address detection runs.
-        ip -netns "$ns" -6 addr add "$addr6/64" dev "$dev" nodad
-        # The two ends are in different subnets, so each needs a route to
-        # the other. A device route (no gateway) makes the peer on-link:
-        # ARP / neighbour discovery go straight across the veth.
-        ip -netns "$ns" route add "$peer4" dev "$dev"
-        ip -netns "$ns" -6 route add "$peer6" dev "$dev"
-    done
-    wait_for "$VETH_C to come up" link_up "$NS_C" "$VETH_C"
-    wait_for "$VETH_S to come up" link_up "$NS_S" "$VETH_S"
+    # MSS-sized segments. Checksum offload stays on (see README.md). Each
+    # side gets a device route to the other's subnet (see netns.py); stale
+    # namespaces from an interrupted run are deleted first.
+    netns up --ns "$NS_C" "$NS_S" --veth "$VETH_C" "$VETH_S" \
+        --client "$C4/24" "$C6/64" --server "$S4/24" "$S6/64" \
+        --offload-off tso gso || die "could not set up the namespaces"
 }
 
 # ---------------------------------------------------------------- content
@@ -399,27 +343,27 @@ twenty TCP segments and one of them can go missing.</p>
 
 SERVER_PID=
 
-# True once something in the server namespace listens on $1 port ${2:-80}.
+# listening WHAT ADDR [PORT]: wait until the server just started listens
+# on ADDR port ${3:-80}. The library asks the kernel (ss) rather than
+# connecting: a test connection would be traffic we do not want anywhere
+# near a capture.
 listening() {
-    local port=${2:-80}
-    kill -0 "$SERVER_PID" 2>/dev/null || die "server exited early; log: $(cat "$WORK"/server.log)"
-    nss ss -Hltn "sport = :$port" | grep -qF -- "$1:$port"
+    netns wait-listen --pid "$SERVER_PID" --what "$1" "$NS_S" "$2" "${3:-80}" ||
+        die "$1: not listening; server log: $(cat "$WORK"/server.log)"
 }
 
 start_python() {
     local bind=$1
     # Python's SimpleHTTPRequestHandler speaks HTTP/1.0 and closes the
     # connection right after the response: the server sends the first FIN.
-    ip netns exec "$NS_S" "$PYTHON" -m http.server 80 --bind "$bind" \
+    "${NSEXEC[@]}" "$NS_S" "$PYTHON" -m http.server 80 --bind "$bind" \
         --directory "$WWW" >"$WORK/server.log" 2>&1 &
     SERVER_PID=$!
     PIDS+=("$SERVER_PID")
-    # Ask the kernel (ss) rather than connecting: a test connection would be
-    # traffic we do not want anywhere near a capture.
     if [[ $bind == *:* ]]; then
-        wait_for "python http.server on [$bind]:80" listening "[$bind]"
+        listening "python http.server on [$bind]:80" "$bind"
     else
-        wait_for "python http.server on $bind:80" listening "$bind"
+        listening "python http.server on $bind:80" "$bind"
     fi
 }
 
@@ -479,14 +423,14 @@ EOF
     nss nginx -t -q "${args[@]}" || die "nginx rejected $NGX/nginx.conf: $(cat "$NGX/error.log")"
     # daemon off keeps the master in the foreground, so $! is its PID
     # (NGINX_WRAP, when set, is taskset, which execs nginx in turn).
-    ip netns exec "$NS_S" "${NGINX_WRAP[@]}" nginx "${args[@]}" >"$WORK/server.log" 2>&1 &
+    "${NSEXEC[@]}" "$NS_S" "${NGINX_WRAP[@]}" nginx "${args[@]}" >"$WORK/server.log" 2>&1 &
     SERVER_PID=$!
     PIDS+=("$SERVER_PID")
     if [[ $mode == https ]]; then
-        wait_for "nginx on $S4:443" listening "$S4" 443
+        listening "nginx on $S4:443" "$S4" 443
     else
-        wait_for "nginx on $S4:80" listening "$S4"
-        wait_for "nginx on [$S6]:80" listening "[$S6]"
+        listening "nginx on $S4:80" "$S4"
+        listening "nginx on [$S6]:80" "$S6"
     fi
 }
 
@@ -503,12 +447,6 @@ stop_server() {
 CAP_PID=
 CAP_FILE=
 
-# $1 = ready pattern on the capturer's stderr, $2 = log file.
-capture_ready() {
-    kill -0 "$CAP_PID" 2>/dev/null || die "capture process exited: $(cat "$2" 2>/dev/null)"
-    grep -qs -- "$1" "$2"
-}
-
 # start_capture TOOL FILE [extra tool args]
 start_capture() {
     local tool=$1 file=$2 ready
@@ -518,13 +456,13 @@ start_capture() {
         tcpdump)
             # -U with --immediate-mode: every packet is written to the file
             # as soon as it is seen, nothing waits in a buffer for SIGINT.
-            ip netns exec "$NS_C" tcpdump -U --immediate-mode -w "$file" "$@" \
+            "${NSEXEC[@]}" "$NS_C" tcpdump -U --immediate-mode -w "$file" "$@" \
                 "$FILTER" 2>"$file.log" &
             # Printed after the filter is installed and the socket is live.
             ready='listening on'
             ;;
         dumpcap)
-            ip netns exec "$NS_C" dumpcap -f "$FILTER" -w "$file" "$@" \
+            "${NSEXEC[@]}" "$NS_C" dumpcap -f "$FILTER" -w "$file" "$@" \
                 2>"$file.log" &
             # "Capturing on ..." is printed before the device is opened;
             # "File: ..." only once the capture is open and the file exists.
@@ -534,7 +472,9 @@ start_capture() {
     esac
     CAP_PID=$!
     PIDS+=("$CAP_PID")
-    wait_for "$tool to start capturing" capture_ready "$ready" "$file.log"
+    # ready is a regular expression for a line of the capturer's stderr.
+    netns wait-text --pid "$CAP_PID" --what "$tool to start capturing" "$file.log" "$ready" ||
+        die "$tool did not start capturing: $(cat "$file.log" 2>/dev/null)"
 }
 
 stop_capture() {
@@ -558,12 +498,7 @@ stop_capture() {
     ((stable >= 5)) || die "$CAP_FILE is still growing after 5 s; is other traffic on port 80?"
 
     # SIGINT makes tcpdump and dumpcap flush and close the file properly.
-    kill -INT "$CAP_PID"
-    for ((i = 0; i < 50; i++)); do
-        kill -0 "$CAP_PID" 2>/dev/null || break
-        sleep 0.1
-    done
-    kill -0 "$CAP_PID" 2>/dev/null && die "capture process $CAP_PID did not stop on SIGINT"
+    netns stop --signal INT "$CAP_PID" || die "capture process $CAP_PID did not stop on SIGINT"
     wait "$CAP_PID" || rc=$?
     forget_pid "$CAP_PID"
     ((rc == 0)) || die "capture of $CAP_FILE exited with status $rc: $(cat "$CAP_FILE.log")"
