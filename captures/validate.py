@@ -31,6 +31,19 @@ def fail(msg):
     sys.exit(1)
 
 
+def tshark_lines(fields, opts, what="tshark"):
+    """tshark's lines of tab-separated FIELDS (first occurrence of each),
+    one per frame it shows with these options."""
+    cmd = ["tshark", "-n", "-r", path, *opts, "-T", "fields",
+           "-E", "separator=\t", "-E", "occurrence=f"]
+    for field in fields:
+        cmd += ["-e", field]
+    res = subprocess.run(cmd, capture_output=True, text=True)
+    if res.returncode != 0:
+        fail(f"{what} failed: " + res.stderr.strip())
+    return res.stdout.splitlines()
+
+
 def link_type():
     with open(path, "rb") as f:
         head = f.read(64)
@@ -56,15 +69,8 @@ FIELDS = ["frame.number", "ip.src", "ipv6.src", "ip.dst", "ipv6.dst",
           "tcp.hdr_len", "tcp.checksum", "tcp.checksum.status",
           "http.request.method", "http.response.code"]
 TLS_OPTS = ["-o", "tls.keylog_file:" + keylog] if keylog else []
-cmd = ["tshark", "-n", "-r", path, "-o", "tcp.check_checksum:TRUE", *TLS_OPTS,
-       "-T", "fields", "-E", "separator=\t", "-E", "occurrence=f"]
-for field in FIELDS:
-    cmd += ["-e", field]
-res = subprocess.run(cmd, capture_output=True, text=True)
-if res.returncode != 0:
-    fail("tshark failed: " + res.stderr.strip())
 pkts = []
-for line in res.stdout.splitlines():
+for line in tshark_lines(FIELDS, ["-o", "tcp.check_checksum:TRUE", *TLS_OPTS]):
     p = dict(zip(FIELDS, line.split("\t")))
     p["src"] = p["ip.src"] or p["ipv6.src"]
     p["dst"] = p["ip.dst"] or p["ipv6.dst"]
@@ -80,14 +86,7 @@ if not pkts:
 # segments is only decoded with checksum validation off: take the HTTP
 # fields from a second pass without it.
 HTTP_FIELDS = ["http.request.method", "http.response.code"]
-cmd = ["tshark", "-n", "-r", path, "-o", "tcp.check_checksum:FALSE", *TLS_OPTS,
-       "-T", "fields", "-E", "separator=\t", "-E", "occurrence=f"]
-for field in HTTP_FIELDS:
-    cmd += ["-e", field]
-res = subprocess.run(cmd, capture_output=True, text=True)
-if res.returncode != 0:
-    fail("tshark failed: " + res.stderr.strip())
-rows = res.stdout.splitlines()
+rows = tshark_lines(HTTP_FIELDS, ["-o", "tcp.check_checksum:FALSE", *TLS_OPTS])
 if len(rows) != len(pkts):
     fail("the two tshark passes disagree on the number of packets")
 for p, line in zip(pkts, rows):
@@ -195,14 +194,8 @@ print(f"{name}: {fmt}, linktype {lt} ({LINKTYPES.get(lt, '?')}), "
 
 def tshark_rows(display_filter, fields, opts=()):
     """Rows of FIELDS for the frames matching a tshark display filter."""
-    cmd = ["tshark", "-n", "-r", path, *opts, "-Y", display_filter, "-T", "fields",
-           "-E", "separator=\t", "-E", "occurrence=f"]
-    for field in fields:
-        cmd += ["-e", field]
-    res = subprocess.run(cmd, capture_output=True, text=True)
-    if res.returncode != 0:
-        fail(f"tshark -Y '{display_filter}' failed: " + res.stderr.strip())
-    return [line.split("\t") for line in res.stdout.splitlines()]
+    return [line.split("\t") for line in
+            tshark_lines(fields, [*opts, "-Y", display_filter], f"tshark -Y '{display_filter}'")]
 
 
 def frames(display_filter, opts=()):
