@@ -15,6 +15,10 @@
 # every one of them has passed the checks at the end, so a failed run leaves
 # the old captures alone.
 #
+# The namespaces, the veth pair, the waits and the stopping of processes are
+# tests/lib/netns.py's (shared with the live and kernel tests); the checks of
+# each capture are captures/validate.py's.
+#
 # Usage: sudo captures/record.sh                  record and replace every file
 #        sudo captures/record.sh --only NAME...   only these files, e.g.
 #                                 --only http11-nginx-loss-ipv4.pcap
@@ -128,7 +132,10 @@ if want https-nginx-ipv4.pcap; then
         command -v "$tool" >/dev/null || die "$tool not found (Debian: util-linux, coreutils)"
     done
 fi
-[[ -f $CAPDIR/relink.py ]] || die "$CAPDIR/relink.py is missing"
+readonly NETNS=$CAPDIR/../tests/lib/netns.py
+for f in "$CAPDIR/relink.py" "$CAPDIR/validate.py" "$NETNS"; do
+    [[ -f $f ]] || die "$f is missing"
+done
 
 WORK=$(mktemp -d -t tn-record.XXXXXX)
 readonly WORK OUT=$WORK/out WWW=$WORK/www NGX=$WORK/nginx
@@ -146,42 +153,29 @@ forget_pid() {
     PIDS=("${keep[@]}")
 }
 
-# Stop one process by PID and reap it; bounded, escalating to SIGKILL.
+# The namespace library (tests/lib/netns.py): "netns up|down|wait-listen|
+# wait-text|stop ...". Its waits are bounded (5 s) and it says what it
+# waited for when one runs out.
+netns() { "$PYTHON" "$NETNS" "$@"; }
+# Runs a command in a namespace; the library execs it, so the PID is the
+# command's. Background processes are started with this array rather than
+# with nsc/nss below: a backgrounded shell function runs in a subshell, so
+# $! would be the subshell and our signals would never reach the process.
+NSEXEC=("$PYTHON" "$NETNS" exec)
+# Shorthands for commands run to completion in a namespace.
+nsc() { "${NSEXEC[@]}" "$NS_C" "$@"; }
+nss() { "${NSEXEC[@]}" "$NS_S" "$@"; }
+
+# Stop one process by PID and reap it; bounded (5 s), escalating to SIGKILL.
 stop_pid() {
-    local pid=$1 sig=$2 i
-    kill "-$sig" "$pid" 2>/dev/null || true
-    for ((i = 0; i < 50; i++)); do
-        kill -0 "$pid" 2>/dev/null || break
-        sleep 0.1
-    done
-    if kill -0 "$pid" 2>/dev/null; then
-        log "process $pid ignored SIG$sig for 5 s, killing it"
-        kill -KILL "$pid" 2>/dev/null || true
-    fi
-    wait "$pid" 2>/dev/null || true
-    forget_pid "$pid"
+    netns stop --signal "$2" "$1" || true
+    wait "$1" 2>/dev/null || true
+    forget_pid "$1"
 }
 
-# Remove our namespaces. Anything still running inside them was started by
-# this script (now or in an earlier, failed run), so it is ours to stop;
-# deleting a namespace does not stop its processes, it only unmounts the name.
-delete_namespaces() {
-    local ns pid i
-    for ns in "$NS_C" "$NS_S"; do
-        [[ -e /run/netns/$ns ]] || continue
-        for pid in $(ip netns pids "$ns" 2>/dev/null); do
-            kill -TERM "$pid" 2>/dev/null || true
-        done
-        for ((i = 0; i < 50; i++)); do
-            [[ -z $(ip netns pids "$ns" 2>/dev/null) ]] && break
-            sleep 0.1
-        done
-        for pid in $(ip netns pids "$ns" 2>/dev/null); do
-            kill -KILL "$pid" 2>/dev/null || true
-        done
-        ip netns delete "$ns" || log "could not delete namespace $ns"
-    done
-}
+# Remove our namespaces, stale ones from an earlier, failed run too, and
+# stop whatever still runs in them: this script started it.
+delete_namespaces() { netns down "$NS_C" "$NS_S"; }
 
 cleanup() {
     local rc=$? pid
@@ -204,67 +198,18 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-# Run "$@" up to 50 times, 0.1 s apart, until it succeeds.
-wait_for() {
-    local what=$1 i
-    shift
-    for ((i = 0; i < 50; i++)); do
-        if "$@"; then
-            return 0
-        fi
-        sleep 0.1
-    done
-    die "timed out after 5 s waiting for $what"
-}
-
-# Shorthands for commands run to completion in a namespace. Background
-# processes are started with a plain "ip netns exec" instead: a backgrounded
-# shell function runs in a subshell, so $! would be the subshell and our
-# signals would never reach the real process. ip netns exec itself execs the
-# command, so its PID is the command's PID.
-nsc() { ip netns exec "$NS_C" "$@"; }
-nss() { ip netns exec "$NS_S" "$@"; }
-
 # ---------------------------------------------------------------- network
 
-link_up() { [[ $(ip -netns "$1" -o link show dev "$2") == *LOWER_UP* ]]; }
-
 setup_network() {
-    delete_namespaces   # leftovers from an interrupted run
-    ip netns add "$NS_C"
-    ip netns add "$NS_S"
-    # Create both ends directly inside the namespaces: no interface ever
-    # appears in the host's namespace.
-    ip link add "$VETH_C" netns "$NS_C" type veth peer name "$VETH_S" netns "$NS_S"
-
     # veth offloads TCP segmentation by default, so one write() of 3000 bytes
     # would show up in the capture as a single 3000-byte "segment" that never
     # existed on any wire. Turn segmentation offload off so captures show
-    # MSS-sized segments. Checksum offload stays on (see README.md).
-    nsc ethtool -K "$VETH_C" tso off gso off
-    nss ethtool -K "$VETH_S" tso off gso off
-
-    local ns dev addr4 peer4 addr6 peer6
-    for ns in "$NS_C" "$NS_S"; do
-        if [[ $ns == "$NS_C" ]]; then
-            dev=$VETH_C addr4=$C4 peer4=10.0.2.0/24 addr6=$C6 peer6=fd00:2::/64
-        else
-            dev=$VETH_S addr4=$S4 peer4=10.0.1.0/24 addr6=$S6 peer6=fd00:1::/64
-        fi
-        ip -netns "$ns" link set lo up
-        ip -netns "$ns" link set "$dev" up
-        ip -netns "$ns" addr add "$addr4/24" dev "$dev"
-        # nodad: the address is usable at once instead of "tentative" for a
-        # second or two while duplicate address detection runs.
-        ip -netns "$ns" -6 addr add "$addr6/64" dev "$dev" nodad
-        # The two ends are in different subnets, so each needs a route to
-        # the other. A device route (no gateway) makes the peer on-link:
-        # ARP / neighbour discovery go straight across the veth.
-        ip -netns "$ns" route add "$peer4" dev "$dev"
-        ip -netns "$ns" -6 route add "$peer6" dev "$dev"
-    done
-    wait_for "$VETH_C to come up" link_up "$NS_C" "$VETH_C"
-    wait_for "$VETH_S to come up" link_up "$NS_S" "$VETH_S"
+    # MSS-sized segments. Checksum offload stays on (see README.md). Each
+    # side gets a device route to the other's subnet (see netns.py); stale
+    # namespaces from an interrupted run are deleted first.
+    netns up --ns "$NS_C" "$NS_S" --veth "$VETH_C" "$VETH_S" \
+        --client "$C4/24" "$C6/64" --server "$S4/24" "$S6/64" \
+        --offload-off tso gso || die "could not set up the namespaces"
 }
 
 # ---------------------------------------------------------------- content
@@ -399,27 +344,27 @@ twenty TCP segments and one of them can go missing.</p>
 
 SERVER_PID=
 
-# True once something in the server namespace listens on $1 port ${2:-80}.
+# listening WHAT ADDR [PORT]: wait until the server just started listens
+# on ADDR port ${3:-80}. The library asks the kernel (ss) rather than
+# connecting: a test connection would be traffic we do not want anywhere
+# near a capture.
 listening() {
-    local port=${2:-80}
-    kill -0 "$SERVER_PID" 2>/dev/null || die "server exited early; log: $(cat "$WORK"/server.log)"
-    nss ss -Hltn "sport = :$port" | grep -qF -- "$1:$port"
+    netns wait-listen --pid "$SERVER_PID" --what "$1" "$NS_S" "$2" "${3:-80}" ||
+        die "$1: not listening; server log: $(cat "$WORK"/server.log)"
 }
 
 start_python() {
     local bind=$1
     # Python's SimpleHTTPRequestHandler speaks HTTP/1.0 and closes the
     # connection right after the response: the server sends the first FIN.
-    ip netns exec "$NS_S" "$PYTHON" -m http.server 80 --bind "$bind" \
+    "${NSEXEC[@]}" "$NS_S" "$PYTHON" -m http.server 80 --bind "$bind" \
         --directory "$WWW" >"$WORK/server.log" 2>&1 &
     SERVER_PID=$!
     PIDS+=("$SERVER_PID")
-    # Ask the kernel (ss) rather than connecting: a test connection would be
-    # traffic we do not want anywhere near a capture.
     if [[ $bind == *:* ]]; then
-        wait_for "python http.server on [$bind]:80" listening "[$bind]"
+        listening "python http.server on [$bind]:80" "$bind"
     else
-        wait_for "python http.server on $bind:80" listening "$bind"
+        listening "python http.server on $bind:80" "$bind"
     fi
 }
 
@@ -479,14 +424,14 @@ EOF
     nss nginx -t -q "${args[@]}" || die "nginx rejected $NGX/nginx.conf: $(cat "$NGX/error.log")"
     # daemon off keeps the master in the foreground, so $! is its PID
     # (NGINX_WRAP, when set, is taskset, which execs nginx in turn).
-    ip netns exec "$NS_S" "${NGINX_WRAP[@]}" nginx "${args[@]}" >"$WORK/server.log" 2>&1 &
+    "${NSEXEC[@]}" "$NS_S" "${NGINX_WRAP[@]}" nginx "${args[@]}" >"$WORK/server.log" 2>&1 &
     SERVER_PID=$!
     PIDS+=("$SERVER_PID")
     if [[ $mode == https ]]; then
-        wait_for "nginx on $S4:443" listening "$S4" 443
+        listening "nginx on $S4:443" "$S4" 443
     else
-        wait_for "nginx on $S4:80" listening "$S4"
-        wait_for "nginx on [$S6]:80" listening "[$S6]"
+        listening "nginx on $S4:80" "$S4"
+        listening "nginx on [$S6]:80" "$S6"
     fi
 }
 
@@ -503,12 +448,6 @@ stop_server() {
 CAP_PID=
 CAP_FILE=
 
-# $1 = ready pattern on the capturer's stderr, $2 = log file.
-capture_ready() {
-    kill -0 "$CAP_PID" 2>/dev/null || die "capture process exited: $(cat "$2" 2>/dev/null)"
-    grep -qs -- "$1" "$2"
-}
-
 # start_capture TOOL FILE [extra tool args]
 start_capture() {
     local tool=$1 file=$2 ready
@@ -518,13 +457,13 @@ start_capture() {
         tcpdump)
             # -U with --immediate-mode: every packet is written to the file
             # as soon as it is seen, nothing waits in a buffer for SIGINT.
-            ip netns exec "$NS_C" tcpdump -U --immediate-mode -w "$file" "$@" \
+            "${NSEXEC[@]}" "$NS_C" tcpdump -U --immediate-mode -w "$file" "$@" \
                 "$FILTER" 2>"$file.log" &
             # Printed after the filter is installed and the socket is live.
             ready='listening on'
             ;;
         dumpcap)
-            ip netns exec "$NS_C" dumpcap -f "$FILTER" -w "$file" "$@" \
+            "${NSEXEC[@]}" "$NS_C" dumpcap -f "$FILTER" -w "$file" "$@" \
                 2>"$file.log" &
             # "Capturing on ..." is printed before the device is opened;
             # "File: ..." only once the capture is open and the file exists.
@@ -534,7 +473,9 @@ start_capture() {
     esac
     CAP_PID=$!
     PIDS+=("$CAP_PID")
-    wait_for "$tool to start capturing" capture_ready "$ready" "$file.log"
+    # ready is a regular expression for a line of the capturer's stderr.
+    netns wait-text --pid "$CAP_PID" --what "$tool to start capturing" "$file.log" "$ready" ||
+        die "$tool did not start capturing: $(cat "$file.log" 2>/dev/null)"
 }
 
 stop_capture() {
@@ -558,12 +499,7 @@ stop_capture() {
     ((stable >= 5)) || die "$CAP_FILE is still growing after 5 s; is other traffic on port 80?"
 
     # SIGINT makes tcpdump and dumpcap flush and close the file properly.
-    kill -INT "$CAP_PID"
-    for ((i = 0; i < 50; i++)); do
-        kill -0 "$CAP_PID" 2>/dev/null || break
-        sleep 0.1
-    done
-    kill -0 "$CAP_PID" 2>/dev/null && die "capture process $CAP_PID did not stop on SIGINT"
+    netns stop --signal INT "$CAP_PID" || die "capture process $CAP_PID did not stop on SIGINT"
     wait "$CAP_PID" || rc=$?
     forget_pid "$CAP_PID"
     ((rc == 0)) || die "capture of $CAP_FILE exited with status $rc: $(cat "$CAP_FILE.log")"
@@ -652,297 +588,10 @@ EOF
 
 # check_capture FILE FIRST_FIN(client|server) [KIND [TLS-KEYLOG]]: the one
 # TCP connection in the file must have the full handshake, a GET, a 200, a
-# FIN from each side and an ACK for each FIN, and no RST. Prints a one-line
-# summary. KIND adds checks and a second summary line:
-#   http       (default) exactly one GET and one 200
-#   keepalive  exactly two GETs and two 200s, on the one connection
-#   loss       one GET and one 200, a gap in the server's data ("previous
-#              segment not captured"), a retransmission that fills it, and
-#              duplicate ACKs or SACK blocks from the client
-#   tls        ClientHello, ServerHello, application data from both sides;
-#              with TLS-KEYLOG (curl's SSLKEYLOGFILE) one GET and one 200
-#              inside the TLS stream, else no HTTP checks
+# FIN from each side and an ACK for each FIN, and no RST; KIND (http,
+# keepalive, loss, tls) adds checks. Prints a summary. See validate.py.
 check_capture() {
-    "$PYTHON" - "$1" "$2" "$C4" "$C6" "${3:-http}" "${4:-}" <<'PY'
-import struct
-import subprocess
-import sys
-
-path, want_first_fin, client4, client6, mode, keylog = sys.argv[1:]
-name = path.rsplit("/", 1)[-1]
-LINKTYPES = {0: "NULL", 1: "EN10MB", 101: "RAW", 108: "LOOP",
-             113: "LINUX_SLL", 276: "LINUX_SLL2"}
-
-
-def fail(msg):
-    print(f"record.sh: error: {name}: {msg}", file=sys.stderr)
-    sys.exit(1)
-
-
-def link_type():
-    with open(path, "rb") as f:
-        head = f.read(64)
-    if head[:4] in (b"\xd4\xc3\xb2\xa1", b"\x4d\x3c\xb2\xa1"):
-        return "pcap", struct.unpack_from("<I", head, 20)[0] & 0xFFFF
-    if head[:4] in (b"\xa1\xb2\xc3\xd4", b"\xa1\xb2\x3c\x4d"):
-        return "pcap", struct.unpack_from(">I", head, 20)[0] & 0xFFFF
-    if head[:4] == b"\x0a\x0d\x0d\x0a":
-        order = "<" if head[8:12] == b"\x4d\x3c\x2b\x1a" else ">"
-        shb_len = struct.unpack_from(order + "I", head, 4)[0]
-        with open(path, "rb") as f:
-            f.seek(shb_len)
-            idb = f.read(12)
-        btype = struct.unpack_from(order + "I", idb, 0)[0]
-        if btype != 1:
-            fail("pcapng block after the section header is not an IDB")
-        return "pcapng", struct.unpack_from(order + "H", idb, 8)[0]
-    fail("neither pcap nor pcapng")
-
-
-FIELDS = ["frame.number", "ip.src", "ipv6.src", "ip.dst", "ipv6.dst",
-          "tcp.stream", "tcp.flags", "tcp.seq_raw", "tcp.ack_raw", "tcp.len",
-          "tcp.hdr_len", "tcp.checksum", "tcp.checksum.status",
-          "http.request.method", "http.response.code"]
-TLS_OPTS = ["-o", "tls.keylog_file:" + keylog] if keylog else []
-cmd = ["tshark", "-n", "-r", path, "-o", "tcp.check_checksum:TRUE", *TLS_OPTS,
-       "-T", "fields", "-E", "separator=\t", "-E", "occurrence=f"]
-for field in FIELDS:
-    cmd += ["-e", field]
-res = subprocess.run(cmd, capture_output=True, text=True)
-if res.returncode != 0:
-    fail("tshark failed: " + res.stderr.strip())
-pkts = []
-for line in res.stdout.splitlines():
-    p = dict(zip(FIELDS, line.split("\t")))
-    p["src"] = p["ip.src"] or p["ipv6.src"]
-    p["dst"] = p["ip.dst"] or p["ipv6.dst"]
-    for k in ("tcp.flags", "tcp.checksum"):
-        p[k] = int(p[k], 16) if p[k] else None
-    for k in ("tcp.seq_raw", "tcp.ack_raw", "tcp.len", "tcp.hdr_len"):
-        p[k] = int(p[k]) if p[k] else None
-    pkts.append(p)
-if not pkts:
-    fail("no packets")
-# tshark does not reassemble segments whose checksum it has found bad, and
-# here they all are (see README.md), so a response spread over several
-# segments is only decoded with checksum validation off: take the HTTP
-# fields from a second pass without it.
-HTTP_FIELDS = ["http.request.method", "http.response.code"]
-cmd = ["tshark", "-n", "-r", path, "-o", "tcp.check_checksum:FALSE", *TLS_OPTS,
-       "-T", "fields", "-E", "separator=\t", "-E", "occurrence=f"]
-for field in HTTP_FIELDS:
-    cmd += ["-e", field]
-res = subprocess.run(cmd, capture_output=True, text=True)
-if res.returncode != 0:
-    fail("tshark failed: " + res.stderr.strip())
-rows = res.stdout.splitlines()
-if len(rows) != len(pkts):
-    fail("the two tshark passes disagree on the number of packets")
-for p, line in zip(pkts, rows):
-    p.update(zip(HTTP_FIELDS, line.split("\t")))
-if any(p["tcp.flags"] is None for p in pkts):
-    fail("contains non-TCP packets")
-if {p["tcp.stream"] for p in pkts} != {"0"}:
-    fail("expected exactly one TCP connection")
-
-SYN, ACK, FIN, RST = 0x02, 0x10, 0x01, 0x04
-client = pkts[0]["src"]
-if client not in (client4, client6):
-    fail(f"first packet is from {client}, not the client")
-server = pkts[0]["dst"]
-side = lambda p: "client" if p["src"] == client else "server"
-
-
-def first(pred, what):
-    for i, p in enumerate(pkts):
-        if pred(p):
-            return i
-    fail("no " + what)
-
-
-syn = first(lambda p: p["tcp.flags"] & (SYN | ACK) == SYN and side(p) == "client", "SYN from the client")
-synack = first(lambda p: p["tcp.flags"] & (SYN | ACK) == SYN | ACK and side(p) == "server", "SYN-ACK from the server")
-isn_c, isn_s = pkts[syn]["tcp.seq_raw"], pkts[synack]["tcp.seq_raw"]
-if pkts[synack]["tcp.ack_raw"] != (isn_c + 1) % 2**32:
-    fail("SYN-ACK does not acknowledge the SYN")
-ack3 = first(lambda p: side(p) == "client" and p["tcp.flags"] & (SYN | FIN | RST) == 0
-             and p["tcp.flags"] & ACK and p["tcp.ack_raw"] == (isn_s + 1) % 2**32, "handshake ACK")
-if not syn < synack < ack3:
-    fail("handshake packets out of order")
-gets = [p["frame.number"] for p in pkts if p["http.request.method"] == "GET" and side(p) == "client"]
-oks = [p["frame.number"] for p in pkts if p["http.response.code"] == "200" and side(p) == "server"]
-if mode == "tls" and not keylog:
-    pass    # encrypted: no HTTP to be seen
-else:
-    want_http = 2 if mode == "keepalive" else 1
-    if not gets:
-        fail("no HTTP GET from the client")
-    if not oks:
-        fail("no HTTP 200 response")
-    if len(gets) != want_http or len(oks) != want_http:
-        fail(f"{len(gets)} GET requests and {len(oks)} 200 responses, "
-             f"expected {want_http} of each")
-    if any(p["http.request.method"] not in ("", "GET") for p in pkts) or \
-            any(p["http.response.code"] not in ("", "200") for p in pkts):
-        fail("unexpected HTTP method or status code")
-if any(p["tcp.flags"] & RST for p in pkts):
-    fail("connection was reset (RST seen)")
-
-fins = {}
-for i, p in enumerate(pkts):
-    if p["tcp.flags"] & FIN and side(p) not in fins:
-        fins[side(p)] = i
-for s in ("client", "server"):
-    if s not in fins:
-        fail(f"no FIN from the {s}")
-    fin = pkts[fins[s]]
-    want_ack = (fin["tcp.seq_raw"] + fin["tcp.len"] + 1) % 2**32
-    if not any(side(q) != s and q["tcp.ack_raw"] == want_ack for q in pkts[fins[s] + 1:]):
-        fail(f"the {s}'s FIN is never acknowledged (final ACK missing?)")
-first_fin = min(fins, key=fins.get)
-if first_fin != want_first_fin:
-    fail(f"the {first_fin} sent the first FIN, expected the {want_first_fin}")
-last = pkts[-1]
-if last["tcp.flags"] != ACK or last["tcp.len"]:
-    fail("last packet is not the bare ACK that ends the teardown")
-
-
-# Checksums: status 1 = correct, 0 = wrong. Wrong ones are expected to hold
-# the pseudo-header sum that the kernel leaves for the NIC to complete.
-def pseudo_sum(p):
-    import ipaddress
-    src = ipaddress.ip_address(p["src"]).packed
-    dst = ipaddress.ip_address(p["dst"]).packed
-    tcp_len = p["tcp.hdr_len"] + p["tcp.len"]
-    if len(src) == 4:   # zero, protocol, 16-bit TCP length
-        data = src + dst + struct.pack(">HH", 6, tcp_len)
-    else:               # 32-bit TCP length, 3 zero bytes, next header
-        data = src + dst + struct.pack(">IxxxB", tcp_len, 6)
-    total = sum(struct.unpack(f">{len(data) // 2}H", data))
-    while total >> 16:
-        total = (total & 0xFFFF) + (total >> 16)
-    return total
-
-
-csum = {}
-for p in pkts:
-    status = p["tcp.checksum.status"]
-    kind = ("ok" if status == "1" else
-            "partial" if status == "0" and p["tcp.checksum"] == pseudo_sum(p) else
-            "bad" if status == "0" else "unchecked")
-    key = f"{side(p)}->{'server' if side(p) == 'client' else 'client'}"
-    csum.setdefault(key, {}).setdefault(kind, 0)
-    csum[key][kind] += 1
-csum_text = "; ".join(f"{k}: " + ", ".join(f"{n} {kind}" for kind, n in sorted(v.items()))
-                      for k, v in sorted(csum.items()))
-fmt, lt = link_type()
-print(f"{name}: {fmt}, linktype {lt} ({LINKTYPES.get(lt, '?')}), "
-      f"{len(pkts)} packets, first FIN from the {first_fin}; "
-      f"tcp checksums {csum_text}")
-
-
-def tshark_rows(display_filter, fields, opts=()):
-    """Rows of FIELDS for the frames matching a tshark display filter."""
-    cmd = ["tshark", "-n", "-r", path, *opts, "-Y", display_filter, "-T", "fields",
-           "-E", "separator=\t", "-E", "occurrence=f"]
-    for field in fields:
-        cmd += ["-e", field]
-    res = subprocess.run(cmd, capture_output=True, text=True)
-    if res.returncode != 0:
-        fail(f"tshark -Y '{display_filter}' failed: " + res.stderr.strip())
-    return [line.split("\t") for line in res.stdout.splitlines()]
-
-
-def frames(display_filter, opts=()):
-    """Frame numbers matching a tshark display filter."""
-    return [int(row[0]) for row in tshark_rows(display_filter, ["frame.number"], opts)]
-
-
-def listing(numbers):
-    return ",".join(map(str, numbers)) if numbers else "none"
-
-
-C_FILTER = f"ip.src == {client}" if "." in client else f"ipv6.src == {client}"
-S_FILTER = C_FILTER.replace(".src ==", ".dst ==")
-
-if mode == "keepalive":
-    print(f"  {name}: GET in frames {listing(gets)}, 200 in frames {listing(oks)}, "
-          "all on the one TCP connection")
-
-elif mode == "loss":
-    # Relative sequence numbers of the server's data segments, in order.
-    data = [tuple(map(int, row)) for row in
-            tshark_rows(f"{S_FILTER} && tcp.len > 0", ["frame.number", "tcp.seq", "tcp.nxtseq"])]
-    lost = frames(f"{S_FILTER} && tcp.analysis.lost_segment")
-    retr = frames(f"{S_FILTER} && tcp.analysis.retransmission")
-    fast = frames(f"{S_FILTER} && tcp.analysis.fast_retransmission")
-    ooo = frames(f"{S_FILTER} && tcp.analysis.out_of_order")
-    dup = frames(f"{C_FILTER} && tcp.analysis.duplicate_ack")
-    sack = frames(f"{C_FILTER} && tcp.options.sack_le")
-    if len(lost) != 1:
-        fail("expected one gap in the server's data, tshark reports 'previous "
-             f"segment not captured' in frames {listing(lost)}")
-    # The hole: from the highest sequence number sent before the gap up to
-    # the first segment after it.
-    i = next(k for k, d in enumerate(data) if d[0] == lost[0])
-    hole = (max(d[2] for d in data[:i]), data[i][1])
-    fills = [d[0] for d in data[i + 1:] if d[1] == hole[0]]
-    if not fills:
-        fail(f"no segment starting at relative seq {hole[0]} fills the hole {hole}")
-    if any(d[1] < hole[0] for d in data[i + 1:]):
-        fail("the server retransmits data from before the hole too")
-    if fills[0] not in retr + fast + ooo:
-        fail(f"frame {fills[0]} fills the hole but tshark does not flag it as a retransmission")
-    if not (dup or sack):
-        fail("the client sends neither duplicate ACKs nor SACK blocks")
-    print(f"  {name}: server bytes at relative seq {hole[0]}-{hole[1] - 1} "
-          f"({hole[1] - hole[0]} bytes) missing, gap flagged in frame {lost[0]} "
-          f"(lost_segment); resent in frame {listing(fills)}; server frames flagged "
-          f"retransmission {listing(retr)}, fast_retransmission {listing(fast)}, "
-          f"out_of_order {listing(ooo)}; client frames flagged duplicate_ack "
-          f"{listing(dup)}; client frames with SACK blocks {listing(sack)}")
-
-elif mode == "tls":
-    # Looked at without the keys, as any tool would see the file.
-    ch = frames(f"{C_FILTER} && tls.handshake.type == 1")
-    sh = frames(f"{S_FILTER} && tls.handshake.type == 2")
-    c_app = frames(f"{C_FILTER} && tls.record.content_type == 23")
-    s_app = frames(f"{S_FILTER} && tls.record.content_type == 23")
-    if len(ch) != 1 or len(sh) != 1:
-        fail(f"expected one ClientHello and one ServerHello, found frames "
-             f"{listing(ch)} and {listing(sh)}")
-    if not c_app or not s_app:
-        fail("no TLS application data records from "
-             + ("the client" if not c_app else "the server"))
-    if not ch[0] < sh[0] < min(c_app[0], s_app[0]):
-        fail("ClientHello, ServerHello and application data are out of order")
-    # TLS 1.3 puts the real version in an extension, TLS 1.2 in the hello.
-    ext_version, version, suite = tshark_rows(
-        f"frame.number == {sh[0]}",
-        ["tls.handshake.extensions.supported_version", "tls.handshake.version",
-         "tls.handshake.ciphersuite"])[0]
-    version = ext_version or version
-    version = {"0x0303": "TLS 1.2", "0x0304": "TLS 1.3"}.get(version, version or "?")
-
-    def first_app(app):
-        """The first frame with an application data record, and the frame
-        that record starts in (tshark shows it where reassembly ends)."""
-        res = subprocess.run(["tshark", "-n", "-r", path, "-Y", f"frame.number == {app[0]}",
-                              "-T", "fields", "-e", "tcp.segment", "-E", "occurrence=a",
-                              "-E", "aggregator=,"], capture_output=True, text=True)
-        segments = [int(x) for x in res.stdout.strip().split(",") if x]
-        if len(segments) > 1:
-            return f"{app[0]} (the record spans frames {listing(segments)})"
-        return f"{app[0]}"
-
-    line = (f"  {name}: ClientHello in frame {ch[0]}, ServerHello in frame {sh[0]} "
-            f"({version}, cipher suite {suite}); first application data record from "
-            f"the client in frame {first_app(c_app)}, from the server in frame "
-            f"{first_app(s_app)}")
-    if keylog:
-        line += f"; decrypted: GET in frame {listing(gets)}, 200 in frame {listing(oks)}"
-    print(line)
-PY
+    "$PYTHON" "$CAPDIR/validate.py" "$1" "$2" "$C4" "$C6" "${3:-http}" "${4:-}"
 }
 
 # The TCP fields that must survive relink.py unchanged.

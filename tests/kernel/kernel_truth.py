@@ -31,10 +31,19 @@ import sys
 import tempfile
 import time
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                '..', 'lib'))
+import netns  # noqa: E402
+from netns import Interrupted, ns_run as nsrun, run  # noqa: E402
+
 SKIP = 77
 NS_C, NS_S = 'tnk-client', 'tnk-server'
 VETH_C, VETH_S = 'tnk-vc', 'tnk-vs'
 C_IP, S_IP = '10.0.1.5', '10.0.2.10'
+# TSO/GSO/GRO off where ethtool is there: segments as they would be on a wire.
+PAIR = netns.Pair(NS_C, NS_S, (VETH_C, VETH_S), [C_IP + '/24'], [S_IP + '/24'],
+                  offloads_off=('tso', 'gso', 'gro') if shutil.which('ethtool')
+                  else (), offloads_required=False)
 NFT_TABLE = 'tnk'
 TIME_BUDGET = 75          # seconds; then the alarm stops the run (cleanup
                           # takes a few more, within the 90 s limit)
@@ -155,10 +164,6 @@ def agent_main():
 # --------------------------------------------------------------------------
 # Controller side
 
-class Interrupted(Exception):
-    pass
-
-
 class StepError(Exception):
     pass
 
@@ -167,25 +172,11 @@ def log(msg):
     print('# ' + msg, flush=True)
 
 
-def run(cmd, timeout=10, check=True):
-    r = subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                       stderr=subprocess.PIPE, text=True, timeout=timeout)
-    if check and r.returncode != 0:
-        raise RuntimeError('%s failed (%d): %s' % (' '.join(cmd), r.returncode,
-                                                   r.stderr.strip()))
-    return r
-
-
-def nsrun(ns, cmd, **kw):
-    return run(['ip', 'netns', 'exec', ns] + cmd, **kw)
-
-
 class Agent:
     def __init__(self, ns):
         self.ns = ns
-        self.proc = subprocess.Popen(
-            ['ip', 'netns', 'exec', ns, sys.executable, '-u',
-             os.path.abspath(__file__), '--agent'],
+        self.proc = PAIR.start(
+            ns, [sys.executable, '-u', os.path.abspath(__file__), '--agent'],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, bufsize=0)
         self.buf = b''
 
@@ -213,59 +204,23 @@ class Agent:
     def stop(self):
         if self.proc.poll() is None:
             try:
-                self.proc.stdin.close()
+                self.proc.stdin.close()   # the agent's signal to quit
             except OSError:
                 pass
-            try:
-                self.proc.wait(timeout=1)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(timeout=2)
+            netns.stop(self.proc, None, grace=1)
 
 
 # ---- namespaces, nftables, capture
 
-def delete_namespaces():
-    """Remove our namespaces; anything left running in one was started by
-    this test (now or in an earlier, interrupted run)."""
-    existing = run(['ip', 'netns', 'list'], check=False).stdout
-    names = {line.split()[0] for line in existing.splitlines() if line.strip()}
+def setup_nft():
+    """An nftables table in each namespace, with an output and an input
+    chain for hold() and hold_input() to add drops to."""
     for ns in (NS_C, NS_S):
-        if ns not in names:
-            continue
-        pids = run(['ip', 'netns', 'pids', ns], check=False).stdout.split()
-        for pid in pids:
-            try:
-                os.kill(int(pid), signal.SIGKILL)
-            except (ProcessLookupError, ValueError):
-                pass
-        run(['ip', 'netns', 'del', ns], check=False)
-
-
-def setup_network():
-    run(['ip', 'netns', 'add', NS_C])
-    run(['ip', 'netns', 'add', NS_S])
-    run(['ip', 'link', 'add', VETH_C, 'netns', NS_C, 'type', 'veth',
-         'peer', 'name', VETH_S, 'netns', NS_S])
-    for ns, dev, addr, other in ((NS_C, VETH_C, C_IP, '10.0.2.0/24'),
-                                 (NS_S, VETH_S, S_IP, '10.0.1.0/24')):
-        run(['ip', '-n', ns, 'link', 'set', 'lo', 'up'])
-        run(['ip', '-n', ns, 'addr', 'add', addr + '/24', 'dev', dev])
-        run(['ip', '-n', ns, 'link', 'set', dev, 'up'])
-        run(['ip', '-n', ns, 'route', 'add', other, 'dev', dev])
-        if shutil.which('ethtool'):
-            nsrun(ns, ['ethtool', '-K', dev, 'tso', 'off', 'gso', 'off',
-                       'gro', 'off'], check=False)
         nsrun(ns, ['nft', 'add', 'table', 'inet', NFT_TABLE])
         for chain, hook in (('out', 'output'), ('in', 'input')):
             nsrun(ns, ['nft', 'add chain inet %s %s { type filter hook %s '
                        'priority 0; policy accept; }' % (NFT_TABLE, chain,
                                                          hook)])
-    # bounded wait for the link (veth carrier)
-    for _ in range(50):
-        if 'LOWER_UP' in run(['ip', '-n', NS_C, 'link', 'show', VETH_C]).stdout:
-            break
-        time.sleep(0.05)
 
 
 def hold(ns, expr):
@@ -289,27 +244,19 @@ class Capture:
     def __init__(self, path, errpath):
         self.errpath = errpath
         self.err = open(errpath, 'w')
-        self.proc = subprocess.Popen(
-            ['ip', 'netns', 'exec', NS_C, 'tcpdump', '-i', VETH_C, '-n', '-U',
-             '--immediate-mode', '-Z', 'root', '-w', path, 'tcp'],
+        self.proc = PAIR.start(
+            NS_C, ['tcpdump', '-i', VETH_C, '-n', '-U', '--immediate-mode',
+                   '-Z', 'root', '-w', path, 'tcp'],
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
             stderr=self.err)
-        for _ in range(100):       # bounded: 5 s
-            if self.proc.poll() is not None:
-                raise RuntimeError('tcpdump exited: ' + open(errpath).read())
-            if 'listening on' in open(errpath).read():
-                return
-            time.sleep(0.05)
-        raise RuntimeError('tcpdump did not start listening')
+        try:
+            netns.wait_for_text(errpath, 'listening on', self.proc,
+                                'tcpdump to start listening')
+        except netns.Error as e:
+            raise RuntimeError('%s: %s' % (e, open(errpath).read()))
 
     def stop(self):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGINT)
-            try:
-                self.proc.wait(timeout=3)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(timeout=2)
+        netns.stop(self.proc, signal.SIGINT, grace=3)
         self.err.close()
 
     def dropped(self):
@@ -692,12 +639,6 @@ def skip(msg):
     sys.exit(SKIP)
 
 
-def on_signal(signum, frame):
-    if signum == signal.SIGALRM:
-        raise Interrupted('time budget of %d s exceeded' % TIME_BUDGET)
-    raise Interrupted('interrupted by signal %d' % signum)
-
-
 def main():
     if '--agent' in sys.argv[1:]:
         agent_main()
@@ -725,8 +666,9 @@ def main():
               % binary)
         return 1
 
-    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGALRM):
-        signal.signal(sig, on_signal)
+    netns.raise_on_signals(
+        netns.CLEANUP_SIGNALS + (signal.SIGALRM,),
+        {signal.SIGALRM: 'time budget of %d s exceeded' % TIME_BUDGET})
     signal.alarm(TIME_BUDGET)
 
     work = tempfile.mkdtemp(prefix='tnk-')
@@ -734,9 +676,9 @@ def main():
     pcap = os.path.join(work, 'kernel.pcap')
     agents, cap = [], None
     try:
-        delete_namespaces()
         try:
-            setup_network()
+            PAIR.up()
+            setup_nft()
         except RuntimeError as e:
             if 'nft' in str(e):
                 skip('nftables unusable in a namespace: %s' % e)
@@ -775,8 +717,7 @@ def main():
               flush=True)
         return 1
     finally:
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
-        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        netns.ignore_signals()
         signal.alarm(0)
         for a in agents:
             try:
@@ -785,7 +726,7 @@ def main():
                 pass
         if cap is not None:
             cap.stop()
-        delete_namespaces()
+        PAIR.down()
         shutil.rmtree(work, ignore_errors=True)
 
 

@@ -14,6 +14,8 @@ file narrates the same; the errors a user meets (no such interface, down,
 no permission, bad filter, -i with -r); a closed pipe ends quietly.
 
 Needs root, ip, and python3; nginx is optional. Exit 77 (skip) otherwise.
+The namespaces are tests/lib/netns.py's; they and everything started in them
+are removed at the end, also on SIGINT, SIGTERM or SIGHUP.
 usage: test_live.py TCPNARRATE
 """
 import json
@@ -25,68 +27,35 @@ import sys
 import tempfile
 import time
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+import netns  # noqa: E402
+from netns import in_ns, run, wait_for  # noqa: E402
+
 BIN = os.path.abspath(sys.argv[1]) if len(sys.argv) > 1 else "build/tcpnarrate"
 NS_C, NS_S = "tnl-client", "tnl-server"
 VETH_C, VETH_S = "tnl-vc", "tnl-vs"
 CLIENT, SERVER = "10.0.1.5", "10.0.2.10"
+PAIR = netns.Pair(NS_C, NS_S, (VETH_C, VETH_S), [CLIENT + "/24"], [SERVER + "/24"])
 TMP = tempfile.mkdtemp(prefix="tn-live-")
 os.chmod(TMP, 0o755)   # nginx's worker runs as nobody and must read the page
-procs = []
 results = []
 
 
-def sh(*cmd, check=True, **kw):
-    return subprocess.run(list(cmd), check=check, capture_output=True, text=True, timeout=30, **kw)
-
-
-def in_ns(ns, *cmd):
-    return ["ip", "netns", "exec", ns] + list(cmd)
-
-
 def teardown():
-    for p in procs:
-        if p.poll() is None:
-            p.kill()
-            try:
-                p.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                pass
-    for ns in (NS_C, NS_S):
-        subprocess.run(["ip", "netns", "del", ns], capture_output=True)
+    netns.ignore_signals()
+    PAIR.down()
     shutil.rmtree(TMP, ignore_errors=True)
 
 
 def setup():
-    teardown_ns_only()
-    sh("ip", "netns", "add", NS_C)
-    sh("ip", "netns", "add", NS_S)
-    sh("ip", "link", "add", VETH_C, "netns", NS_C, "type", "veth", "peer", "name", VETH_S, "netns", NS_S)
-    for ns, dev, addr, other in ((NS_C, VETH_C, CLIENT, "10.0.2.0/24"), (NS_S, VETH_S, SERVER, "10.0.1.0/24")):
-        sh(*in_ns(ns, "ip", "link", "set", "lo", "up"))
-        sh(*in_ns(ns, "ip", "addr", "add", addr + "/24", "dev", dev))
-        sh(*in_ns(ns, "ip", "link", "set", dev, "up"))
-        sh(*in_ns(ns, "ip", "route", "add", other, "dev", dev))
+    PAIR.up()
     # A second veth, left down, for the "interface is down" case.
-    sh(*in_ns(NS_C, "ip", "link", "add", "tnl-down0", "type", "veth", "peer", "name", "tnl-down1"))
+    run(in_ns(NS_C, "ip", "link", "add", "tnl-down0", "type", "veth", "peer", "name", "tnl-down1"))
 
 
-def teardown_ns_only():
-    for ns in (NS_C, NS_S):
-        subprocess.run(["ip", "netns", "del", ns], capture_output=True)
-
-
-def wait_for(cond, what, tries=50, delay=0.1):
-    for _ in range(tries):
-        if cond():
-            return
-        time.sleep(delay)
-    raise RuntimeError("timed out waiting for " + what)
-
-
-def server_up():
-    r = subprocess.run(in_ns(NS_C, "curl", "-s", "-o", "/dev/null", "--noproxy", "*", "-m", "1",
-                             "http://%s/" % SERVER), capture_output=True)
-    return r.returncode == 0
+def curl(*opts):
+    run(in_ns(NS_C, "curl", "-s", "-o", "/dev/null", "--noproxy", "*", "-m", "5", *opts,
+              "http://%s/" % SERVER))
 
 
 def start_python_server():
@@ -94,10 +63,9 @@ def start_python_server():
     os.makedirs(d, exist_ok=True)
     with open(os.path.join(d, "index.html"), "w") as f:
         f.write("<!DOCTYPE html>\n<title>tcpnarrate</title>\n" + "<p>hello, TCP</p>\n" * 150)
-    p = subprocess.Popen(in_ns(NS_S, "python3", "-m", "http.server", "80", "--bind", SERVER,
-                               "--directory", d), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    procs.append(p)
-    wait_for(server_up, "python http.server")
+    p = PAIR.start(NS_S, ["python3", "-m", "http.server", "80", "--bind", SERVER, "--directory", d],
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    netns.wait_listen(NS_S, SERVER, 80, p, "python http.server")
     return p
 
 
@@ -110,10 +78,8 @@ def start_nginx():
 events { worker_connections 16; }
 http { access_log off; server { listen %(s)s:80; root %(t)s/www; } }
 """ % {"t": TMP, "s": SERVER})
-    p = subprocess.Popen(in_ns(NS_S, "nginx", "-c", conf), stdout=subprocess.DEVNULL,
-                         stderr=subprocess.DEVNULL)
-    procs.append(p)
-    wait_for(server_up, "nginx")
+    p = PAIR.start(NS_S, ["nginx", "-c", conf], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    netns.wait_listen(NS_S, SERVER, 80, p, "nginx")
     return p
 
 
@@ -142,14 +108,12 @@ def narrator_pid(wrapper):
 def capture_run(args, stop=signal.SIGINT, fetches=1, stdout_path=None, curl_opts=()):
     out_path = stdout_path or os.path.join(TMP, "out-%d.txt" % len(results))
     with open(out_path, "w") as out:
-        p = subprocess.Popen(in_ns(NS_C, BIN, "-i", VETH_C, "--color=never") + args,
-                             stdout=out, stderr=subprocess.PIPE, text=True)
-    procs.append(p)
+        p = PAIR.start(NS_C, [BIN, "-i", VETH_C, "--color=never"] + args,
+                       stdout=out, stderr=subprocess.PIPE, text=True)
     wait_for(lambda: dropped(p.pid) or p.poll() is not None, "tcpnarrate to open the interface")
     status = proc_status(p.pid) if p.poll() is None else {}
     for _ in range(fetches):
-        sh(*in_ns(NS_C, "curl", "-s", "-o", "/dev/null", "--noproxy", "*", "-m", "5", *curl_opts,
-                  "http://%s/" % SERVER))
+        curl(*curl_opts)
     time.sleep(0.5)   # let the teardown's last ACK be captured
     p.send_signal(stop)
     _, err = p.communicate(timeout=10)
@@ -204,9 +168,10 @@ def main():
     if os.geteuid() != 0 or not shutil.which("ip"):
         print("skipped: needs root and iproute2")
         return 77
+    netns.raise_on_signals()
     try:
         setup()
-        start_python_server()
+        python_server = start_python_server()
 
         # 1. JSON, -w, SIGINT: the whole connection, the server closing first (HTTP/1.0).
         pcap = os.path.join(TMP, "run.pcap")
@@ -243,10 +208,7 @@ def main():
               "rc %d %s" % (rc, err))
 
         # 4. nginx: HTTP/1.1, the client closes first.
-        for proc in list(procs):
-            if proc.args[-1].endswith("www") and proc.poll() is None:
-                proc.terminate()
-                proc.wait(timeout=5)
+        netns.stop(python_server)
         time.sleep(0.3)
         if start_nginx():
             rc, out, err, _ = capture_run(["--json", "port", "80"])
@@ -280,20 +242,21 @@ def main():
                   in r.stderr and "setcap cap_net_raw,cap_net_admin=eip" in r.stderr, r.stderr)
 
         # 6. A closed pipe (| head) ends quietly, status 0.
-        start = subprocess.Popen(in_ns(NS_C, BIN, "-i", VETH_C, "-q", "port", "80"),
-                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        procs.append(start)
+        start = PAIR.start(NS_C, [BIN, "-i", VETH_C, "-q", "port", "80"],
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         wait_for(lambda: dropped(start.pid), "tcpnarrate to start")
-        sh(*in_ns(NS_C, "curl", "-s", "-o", "/dev/null", "--noproxy", "*", "-m", "5", "http://%s/" % SERVER))
+        curl()
         start.stdout.readline()
         start.stdout.close()          # the reader goes away, as `head -1` would
-        sh(*in_ns(NS_C, "curl", "-s", "-o", "/dev/null", "--noproxy", "*", "-m", "5", "http://%s/" % SERVER))
+        curl()
         try:
             rc = start.wait(timeout=5)
             err = start.stderr.read().decode()
             check("closed pipe: quiet exit 0", rc == 0 and err == "", "rc %d stderr %r" % (rc, err))
         except subprocess.TimeoutExpired:
             check("closed pipe: quiet exit 0", False, "still running 5 s after its reader went")
+    except netns.Interrupted as e:
+        check("the run", False, str(e))
     finally:
         teardown()
     failed = sum(1 for r in results if not r[1])
