@@ -262,6 +262,63 @@ static void fill_frame(struct tn_capture *cap, struct tn_frame *frame,
 	frame->over_snaplen = false;
 }
 
+/* libpcap could not read the next record: say after which packet, and where it starts. */
+static int read_error(const struct tn_capture *cap, char *errbuf, size_t errlen)
+{
+	char msg[PCAP_ERRBUF_SIZE];
+	tn_capture_copy_error(msg, sizeof msg, pcap_geterr(cap->pcap));
+	snprintf(errbuf, errlen, "stopped after packet %llu; record at byte %llu: %s",
+		 (unsigned long long)cap->n,
+		 (unsigned long long)cap->record_start, msg);
+	return -1;
+}
+
+/* A live packet: written out at once with -w, then delivered. */
+static void live_packet(struct tn_capture *cap, struct tn_frame *frame,
+			const struct pcap_pkthdr *h, const u_char *data)
+{
+	if (cap->dumper) {
+		pcap_dump((u_char *)cap->dumper, h, data);
+		pcap_dump_flush(cap->dumper);
+	}
+	fill_frame(cap, frame, h, data);
+}
+
+/* A record from a file. Returns false when the filter drops it. */
+static bool file_record(struct tn_capture *cap, struct tn_frame *frame,
+			const struct pcap_pkthdr *h, const u_char *data)
+{
+	/*
+	 * libpcap quietly trims a record whose captured length is over the
+	 * file's snapshot length; the record's size on disk tells.
+	 */
+	uint64_t start = cap->record_start;
+	cap->record_start = tn_capture_offset(cap);
+	uint64_t on_file = cap->record_start - start;
+	frame->file_caplen = h->caplen;
+	if (cap->classic_pcap && on_file >= 16 && on_file - 16 > h->caplen)
+		frame->file_caplen = (uint32_t)(on_file - 16);
+	if (cap->have_prog && !pcap_offline_filter(&cap->prog, h, data)) {
+		cap->filtered++;
+		return false;
+	}
+	if (cap->dumper)
+		pcap_dump((u_char *)cap->dumper, h, data);
+	uint32_t claimed = frame->file_caplen;
+	fill_frame(cap, frame, h, data);
+	frame->file_caplen = claimed;
+	/*
+	 * A classic pcap record holds its seconds in 32 bits, unsigned by the
+	 * format's definition; libpcap 1.10 sign-extends them, which would put
+	 * every packet after 2038-01-19 in 1901. Read them back as unsigned:
+	 * good to 2106.
+	 */
+	if (cap->classic_pcap)
+		frame->ts_sec = (int64_t)(uint32_t)h->ts.tv_sec;
+	frame->over_snaplen = claimed > (uint32_t)pcap_snapshot(cap->pcap);
+	return true;
+}
+
 int tn_capture_next(struct tn_capture *cap, struct tn_frame *frame, char *errbuf, size_t errlen)
 {
 	for (;;) {
@@ -276,52 +333,15 @@ int tn_capture_next(struct tn_capture *cap, struct tn_frame *frame, char *errbuf
 			return 0;
 		if (rc == 0)
 			continue; /* live: the read timeout passed with no packet */
-		if (rc != 1) {
-			char msg[PCAP_ERRBUF_SIZE];
-			tn_capture_copy_error(msg, sizeof msg, pcap_geterr(cap->pcap));
-			snprintf(errbuf, errlen, "stopped after packet %llu; record at byte %llu: %s",
-				 (unsigned long long)cap->n,
-				 (unsigned long long)cap->record_start, msg);
-			return -1;
-		}
+		if (rc != 1)
+			return read_error(cap, errbuf, errlen);
 		cap->n++;
 		if (cap->live) {
-			if (cap->dumper) {
-				pcap_dump((u_char *)cap->dumper, h, data);
-				pcap_dump_flush(cap->dumper);
-			}
-			fill_frame(cap, frame, h, data);
+			live_packet(cap, frame, h, data);
 			return 1;
 		}
-		/*
-		 * libpcap quietly trims a record whose captured length is over the
-		 * file's snapshot length; the record's size on disk tells.
-		 */
-		uint64_t start = cap->record_start;
-		cap->record_start = tn_capture_offset(cap);
-		uint64_t on_file = cap->record_start - start;
-		frame->file_caplen = h->caplen;
-		if (cap->classic_pcap && on_file >= 16 && on_file - 16 > h->caplen)
-			frame->file_caplen = (uint32_t)(on_file - 16);
-		if (cap->have_prog && !pcap_offline_filter(&cap->prog, h, data)) {
-			cap->filtered++;
-			continue;
-		}
-		if (cap->dumper)
-			pcap_dump((u_char *)cap->dumper, h, data);
-		uint32_t claimed = frame->file_caplen;
-		fill_frame(cap, frame, h, data);
-		frame->file_caplen = claimed;
-		/*
-		 * A classic pcap record holds its seconds in 32 bits, unsigned by the
-		 * format's definition; libpcap 1.10 sign-extends them, which would put
-		 * every packet after 2038-01-19 in 1901. Read them back as unsigned:
-		 * good to 2106.
-		 */
-		if (cap->classic_pcap)
-			frame->ts_sec = (int64_t)(uint32_t)h->ts.tv_sec;
-		frame->over_snaplen = claimed > (uint32_t)pcap_snapshot(cap->pcap);
-		return 1;
+		if (file_record(cap, frame, h, data))
+			return 1;
 	}
 }
 

@@ -12,13 +12,17 @@
 #define IPPROTO_TCP_NUM 6
 #define IPPROTO_AH_NUM 51
 
-enum tn_decode_result tn_decode_ipv4(struct tn_rd *r, struct tn_packet *pkt, struct tn_rd *seg)
+/*
+ * Each step below reads or checks one part of the header and returns
+ * TN_DEC_TCP to go on, or the reason to stop; tn_decode_ipv4 runs them in
+ * header order.
+ */
+
+/* The first byte, version and header length: both checked before anything else is read. */
+static enum tn_decode_result version_ihl(struct tn_rd *r, struct tn_packet *pkt)
 {
 	struct tn_ipv4 *ip = &pkt->ip4;
 	uint32_t start = pkt->ip_offset;
-	uint32_t on_wire = pkt->wirelen > start ? pkt->wirelen - start : 0;
-
-	pkt->ip_version = 4;
 	uint8_t vhl = tn_rd_u8(r);
 	if (r->err) {
 		tn_packet_problem(pkt, TN_PROB_CUT, start, "frame ends before the IPv4 header");
@@ -37,6 +41,13 @@ enum tn_decode_result tn_decode_ipv4(struct tn_rd *r, struct tn_packet *pkt, str
 				  ip->hdr_len);
 		return TN_DEC_MALFORMED;
 	}
+	return TN_DEC_TCP;
+}
+
+/* The rest of the fixed 20 bytes, in wire order; what was captured stays decoded. */
+static enum tn_decode_result fixed_fields(struct tn_rd *r, struct tn_packet *pkt)
+{
+	struct tn_ipv4 *ip = &pkt->ip4;
 	uint8_t tos = tn_rd_u8(r);
 	ip->dscp = tos >> 2;
 	ip->ecn = tos & 3;
@@ -55,74 +66,106 @@ enum tn_decode_result tn_decode_ipv4(struct tn_rd *r, struct tn_packet *pkt, str
 	pkt->ip_proto = ip->proto;
 	ip->checksum_status = TN_CSUM_UNVERIFIED;
 	if (r->err) {
-		tn_packet_problem(pkt, TN_PROB_CUT, (uint32_t)(start + r->len),
+		tn_packet_problem(pkt, TN_PROB_CUT, (uint32_t)(pkt->ip_offset + r->len),
 				  "capture ends after %u of the 20 bytes of the IPv4 header",
 				  (unsigned)r->len);
 		return TN_DEC_TRUNCATED;
 	}
+	return TN_DEC_TCP;
+}
+
+/*
+ * Header length within the packet, then total length between the header and
+ * the packet's end; *total is the length to decode (0 on the wire: TSO/GSO).
+ */
+static enum tn_decode_result lengths(struct tn_packet *pkt, uint32_t on_wire, uint32_t *total)
+{
+	struct tn_ipv4 *ip = &pkt->ip4;
+	uint32_t start = pkt->ip_offset;
 	if (ip->hdr_len > on_wire) {
 		tn_packet_problem(pkt, TN_PROB_IP_HDR_LEN, start,
 				  "IPv4 header length %u bytes runs past the end of the packet (%u bytes)",
 				  ip->hdr_len, on_wire);
 		return TN_DEC_MALFORMED;
 	}
-
-	uint32_t total = ip->total_len;
-	if (total == 0) {
+	*total = ip->total_len;
+	if (*total == 0) {
 		ip->tso_zero_len = true;
-		total = on_wire;
+		*total = on_wire;
 	}
-	if (total < ip->hdr_len) {
+	if (*total < ip->hdr_len) {
 		tn_packet_problem(pkt, TN_PROB_IP_TOTAL_LEN, start + 2,
 				  "IPv4 total length %u is shorter than its own header (%u bytes)",
-				  total, ip->hdr_len);
+				  *total, ip->hdr_len);
 		return TN_DEC_MALFORMED;
 	}
-	if (total > on_wire) {
+	if (*total > on_wire) {
 		tn_packet_problem(pkt, TN_PROB_IP_TOTAL_LEN, start + 2,
 				  "IPv4 total length %u runs past the end of the packet (%u bytes); "
-				  "decoding only what is there", total, on_wire);
-		total = on_wire;
+				  "decoding only what is there", *total, on_wire);
+		*total = on_wire;
 	}
+	return TN_DEC_TCP;
+}
 
-	/* Options: we name none of them, but they must be there. */
+/* Options: we name none of them, but they must be there. */
+static enum tn_decode_result options(struct tn_rd *r, struct tn_packet *pkt)
+{
+	struct tn_ipv4 *ip = &pkt->ip4;
 	tn_rd_skip(r, ip->hdr_len - 20u);
 	if (r->err) {
-		tn_packet_problem(pkt, TN_PROB_CUT, (uint32_t)(start + r->len),
+		tn_packet_problem(pkt, TN_PROB_CUT, (uint32_t)(pkt->ip_offset + r->len),
 				  "capture ends inside the IPv4 options (%u of %u header bytes)",
 				  (unsigned)r->len, ip->hdr_len);
 		return TN_DEC_TRUNCATED;
 	}
-	if (ip->frag_off != 0)
-		return TN_DEC_FRAGMENT;
+	return TN_DEC_TCP;
+}
 
-	uint32_t l4 = total - ip->hdr_len;
+static enum tn_decode_result ah_cut(struct tn_packet *pkt)
+{
+	tn_packet_problem(pkt, TN_PROB_CUT, pkt->ip_offset + pkt->ip4.hdr_len,
+			  "capture ends inside the IPsec AH header");
+	return TN_DEC_TRUNCATED;
+}
+
+/*
+ * RFC 4302 §2.2: an AH header is (payload length + 2) 4-byte words. Steps
+ * over it; *proto becomes the protocol after it and *l4 loses its length.
+ */
+static enum tn_decode_result skip_ah(struct tn_rd *body, struct tn_packet *pkt, uint8_t *proto,
+				     uint32_t *l4)
+{
+	uint8_t next = tn_rd_u8(body);
+	uint32_t ah_len = (tn_rd_u8(body) + 2u) * 4u;
+	if (body->err)
+		return ah_cut(pkt);
+	if (ah_len > *l4) {
+		tn_packet_problem(pkt, TN_PROB_IP6_EXT, pkt->ip_offset + pkt->ip4.hdr_len,
+				  "IPsec AH header of %u bytes runs past the IPv4 payload (%u bytes)",
+				  ah_len, *l4);
+		return TN_DEC_MALFORMED;
+	}
+	tn_rd_skip(body, ah_len - 2);
+	if (body->err)
+		return ah_cut(pkt);
+	*proto = next;
+	*l4 -= ah_len;
+	pkt->ip4.ah_len = (uint16_t)ah_len;
+	return TN_DEC_TCP;
+}
+
+/* The payload, past an AH header if there is one, handed to TCP as *seg. */
+static enum tn_decode_result hand_off(struct tn_rd *r, struct tn_packet *pkt, uint32_t total,
+				      struct tn_rd *seg)
+{
+	uint32_t l4 = total - pkt->ip4.hdr_len;
 	struct tn_rd body = tn_rd_sub(r, l4, NULL);
-	uint8_t proto = ip->proto;
+	uint8_t proto = pkt->ip4.proto;
 	if (proto == IPPROTO_AH_NUM) {
-		/* RFC 4302 §2.2: an AH header is (payload length + 2) 4-byte words. */
-		uint8_t next = tn_rd_u8(&body);
-		uint32_t ah_len = (tn_rd_u8(&body) + 2u) * 4u;
-		if (body.err) {
-			tn_packet_problem(pkt, TN_PROB_CUT, start + ip->hdr_len,
-					  "capture ends inside the IPsec AH header");
-			return TN_DEC_TRUNCATED;
-		}
-		if (ah_len > l4) {
-			tn_packet_problem(pkt, TN_PROB_IP6_EXT, start + ip->hdr_len,
-					  "IPsec AH header of %u bytes runs past the IPv4 payload (%u bytes)",
-					  ah_len, l4);
-			return TN_DEC_MALFORMED;
-		}
-		tn_rd_skip(&body, ah_len - 2);
-		if (body.err) {
-			tn_packet_problem(pkt, TN_PROB_CUT, start + ip->hdr_len,
-					  "capture ends inside the IPsec AH header");
-			return TN_DEC_TRUNCATED;
-		}
-		proto = next;
-		l4 -= ah_len;
-		ip->ah_len = (uint16_t)ah_len;
+		enum tn_decode_result res = skip_ah(&body, pkt, &proto, &l4);
+		if (res != TN_DEC_TCP)
+			return res;
 	}
 	pkt->ip_proto = proto;
 	if (proto != IPPROTO_TCP_NUM)
@@ -131,4 +174,29 @@ enum tn_decode_result tn_decode_ipv4(struct tn_rd *r, struct tn_packet *pkt, str
 	pkt->l4_len = l4;
 	*seg = tn_rd_sub(&body, l4, NULL);
 	return TN_DEC_TCP;
+}
+
+enum tn_decode_result tn_decode_ipv4(struct tn_rd *r, struct tn_packet *pkt, struct tn_rd *seg)
+{
+	uint32_t start = pkt->ip_offset;
+	uint32_t on_wire = pkt->wirelen > start ? pkt->wirelen - start : 0;
+	uint32_t total = 0;
+	enum tn_decode_result res;
+
+	pkt->ip_version = 4;
+	res = version_ihl(r, pkt);
+	if (res != TN_DEC_TCP)
+		return res;
+	res = fixed_fields(r, pkt);
+	if (res != TN_DEC_TCP)
+		return res;
+	res = lengths(pkt, on_wire, &total);
+	if (res != TN_DEC_TCP)
+		return res;
+	res = options(r, pkt);
+	if (res != TN_DEC_TCP)
+		return res;
+	if (pkt->ip4.frag_off != 0)
+		return TN_DEC_FRAGMENT;
+	return hand_off(r, pkt, total, seg);
 }

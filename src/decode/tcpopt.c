@@ -11,33 +11,120 @@
 
 #define TFO_EXP_MAGIC 0xF989
 
-static const struct opt_name {
+/*
+ * The value of each known kind, read from its body (len - 2 bytes); false
+ * when the body does not fit the kind's format. Fixed lengths are checked
+ * before these run.
+ */
+static bool mss_value(struct tn_tcp_option *o, struct tn_rd *b)
+{
+	o->u.mss = tn_rd_be16(b);
+	return true;
+}
+
+static bool wscale_value(struct tn_tcp_option *o, struct tn_rd *b)
+{
+	o->u.shift = tn_rd_u8(b);
+	return true;
+}
+
+static bool timestamp_value(struct tn_tcp_option *o, struct tn_rd *b)
+{
+	o->u.ts.val = tn_rd_be32(b);
+	o->u.ts.ecr = tn_rd_be32(b);
+	return true;
+}
+
+static bool sack_value(struct tn_tcp_option *o, struct tn_rd *b)
+{
+	size_t n = tn_rd_left(b);
+	if (n == 0 || n % 8 != 0 || n / 8 > TN_MAX_SACK_BLOCKS)
+		return false;
+	o->u.sack.count = (uint8_t)(n / 8);
+	for (unsigned i = 0; i < o->u.sack.count; i++) {
+		o->u.sack.left[i] = tn_rd_be32(b);
+		o->u.sack.right[i] = tn_rd_be32(b);
+	}
+	return true;
+}
+
+/* RFC 7413 §4.1.1: no cookie (a request) or 4 to 16 bytes, even. */
+static bool tfo_cookie(struct tn_tcp_option *o, struct tn_rd *b)
+{
+	size_t n = tn_rd_left(b);
+	if (n != 0 && (n < 4 || n > 16 || n % 2))
+		return false;
+	o->u.tfo.len = (uint8_t)n;
+	tn_rd_copy(b, o->u.tfo.bytes, n);
+	return true;
+}
+
+/* An experiment id first; Fast Open's is followed by the same cookie as kind 34. */
+static bool experimental_value(struct tn_tcp_option *o, struct tn_rd *b)
+{
+	if (tn_rd_left(b) >= 2)
+		o->exid = tn_rd_be16(b);
+	if (o->exid != TFO_EXP_MAGIC)
+		return true;
+	if (!tfo_cookie(o, b))
+		return false;
+	o->u.tfo.experimental = true;
+	return true;
+}
+
+static bool mptcp_value(struct tn_tcp_option *o, struct tn_rd *b)
+{
+	if (tn_rd_left(b) < 1)
+		return false;
+	o->u.mptcp.subtype = tn_rd_u8(b) >> 4;
+	return true;
+}
+
+static bool ao_value(struct tn_tcp_option *o, struct tn_rd *b)
+{
+	if (tn_rd_left(b) < 2)
+		return false;
+	o->u.ao.keyid = tn_rd_u8(b);
+	o->u.ao.rnextkeyid = tn_rd_u8(b);
+	return true;
+}
+
+static bool uto_value(struct tn_tcp_option *o, struct tn_rd *b)
+{
+	uint16_t v = tn_rd_be16(b);
+	o->u.uto.minutes = v & 0x8000;
+	o->u.uto.timeout = v & 0x7fff;
+	return true;
+}
+
+static const struct opt_kind {
 	uint8_t kind;
 	const char *name;
 	uint8_t fixed_len;   /* required length, 0 when variable */
-} opt_names[] = {
-	{ TN_OPT_EOL, "eol", 1 },
-	{ TN_OPT_NOP, "nop", 1 },
-	{ TN_OPT_MSS, "mss", 4 },
-	{ TN_OPT_WSCALE, "window_scale", 3 },
-	{ TN_OPT_SACK_PERM, "sack_permitted", 2 },
-	{ TN_OPT_SACK, "sack", 0 },
-	{ TN_OPT_TIMESTAMP, "timestamps", 10 },
-	{ TN_OPT_MD5, "md5", 18 },
-	{ TN_OPT_UTO, "user_timeout", 4 },
-	{ TN_OPT_AO, "tcp_ao", 0 },
-	{ TN_OPT_MPTCP, "mptcp", 0 },
-	{ TN_OPT_FASTOPEN, "fast_open", 0 },
-	{ TN_OPT_ACCECN0, "accecn0", 0 },
-	{ TN_OPT_ACCECN1, "accecn1", 0 },
-	{ TN_OPT_EXP1, "experimental", 0 },
-	{ TN_OPT_EXP2, "experimental", 0 },
-	{ 0, NULL, 0 },
+	bool (*value)(struct tn_tcp_option *o, struct tn_rd *b); /* NULL: nothing to read */
+} opt_kinds[] = {
+	{ TN_OPT_EOL, "eol", 1, NULL },
+	{ TN_OPT_NOP, "nop", 1, NULL },
+	{ TN_OPT_MSS, "mss", 4, mss_value },
+	{ TN_OPT_WSCALE, "window_scale", 3, wscale_value },
+	{ TN_OPT_SACK_PERM, "sack_permitted", 2, NULL },
+	{ TN_OPT_SACK, "sack", 0, sack_value },
+	{ TN_OPT_TIMESTAMP, "timestamps", 10, timestamp_value },
+	{ TN_OPT_MD5, "md5", 18, NULL },
+	{ TN_OPT_UTO, "user_timeout", 4, uto_value },
+	{ TN_OPT_AO, "tcp_ao", 0, ao_value },
+	{ TN_OPT_MPTCP, "mptcp", 0, mptcp_value },
+	{ TN_OPT_FASTOPEN, "fast_open", 0, tfo_cookie },
+	{ TN_OPT_ACCECN0, "accecn0", 0, NULL },
+	{ TN_OPT_ACCECN1, "accecn1", 0, NULL },
+	{ TN_OPT_EXP1, "experimental", 0, experimental_value },
+	{ TN_OPT_EXP2, "experimental", 0, experimental_value },
+	{ 0, NULL, 0, NULL },
 };
 
-static const struct opt_name *find_opt(uint8_t kind)
+static const struct opt_kind *find_opt(uint8_t kind)
 {
-	for (const struct opt_name *o = opt_names; o->name; o++)
+	for (const struct opt_kind *o = opt_kinds; o->name; o++)
 		if (o->kind == kind)
 			return o;
 	return NULL;
@@ -47,7 +134,7 @@ const char *tn_tcpopt_name(const struct tn_tcp_option *o)
 {
 	if ((o->kind == TN_OPT_EXP1 || o->kind == TN_OPT_EXP2) && o->exid == TFO_EXP_MAGIC)
 		return "fast_open";
-	const struct opt_name *n = find_opt(o->kind);
+	const struct opt_kind *n = find_opt(o->kind);
 	return n ? n->name : "unknown";
 }
 
@@ -67,70 +154,11 @@ static void stop_bad(struct tn_packet *pkt, uint16_t at, const char *what, unsig
 			  "TCP option kind %u at header byte %u: length %u %s", kind, at, len, what);
 }
 
-/* Fills the value of a known option from its body (len - 2 bytes). */
-static bool parse_value(struct tn_tcp_option *o, struct tn_rd *b)
+/* Fills the value of an option from its body; false when the body does not fit its kind. */
+static bool parse_value(const struct opt_kind *known, struct tn_tcp_option *o, struct tn_rd *b)
 {
-	size_t n = tn_rd_left(b);
-	switch (o->kind) {
-	case TN_OPT_MSS:
-		o->u.mss = tn_rd_be16(b);
-		break;
-	case TN_OPT_WSCALE:
-		o->u.shift = tn_rd_u8(b);
-		break;
-	case TN_OPT_TIMESTAMP:
-		o->u.ts.val = tn_rd_be32(b);
-		o->u.ts.ecr = tn_rd_be32(b);
-		break;
-	case TN_OPT_SACK:
-		if (n == 0 || n % 8 != 0 || n / 8 > TN_MAX_SACK_BLOCKS)
-			return false;
-		o->u.sack.count = (uint8_t)(n / 8);
-		for (unsigned i = 0; i < o->u.sack.count; i++) {
-			o->u.sack.left[i] = tn_rd_be32(b);
-			o->u.sack.right[i] = tn_rd_be32(b);
-		}
-		break;
-	case TN_OPT_FASTOPEN:
-		/* RFC 7413 §4.1.1: no cookie (a request) or 4 to 16 bytes, even. */
-		if (n != 0 && (n < 4 || n > 16 || n % 2))
-			return false;
-		o->u.tfo.len = (uint8_t)n;
-		tn_rd_copy(b, o->u.tfo.bytes, n);
-		break;
-	case TN_OPT_EXP1:
-	case TN_OPT_EXP2:
-		if (n >= 2)
-			o->exid = tn_rd_be16(b);
-		if (o->exid == TFO_EXP_MAGIC) {
-			size_t c = tn_rd_left(b);
-			if (c != 0 && (c < 4 || c > 16 || c % 2))
-				return false;
-			o->u.tfo.len = (uint8_t)c;
-			o->u.tfo.experimental = true;
-			tn_rd_copy(b, o->u.tfo.bytes, c);
-		}
-		break;
-	case TN_OPT_MPTCP:
-		if (n < 1)
-			return false;
-		o->u.mptcp.subtype = tn_rd_u8(b) >> 4;
-		break;
-	case TN_OPT_AO:
-		if (n < 2)
-			return false;
-		o->u.ao.keyid = tn_rd_u8(b);
-		o->u.ao.rnextkeyid = tn_rd_u8(b);
-		break;
-	case TN_OPT_UTO: {
-		uint16_t v = tn_rd_be16(b);
-		o->u.uto.minutes = v & 0x8000;
-		o->u.uto.timeout = v & 0x7fff;
-		break;
-	}
-	default:
-		break;
-	}
+	if (known && known->value && !known->value(o, b))
+		return false;
 	return !b->err;
 }
 
@@ -169,7 +197,7 @@ void tn_decode_tcp_options(struct tn_rd *r, size_t hdr_opt_len, struct tn_packet
 			stop_bad(pkt, at, "runs past the end of the TCP header", o->kind, o->len);
 			return;
 		}
-		const struct opt_name *known = find_opt(o->kind);
+		const struct opt_kind *known = find_opt(o->kind);
 		if (known && known->fixed_len && o->len != known->fixed_len) {
 			stop_bad(pkt, at, "is not the length this kind must have", o->kind, o->len);
 			return;
@@ -180,7 +208,7 @@ void tn_decode_tcp_options(struct tn_rd *r, size_t hdr_opt_len, struct tn_packet
 			stop_cut(pkt, at);
 			return;
 		}
-		if (!parse_value(o, &body)) {
+		if (!parse_value(known, o, &body)) {
 			stop_bad(pkt, at, "does not fit this kind's format", o->kind, o->len);
 			return;
 		}

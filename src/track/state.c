@@ -13,6 +13,11 @@
  * number is exactly the next one the receiver expects closes the connection;
  * one elsewhere in the window gets a challenge ACK; one outside is dropped.
  * In SYN-SENT, a reset counts only if it acknowledges the SYN (§3.10.7.3).
+ *
+ * tn_track_state dispatches as Suricata's stream-tcp.c does: a reset to the
+ * reset handlers; any other segment first to what sending it does to the
+ * sender, then to one handler per state the receiver is in. Small named
+ * predicates (syn_acceptable, rst_acceptable, ...) carry the RFC tests.
  */
 #include <tcpnarrate/seq.h>
 #include <tcpnarrate/track.h>
@@ -42,18 +47,44 @@ static void move(struct tn_track_side *s, enum tn_state to, enum tn_why why, uin
 	*why_out = why;
 }
 
-/* RFC 9293 §3.10.7.3: an ACK of our SYN is acceptable when ISS < SEG.ACK <= SND.NXT. */
-static bool acks_syn(const struct tn_track_side *s, uint32_t ack)
+/*
+ * One segment as the state machines take it: S sent it, R receives it. The
+ * handlers below each answer for one state or one step, and share this.
+ */
+struct segment {
+	struct tn_track *tr;
+	struct tn_track_conn *c;
+	struct tn_track_side *S, *R;  /* sender, receiver */
+	uint8_t *why_s, *why_r;       /* their reasons in the view */
+	const struct tn_packet *pkt;
+	const struct tn_tcp *t;
+	int side;                     /* the sender's side index */
+	int64_t now_ns;
+	bool syn, ack, fin, rst;
+};
+
+/* RFC 9293 §3.10.7.3: an ACK of s's SYN is acceptable when ISS < SEG.ACK <= SND.NXT. */
+static bool syn_acceptable(const struct tn_track_side *s, uint32_t ack)
 {
 	if (!s->syn_sent || !tn_seq_gt(ack, s->isn))
 		return false;
 	return !s->snd_nxt_set || tn_seq_leq(ack, s->snd_nxt);
 }
 
-static bool is_ack_of(uint32_t ack, uint32_t seq_used)
+/* ack acknowledges s's FIN when it is past the FIN's sequence number. */
+static bool fin_acked_by(const struct tn_track_side *s, uint32_t ack)
 {
-	/* ack acknowledges the sequence number seq_used when it is past it */
-	return tn_seq_gt(ack, seq_used);
+	return s->fin_sent && tn_seq_gt(ack, s->fin_seq);
+}
+
+/*
+ * s took no step of its own yet: it is closed, taken to be listening, or in
+ * SYN-RECEIVED only because a SYN reached it (it has sent no SYN-ACK).
+ */
+static bool has_not_opened(const struct tn_track_side *s)
+{
+	return s->state == TN_ST_CLOSED || s->state == TN_ST_LISTEN ||
+	       (s->state == TN_ST_SYN_RECEIVED && !s->syn_sent);
 }
 
 /* First segment of a connection: who is client and server, and where each starts. */
@@ -112,69 +143,298 @@ static void enter_time_wait(struct tn_track *tr, struct tn_track_conn *c, int64_
 	tr->tw_tail = c;
 }
 
-/* A reset from S reaches R. Returns true when R accepts it. */
-static bool reset_arrives(struct tn_track_conn *c, int side, const struct tn_packet *pkt,
-			  struct tn_track_view *v)
+/*
+ * RFC 5961 §3.2: R accepts a reset whose sequence number is exactly the next
+ * one it expects. A sender seen to send nothing but resets leaves nothing to
+ * check against.
+ */
+static bool rst_acceptable(const struct tn_track_side *S, const struct tn_track_side *R,
+			   uint32_t seq)
 {
-	struct tn_track_side *S = &c->side[side], *R = &c->side[!side];
-	const struct tn_tcp *t = &pkt->tcp;
-	uint8_t *why_s = &v->why[side], *why_r = &v->why[!side];
-
-	switch (R->state) {
-	case TN_ST_SYN_SENT:
-		if ((t->flags & TN_TH_ACK) && acks_syn(R, t->ack)) {
-			move(R, TN_ST_CLOSED, TN_WHY_REFUSED, why_r);
-			/* Taken to be listening until now: it never was, it answers with a reset. */
-			if (S->state == TN_ST_LISTEN || S->state == TN_ST_CLOSED ||
-			    (S->state == TN_ST_SYN_RECEIVED && !S->syn_sent))
-				move(S, TN_ST_CLOSED, TN_WHY_NOT_LISTENING, why_s);
-			else
-				move(S, TN_ST_CLOSED, TN_WHY_SENT_RST, why_s);
-			c->refused = !c->established;
-			c->rst_by = (int8_t)side;
-			return true;
-		}
-		*why_r = *why_s = TN_WHY_RST_IGNORED;
-		return false;
-	case TN_ST_LISTEN:
-	case TN_ST_CLOSED:
-		*why_r = *why_s = TN_WHY_AFTER_CLOSE;
-		return false;
-	default:
-		break;
-	}
 	/* What R expects next: what it acknowledged last, or all S had sent. */
 	uint32_t expect = R->ack_sent ? R->last_ack : S->snd_nxt;
-	bool exact = t->seq == expect || (S->snd_nxt_set && t->seq == S->snd_nxt);
-	uint64_t wnd = R->window ? R->window : 1;
-	bool in_window = R->ack_sent && (uint64_t)(uint32_t)(t->seq - R->last_ack) < wnd;
-	if (exact || !S->snd_nxt_set) {
-		/* RFC 9293 §3.10.7.4: from a passive open, SYN-RECEIVED goes back to LISTEN. */
-		if (R->state == TN_ST_SYN_RECEIVED && R->passive)
-			move(R, TN_ST_LISTEN, TN_WHY_GOT_RST, why_r);
-		else
-			move(R, TN_ST_CLOSED, TN_WHY_GOT_RST, why_r);
-		if (S->state != TN_ST_CLOSED)
-			move(S, TN_ST_CLOSED, TN_WHY_SENT_RST, why_s);
-		else
-			*why_s = TN_WHY_SENT_RST;
-		if (c->rst_by < 0)
-			c->rst_by = (int8_t)side;
-		return true;
-	}
-	*why_r = *why_s = in_window ? TN_WHY_RST_CHALLENGED : TN_WHY_RST_IGNORED;
-	return false;
+	bool exact = seq == expect || (S->snd_nxt_set && seq == S->snd_nxt);
+	return exact || !S->snd_nxt_set;
 }
 
-void tn_track_state(struct tn_track *tr, struct tn_track_conn *c, int side,
-		    const struct tn_packet *pkt, int64_t now_ns, struct tn_track_view *v)
+/* RFC 5961 §3.2: a reset elsewhere in R's window gets a challenge ACK. */
+static bool rst_in_window(const struct tn_track_side *R, uint32_t seq)
 {
-	struct tn_track_side *S = &c->side[side], *R = &c->side[!side];
-	const struct tn_tcp *t = &pkt->tcp;
-	bool syn = t->flags & TN_TH_SYN, ack = t->flags & TN_TH_ACK;
-	bool fin = t->flags & TN_TH_FIN, rst = t->flags & TN_TH_RST;
-	uint32_t seg_len = pkt->payload_len + (syn ? 1u : 0u) + (fin ? 1u : 0u);
+	uint64_t wnd = R->window ? R->window : 1;
+	return R->ack_sent && (uint64_t)(uint32_t)(seq - R->last_ack) < wnd;
+}
 
+/* RFC 9293 §3.10.7.3: in SYN-SENT, a reset counts only if it acknowledges the SYN. */
+static bool rst_in_syn_sent(struct segment *g)
+{
+	struct tn_track_side *S = g->S, *R = g->R;
+	if (!g->ack || !syn_acceptable(R, g->t->ack)) {
+		*g->why_r = *g->why_s = TN_WHY_RST_IGNORED;
+		return false;
+	}
+	move(R, TN_ST_CLOSED, TN_WHY_REFUSED, g->why_r);
+	/* Taken to be listening until now: it never was, it answers with a reset. */
+	if (has_not_opened(S))
+		move(S, TN_ST_CLOSED, TN_WHY_NOT_LISTENING, g->why_s);
+	else
+		move(S, TN_ST_CLOSED, TN_WHY_SENT_RST, g->why_s);
+	g->c->refused = !g->c->established;
+	g->c->rst_by = (int8_t)g->side;
+	return true;
+}
+
+/* A reset reaching SYN-RECEIVED or a synchronized state. */
+static bool rst_in_synchronized(struct segment *g)
+{
+	struct tn_track_side *S = g->S, *R = g->R;
+	if (!rst_acceptable(S, R, g->t->seq)) {
+		*g->why_r = *g->why_s = rst_in_window(R, g->t->seq) ? TN_WHY_RST_CHALLENGED
+								   : TN_WHY_RST_IGNORED;
+		return false;
+	}
+	/* RFC 9293 §3.10.7.4: from a passive open, SYN-RECEIVED goes back to LISTEN. */
+	if (R->state == TN_ST_SYN_RECEIVED && R->passive)
+		move(R, TN_ST_LISTEN, TN_WHY_GOT_RST, g->why_r);
+	else
+		move(R, TN_ST_CLOSED, TN_WHY_GOT_RST, g->why_r);
+	/* Already closed or not, the sender is closed by its reset. */
+	move(S, TN_ST_CLOSED, TN_WHY_SENT_RST, g->why_s);
+	if (g->c->rst_by < 0)
+		g->c->rst_by = (int8_t)g->side;
+	return true;
+}
+
+/* A reset from S reaches R. Returns true when R accepts it. */
+static bool reset_arrives(struct segment *g)
+{
+	switch (g->R->state) {
+	case TN_ST_SYN_SENT:
+		return rst_in_syn_sent(g);
+	case TN_ST_LISTEN:
+	case TN_ST_CLOSED:
+		*g->why_r = *g->why_s = TN_WHY_AFTER_CLOSE;
+		return false;
+	default:
+		return rst_in_synchronized(g);
+	}
+}
+
+/* A reset that ends the connection leaves nothing on the TIME-WAIT queue. */
+static void reset_step(struct segment *g)
+{
+	struct tn_track_conn *c = g->c;
+	if (reset_arrives(g) && c->side[0].state != TN_ST_TIME_WAIT &&
+	    c->side[1].state != TN_ST_TIME_WAIT)
+		tn_track_conn_forget(g->tr, c);
+}
+
+/* The same SYN (or SYN-ACK) again, from the same ISN. */
+static bool syn_is_retransmission(const struct tn_track_side *S, const struct tn_tcp *t, bool ack)
+{
+	return (ack ? S->synack_sent : S->syn_sent) && t->seq == S->isn;
+}
+
+/* S sends a SYN (an active open) or a SYN-ACK (the answer to one). */
+static void sends_syn(struct segment *g)
+{
+	struct tn_track_side *S = g->S;
+	if (syn_is_retransmission(S, g->t, g->ack)) {
+		*g->why_s = TN_WHY_RETRANSMISSION;
+		return;
+	}
+	if (!g->ack) {
+		/*
+		 * A SYN without ACK: an active open. From a side we took to
+		 * be in SYN-RECEIVED, it shows that side never listened: it
+		 * sent its SYN before the other one reached it.
+		 */
+		if (has_not_opened(S))
+			move(S, TN_ST_SYN_SENT, TN_WHY_SENT_SYN, g->why_s);
+	} else if (S->state == TN_ST_LISTEN || S->state == TN_ST_CLOSED) {
+		move(S, TN_ST_SYN_RECEIVED, TN_WHY_SENT_SYNACK, g->why_s);
+	} else if (S->state == TN_ST_SYN_SENT) {
+		/* Its SYN-ACK acknowledges the other SYN: it had arrived. */
+		move(S, TN_ST_SYN_RECEIVED, TN_WHY_SIMULTANEOUS_OPEN, g->why_s);
+	}
+	S->syn_sent = true;
+	S->synack_sent = S->synack_sent || g->ack;
+	S->isn = g->t->seq;
+}
+
+/* S sends a FIN: it closes, unless this is its FIN again. */
+static void sends_fin(struct segment *g)
+{
+	struct tn_track_side *S = g->S;
+	uint32_t fseq = g->t->seq + (g->syn ? 1u : 0u) + g->pkt->payload_len;
+	if (S->fin_sent) {
+		if (fseq == S->fin_seq && *g->why_s == TN_WHY_NONE)
+			*g->why_s = TN_WHY_RETRANSMISSION;
+		return;
+	}
+	S->fin_sent = true;
+	S->fin_seq = fseq;
+	if (g->c->closed_first < 0)
+		g->c->closed_first = (int8_t)g->side;
+	/*
+	 * In CLOSE-WAIT a side's FIN acknowledges the peer's FIN (its ACK field
+	 * is RCV.NXT, past that FIN). If it does not, the side had not received
+	 * the peer's FIN when it closed: the two FINs crossed (RFC 9293 §3.6,
+	 * simultaneous close), it went ESTABLISHED → FIN-WAIT-1, and with the
+	 * peer's FIN arriving it is now CLOSING, not LAST-ACK.
+	 */
+	bool acks_peer_fin = g->ack && fin_acked_by(g->R, g->t->ack);
+	if (S->state == TN_ST_ESTABLISHED || S->state == TN_ST_SYN_RECEIVED)
+		move(S, TN_ST_FIN_WAIT_1, TN_WHY_SENT_FIN, g->why_s);
+	else if (S->state == TN_ST_CLOSE_WAIT && !acks_peer_fin)
+		move(S, TN_ST_CLOSING, TN_WHY_SIMULTANEOUS_CLOSE, g->why_s);
+	else if (S->state == TN_ST_CLOSE_WAIT)
+		move(S, TN_ST_LAST_ACK, TN_WHY_SENT_FIN_SECOND, g->why_s);
+}
+
+/* The sender: what sending this segment does to it. */
+static void sender_step(struct segment *g)
+{
+	if (g->syn)
+		sends_syn(g);
+	if (g->fin)
+		sends_fin(g);
+	if (g->S->state == TN_ST_CLOSED && *g->why_s == TN_WHY_NONE)
+		*g->why_s = TN_WHY_AFTER_CLOSE;
+}
+
+/*
+ * The receiver: one handler per state it is in when the segment arrives.
+ * RFC 9293 §3.10.7.4 takes the ACK field first, then SYN, then FIN, so a
+ * handler whose ACK moves R on hands the FIN to the handler of its new state.
+ */
+static void time_wait_from(struct segment *g, enum tn_why why)
+{
+	move(g->R, TN_ST_TIME_WAIT, why, g->why_r);
+	enter_time_wait(g->tr, g->c, g->now_ns);
+}
+
+static void in_established(struct segment *g)
+{
+	if (g->fin)
+		move(g->R, TN_ST_CLOSE_WAIT, TN_WHY_GOT_FIN, g->why_r);
+}
+
+static void in_syn_sent(struct segment *g)
+{
+	if (g->syn && g->ack && g->R->syn_acked) {
+		move(g->R, TN_ST_ESTABLISHED, TN_WHY_GOT_SYNACK, g->why_r);
+		in_established(g);
+	} else if (g->syn && !g->ack) {
+		move(g->R, TN_ST_SYN_RECEIVED, TN_WHY_SIMULTANEOUS_OPEN, g->why_r);
+	}
+}
+
+static void in_listen_or_closed(struct segment *g)
+{
+	struct tn_track_side *R = g->R;
+	if (g->syn && !g->ack && !g->S->fin_sent) {
+		R->passive = R->passive || R->state == TN_ST_LISTEN;
+		move(R, TN_ST_SYN_RECEIVED, TN_WHY_GOT_SYN, g->why_r);
+	} else if (R->state == TN_ST_CLOSED) {
+		*g->why_r = TN_WHY_AFTER_CLOSE;
+	}
+}
+
+static void in_syn_received(struct segment *g)
+{
+	if (g->R->syn_acked) {
+		move(g->R, TN_ST_ESTABLISHED, TN_WHY_GOT_ACK_OF_SYN, g->why_r);
+		in_established(g);
+	}
+}
+
+static void in_fin_wait_1(struct segment *g)
+{
+	if (g->R->fin_acked) {
+		move(g->R, TN_ST_FIN_WAIT_2, TN_WHY_GOT_ACK_OF_FIN, g->why_r);
+		if (g->fin)
+			time_wait_from(g, TN_WHY_GOT_FIN_AND_ACK);
+	} else if (g->fin) {
+		move(g->R, TN_ST_CLOSING, TN_WHY_SIMULTANEOUS_CLOSE, g->why_r);
+	}
+}
+
+static void in_fin_wait_2(struct segment *g)
+{
+	if (g->fin)
+		time_wait_from(g, TN_WHY_GOT_FIN_AFTER_OURS);
+}
+
+static void in_closing(struct segment *g)
+{
+	if (g->R->fin_acked)
+		time_wait_from(g, TN_WHY_CLOSING_ACKED);
+}
+
+static void in_last_ack(struct segment *g)
+{
+	if (g->R->fin_acked)
+		move(g->R, TN_ST_CLOSED, TN_WHY_LAST_ACK_ACKED, g->why_r);
+}
+
+static void in_time_wait(struct segment *g)
+{
+	if (g->fin) {
+		/* RFC 9293 §3.10.7.4: a FIN again restarts the 2×MSL timer. */
+		*g->why_r = TN_WHY_TIME_WAIT_AGAIN;
+		enter_time_wait(g->tr, g->c, g->now_ns);
+	}
+}
+
+/* CLOSE-WAIT has none: it waits for its own side to close. */
+static void (*const receive_in[TN_ST_COUNT])(struct segment *) = {
+	[TN_ST_CLOSED] = in_listen_or_closed,
+	[TN_ST_LISTEN] = in_listen_or_closed,
+	[TN_ST_SYN_SENT] = in_syn_sent,
+	[TN_ST_SYN_RECEIVED] = in_syn_received,
+	[TN_ST_ESTABLISHED] = in_established,
+	[TN_ST_FIN_WAIT_1] = in_fin_wait_1,
+	[TN_ST_FIN_WAIT_2] = in_fin_wait_2,
+	[TN_ST_CLOSING] = in_closing,
+	[TN_ST_LAST_ACK] = in_last_ack,
+	[TN_ST_TIME_WAIT] = in_time_wait,
+};
+
+static void receiver_step(struct segment *g)
+{
+	struct tn_track_side *R = g->R;
+	if (g->ack && syn_acceptable(R, g->t->ack))
+		R->syn_acked = true;
+	if (g->ack && fin_acked_by(R, g->t->ack))
+		R->fin_acked = true;
+	if ((unsigned)R->state < TN_ST_COUNT && receive_in[R->state])
+		receive_in[R->state](g);
+	if (g->S->syn_acked && R->syn_acked)
+		g->c->established = true;
+}
+
+/* Bookkeeping the next segments need. A reset takes no sequence space. */
+static void record_sent(struct segment *g, const struct tn_track_view *v)
+{
+	struct tn_track_side *S = g->S;
+	const struct tn_tcp *t = g->t;
+	uint32_t seg_len = g->pkt->payload_len + (g->syn ? 1u : 0u) + (g->fin ? 1u : 0u);
+	uint32_t end = t->seq + seg_len;
+	if (!g->rst && (!S->snd_nxt_set || tn_seq_gt(end, S->snd_nxt))) {
+		S->snd_nxt = end;
+		S->snd_nxt_set = true;
+	}
+	if (g->ack && !g->rst && (!S->ack_sent || tn_seq_gt(t->ack, S->last_ack))) {
+		S->last_ack = t->ack;
+		S->ack_sent = true;
+	}
+	S->window = v->window_known ? v->window_scaled : t->window;
+}
+
+/* The view before the segment: roles on a connection's first one, both states. */
+static void open_view(struct tn_track_conn *c, int side, const struct tn_packet *pkt,
+		      int64_t now_ns, struct tn_track_view *v)
+{
 	v->inferred[0] = v->inferred[1] = false;
 	v->why[0] = v->why[1] = TN_WHY_NONE;
 	if (c->client < 0) {
@@ -187,156 +447,39 @@ void tn_track_state(struct tn_track *tr, struct tn_track_conn *c, int side,
 		if (c->side[i].state == TN_ST_LISTEN)
 			v->inferred[i] = true;
 	}
-	bool was_over = tn_track_conn_over(c);
+}
 
-	if (rst) {
-		if (reset_arrives(c, side, pkt, v) && c->side[0].state != TN_ST_TIME_WAIT &&
-		    c->side[1].state != TN_ST_TIME_WAIT)
-			tn_track_conn_forget(tr, c);
-	} else {
-		/* The sender: what sending this segment does to it. */
-		if (syn) {
-			bool again = (ack ? S->synack_sent : S->syn_sent) && t->seq == S->isn;
-			if (again) {
-				v->why[side] = TN_WHY_RETRANSMISSION;
-			} else if (!ack) {
-				/*
-				 * A SYN without ACK: an active open. From a side we took to
-				 * be in SYN-RECEIVED, it shows that side never listened: it
-				 * sent its SYN before the other one reached it.
-				 */
-				if (S->state == TN_ST_CLOSED || S->state == TN_ST_LISTEN ||
-				    (S->state == TN_ST_SYN_RECEIVED && !S->syn_sent))
-					move(S, TN_ST_SYN_SENT, TN_WHY_SENT_SYN, &v->why[side]);
-			} else if (S->state == TN_ST_LISTEN || S->state == TN_ST_CLOSED) {
-				move(S, TN_ST_SYN_RECEIVED, TN_WHY_SENT_SYNACK, &v->why[side]);
-			} else if (S->state == TN_ST_SYN_SENT) {
-				/* Its SYN-ACK acknowledges the other SYN: it had arrived. */
-				move(S, TN_ST_SYN_RECEIVED, TN_WHY_SIMULTANEOUS_OPEN, &v->why[side]);
-			}
-			if (!again) {
-				S->syn_sent = true;
-				S->synack_sent = S->synack_sent || ack;
-				S->isn = t->seq;
-			}
-		}
-		if (fin) {
-			uint32_t fseq = t->seq + (syn ? 1u : 0u) + pkt->payload_len;
-			if (S->fin_sent && fseq == S->fin_seq) {
-				if (v->why[side] == TN_WHY_NONE)
-					v->why[side] = TN_WHY_RETRANSMISSION;
-			} else if (!S->fin_sent) {
-				S->fin_sent = true;
-				S->fin_seq = fseq;
-				if (c->closed_first < 0)
-					c->closed_first = (int8_t)side;
-				/*
-				 * In CLOSE-WAIT a side's FIN acknowledges the peer's FIN
-				 * (its ACK field is RCV.NXT, past that FIN). If it does not,
-				 * the side had not received the peer's FIN when it closed:
-				 * the two FINs crossed (RFC 9293 §3.6, simultaneous close),
-				 * it went ESTABLISHED → FIN-WAIT-1, and with the peer's FIN
-				 * arriving it is now CLOSING, not LAST-ACK.
-				 */
-				bool acks_peer_fin = ack && R->fin_sent && is_ack_of(t->ack, R->fin_seq);
-				if (S->state == TN_ST_ESTABLISHED || S->state == TN_ST_SYN_RECEIVED)
-					move(S, TN_ST_FIN_WAIT_1, TN_WHY_SENT_FIN, &v->why[side]);
-				else if (S->state == TN_ST_CLOSE_WAIT && !acks_peer_fin)
-					move(S, TN_ST_CLOSING, TN_WHY_SIMULTANEOUS_CLOSE, &v->why[side]);
-				else if (S->state == TN_ST_CLOSE_WAIT)
-					move(S, TN_ST_LAST_ACK, TN_WHY_SENT_FIN_SECOND, &v->why[side]);
-			}
-		}
-		if (S->state == TN_ST_CLOSED && v->why[side] == TN_WHY_NONE)
-			v->why[side] = TN_WHY_AFTER_CLOSE;
-
-		/* The receiver: the ACK field first, then SYN, then FIN (§3.10.7.4). */
-		enum tn_state r0 = R->state;
-		if (ack && acks_syn(R, t->ack))
-			R->syn_acked = true;
-		if (ack && R->fin_sent && is_ack_of(t->ack, R->fin_seq))
-			R->fin_acked = true;
-		switch (R->state) {
-		case TN_ST_SYN_SENT:
-			if (syn && ack && R->syn_acked)
-				move(R, TN_ST_ESTABLISHED, TN_WHY_GOT_SYNACK, &v->why[!side]);
-			else if (syn && !ack)
-				move(R, TN_ST_SYN_RECEIVED, TN_WHY_SIMULTANEOUS_OPEN, &v->why[!side]);
-			break;
-		case TN_ST_LISTEN:
-		case TN_ST_CLOSED:
-			if (syn && !ack && !S->fin_sent) {
-				R->passive = R->passive || R->state == TN_ST_LISTEN;
-				move(R, TN_ST_SYN_RECEIVED, TN_WHY_GOT_SYN, &v->why[!side]);
-			}
-			else if (R->state == TN_ST_CLOSED)
-				v->why[!side] = TN_WHY_AFTER_CLOSE;
-			break;
-		case TN_ST_SYN_RECEIVED:
-			if (R->syn_acked)
-				move(R, TN_ST_ESTABLISHED, TN_WHY_GOT_ACK_OF_SYN, &v->why[!side]);
-			break;
-		case TN_ST_FIN_WAIT_1:
-			if (R->fin_acked)
-				move(R, TN_ST_FIN_WAIT_2, TN_WHY_GOT_ACK_OF_FIN, &v->why[!side]);
-			break;
-		case TN_ST_CLOSING:
-			if (R->fin_acked) {
-				move(R, TN_ST_TIME_WAIT, TN_WHY_CLOSING_ACKED, &v->why[!side]);
-				enter_time_wait(tr, c, now_ns);
-			}
-			break;
-		case TN_ST_LAST_ACK:
-			if (R->fin_acked)
-				move(R, TN_ST_CLOSED, TN_WHY_LAST_ACK_ACKED, &v->why[!side]);
-			break;
-		default:
-			break;
-		}
-		if (fin) {
-			switch (R->state) {
-			case TN_ST_ESTABLISHED:
-				move(R, TN_ST_CLOSE_WAIT, TN_WHY_GOT_FIN, &v->why[!side]);
-				break;
-			case TN_ST_FIN_WAIT_1:
-				move(R, TN_ST_CLOSING, TN_WHY_SIMULTANEOUS_CLOSE, &v->why[!side]);
-				break;
-			case TN_ST_FIN_WAIT_2:
-				move(R, TN_ST_TIME_WAIT, r0 == TN_ST_FIN_WAIT_1 ? TN_WHY_GOT_FIN_AND_ACK :
-				     TN_WHY_GOT_FIN_AFTER_OURS, &v->why[!side]);
-				enter_time_wait(tr, c, now_ns);
-				break;
-			case TN_ST_TIME_WAIT:
-				if (r0 == TN_ST_TIME_WAIT) {
-					/* RFC 9293 §3.10.7.4: a FIN again restarts the 2×MSL timer. */
-					v->why[!side] = TN_WHY_TIME_WAIT_AGAIN;
-					enter_time_wait(tr, c, now_ns);
-				}
-				break;
-			default:
-				break;
-			}
-		}
-		if (S->syn_acked && R->syn_acked)
-			c->established = true;
-	}
-
-	/* Bookkeeping the next segments need. A reset takes no sequence space. */
-	uint32_t end = t->seq + seg_len;
-	if (!rst && (!S->snd_nxt_set || tn_seq_gt(end, S->snd_nxt))) {
-		S->snd_nxt = end;
-		S->snd_nxt_set = true;
-	}
-	if (ack && !rst && (!S->ack_sent || tn_seq_gt(t->ack, S->last_ack))) {
-		S->last_ack = t->ack;
-		S->ack_sent = true;
-	}
-	S->window = v->window_known ? v->window_scaled : t->window;
-
+/* The view after it: both states, and whether this segment ended the connection. */
+static void close_view(const struct tn_track_conn *c, bool was_over, struct tn_track_view *v)
+{
 	for (int i = 0; i < 2; i++)
 		v->after[i] = c->side[i].state;
 	v->client = c->client;
 	v->roles_inferred = c->roles_inferred;
 	v->port_reused = c->port_reused && c->side[0].segments + c->side[1].segments == 1;
 	v->conn_closed = !was_over && tn_track_conn_over(c);
+}
+
+void tn_track_state(struct tn_track *tr, struct tn_track_conn *c, int side,
+		    const struct tn_packet *pkt, int64_t now_ns, struct tn_track_view *v)
+{
+	uint16_t flags = pkt->tcp.flags;
+	struct segment g = {
+		.tr = tr, .c = c, .S = &c->side[side], .R = &c->side[!side],
+		.why_s = &v->why[side], .why_r = &v->why[!side],
+		.pkt = pkt, .t = &pkt->tcp, .side = side, .now_ns = now_ns,
+		.syn = flags & TN_TH_SYN, .ack = flags & TN_TH_ACK,
+		.fin = flags & TN_TH_FIN, .rst = flags & TN_TH_RST,
+	};
+
+	open_view(c, side, pkt, now_ns, v);
+	bool was_over = tn_track_conn_over(c);
+	if (g.rst) {
+		reset_step(&g);
+	} else {
+		sender_step(&g);
+		receiver_step(&g);
+	}
+	record_sent(&g, v);
+	close_view(c, was_over, v);
 }
