@@ -38,33 +38,66 @@ struct tn_idea {
 const struct tn_idea *tn_reference_ideas(unsigned step, size_t *n);
 
 /*
- * A verdict on a segment, with its evidence. Verdicts are decided once, by
- * the classifiers in src/analysis/verdict.c, and read by the reports,
+ * A verdict on a segment, with its evidence. The names and definitions are
+ * Wireshark's TCP analysis (epan/dissectors/packet-tcp.c), so users meet the
+ * words they know and tshark can be held to them; docs/analysis.md gives
+ * each definition and where tcpnarrate's differs. Verdicts are decided once,
+ * by the classifiers in src/analysis/verdict.c, and read by the reports,
  * --compare and every renderer.
  */
 enum tn_verdict_kind {
-	TN_VERDICT_RETRANSMISSION = 0,  /* it sends again what its sender sent before */
-	TN_VERDICT_COUNT
+	TN_V_RETRANSMISSION = 0,     /* data, SYN or FIN that does not advance the sequence */
+	TN_V_FAST_RETRANSMISSION,    /* ... the byte 2+ duplicate ACKs asked for, within 20 ms */
+	TN_V_SPURIOUS_RETRANSMISSION,/* ... bytes the receiver had already acknowledged */
+	TN_V_OUT_OF_ORDER,           /* ... sent soon after a later segment: reordered, not resent */
+	TN_V_LOST_SEGMENT,           /* starts past the next expected byte: a gap before it */
+	TN_V_ACK_LOST_SEGMENT,       /* acknowledges bytes never seen in the capture */
+	TN_V_DUPLICATE_ACK,          /* repeats the previous ACK, window and sequence, no data */
+	TN_V_ZERO_WINDOW,            /* advertises a window of zero */
+	TN_V_ZERO_WINDOW_PROBE,      /* one byte at the next sequence into a zero window */
+	TN_V_ZERO_WINDOW_PROBE_ACK,  /* the answer to a zero window probe */
+	TN_V_WINDOW_FULL,            /* data up to the very edge of the receiver's window */
+	TN_V_WINDOW_UPDATE,          /* no data, same ACK, a new window */
+	TN_V_KEEP_ALIVE,             /* zero or one byte just below the next sequence */
+	TN_V_KEEP_ALIVE_ACK,         /* the answer to a keep-alive */
+	TN_V_REUSED_PORTS,           /* a SYN with a new ISN on a port pair already used */
+	TN_V_COUNT
 };
 
 /* What a retransmission sends again (bits of tn_verdict.what). */
 enum tn_retx_what {
-	TN_RETX_SYN = 1,     /* a SYN or SYN-ACK the tracker saw before */
-	TN_RETX_FIN = 2,     /* a FIN the tracker saw before */
-	TN_RETX_DATA = 4,    /* data wholly below the highest byte this side had sent */
+	TN_RETX_SYN = 1,
+	TN_RETX_FIN = 2,
+	TN_RETX_DATA = 4,
 };
 
+/*
+ * The evidence. Which members mean something depends on the kind
+ * (docs/analysis.md): first and last are relative sequence numbers of the
+ * bytes concerned (inclusive); ref_n the earlier frame it repeats, answers
+ * or follows (0 when it is not known); num a count (the duplicate ACK's
+ * number) or a window; dt_ns the time since ref_n.
+ */
 struct tn_verdict {
 	uint8_t kind;        /* enum tn_verdict_kind */
-	uint8_t what;        /* retransmission: enum tn_retx_what bits */
-	uint32_t first, last;/* data: relative sequence numbers of its first and last byte */
-	uint32_t sent_end;   /* data: one past the highest byte the side had sent before */
+	uint8_t what;        /* retransmissions: enum tn_retx_what bits */
+	bool has_range;      /* first and last are set */
+	uint32_t first, last;
+	uint64_t ref_n, ref2_n;
+	uint32_t num, num2;
+	int64_t dt_ns;
 };
 
-#define TN_MAX_VERDICTS 4
+#define TN_MAX_VERDICTS 6
 
-/* Stable key of a verdict ("retransmission"), as JSON and -q print them. */
+/* Stable key of a verdict ("fast_retransmission"), as JSON and -q print them. */
 const char *tn_verdict_key(enum tn_verdict_kind kind);
+/* The verdict in a few words ("fast retransmission"). */
+const char *tn_verdict_name(enum tn_verdict_kind kind);
+/* One sentence with the evidence: numbers and frames. */
+void tn_verdict_explain(const struct tn_verdict *v, char *buf, size_t len);
+/* Is it one of the retransmission kinds (as tshark's tcp.analysis.retransmission)? */
+bool tn_verdict_is_retransmission(enum tn_verdict_kind kind);
 
 struct tn_segment {
 	const struct tn_frame *frame;
@@ -76,6 +109,8 @@ struct tn_segment {
 	int64_t rel_ns;           /* nanoseconds since the first packet (negative if time ran back) */
 	uint8_t n_verdicts;
 	struct tn_verdict verdict[TN_MAX_VERDICTS];
+	bool keep_alive_data;     /* its byte is a keep-alive's, not new data */
+	uint32_t new_bytes;       /* payload bytes the capture shows for the first time */
 	char note[TN_NOTE_LEN];   /* one plain-language sentence */
 };
 
@@ -85,19 +120,62 @@ const struct tn_verdict *tn_segment_verdict(const struct tn_segment *seg,
 
 /*
  * The sequence-space model of one connection, per sending side: what the
- * verdicts are judged against. Fixed in size, so analysis costs no
+ * verdicts are judged against. Raw sequence numbers, as Wireshark keeps
+ * them. Fixed in size (a ring of the last few segments sent stands in for
+ * Wireshark's unbounded list of unacknowledged ones), so analysis costs no
  * allocation per segment and no more memory per connection than this.
  */
+#define TN_SENT_RING 4
+#define TN_HOLES 2
+
+struct tn_sent_seg {
+	uint32_t seq, end;        /* raw: first sequence number and one past its last */
+	uint32_t frame;           /* frame number, less the connection's first */
+};
+
+/* What the connection report counts of one side's segments. */
+struct tn_analysis_counts {
+	uint32_t retransmissions, out_of_order, lost, dup_acks, zw_probes, keep_alives;
+	uint64_t retransmitted_bytes, unique_bytes;
+	int64_t zero_window_ns;   /* time its window stayed at zero */
+	int64_t zero_since_ns;    /* when its window went to zero, or -1 */
+};
+
 struct tn_analysis_side {
-	uint32_t data_end;        /* relative: one past the highest data byte sent */
-	bool data_end_set;
+	uint32_t nextseq;         /* one past the highest sequence number sent (SYN, FIN count) */
+	uint32_t maxseqtobeacked; /* highest in-order sequence the peer may acknowledge */
+	uint32_t lastack;         /* the last acknowledgement number it sent */
+	uint32_t window;          /* the last window it advertised, unscaled */
+	int32_t dupacknum;        /* duplicate ACKs in a row */
+	uint32_t nextseq_frame;   /* frame (less the first) that advanced nextseq */
+	uint32_t lastnondupack;   /* frame (less the first) of its last ACK that was no duplicate */
+	uint32_t last_frame;      /* frame (less the first) of its last segment */
+	int64_t nextseq_ns, lastack_ns;
+	uint32_t last_kinds;      /* bits (1 << kind) of its last segment's verdicts */
+	int8_t shift;             /* its window scale, -1 while unknown */
+	bool has_nextseq : 1, has_maxseq : 1, has_lastack : 1, has_window : 1;
+	uint8_t ring_next;
+	struct tn_sent_seg sent[TN_SENT_RING];
+	/*
+	 * Gaps: bytes below nextseq the capture has not shown yet (a lost
+	 * segment), raw [start, end). A retransmission that fills one brings
+	 * bytes seen for the first time. At most TN_HOLES are remembered.
+	 */
+	struct { uint32_t start, end; } hole[TN_HOLES];
+	struct tn_analysis_counts count;
 };
 
 struct tn_analysis_conn {
 	struct tn_analysis_side side[2];
+	uint64_t first_frame;     /* frame numbers are kept less this */
+	int64_t syn_ns;           /* the most recent SYN */
+	int64_t first_rtt_ns;     /* SYN to the ACK that completes the handshake; 0 unknown */
 };
 
 void tn_analysis_conn_init(struct tn_analysis_conn *ac);
+
+/* Before a segment is classified: connection-wide timing (the handshake's round trip). */
+void tn_analysis_begin(struct tn_analysis_conn *ac, const struct tn_segment *seg);
 
 /*
  * Fills seg's verdicts. Each classifier is a small pure function of the
@@ -197,7 +275,8 @@ struct tn_conn_view {
 	uint64_t id;
 	struct tn_endpoint ep[2];         /* by role */
 	uint8_t final_state[2];           /* by role: enum tn_state */
-	uint64_t segments[2], payload_bytes[2];   /* by role, as sent */
+	uint64_t segments[2], payload_bytes[2];   /* by role, as sent (retransmissions too) */
+	struct tn_analysis_counts count[2];       /* by role: what the analysis found */
 	bool roles_inferred, port_reused;
 	enum tn_report_why why;
 	enum tn_end how;
@@ -208,9 +287,9 @@ struct tn_conn_view {
 	double time_wait_sec;     /* how long TIME-WAIT lasts (2 × MSL) */
 };
 
-/* Builds the view of a connection's report; key is the connection's flow key. */
+/* Builds the view of a connection's report from the tracker's report, its key and its model. */
 void tn_analysis_conn_view(const struct tn_conn_report *rep, const struct tn_flow_key *key,
-			   struct tn_conn_view *out);
+			   const struct tn_analysis_conn *ac, struct tn_conn_view *out);
 
 /* TIME-WAIT ran out for one or both sides of a connection (no segment shows it). */
 struct tn_state_event {
@@ -237,6 +316,8 @@ struct tn_compare_side {
 	uint32_t syns, data_segs, retransmits, pure_acks, coalesced_acks, requests;
 	uint32_t tls_handshake_records;
 	uint64_t data_bytes;
+	uint32_t data_end;         /* relative: one past the highest new data byte */
+	bool data_end_set;
 	uint32_t unacked_segs;     /* its data segments the peer has not acknowledged yet */
 	uint32_t first_data_n, first_app_n, fin_n;
 	int64_t first_data_ns, first_app_ns;

@@ -145,13 +145,21 @@ static void count_flights(struct tn_compare_conn *cc, const struct cmp_seg *g)
 static void data_step(struct tn_compare_conn *cc, const struct cmp_seg *g)
 {
 	struct tn_compare_side *S = &cc->side[g->from];
-	const struct tn_verdict *rv = tn_segment_verdict(g->seg, TN_VERDICT_RETRANSMISSION);
-	if (rv && (rv->what & TN_RETX_DATA)) {
+	bool resent = false;
+	if (g->seg->keep_alive_data)
+		return; /* a keep-alive's byte was sent before: not data, not a request */
+	for (unsigned i = 0; i < g->seg->n_verdicts; i++)
+		resent |= tn_verdict_is_retransmission(g->seg->verdict[i].kind);
+	if (resent)
 		S->retransmits++;
-	} else {
-		S->data_segs++;
-		S->data_bytes += g->len;
-		S->unacked_segs++;
+	if (!g->seg->new_bytes)
+		return; /* seen before: its request or response was counted then */
+	S->data_segs++;
+	S->data_bytes += g->seg->new_bytes;
+	S->unacked_segs++;
+	if (!S->data_end_set || tn_seq_gt(g->start + g->len, S->data_end)) {
+		S->data_end = g->start + g->len;
+		S->data_end_set = true;
 	}
 	bool app = false;
 	if (g->seg->pkt->payload_captured)
@@ -179,18 +187,16 @@ static void data_step(struct tn_compare_conn *cc, const struct cmp_seg *g)
 }
 
 /* Steps 5 and 7 (the ACKs of request and response), and ACKs that covered several segments. */
-static void ack_steps(struct tn_compare_conn *cc, const struct cmp_seg *g,
-		      const struct tn_analysis_conn *ac)
+static void ack_steps(struct tn_compare_conn *cc, const struct cmp_seg *g)
 {
 	struct tn_compare_side *S = &cc->side[g->from], *P = &cc->side[!g->from];
-	const struct tn_analysis_side *pa = &ac->side[!g->from];
 	if (!g->from_client && g->ack && !g->len && !g->syn && cc->step_n[4] && !cc->step_n[5] &&
 	    !cc->step_n[6] && tn_seq_geq(g->v->rel_ack, cc->request_end))
 		cc->step_n[5] = g->n;
 	if (g->from_client && g->ack && !g->len && !g->fin && cc->step_n[6] && !cc->step_n[7] &&
 	    tn_seq_gt(g->v->rel_ack, cc->response_start))
 		cc->step_n[7] = g->n;
-	if (g->ack && P->unacked_segs && pa->data_end_set && tn_seq_geq(g->v->rel_ack, pa->data_end)) {
+	if (g->ack && P->unacked_segs && P->data_end_set && tn_seq_geq(g->v->rel_ack, P->data_end)) {
 		if (P->unacked_segs >= 2)
 			S->coalesced_acks++;
 		P->unacked_segs = 0;
@@ -241,7 +247,7 @@ void tn_compare_segment(struct tn_compare_conn *cc, const struct tn_segment *seg
 	count_flights(cc, &g);
 	if (g.len && !g.rst)
 		data_step(cc, &g);
-	ack_steps(cc, &g, ac);
+	ack_steps(cc, &g);
 	close_steps(cc, &g);
 }
 
@@ -364,7 +370,7 @@ static void exchange(const struct tn_compare_conn *cc, const struct tn_conn_repo
 		    "%d round trips instead of one.", out->rtts_before_request);
 	}
 	if (c->requests > 1)
-		add(out, "keep_alive", 4, cc->step_n[4], "%u requests travelled on this one "
+		add(out, "several_requests", 4, cc->step_n[4], "%u requests travelled on this one "
 		    "connection (HTTP keep-alive): the handshake was paid once for all of them.",
 		    c->requests);
 	if (!c->first_data_n && rep->how != TN_END_REFUSED)

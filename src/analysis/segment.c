@@ -78,7 +78,7 @@ static int role_of(int side, int client)
 }
 
 void tn_analysis_conn_view(const struct tn_conn_report *rep, const struct tn_flow_key *key,
-			   struct tn_conn_view *out)
+			   const struct tn_analysis_conn *ac, struct tn_conn_view *out)
 {
 	const struct tn_track_conn *c = rep->conn;
 	int side_of_role[2] = { rep->client, !rep->client };
@@ -90,6 +90,9 @@ void tn_analysis_conn_view(const struct tn_conn_report *rep, const struct tn_flo
 		out->final_state[role] = s->state;
 		out->segments[role] = s->segments;
 		out->payload_bytes[role] = s->payload_bytes;
+		out->count[role] = ac->side[side_of_role[role]].count;
+		if (out->count[role].zero_since_ns >= 0) /* still at zero when it ended */
+			out->count[role].zero_window_ns += c->last_ns - out->count[role].zero_since_ns;
 	}
 	out->roles_inferred = c->roles_inferred;
 	out->port_reused = c->port_reused;

@@ -75,7 +75,9 @@ void tn_cli_usage(FILE *out)
 "      --msl SECONDS    maximum segment lifetime; TIME-WAIT lasts twice this in\n"
 "                       capture time (default 30, so 60 s as on Linux)\n"
 "      --idle-timeout S forget a connection after S seconds of capture time with\n"
-"                       no segment (default 300); it is reported as idle\n"
+"                       no segment (default 7500, longer than the 2-hour\n"
+"                       keep-alive interval of Linux, Windows and macOS); it\n"
+"                       is reported as idle\n"
 "      --max-flows N    connections tracked at once (default 262144); when full,\n"
 "                       the least recently active half-open or closed one is\n"
 "                       evicted (else the least recently active), and counted\n"
@@ -128,7 +130,9 @@ int tn_cli_parse(int argc, char **argv, struct tn_cli_opts *o, char *err, size_t
 		.color = TN_COLOR_AUTO,
 		.max_flows = 262144,
 		.msl_sec = 30,
-		.idle_sec = 300,
+		/* Past the 7200 s keep-alive time of Linux, Windows and macOS: a
+		 * connection kept alive at their defaults is never split in two. */
+		.idle_sec = 7500,
 	};
 	int c;
 	uint64_t v;

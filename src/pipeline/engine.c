@@ -105,7 +105,7 @@ static void report(struct tn_pipeline *p, struct tn_conn *c, enum tn_report_why 
 	tn_track_report(&p->tracker, &c->track, why, &rep);
 	if (!shown(p, c->track.id))
 		return;
-	tn_analysis_conn_view(&rep, c->key, &cv);
+	tn_analysis_conn_view(&rep, c->key, &c->analysis, &cv);
 	if (p->o.compare) {
 		tn_compare_finish(&c->compare[0], &rep, &cmp);
 		if (!cmp.matches)
@@ -202,6 +202,7 @@ static void segment(struct tn_pipeline *p, struct tn_conn *c, int side,
 {
 	struct tn_segment seg = { .frame = frame, .pkt = p->pkt, .rel_ns = now_ns - p->first_ns };
 	tn_track_update(&p->tracker, &c->track, side, p->pkt, now_ns, &seg.track);
+	tn_analysis_begin(&c->analysis, &seg);
 	tn_analysis_classify(&c->analysis, &seg);
 	tn_analysis_update(&c->analysis, &seg);
 	p->sum.segments++;

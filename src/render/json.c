@@ -8,6 +8,8 @@
  */
 #include "renderer.h"
 
+#include <stddef.h>
+
 #include <cjson/cJSON.h>
 #include <inttypes.h>
 #include <stdlib.h>
@@ -227,6 +229,49 @@ static cJSON *tcp_object(const struct tn_segment *seg)
 	return j;
 }
 
+/* The evidence of one verdict: only the members its kind gives a meaning (docs/json.md). */
+static cJSON *evidence_object(struct tn_renderer *r, const struct tn_verdict *v)
+{
+	char text[TN_NOTE_LEN];
+	cJSON *e = cJSON_CreateObject();
+	if (v->has_range) {
+		cJSON_AddNumberToObject(e, "first", v->first);
+		cJSON_AddNumberToObject(e, "last", v->last);
+	}
+	if (v->ref_n)
+		cJSON_AddNumberToObject(e, "frame", (double)v->ref_n);
+	if (v->kind == TN_V_DUPLICATE_ACK) {
+		cJSON_AddNumberToObject(e, "number", v->num);
+		cJSON_AddNumberToObject(e, "ack", v->num2);
+	} else if (v->kind == TN_V_FAST_RETRANSMISSION) {
+		cJSON_AddNumberToObject(e, "duplicate_acks", v->num);
+		cJSON_AddNumberToObject(e, "last_duplicate_ack", (double)v->ref2_n);
+	} else if (v->kind == TN_V_WINDOW_UPDATE) {
+		cJSON_AddNumberToObject(e, "old_window", v->num);
+		cJSON_AddNumberToObject(e, "new_window", v->num2);
+	} else if (v->kind == TN_V_WINDOW_FULL) {
+		cJSON_AddNumberToObject(e, "window", v->num);
+	} else if (v->kind == TN_V_SPURIOUS_RETRANSMISSION) {
+		cJSON_AddNumberToObject(e, "acked_before", v->num);
+	}
+	if (v->dt_ns)
+		add_seconds(r, e, "seconds", (double)v->dt_ns / 1e9);
+	tn_verdict_explain(v, text, sizeof text);
+	cJSON_AddStringToObject(e, "text", text);
+	return e;
+}
+
+static void add_analysis(struct tn_renderer *r, cJSON *j, const struct tn_segment *seg)
+{
+	cJSON *names = cJSON_AddArrayToObject(j, "analysis");
+	cJSON *ev = cJSON_AddObjectToObject(j, "evidence");
+	for (unsigned i = 0; i < seg->n_verdicts; i++) {
+		const struct tn_verdict *v = &seg->verdict[i];
+		cJSON_AddItemToArray(names, cJSON_CreateString(tn_verdict_key(v->kind)));
+		cJSON_AddItemToObject(ev, tn_verdict_key(v->kind), evidence_object(r, v));
+	}
+}
+
 static void add_states(cJSON *j, const struct tn_segment *seg)
 {
 	const struct tn_track_view *v = &seg->track;
@@ -245,9 +290,10 @@ static void add_states(cJSON *j, const struct tn_segment *seg)
 		if (v->why[i] != TN_WHY_NONE)
 			cJSON_AddStringToObject(s, "reason", tn_why_text(v->why[i]));
 	}
-	/* Documented as the tracker's SYN, SYN-ACK or FIN retransmission (docs/json.md). */
-	const struct tn_verdict *rv = tn_segment_verdict(seg, TN_VERDICT_RETRANSMISSION);
-	cJSON_AddBoolToObject(j, "retransmission", rv && (rv->what & (TN_RETX_SYN | TN_RETX_FIN)));
+	bool resent = false;
+	for (unsigned i = 0; i < seg->n_verdicts; i++)
+		resent |= tn_verdict_is_retransmission(seg->verdict[i].kind);
+	cJSON_AddBoolToObject(j, "retransmission", resent);
 	cJSON_AddBoolToObject(j, "connection_closed", v->conn_closed);
 }
 
@@ -319,6 +365,7 @@ static void json_segment(struct tn_renderer *r, const struct tn_segment *seg)
 	cJSON_AddStringToObject(j, "note", seg->note);
 	add_problem(j, pkt);
 	add_states(j, seg);
+	add_analysis(r, j, seg);
 	if (seg->step) {
 		cJSON_AddNumberToObject(j, "step", seg->step);
 		add_ideas(j, seg->ideas, seg->n_ideas);
@@ -401,6 +448,43 @@ static void add_by_role(cJSON *j, const char *key, const uint64_t v[2])
 	cJSON_AddNumberToObject(o, "server", (double)v[TN_ROLE_SERVER]);
 }
 
+/* The analysis' counts, each as {"client": n, "server": n} (docs/json.md). */
+static void add_counts(struct tn_renderer *r, cJSON *j, const struct tn_conn_view *cv)
+{
+	static const struct {
+		const char *key;
+		size_t off;
+		bool wide;
+	} keys[] = {
+		{ "unique_bytes", offsetof(struct tn_analysis_counts, unique_bytes), true },
+		{ "retransmissions", offsetof(struct tn_analysis_counts, retransmissions), false },
+		{ "retransmitted_bytes", offsetof(struct tn_analysis_counts, retransmitted_bytes), true },
+		{ "lost_segments", offsetof(struct tn_analysis_counts, lost), false },
+		{ "out_of_order", offsetof(struct tn_analysis_counts, out_of_order), false },
+		{ "duplicate_acks", offsetof(struct tn_analysis_counts, dup_acks), false },
+		{ "zero_window_probes", offsetof(struct tn_analysis_counts, zw_probes), false },
+		{ "keep_alives", offsetof(struct tn_analysis_counts, keep_alives), false },
+		{ NULL, 0, false },
+	};
+	for (size_t i = 0; keys[i].key; i++) {
+		uint64_t v[2];
+		for (int role = 0; role < 2; role++) {
+			const unsigned char *base = (const unsigned char *)&cv->count[role] + keys[i].off;
+			uint32_t narrow;
+			if (keys[i].wide) {
+				memcpy(&v[role], base, sizeof v[role]);
+			} else {
+				memcpy(&narrow, base, sizeof narrow);
+				v[role] = narrow;
+			}
+		}
+		add_by_role(j, keys[i].key, v);
+	}
+	cJSON *z = cJSON_AddObjectToObject(j, "zero_window_seconds");
+	add_seconds(r, z, "client", (double)cv->count[TN_ROLE_CLIENT].zero_window_ns / 1e9);
+	add_seconds(r, z, "server", (double)cv->count[TN_ROLE_SERVER].zero_window_ns / 1e9);
+}
+
 static void json_report(struct tn_renderer *r, const struct tn_conn_view *cv)
 {
 	cJSON *j = cJSON_CreateObject();
@@ -421,6 +505,7 @@ static void json_report(struct tn_renderer *r, const struct tn_conn_view *cv)
 	add_role(j, "time_wait", cv->time_wait);
 	add_by_role(j, "segments", cv->segments);
 	add_by_role(j, "payload_bytes", cv->payload_bytes);
+	add_counts(r, j, cv);
 	emit(r, j);
 }
 

@@ -301,6 +301,54 @@ static void snaplen_line(struct tn_renderer *r, const struct tn_frame *f, bool n
 	sty(r, S_RESET);
 }
 
+/*
+ * A plain retransmission verdict goes without saying when a more specific
+ * one (fast, spurious) is there: tshark's tcp.analysis.retransmission is set
+ * for those too, and JSON lists it, but a reader needs the one word.
+ */
+static bool shown_verdict(const struct tn_segment *seg, unsigned i)
+{
+	if (seg->verdict[i].kind != TN_V_RETRANSMISSION)
+		return true;
+	return !tn_segment_verdict(seg, TN_V_FAST_RETRANSMISSION) &&
+	       !tn_segment_verdict(seg, TN_V_SPURIOUS_RETRANSMISSION);
+}
+
+/* Loss and stalls stand out; the rest is worth a note. */
+static const char *verdict_style(enum tn_verdict_kind k)
+{
+	switch (k) {
+	case TN_V_WINDOW_UPDATE:
+	case TN_V_KEEP_ALIVE:
+	case TN_V_KEEP_ALIVE_ACK:
+	case TN_V_REUSED_PORTS:
+		return S_NOTE;
+	case TN_V_DUPLICATE_ACK:
+	case TN_V_OUT_OF_ORDER:
+	case TN_V_ZERO_WINDOW_PROBE_ACK:
+	case TN_V_WINDOW_FULL:
+		return S_WARN;
+	default:
+		return S_BAD;
+	}
+}
+
+/* One line per verdict under the segment's sentence, with its evidence. */
+static void verdict_lines(struct tn_renderer *r, const struct tn_segment *seg)
+{
+	char buf[TN_NOTE_LEN];
+	for (unsigned i = 0; i < seg->n_verdicts; i++) {
+		if (!shown_verdict(seg, i))
+			continue;
+		const struct tn_verdict *v = &seg->verdict[i];
+		tn_verdict_explain(v, buf, sizeof buf);
+		sty(r, verdict_style(v->kind));
+		fprintf(r->opts.out, "  ! %s:", tn_verdict_name(v->kind));
+		sty(r, S_RESET);
+		fprintf(r->opts.out, " %s\n", buf);
+	}
+}
+
 /* The end of a quiet line: state changes, client first, and the verdicts. */
 static void quiet_tail(struct tn_renderer *r, const struct tn_segment *seg)
 {
@@ -312,9 +360,13 @@ static void quiet_tail(struct tn_renderer *r, const struct tn_segment *seg)
 			fprintf(o, " · %s %s→%s", tn_role_name(i, v->client), tn_state_name(v->before[i]),
 				tn_state_name(v->after[i]));
 	}
-	const struct tn_verdict *rv = tn_segment_verdict(seg, TN_VERDICT_RETRANSMISSION);
-	if (rv && (rv->what & (TN_RETX_SYN | TN_RETX_FIN)))
-		fputs(" · retransmission", o);
+	for (unsigned i = 0; i < seg->n_verdicts; i++) {
+		if (!shown_verdict(seg, i))
+			continue;
+		sty(r, verdict_style(seg->verdict[i].kind));
+		fprintf(o, " · %s", tn_verdict_name(seg->verdict[i].kind));
+		sty(r, S_RESET);
+	}
 }
 
 static void quiet_line(struct tn_renderer *r, const struct tn_segment *seg)
@@ -696,6 +748,7 @@ static void text_segment(struct tn_renderer *r, const struct tn_segment *seg)
 	sty(r, S_NOTE);
 	wrapped(r, 2, seg->note);
 	sty(r, S_RESET);
+	verdict_lines(r, seg);
 	state_lines(r, seg);
 	ideas(r, seg->ideas, seg->n_ideas);
 	problem_line(r, pkt);
@@ -786,6 +839,45 @@ static void text_end(struct tn_renderer *r, const struct tn_summary *sum)
 	}
 }
 
+/* "1 thing" or "3 things". */
+static int count_of(char *buf, size_t len, uint64_t n, const char *one, const char *many)
+{
+	return snprintf(buf, len, "%" PRIu64 " %s", n, n == 1 ? one : many);
+}
+
+/* What went wrong in one direction, if anything: a line under the report. */
+static void trouble_line(struct tn_renderer *r, int role, const struct tn_analysis_counts *n)
+{
+	char part[6][96];
+	int k = 0;
+	if (n->retransmissions) {
+		int w = count_of(part[k], sizeof part[k], n->retransmissions, "retransmission",
+				 "retransmissions");
+		snprintf(part[k] + w, sizeof part[k] - (size_t)w, " (%" PRIu64 " bytes)",
+			 n->retransmitted_bytes);
+		k++;
+	}
+	if (n->lost)
+		count_of(part[k++], 96, n->lost, "gap before a segment (not captured)",
+			 "gaps before segments (not captured)");
+	if (n->out_of_order)
+		count_of(part[k++], 96, n->out_of_order, "segment out of order",
+			 "segments out of order");
+	if (n->dup_acks)
+		count_of(part[k++], 96, n->dup_acks, "duplicate ACK", "duplicate ACKs");
+	if (n->zero_window_ns || n->zw_probes)
+		snprintf(part[k++], 96, "zero window for %.6f s, %u probe%s into it",
+			 (double)n->zero_window_ns / 1e9, n->zw_probes, n->zw_probes == 1 ? "" : "s");
+	if (n->keep_alives)
+		count_of(part[k++], 96, n->keep_alives, "keep-alive", "keep-alives");
+	if (!k)
+		return;
+	fprintf(r->opts.out, "   the %s sent:", tn_role_key(role));
+	for (int i = 0; i < k; i++)
+		fprintf(r->opts.out, "%s %s", i ? "," : "", part[i]);
+	fputc('\n', r->opts.out);
+}
+
 static void text_report(struct tn_renderer *r, const struct tn_conn_view *cv)
 {
 	FILE *o = r->opts.out;
@@ -812,8 +904,10 @@ static void text_report(struct tn_renderer *r, const struct tn_conn_view *cv)
 	fputc('\n', o);
 	fprintf(o, "   %.6f s; client sent %" PRIu64 " segment%s with %" PRIu64 " bytes of data, "
 		"server %" PRIu64 " with %" PRIu64 "\n", cv->duration, cv->segments[CL],
-		cv->segments[CL] == 1 ? "" : "s", cv->payload_bytes[CL], cv->segments[SV],
-		cv->payload_bytes[SV]);
+		cv->segments[CL] == 1 ? "" : "s", cv->count[CL].unique_bytes, cv->segments[SV],
+		cv->count[SV].unique_bytes);
+	for (int role = 0; role < 2; role++)
+		trouble_line(r, role, &cv->count[role]);
 	fprintf(o, "   %s", cv->roles_inferred ? "joined mid-connection (roles inferred)" :
 		"opened by the client");
 	if (cv->closed_first >= 0)

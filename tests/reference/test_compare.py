@@ -82,7 +82,7 @@ CRAFTED = {
     "keep-alive": (OPEN + [("c", "PA", 1001, 4501, GET), ("s", "PA", 4501, 1028, b"x" * 100),
                            ("c", "PA", 1028, 4601, GET), ("s", "PA", 4601, 1055, b"y" * 100),
                            ("c", "A", 1055, 4701, b"")] + close_by_client(1055, 4701),
-                   80, ["keep_alive", "ack_piggybacked"], None),
+                   80, ["several_requests", "ack_piggybacked"], None),
     "FIN carrying data, three-segment close": (
         OPEN + [("c", "PA", 1001, 4501, GET), ("s", "FPA", 4501, 1028, b"x" * 50),
                 ("c", "FA", 1028, 4552, b""), ("s", "A", 4552, 1029, b"")],
@@ -145,7 +145,7 @@ def main():
     check("nginx: the client closes, in three segments",
           "three_segment_close" in k and "server_closed_first" not in k, k)
 
-    for extra, want in (("http11-nginx-keepalive-ipv4.pcap", ["keep_alive"]),
+    for extra, want in (("http11-nginx-keepalive-ipv4.pcap", ["several_requests"]),
                         ("http11-nginx-loss-ipv4.pcap", ["retransmissions"]),
                         ("https-nginx-ipv4.pcap", ["tls"])):
         path = os.path.join(ROOT, "captures", extra)
