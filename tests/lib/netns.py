@@ -46,9 +46,11 @@ def warn(msg):
     print('netns.py: ' + msg, file=sys.stderr, flush=True)
 
 
-def run(cmd, timeout=10, check=True):
-    """Run cmd to completion, output captured as text; Error if it fails."""
-    r = subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+def run(cmd, timeout=10, check=True, input=None):
+    """Run cmd to completion, output captured as text; Error if it fails.
+    input, if given, is the text written to its stdin (nft -f -)."""
+    stdin = subprocess.DEVNULL if input is None else None
+    r = subprocess.run(cmd, stdin=stdin, input=input, stdout=subprocess.PIPE,
                        stderr=subprocess.PIPE, text=True, timeout=timeout)
     if check and r.returncode != 0:
         raise Error('%s failed (%d): %s' % (' '.join(cmd), r.returncode,

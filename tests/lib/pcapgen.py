@@ -101,10 +101,13 @@ def ip6_ext(next_header, length_units=0, body=None):
     return struct.pack("!BB", next_header, length_units) + (body or b"\0" * n)[:n].ljust(n, b"\0")
 
 
-def ether(payload, ethertype=None, vlans=()):
+def ether(payload, ethertype=None, vlans=(), dst=b"\x02\x00\x00\x00\x00\x02",
+          src=b"\x02\x00\x00\x00\x00\x01"):
+    """dst and src: the 6-byte MAC addresses (by default the same two for
+    every frame, whichever way it goes)."""
     if ethertype is None:
         ethertype = 0x86DD if payload[0] >> 4 == 6 else 0x0800
-    hdr = b"\x02\x00\x00\x00\x00\x02" + b"\x02\x00\x00\x00\x00\x01"
+    hdr = dst + src
     for tpid, vid in vlans:
         hdr += struct.pack("!HH", tpid, vid)
     return hdr + struct.pack("!H", ethertype) + payload
