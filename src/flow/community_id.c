@@ -1,0 +1,172 @@
+/*
+ * community_id.c — Community ID v1 of a flow key, with the SHA-1 and base64
+ * it needs.
+ *
+ * The spec (https://github.com/corelight/community-id-spec, README.md)
+ * hashes a fixed layout of at most 40 bytes; it is laid out here in a stack
+ * buffer, hashed, and base64-encoded straight into the caller's buffer, so
+ * nothing is allocated and the function can run for every connection. The
+ * endpoint order is decided here from the key's own bytes (IP first, then
+ * port, as the spec says) rather than trusted from the flow table, so a key
+ * built by hand in either direction gives the same ID.
+ *
+ * SHA-1 follows FIPS 180-4 section 6.1 (with the padding of section 5.1.1);
+ * base64 follows RFC 4648 section 4, with '=' padding. Both are small and
+ * used for nothing else, so they are not worth a dependency.
+ */
+#include <tcpnarrate/community_id.h>
+
+#include <string.h>
+
+#define PROTO_TCP 6
+#define SHA1_BLOCK 64
+
+/* The longest hash input: seed 2, two IPv6 addresses 32, proto and pad 2, ports 4. */
+#define INPUT_MAX 40
+
+static uint32_t rol32(uint32_t x, unsigned n)
+{
+	return (x << n) | (x >> (32u - n));
+}
+
+static uint32_t get_be32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+static void put_be32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)(v >> 24);
+	p[1] = (uint8_t)(v >> 16);
+	p[2] = (uint8_t)(v >> 8);
+	p[3] = (uint8_t)v;
+}
+
+static void put_be16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+/* FIPS 180-4 section 6.1.2: one 512-bit block into the hash state h. */
+static void sha1_block(uint32_t h[5], const uint8_t block[SHA1_BLOCK])
+{
+	uint32_t w[80];
+	for (int t = 0; t < 16; t++)
+		w[t] = get_be32(block + 4 * t);
+	for (int t = 16; t < 80; t++)
+		w[t] = rol32(w[t - 3] ^ w[t - 8] ^ w[t - 14] ^ w[t - 16], 1);
+	uint32_t a = h[0], b = h[1], c = h[2], d = h[3], e = h[4];
+	for (int t = 0; t < 80; t++) {
+		uint32_t f, k;
+		if (t < 20) {
+			f = (b & c) | (~b & d);
+			k = 0x5a827999u;
+		} else if (t < 40) {
+			f = b ^ c ^ d;
+			k = 0x6ed9eba1u;
+		} else if (t < 60) {
+			f = (b & c) | (b & d) | (c & d);
+			k = 0x8f1bbcdcu;
+		} else {
+			f = b ^ c ^ d;
+			k = 0xca62c1d6u;
+		}
+		uint32_t tmp = rol32(a, 5) + f + e + k + w[t];
+		e = d;
+		d = c;
+		c = rol32(b, 30);
+		b = a;
+		a = tmp;
+	}
+	h[0] += a;
+	h[1] += b;
+	h[2] += c;
+	h[3] += d;
+	h[4] += e;
+}
+
+void tn_community_id_sha1(const void *msg, size_t len, uint8_t digest[TN_SHA1_SIZE])
+{
+	uint32_t h[5] = { 0x67452301u, 0xefcdab89u, 0x98badcfeu, 0x10325476u, 0xc3d2e1f0u };
+	const uint8_t *p = msg;
+	size_t whole = len - len % SHA1_BLOCK;
+	for (size_t off = 0; off < whole; off += SHA1_BLOCK)
+		sha1_block(h, p + off);
+
+	/* Section 5.1.1: the rest, a 1 bit, zeros, and the length in bits as 64 bits. */
+	uint8_t tail[2 * SHA1_BLOCK] = { 0 };
+	size_t rest = len - whole;
+	if (rest)
+		memcpy(tail, p + whole, rest);
+	tail[rest] = 0x80;
+	size_t tail_len = rest < SHA1_BLOCK - 8 ? SHA1_BLOCK : 2 * SHA1_BLOCK;
+	uint64_t bits = (uint64_t)len * 8u;
+	put_be32(tail + tail_len - 8, (uint32_t)(bits >> 32));
+	put_be32(tail + tail_len - 4, (uint32_t)bits);
+	for (size_t off = 0; off < tail_len; off += SHA1_BLOCK)
+		sha1_block(h, tail + off);
+
+	for (int i = 0; i < 5; i++)
+		put_be32(digest + 4 * i, h[i]);
+}
+
+/* RFC 4648 section 4: n bytes as base64 with '=' padding, NUL-terminated; out holds 4 * ceil(n / 3) + 1. */
+static void base64(const uint8_t *in, size_t n, char *out)
+{
+	static const char alphabet[] =
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	for (size_t i = 0; i < n; i += 3) {
+		uint32_t v = (uint32_t)in[i] << 16;
+		if (i + 1 < n)
+			v |= (uint32_t)in[i + 1] << 8;
+		if (i + 2 < n)
+			v |= in[i + 2];
+		*out++ = alphabet[(v >> 18) & 63];
+		*out++ = alphabet[(v >> 12) & 63];
+		*out++ = i + 1 < n ? alphabet[(v >> 6) & 63] : '=';
+		*out++ = i + 2 < n ? alphabet[v & 63] : '=';
+	}
+	*out = '\0';
+}
+
+/*
+ * The spec's hash input for key; returns its length. The endpoint whose
+ * (address, port) is numerically smaller goes first: addresses compare as
+ * big-endian byte strings, ports only break a tie.
+ */
+static size_t hash_input(const struct tn_flow_key *key, uint16_t seed, uint8_t out[INPUT_MAX])
+{
+	size_t alen = key->family == 4 ? 4 : 16;
+	int c = memcmp(key->addr[0], key->addr[1], alen);
+	int lo = c > 0 || (c == 0 && key->port[0] > key->port[1]);
+	size_t n = 0;
+	put_be16(out, seed);
+	n += 2;
+	memcpy(out + n, key->addr[lo], alen);
+	n += alen;
+	memcpy(out + n, key->addr[!lo], alen);
+	n += alen;
+	out[n++] = PROTO_TCP;
+	out[n++] = 0;
+	put_be16(out + n, key->port[lo]);
+	n += 2;
+	put_be16(out + n, key->port[!lo]);
+	n += 2;
+	return n;
+}
+
+void tn_community_id(const struct tn_flow_key *key, uint16_t seed, char *buf, size_t len)
+{
+	if (len == 0)
+		return;
+	buf[0] = '\0';
+	if (len < TN_COMMUNITY_ID_SIZE || (key->family != 4 && key->family != 6))
+		return;
+	uint8_t input[INPUT_MAX];
+	uint8_t digest[TN_SHA1_SIZE];
+	tn_community_id_sha1(input, hash_input(key, seed, input), digest);
+	buf[0] = '1';
+	buf[1] = ':';
+	base64(digest, sizeof digest, buf + 2);
+}
