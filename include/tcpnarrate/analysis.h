@@ -314,6 +314,7 @@ struct tn_compare_side {
 	uint16_t syn_mss;
 	uint8_t syn_wscale;
 	uint32_t syns, data_segs, retransmits, pure_acks, coalesced_acks, requests;
+	uint32_t first_retransmit_n;   /* the first of its data retransmissions */
 	uint32_t tls_handshake_records;
 	uint64_t data_bytes;
 	uint32_t data_end;         /* relative: one past the highest new data byte */

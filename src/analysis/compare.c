@@ -150,8 +150,8 @@ static void data_step(struct tn_compare_conn *cc, const struct cmp_seg *g)
 		return; /* a keep-alive's byte was sent before: not data, not a request */
 	for (unsigned i = 0; i < g->seg->n_verdicts; i++)
 		resent |= tn_verdict_is_retransmission(g->seg->verdict[i].kind);
-	if (resent)
-		S->retransmits++;
+	if (resent && S->retransmits++ == 0)
+		S->first_retransmit_n = g->n;
 	if (!g->seg->new_bytes)
 		return; /* seen before: its request or response was counted then */
 	S->data_segs++;
@@ -388,11 +388,17 @@ static void exchange(const struct tn_compare_conn *cc, const struct tn_conn_repo
 		    "(%u times by the client, %u by the server): receivers acknowledge every second "
 		    "full segment, or after a short delay (delayed ACK), not each one at once.",
 		    c->coalesced_acks, s->coalesced_acks);
-	if (c->retransmits || s->retransmits)
-		add(out, "retransmissions", 6, 0, "%u data segments were sent again (client %u, "
-		    "server %u): something was lost or delayed, and the sender waited for a timeout "
-		    "or a fast retransmit.", c->retransmits + s->retransmits, c->retransmits,
-		    s->retransmits);
+	/* Attributed to the side that sent them again: the request's step, or the response's. */
+	if (c->retransmits)
+		add(out, "retransmissions", 4, c->first_retransmit_n, "The client sent %u data "
+		    "segment%s again, the first in #%u: something it sent was lost or delayed, and "
+		    "it waited for a timeout or a fast retransmit before the request could go on.",
+		    c->retransmits, c->retransmits == 1 ? "" : "s", c->first_retransmit_n);
+	if (s->retransmits)
+		add(out, "retransmissions", 6, s->first_retransmit_n, "The server sent %u data "
+		    "segment%s again, the first in #%u: something it sent was lost or delayed, and "
+		    "it waited for a timeout or a fast retransmit.", s->retransmits,
+		    s->retransmits == 1 ? "" : "s", s->first_retransmit_n);
 }
 
 /* Steps 8 to 11: the close. */

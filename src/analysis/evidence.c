@@ -77,7 +77,7 @@ void tn_verdict_explain(const struct tn_verdict *v, char *buf, size_t len)
 {
 	char b[48], f[40];
 	bytes(v, b, sizeof b);
-	frame(v->ref_n, "#", f, sizeof f);
+	frame(v->ref_n, "", f, sizeof f);
 	switch (v->kind) {
 	case TN_V_RETRANSMISSION:
 	case TN_V_FAST_RETRANSMISSION:

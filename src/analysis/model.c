@@ -24,14 +24,14 @@ static uint32_t rel_frame(const struct tn_analysis_conn *ac, const struct tn_seg
 	return (uint32_t)(seg->frame->n - ac->first_frame);
 }
 
-/* Wireshark's first RTT: from the most recent SYN to the first ACK without SYN. */
+/* Wireshark's first RTT: from the most recent SYN (not a SYN-ACK) to the first ACK without SYN. */
 static void handshake_time(struct tn_analysis_conn *ac, const struct tn_segment *seg,
 			   int64_t now_ns)
 {
 	uint16_t fl = seg->pkt->tcp.flags;
 	if ((fl & (TN_TH_SYN | TN_TH_ACK)) == TN_TH_ACK && ac->syn_ns && !ac->first_rtt_ns)
 		ac->first_rtt_ns = now_ns - ac->syn_ns;
-	if (fl & TN_TH_SYN)
+	if ((fl & (TN_TH_SYN | TN_TH_ACK)) == TN_TH_SYN)
 		ac->syn_ns = now_ns;
 }
 
