@@ -105,6 +105,7 @@ struct tn_segment {
 	const struct tn_idea *ideas;
 	size_t n_ideas;
 	const struct tn_packet *pkt;
+	const struct tn_flow_key *key;   /* its connection's canonical key */
 	struct tn_track_view track;
 	int64_t rel_ns;           /* nanoseconds since the first packet (negative if time ran back) */
 	uint8_t n_verdicts;
@@ -165,8 +166,20 @@ struct tn_analysis_side {
 	struct tn_analysis_counts count;
 };
 
+/* Zeek's view of a connection (zeek.c): which history letters each side earned, in order. */
+struct tn_zeek {
+	uint32_t seen;            /* bit per letter: low 16 the originator's, high 16 the responder's */
+	uint8_t len;
+	char history[19];
+};
+
+void tn_zeek_segment(struct tn_zeek *z, const struct tn_segment *seg);
+/* Zeek's conn_state ("SF", "S0", "REJ", ...); established: the tracker saw the handshake done. */
+const char *tn_zeek_conn_state(const struct tn_zeek *z, bool established);
+
 struct tn_analysis_conn {
 	struct tn_analysis_side side[2];
+	struct tn_zeek zeek;
 	uint64_t first_frame;     /* frame numbers are kept less this */
 	int64_t syn_ns;           /* the most recent SYN */
 	int64_t first_rtt_ns;     /* SYN to the ACK that completes the handshake; 0 unknown */
@@ -277,6 +290,9 @@ struct tn_conn_view {
 	uint8_t final_state[2];           /* by role: enum tn_state */
 	uint64_t segments[2], payload_bytes[2];   /* by role, as sent (retransmissions too) */
 	struct tn_analysis_counts count[2];       /* by role: what the analysis found */
+	char community_id[32];    /* Community ID v1 (seed 0) */
+	const char *conn_state;   /* Zeek's conn_state */
+	char history[20];         /* Zeek's history */
 	bool roles_inferred, port_reused;
 	enum tn_report_why why;
 	enum tn_end how;

@@ -167,4 +167,5 @@ void tn_analysis_update(struct tn_analysis_conn *ac, const struct tn_segment *se
 	for (unsigned i = 0; i < seg->n_verdicts; i++)
 		fwd->last_kinds |= 1u << seg->verdict[i].kind;
 	count(fwd, seg, now_ns);
+	tn_zeek_segment(&ac->zeek, seg);
 }

@@ -9,6 +9,7 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include <tcpnarrate/analysis.h>
+#include <tcpnarrate/community_id.h>
 
 #include <arpa/inet.h>
 #include <stdarg.h>
@@ -103,6 +104,10 @@ void tn_analysis_conn_view(const struct tn_conn_report *rep, const struct tn_flo
 	out->time_wait = rep->time_wait_side == 2 ? 2 : role_of(rep->time_wait_side, rep->client);
 	out->duration = rep->duration;
 	out->time_wait_sec = rep->time_wait_sec;
+	tn_community_id(key, 0, out->community_id, sizeof out->community_id);
+	out->conn_state = tn_zeek_conn_state(&ac->zeek, c->established);
+	memcpy(out->history, ac->zeek.history, ac->zeek.len);
+	out->history[ac->zeek.len] = '\0';
 }
 
 static const struct flag_name {

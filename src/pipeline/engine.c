@@ -200,7 +200,8 @@ static struct tn_conn *conn_for(struct tn_pipeline *p, const struct tn_flow_key 
 static void segment(struct tn_pipeline *p, struct tn_conn *c, int side,
 		    const struct tn_frame *frame, int64_t now_ns)
 {
-	struct tn_segment seg = { .frame = frame, .pkt = p->pkt, .rel_ns = now_ns - p->first_ns };
+	struct tn_segment seg = { .frame = frame, .pkt = p->pkt, .key = c->key,
+				  .rel_ns = now_ns - p->first_ns };
 	tn_track_update(&p->tracker, &c->track, side, p->pkt, now_ns, &seg.track);
 	tn_analysis_begin(&c->analysis, &seg);
 	tn_analysis_classify(&c->analysis, &seg);

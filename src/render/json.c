@@ -8,6 +8,8 @@
  */
 #include "renderer.h"
 
+#include <tcpnarrate/community_id.h>
+
 #include <stddef.h>
 
 #include <cjson/cJSON.h>
@@ -325,6 +327,26 @@ static void json_begin(struct tn_renderer *r, const struct tn_run_info *run)
 	emit(r, j);
 }
 
+/* What the JSON renderer remembers: the last connection's Community ID, as segments come in runs. */
+struct json_state {
+	struct tn_flow_key key;
+	bool have;
+	char id[TN_COMMUNITY_ID_SIZE + 1];
+};
+
+static const char *community_id(struct tn_renderer *r, const struct tn_flow_key *key)
+{
+	struct json_state *st = r->state;
+	if (!key)
+		return "";
+	if (!st->have || memcmp(&st->key, key, sizeof *key) != 0) {
+		st->key = *key;
+		st->have = true;
+		tn_community_id(key, 0, st->id, sizeof st->id);
+	}
+	return st->id;
+}
+
 static void json_segment(struct tn_renderer *r, const struct tn_segment *seg)
 {
 	const struct tn_packet *pkt = seg->pkt;
@@ -337,6 +359,7 @@ static void json_segment(struct tn_renderer *r, const struct tn_segment *seg)
 	tn_format_offset(seg->rel_ns, r->opts.ts_digits, rel, sizeof rel);
 	cJSON_AddRawToObject(j, "rel_time", rel[0] == '+' ? rel + 1 : rel);
 	cJSON_AddNumberToObject(j, "conn", (double)seg->track.conn);
+	cJSON_AddStringToObject(j, "community_id", community_id(r, seg->key));
 	tn_addr_str(pkt, true, a, sizeof a);
 	cJSON_AddStringToObject(j, "src", a);
 	cJSON_AddNumberToObject(j, "sport", pkt->tcp.sport);
@@ -506,6 +529,9 @@ static void json_report(struct tn_renderer *r, const struct tn_conn_view *cv)
 	add_by_role(j, "segments", cv->segments);
 	add_by_role(j, "payload_bytes", cv->payload_bytes);
 	add_counts(r, j, cv);
+	cJSON_AddStringToObject(j, "community_id", cv->community_id);
+	cJSON_AddStringToObject(j, "conn_state", cv->conn_state);
+	cJSON_AddStringToObject(j, "history", cv->history);
 	emit(r, j);
 }
 
@@ -600,6 +626,7 @@ static void json_connection(struct tn_renderer *r, const struct tn_conn_view *cv
 
 const struct tn_render_ops tn_render_json_ops = {
 	.name = "json",
+	.state_size = sizeof(struct json_state),
 	.begin = json_begin,
 	.segment = json_segment,
 	.skip = json_skip,

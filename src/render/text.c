@@ -918,6 +918,8 @@ static void text_report(struct tn_renderer *r, const struct tn_conn_view *cv)
 	fputc('\n', o);
 	fprintf(o, "   final states: client %s, server %s\n", tn_state_name(cv->final_state[CL]),
 		tn_state_name(cv->final_state[SV]));
+	fprintf(o, "   as Zeek logs it: conn_state %s, history %s; community id %s\n",
+		cv->conn_state, cv->history[0] ? cv->history : "-", cv->community_id);
 	if (cv->time_wait == 2) {
 		fprintf(o, "   both sides hold TIME-WAIT for %.0f s of capture time: they closed at the "
 			"same time\n", cv->time_wait_sec);

@@ -8,7 +8,8 @@ Each PATH is a capture file or a directory (scanned recursively for *.pcap,
 preferences) and `tcpnarrate --json` are run, and every frame where
 tcpnarrate narrated a segment and tshark decoded exactly one TCP header right
 above the frame's only IP header is compared, verdict by verdict: tshark's
-tcp.analysis.<name> against the name in tcpnarrate's "analysis" list.
+tcp.analysis.<name> against the name in tcpnarrate's "analysis" list. The
+segment's Community ID must equal tshark's (communityid protocol enabled).
 
 Per verdict it prints: frames where both set it, where only tshark did,
 where only tcpnarrate did, and agreement = both / either. It fails when any
@@ -36,7 +37,8 @@ VERDICTS = [
     "zero_window_probe", "zero_window_probe_ack", "window_full", "window_update",
     "keep_alive", "keep_alive_ack", "reused_ports",
 ]
-FIELDS = ["frame.number", "frame.protocols"] + ["tcp.analysis." + v for v in VERDICTS]
+FIELDS = ["frame.number", "frame.protocols", "communityid"] + \
+    ["tcp.analysis." + v for v in VERDICTS]
 IPV6_EXT = {"ipv6.hopopts", "ipv6.routing", "ipv6.dstopts", "ipv6.fraghdr", "ah"}
 MIN_FREQUENT = 100
 MIN_AGREEMENT = 0.99
@@ -56,6 +58,7 @@ def plain_tcp(protocols):
 
 def tshark_flags(path, timeout):
     cmd = ["tshark", "-n", "-r", path, "-o", "tcp.analyze_sequence_numbers:TRUE",
+           "--enable-protocol", "communityid",
            "-T", "fields", "-E", "occurrence=f", "-E", "separator=\t"]
     for f in FIELDS:
         cmd += ["-e", f]
@@ -67,7 +70,7 @@ def tshark_flags(path, timeout):
             continue
         if not plain_tcp(cols[1]):
             continue
-        rows[int(cols[0])] = {v for v, c in zip(VERDICTS, cols[2:]) if c.strip()}
+        rows[int(cols[0])] = ({v for v, c in zip(VERDICTS, cols[3:]) if c.strip()}, cols[2])
     return rows
 
 
@@ -81,7 +84,7 @@ def ours(binary, path, timeout):
         except ValueError:
             continue
         if o.get("type") == "segment":
-            segs[o["n"]] = set(o.get("analysis", []))
+            segs[o["n"]] = (set(o.get("analysis", [])), o.get("community_id", ""))
     return segs
 
 
@@ -93,7 +96,7 @@ def compare_file(binary, path, timeout):
         return path, None, "timed out"
     rows = []
     for n in sorted(set(theirs) & set(mine)):
-        rows.append((n, theirs[n], mine[n]))
+        rows.append((n, theirs[n][0], mine[n][0], theirs[n][1], mine[n][1]))
     return path, rows, None
 
 
@@ -152,6 +155,7 @@ def main():
     only_o = {v: [] for v in VERDICTS}
     errors = []
     frames = 0
+    cid_bad = []
     with concurrent.futures.ThreadPoolExecutor(a.j) as ex:
         jobs = [ex.submit(compare_file, a.tcpnarrate, f, a.timeout) for f in files]
         for job in jobs:
@@ -159,8 +163,10 @@ def main():
             if err:
                 errors.append("%s: %s" % (path, err))
                 continue
-            for n, t, o in rows:
+            for n, t, o, tcid, ocid in rows:
                 frames += 1
+                if tcid and tcid != ocid:  # tshark gives none for a few (IPv6 jumbograms)
+                    cid_bad.append("%s #%d: community id %s, tshark %s" % (path, n, ocid, tcid))
                 for v in VERDICTS:
                     if v in t and v in o:
                         both[v] += 1
@@ -188,6 +194,10 @@ def main():
             print("    ... %d more" % (len(unexplained) - a.show))
         failed += bad
         passed += not bad
+    print("community id: %d frames, %d differ from tshark's" % (frames, len(cid_bad)))
+    for c in cid_bad[:a.show]:
+        print("    " + c)
+    errors += ["community id differs" for _ in cid_bad[:1]]
     for e in errors:
         print("error: " + e)
     print("%d passed, %d failed" % (passed, failed + len(errors)))
