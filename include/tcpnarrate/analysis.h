@@ -90,6 +90,19 @@ struct tn_verdict {
 
 #define TN_MAX_VERDICTS 6
 
+/* What the timing stage says of one segment (timing.c); 0 where it says nothing. */
+struct tn_seg_timing {
+	uint32_t in_flight;       /* data: bytes the sender has unacknowledged after this one */
+	uint32_t peer_window;     /* data: the receiver's last window, scaled (0 unknown) */
+	bool in_flight_known, rwnd_limited;
+	int64_t idle_ns;          /* silence on the connection before it, when over a second */
+	int64_t rtt_ns;           /* an ACK: the round trip it completes (Karn's rule) */
+	int64_t rtt_ts_ns;        /* a timestamp echo: the round trip it completes */
+	int64_t response_ns;      /* first byte of an answer: time since the request */
+	int64_t response_net_ns;  /* ... of which a network round trip (the rest: the server) */
+	uint64_t request_n;       /* ... the request's first frame */
+};
+
 /* Stable key of a verdict ("fast_retransmission"), as JSON and -q print them. */
 const char *tn_verdict_key(enum tn_verdict_kind kind);
 /* The verdict in a few words ("fast retransmission"). */
@@ -111,6 +124,7 @@ struct tn_segment {
 	uint8_t n_verdicts;
 	struct tn_verdict verdict[TN_MAX_VERDICTS];
 	bool keep_alive_data;     /* its byte is a keep-alive's, not new data */
+	struct tn_seg_timing timing;
 	uint32_t new_bytes;       /* payload bytes the capture shows for the first time */
 	char note[TN_NOTE_LEN];   /* one plain-language sentence */
 };
@@ -142,6 +156,31 @@ struct tn_analysis_counts {
 	int64_t zero_since_ns;    /* when its window went to zero, or -1 */
 };
 
+/* Round-trip samples of one kind: microseconds, so a connection's stats stay small. */
+struct tn_rtt_stats {
+	uint32_t n, min_us, max_us;
+	uint64_t sum_us;
+};
+
+/*
+ * Timing of one sending side (timing.c): one data segment timed at a time
+ * until the peer acknowledges it (Karn's rule: a retransmission of it
+ * cancels the sample), the last timestamp value it sent and when, and the
+ * samples taken, from ACKs and from timestamp echoes. All measured at the
+ * capture point: from this side's segment passing it to the peer's answer
+ * passing it.
+ */
+struct tn_timing_side {
+	uint32_t timed_end;       /* raw: the ACK that completes the timed segment */
+	uint32_t ts_val;          /* the last TSval it sent, waiting for its echo */
+	int64_t timed_ns, ts_ns;
+	int64_t first_data_ns;    /* its first byte of data, 0 before */
+	uint32_t max_in_flight;   /* bytes: the most it had unacknowledged */
+	uint32_t rwnd_limited;    /* data segments that filled the peer's window */
+	bool timing : 1, ts_pending : 1;
+	struct tn_rtt_stats ack, ts;
+};
+
 struct tn_analysis_side {
 	uint32_t nextseq;         /* one past the highest sequence number sent (SYN, FIN count) */
 	uint32_t maxseqtobeacked; /* highest in-order sequence the peer may acknowledge */
@@ -164,6 +203,7 @@ struct tn_analysis_side {
 	 */
 	struct { uint32_t start, end; } hole[TN_HOLES];
 	struct tn_analysis_counts count;
+	struct tn_timing_side timing;
 };
 
 /* Zeek's view of a connection (zeek.c): which history letters each side earned, in order. */
@@ -180,6 +220,13 @@ const char *tn_zeek_conn_state(const struct tn_zeek *z, bool established);
 struct tn_analysis_conn {
 	struct tn_analysis_side side[2];
 	struct tn_zeek zeek;
+	int64_t synack_ns;        /* the SYN-ACK that answered the SYN */
+	int64_t leg_server_ns;    /* SYN → SYN-ACK at the capture point: to the server and back */
+	int64_t leg_client_ns;    /* SYN-ACK → ACK: to the client and back */
+	int64_t last_ns;          /* the connection's last segment, for idle gaps */
+	int64_t request_ns;       /* HTTP-style exchange: the request waiting for its answer */
+	uint32_t request_frame;   /* frame (less the first) of that request's first segment */
+	int8_t last_data_side;    /* who sent data last, -1 none */
 	uint64_t first_frame;     /* frame numbers are kept less this */
 	int64_t syn_ns;           /* the most recent SYN */
 	int64_t first_rtt_ns;     /* SYN to the ACK that completes the handshake; 0 unknown */
@@ -199,6 +246,11 @@ void tn_analysis_classify(const struct tn_analysis_conn *ac, struct tn_segment *
 
 /* Then brings the model up to date with the segment. */
 void tn_analysis_update(struct tn_analysis_conn *ac, const struct tn_segment *seg);
+
+/* Timing (timing.c): fills seg->timing from the model before the segment, then updates it. */
+void tn_timing_segment(struct tn_analysis_conn *ac, struct tn_segment *seg);
+/* Where the capture was taken, from the handshake's two legs: "client", "server", "between", "unknown". */
+const char *tn_capture_point(const struct tn_analysis_conn *ac);
 
 /* A frame that is not narrated as a TCP segment, and why. */
 struct tn_skip {
@@ -290,6 +342,10 @@ struct tn_conn_view {
 	uint8_t final_state[2];           /* by role: enum tn_state */
 	uint64_t segments[2], payload_bytes[2];   /* by role, as sent (retransmissions too) */
 	struct tn_analysis_counts count[2];       /* by role: what the analysis found */
+	struct tn_timing_side timing[2];          /* by role: round trips, in flight, first data */
+	const char *capture_point;/* "client", "server", "between", "unknown" (tn_capture_point) */
+	int64_t leg_server_ns, leg_client_ns;     /* the handshake's two legs, 0 unknown */
+	int64_t first_ns;         /* capture time of its first segment */
 	char community_id[32];    /* Community ID v1 (seed 0) */
 	const char *conn_state;   /* Zeek's conn_state */
 	char history[20];         /* Zeek's history */

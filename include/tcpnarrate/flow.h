@@ -28,7 +28,7 @@ struct tn_flow_key {
 	uint16_t port[2];
 };
 
-#define TN_FLOW_DEFAULT_MAX 262144u
+#define TN_FLOW_DEFAULT_MAX 131072u
 
 int tn_flow_table_create(struct tn_flow_table **out, uint32_t max_flows, size_t payload_size,
 			 char *errbuf, size_t errlen);

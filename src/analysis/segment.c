@@ -92,6 +92,7 @@ void tn_analysis_conn_view(const struct tn_conn_report *rep, const struct tn_flo
 		out->segments[role] = s->segments;
 		out->payload_bytes[role] = s->payload_bytes;
 		out->count[role] = ac->side[side_of_role[role]].count;
+		out->timing[role] = ac->side[side_of_role[role]].timing;
 		if (out->count[role].zero_since_ns >= 0) /* still at zero when it ended */
 			out->count[role].zero_window_ns += c->last_ns - out->count[role].zero_since_ns;
 	}
@@ -105,6 +106,10 @@ void tn_analysis_conn_view(const struct tn_conn_report *rep, const struct tn_flo
 	out->duration = rep->duration;
 	out->time_wait_sec = rep->time_wait_sec;
 	tn_community_id(key, 0, out->community_id, sizeof out->community_id);
+	out->capture_point = tn_capture_point(ac);
+	out->leg_server_ns = ac->leg_server_ns;
+	out->leg_client_ns = ac->leg_client_ns;
+	out->first_ns = c->first_ns;
 	out->conn_state = tn_zeek_conn_state(&ac->zeek, c->established);
 	memcpy(out->history, ac->zeek.history, ac->zeek.len);
 	out->history[ac->zeek.len] = '\0';

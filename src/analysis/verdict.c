@@ -66,6 +66,7 @@ void tn_analysis_conn_init(struct tn_analysis_conn *ac)
 		ac->side[i].shift = -1;
 		ac->side[i].count.zero_since_ns = -1;
 	}
+	ac->last_data_side = -1;
 }
 
 /* Everything a classifier reads: the segment, both sides' models, and derived numbers. */

@@ -78,7 +78,7 @@ void tn_cli_usage(FILE *out)
 "                       no segment (default 7500, longer than the 2-hour\n"
 "                       keep-alive interval of Linux, Windows and macOS); it\n"
 "                       is reported as idle\n"
-"      --max-flows N    connections tracked at once (default 262144); when full,\n"
+"      --max-flows N    connections tracked at once (default 131072); when full,\n"
 "                       the least recently active half-open or closed one is\n"
 "                       evicted (else the least recently active), and counted\n"
 "  -h, --help           this help\n"
@@ -128,7 +128,7 @@ int tn_cli_parse(int argc, char **argv, struct tn_cli_opts *o, char *err, size_t
 		.renderer = "text",
 		.detail = TN_DETAIL_NORMAL,
 		.color = TN_COLOR_AUTO,
-		.max_flows = 262144,
+		.max_flows = TN_FLOW_DEFAULT_MAX,
 		.msl_sec = 30,
 		/* Past the 7200 s keep-alive time of Linux, Windows and macOS: a
 		 * connection kept alive at their defaults is never split in two. */

@@ -205,6 +205,7 @@ static void segment(struct tn_pipeline *p, struct tn_conn *c, int side,
 	tn_track_update(&p->tracker, &c->track, side, p->pkt, now_ns, &seg.track);
 	tn_analysis_begin(&c->analysis, &seg);
 	tn_analysis_classify(&c->analysis, &seg);
+	tn_timing_segment(&c->analysis, &seg);
 	tn_analysis_update(&c->analysis, &seg);
 	p->sum.segments++;
 	if (p->o.run.reference) {

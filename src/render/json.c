@@ -263,6 +263,32 @@ static cJSON *evidence_object(struct tn_renderer *r, const struct tn_verdict *v)
 	return e;
 }
 
+/* The timing stage's word on a segment: only what it measured (docs/json.md). */
+static void add_timing(struct tn_renderer *r, cJSON *j, const struct tn_segment *seg)
+{
+	const struct tn_seg_timing *t = &seg->timing;
+	cJSON *o = cJSON_AddObjectToObject(j, "timing");
+	if (t->in_flight_known)
+		cJSON_AddNumberToObject(o, "in_flight", t->in_flight);
+	if (t->peer_window) {
+		cJSON_AddNumberToObject(o, "peer_window", t->peer_window);
+		cJSON_AddBoolToObject(o, "rwnd_limited", t->rwnd_limited);
+	}
+	if (t->rtt_ns)
+		add_seconds(r, o, "rtt", (double)t->rtt_ns / 1e9);
+	if (t->rtt_ts_ns)
+		add_seconds(r, o, "rtt_timestamps", (double)t->rtt_ts_ns / 1e9);
+	if (t->idle_ns)
+		add_seconds(r, o, "idle_before", (double)t->idle_ns / 1e9);
+	if (t->request_n) {
+		cJSON *a = cJSON_AddObjectToObject(o, "response");
+		cJSON_AddNumberToObject(a, "request", (double)t->request_n);
+		add_seconds(r, a, "seconds", (double)t->response_ns / 1e9);
+		add_seconds(r, a, "network", (double)t->response_net_ns / 1e9);
+		add_seconds(r, a, "server", (double)(t->response_ns - t->response_net_ns) / 1e9);
+	}
+}
+
 static void add_analysis(struct tn_renderer *r, cJSON *j, const struct tn_segment *seg)
 {
 	cJSON *names = cJSON_AddArrayToObject(j, "analysis");
@@ -389,6 +415,7 @@ static void json_segment(struct tn_renderer *r, const struct tn_segment *seg)
 	add_problem(j, pkt);
 	add_states(j, seg);
 	add_analysis(r, j, seg);
+	add_timing(r, j, seg);
 	if (seg->step) {
 		cJSON_AddNumberToObject(j, "step", seg->step);
 		add_ideas(j, seg->ideas, seg->n_ideas);
@@ -508,6 +535,48 @@ static void add_counts(struct tn_renderer *r, cJSON *j, const struct tn_conn_vie
 	add_seconds(r, z, "server", (double)cv->count[TN_ROLE_SERVER].zero_window_ns / 1e9);
 }
 
+/* {"samples", "min", "mean", "max"} in seconds, or null without samples. */
+static void add_rtt(struct tn_renderer *r, cJSON *o, const char *key, const struct tn_rtt_stats *st)
+{
+	if (!st->n) {
+		cJSON_AddNullToObject(o, key);
+		return;
+	}
+	cJSON *x = cJSON_AddObjectToObject(o, key);
+	cJSON_AddNumberToObject(x, "samples", st->n);
+	add_seconds(r, x, "min", st->min_us / 1e6);
+	add_seconds(r, x, "mean", (double)st->sum_us / st->n / 1e6);
+	add_seconds(r, x, "max", st->max_us / 1e6);
+}
+
+static void add_conn_timing(struct tn_renderer *r, cJSON *j, const struct tn_conn_view *cv)
+{
+	cJSON_AddStringToObject(j, "capture_point", cv->capture_point);
+	cJSON *h = cJSON_AddObjectToObject(j, "handshake");
+	add_seconds(r, h, "to_server", (double)cv->leg_server_ns / 1e9);
+	add_seconds(r, h, "to_client", (double)cv->leg_client_ns / 1e9);
+	cJSON *rtt = cJSON_AddObjectToObject(j, "rtt");
+	cJSON *rts = cJSON_AddObjectToObject(j, "rtt_timestamps");
+	cJSON *fd = cJSON_AddObjectToObject(j, "first_data");
+	cJSON *tp = cJSON_AddObjectToObject(j, "throughput");
+	uint64_t mif[2], rl[2];
+	for (int role = 0; role < 2; role++) {
+		const struct tn_timing_side *t = &cv->timing[role];
+		add_rtt(r, rtt, tn_role_key(role), &t->ack);
+		add_rtt(r, rts, tn_role_key(role), &t->ts);
+		if (t->first_data_ns)
+			add_seconds(r, fd, tn_role_key(role), (double)(t->first_data_ns - cv->first_ns) / 1e9);
+		else
+			cJSON_AddNullToObject(fd, tn_role_key(role));
+		cJSON_AddNumberToObject(tp, tn_role_key(role), cv->duration > 0 ?
+					(double)(uint64_t)((double)cv->count[role].unique_bytes / cv->duration) : 0);
+		mif[role] = t->max_in_flight;
+		rl[role] = t->rwnd_limited;
+	}
+	add_by_role(j, "max_in_flight", mif);
+	add_by_role(j, "rwnd_limited", rl);
+}
+
 static void json_report(struct tn_renderer *r, const struct tn_conn_view *cv)
 {
 	cJSON *j = cJSON_CreateObject();
@@ -529,6 +598,7 @@ static void json_report(struct tn_renderer *r, const struct tn_conn_view *cv)
 	add_by_role(j, "segments", cv->segments);
 	add_by_role(j, "payload_bytes", cv->payload_bytes);
 	add_counts(r, j, cv);
+	add_conn_timing(r, j, cv);
 	cJSON_AddStringToObject(j, "community_id", cv->community_id);
 	cJSON_AddStringToObject(j, "conn_state", cv->conn_state);
 	cJSON_AddStringToObject(j, "history", cv->history);

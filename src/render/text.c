@@ -349,6 +349,23 @@ static void verdict_lines(struct tn_renderer *r, const struct tn_segment *seg)
 	}
 }
 
+/* What the timing says of a segment, when it is worth a line: silence, an answer, a full window. */
+static void timing_lines(struct tn_renderer *r, const struct tn_segment *seg)
+{
+	const struct tn_seg_timing *t = &seg->timing;
+	FILE *o = r->opts.out;
+	if (t->idle_ns)
+		fprintf(o, "  ~ after %.3f s of silence on this connection\n", (double)t->idle_ns / 1e9);
+	if (t->request_n)
+		fprintf(o, "  ~ answers the request in #%" PRIu64 " after %.3f ms: %.3f ms for the "
+			"network's round trip, %.3f ms at the server\n", t->request_n,
+			(double)t->response_ns / 1e6, (double)t->response_net_ns / 1e6,
+			(double)(t->response_ns - t->response_net_ns) / 1e6);
+	if (t->rwnd_limited)
+		fprintf(o, "  ~ %u bytes now in flight, the whole %u-byte window the receiver offered: "
+			"the sender must wait for it\n", t->in_flight, t->peer_window);
+}
+
 /* The end of a quiet line: state changes, client first, and the verdicts. */
 static void quiet_tail(struct tn_renderer *r, const struct tn_segment *seg)
 {
@@ -749,6 +766,7 @@ static void text_segment(struct tn_renderer *r, const struct tn_segment *seg)
 	wrapped(r, 2, seg->note);
 	sty(r, S_RESET);
 	verdict_lines(r, seg);
+	timing_lines(r, seg);
 	state_lines(r, seg);
 	ideas(r, seg->ideas, seg->n_ideas);
 	problem_line(r, pkt);
@@ -878,6 +896,61 @@ static void trouble_line(struct tn_renderer *r, int role, const struct tn_analys
 	fputc('\n', r->opts.out);
 }
 
+static double ms(int64_t ns)
+{
+	return (double)ns / 1e6;
+}
+
+/* The handshake's two legs, and what they say about where the capture was taken. */
+static void handshake_line(struct tn_renderer *r, const struct tn_conn_view *cv)
+{
+	static const struct {
+		const char *key, *text;
+	} where[] = {
+		{ "client", "taken near the client" },
+		{ "server", "taken near the server" },
+		{ "between", "taken between the two" },
+		{ "unknown", "both ends within 0.2 ms of the capture: where it was taken cannot be told" },
+		{ NULL, NULL },
+	};
+	if (!cv->leg_server_ns || !cv->leg_client_ns)
+		return;
+	const char *text = "";
+	for (size_t i = 0; where[i].key; i++)
+		if (strcmp(where[i].key, cv->capture_point) == 0)
+			text = where[i].text;
+	fprintf(r->opts.out, "   handshake: %.3f ms to the server and back, %.3f ms to the client and "
+		"back, from the capture point; %s\n", ms(cv->leg_server_ns), ms(cv->leg_client_ns),
+		text);
+}
+
+/* One side's data: its round trips, how much it had out, what held it back, how fast. */
+static void timing_line(struct tn_renderer *r, const struct tn_conn_view *cv, int role)
+{
+	const struct tn_timing_side *t = &cv->timing[role];
+	FILE *o = r->opts.out;
+	if (!t->first_data_ns)
+		return;
+	fprintf(o, "   the %s's data: first byte %.3f ms after the first segment", tn_role_key(role),
+		ms(t->first_data_ns - cv->first_ns));
+	if (t->ack.n)
+		fprintf(o, "; round trip %.3f/%.3f/%.3f ms (min/mean/max of %u ACK%s)",
+			t->ack.min_us / 1e3, (double)t->ack.sum_us / t->ack.n / 1e3, t->ack.max_us / 1e3,
+			t->ack.n, t->ack.n == 1 ? "" : "s");
+	if (t->ts.n)
+		fprintf(o, ", %.3f/%.3f/%.3f ms from %u timestamp echo%s", t->ts.min_us / 1e3,
+			(double)t->ts.sum_us / t->ts.n / 1e3, t->ts.max_us / 1e3, t->ts.n,
+			t->ts.n == 1 ? "" : "es");
+	fprintf(o, "; at most %u bytes in flight", t->max_in_flight);
+	if (t->rwnd_limited)
+		fprintf(o, ", %u time%s up to the receiver's window", t->rwnd_limited,
+			t->rwnd_limited == 1 ? "" : "s");
+	if (cv->duration > 0)
+		fprintf(o, "; %.0f bytes/s over the connection", (double)cv->count[role].unique_bytes /
+			cv->duration);
+	fputc('\n', o);
+}
+
 static void text_report(struct tn_renderer *r, const struct tn_conn_view *cv)
 {
 	FILE *o = r->opts.out;
@@ -908,6 +981,9 @@ static void text_report(struct tn_renderer *r, const struct tn_conn_view *cv)
 		cv->count[SV].unique_bytes);
 	for (int role = 0; role < 2; role++)
 		trouble_line(r, role, &cv->count[role]);
+	handshake_line(r, cv);
+	for (int role = 0; role < 2; role++)
+		timing_line(r, cv, role);
 	fprintf(o, "   %s", cv->roles_inferred ? "joined mid-connection (roles inferred)" :
 		"opened by the client");
 	if (cv->closed_first >= 0)

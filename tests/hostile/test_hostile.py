@@ -23,7 +23,7 @@ from pcapgen import Pcap, ether, ipv4, tcp, write_syn_flood  # noqa: E402
 
 BIN = os.path.abspath(sys.argv[1])
 FLOOD = int(sys.argv[sys.argv.index("--flood") + 1]) if "--flood" in sys.argv else 1000000
-DEFAULT_MAX_FLOWS = 262144
+DEFAULT_MAX_FLOWS = 131072
 results = []
 
 
