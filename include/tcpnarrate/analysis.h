@@ -86,6 +86,15 @@ struct tn_verdict {
 	uint64_t ref_n, ref2_n;
 	uint32_t num, num2;
 	int64_t dt_ns;
+	uint8_t gap;         /* enum tn_gap_fate: what this segment says of a gap, and gap_n */
+	uint64_t gap_n;      /* the segment that first showed the gap */
+};
+
+/* What became of a gap the capture showed (a lost_segment), as a later segment proves it. */
+enum tn_gap_fate {
+	TN_GAP_NONE = 0,
+	TN_GAP_RESENT,       /* a retransmission filled it: lost on the way to the receiver */
+	TN_GAP_ACKED,        /* acknowledged without ever being seen: the capture missed it */
 };
 
 #define TN_MAX_VERDICTS 6
@@ -101,6 +110,7 @@ struct tn_seg_timing {
 	int64_t response_ns;      /* first byte of an answer: time since the request */
 	int64_t response_net_ns;  /* ... of which a network round trip (the rest: the server) */
 	uint64_t request_n;       /* ... the request's first frame */
+	uint16_t oversize_mss;    /* data larger than the MSS the receiver announced: that MSS */
 };
 
 /* Stable key of a verdict ("fast_retransmission"), as JSON and -q print them. */
@@ -201,7 +211,8 @@ struct tn_analysis_side {
 	 * segment), raw [start, end). A retransmission that fills one brings
 	 * bytes seen for the first time. At most TN_HOLES are remembered.
 	 */
-	struct { uint32_t start, end; } hole[TN_HOLES];
+	struct { uint32_t start, end, frame; } hole[TN_HOLES];  /* frame: the segment after it */
+	uint16_t mss;             /* the MSS it announced in its SYN, 0 when none seen */
 	struct tn_analysis_counts count;
 	struct tn_timing_side timing;
 };

@@ -8,6 +8,9 @@
 
 #include <inttypes.h>
 #include <stdio.h>
+#include <string.h>
+
+static void verdict_text(const struct tn_verdict *v, char *buf, size_t len);
 
 static void bytes(const struct tn_verdict *v, char *buf, size_t len)
 {
@@ -73,7 +76,27 @@ static void window_evidence(const struct tn_verdict *v, char *buf, size_t len)
 		snprintf(buf, len, "the receiver has no room: the sender must stop and probe");
 }
 
+/* What a later segment proved about a gap: appended to the evidence. */
+static void gap_fate(const struct tn_verdict *v, char *buf, size_t len)
+{
+	size_t u = strlen(buf);
+	if (v->gap == TN_GAP_RESENT)
+		snprintf(buf + u, len - u, "; these bytes are the gap seen at #%" PRIu64 ": they "
+			 "were lost on the way, not only missed by the capture", v->gap_n);
+	else if (v->gap == TN_GAP_ACKED)
+		snprintf(buf + u, len - u, "; they include the gap seen at #%" PRIu64 ", which "
+			 "the receiver had: the capture missed those bytes, the network did not lose "
+			 "them", v->gap_n);
+}
+
 void tn_verdict_explain(const struct tn_verdict *v, char *buf, size_t len)
+{
+	verdict_text(v, buf, len);
+	if (v->gap && len)
+		gap_fate(v, buf, len);
+}
+
+static void verdict_text(const struct tn_verdict *v, char *buf, size_t len)
 {
 	char b[48], f[40];
 	bytes(v, b, sizeof b);

@@ -19,6 +19,14 @@ static bool has(const struct tn_segment *seg, enum tn_verdict_kind k)
 	return tn_segment_verdict(seg, k) != NULL;
 }
 
+static uint16_t syn_mss(const struct tn_packet *pkt)
+{
+	for (unsigned i = 0; i < pkt->tcp.n_opts; i++)
+		if (pkt->tcp.opts[i].kind == TN_OPT_MSS)
+			return pkt->tcp.opts[i].u.mss;
+	return 0;
+}
+
 static uint32_t rel_frame(const struct tn_analysis_conn *ac, const struct tn_segment *seg)
 {
 	return (uint32_t)(seg->frame->n - ac->first_frame);
@@ -66,7 +74,7 @@ static void ack_lost_update(struct tn_analysis_side *rev, const struct tn_segmen
  * of a gap splits it when a slot is free, else keeps the larger part (the
  * bound on memory; the bytes of the part let go are never counted as new).
  */
-static void holes(struct tn_analysis_side *fwd, const struct tn_segment *seg)
+static void holes(struct tn_analysis_side *fwd, const struct tn_segment *seg, uint64_t first)
 {
 	uint32_t a = seg->pkt->tcp.seq, b = a + seg->pkt->payload_len;
 	if (tn_segment_verdict(seg, TN_V_LOST_SEGMENT)) {
@@ -76,6 +84,7 @@ static void holes(struct tn_analysis_side *fwd, const struct tn_segment *seg)
 				slot = i;
 		fwd->hole[slot].start = fwd->nextseq;
 		fwd->hole[slot].end = a;
+		fwd->hole[slot].frame = (uint32_t)(seg->frame->n - first);
 	}
 	for (int i = 0; i < TN_HOLES && b != a; i++) {
 		uint32_t hs = fwd->hole[i].start, he = fwd->hole[i].end;
@@ -156,7 +165,9 @@ void tn_analysis_update(struct tn_analysis_conn *ac, const struct tn_segment *se
 
 	dup_acks(fwd, seg, frame);
 	ack_lost_update(rev, seg);
-	holes(fwd, seg);
+	holes(fwd, seg, ac->first_frame);
+	if ((t->flags & TN_TH_SYN) && !fwd->mss)
+		fwd->mss = syn_mss(seg->pkt);
 	advance(fwd, seg, frame, now_ns);
 	fwd->window = t->window;
 	fwd->shift = seg->track.window_known ? seg->track.shift : -1;

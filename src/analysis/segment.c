@@ -10,6 +10,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include <tcpnarrate/analysis.h>
 #include <tcpnarrate/community_id.h>
+#include <tcpnarrate/seq.h>
 
 #include <arpa/inet.h>
 #include <stdarg.h>
@@ -234,6 +235,39 @@ static void add(char *buf, size_t len, size_t *used, const char *fmt, ...)
 		*used += (size_t)n;
 }
 
+/*
+ * SACK blocks in words (RFC 2018): which of the peer's bytes the receiver
+ * holds beyond the ACK, and so which it is missing. A first block at or
+ * below the ACK, or inside the second, is a D-SACK (RFC 2883 §4): bytes
+ * that arrived twice, so the copy sent again was not needed. Ranges are
+ * inclusive here; the option's right edges are exclusive.
+ */
+static void sack_sentence(char *b, size_t n, size_t *u, const struct tn_track_view *v)
+{
+	unsigned i = 0;
+	bool dsack = tn_seq_leq(v->sack_rel_right[0], v->rel_ack) ||
+		     (v->n_sack > 1 && tn_seq_geq(v->sack_rel_left[0], v->sack_rel_left[1]) &&
+		      tn_seq_leq(v->sack_rel_right[0], v->sack_rel_right[1]));
+	if (dsack) {
+		add(b, n, u, " D-SACK: bytes %u to %u reached the receiver twice, so sending them "
+		    "again was not needed.", v->sack_rel_left[0], v->sack_rel_right[0] - 1);
+		i = 1;
+	}
+	if (i >= v->n_sack)
+		return;
+	uint32_t lowest = v->sack_rel_left[i];
+	add(b, n, u, " Its SACK blocks say the receiver also holds bytes");
+	for (unsigned k = i; k < v->n_sack; k++) {
+		add(b, n, u, "%s %u to %u", k > i ? "," : "", v->sack_rel_left[k],
+		    v->sack_rel_right[k] - 1);
+		if (tn_seq_lt(v->sack_rel_left[k], lowest))
+			lowest = v->sack_rel_left[k];
+	}
+	if (tn_seq_gt(lowest, v->rel_ack))
+		add(b, n, u, ", so it is still missing bytes %u to %u", v->rel_ack, lowest - 1);
+	add(b, n, u, ".");
+}
+
 void tn_analysis_segment(struct tn_segment *seg)
 {
 	const struct tn_packet *pkt = seg->pkt;
@@ -284,4 +318,6 @@ void tn_analysis_segment(struct tn_segment *seg)
 	if (!syn && t->window == 0 && !rst)
 		add(b, n, &u, " Its window is zero: the sender of this segment cannot take "
 		    "any more data for now.");
+	if (v->n_sack)
+		sack_sentence(b, n, &u, v);
 }

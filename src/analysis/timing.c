@@ -174,6 +174,9 @@ void tn_timing_segment(struct tn_analysis_conn *ac, struct tn_segment *seg)
 	round_trips(ac, seg, now);
 	in_flight(ac, seg);
 	start_timing(me, seg, now);
+	uint16_t mss = ac->side[!seg->track.side].mss;
+	if (mss && seg->pkt->payload_len > mss)
+		seg->timing.oversize_mss = mss;
 	if (seg->new_bytes && !me->first_data_ns)
 		me->first_data_ns = now;
 	exchange(ac, seg, now);

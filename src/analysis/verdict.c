@@ -215,6 +215,18 @@ static void duplicate_ack(struct ctx *c, struct tn_segment *seg)
 	}
 }
 
+/* The gap, if any, that bytes [a, b) of `side` fall in: its opening frame, else 0. */
+static uint64_t gap_of(const struct ctx *c, const struct tn_analysis_side *side, uint32_t a,
+		       uint32_t b)
+{
+	for (int i = 0; i < TN_HOLES; i++) {
+		uint32_t hs = side->hole[i].start, he = side->hole[i].end;
+		if (hs != he && tn_seq_lt(a, he) && tn_seq_gt(b, hs))
+			return frame_of(c, side->hole[i].frame);
+	}
+	return 0;
+}
+
 /*
  * An ACK beyond the highest in-order byte the peer was seen to send: bytes
  * the capture missed. As tshark 4.0 does, the mark is then moved up to what
@@ -231,6 +243,8 @@ static void ack_lost_segment(struct ctx *c, struct tn_segment *seg)
 		if (c->ack_base_known)
 			range(v, c->rev->maxseqtobeacked, c->ack, c->ack_base);
 		v->ref_n = frame_of(c, c->rev->nextseq_frame);
+		if ((v->gap_n = gap_of(c, c->rev, c->rev->maxseqtobeacked, c->ack)))
+			v->gap = TN_GAP_ACKED;
 	}
 }
 
@@ -255,6 +269,8 @@ static struct tn_verdict *resend(struct ctx *c, struct tn_segment *seg, enum tn_
 			    (c->seglen ? TN_RETX_DATA : 0));
 	range(v, c->seq, c->seq + c->seglen, c->seq_base);
 	v->ref_n = original_frame(c, c->seq);
+	if ((v->gap_n = gap_of(c, c->fwd, c->seq, c->seq + c->seglen)))
+		v->gap = TN_GAP_RESENT;
 	return v;
 }
 

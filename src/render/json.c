@@ -258,6 +258,10 @@ static cJSON *evidence_object(struct tn_renderer *r, const struct tn_verdict *v)
 	}
 	if (v->dt_ns)
 		add_seconds(r, e, "seconds", (double)v->dt_ns / 1e9);
+	if (v->gap) {
+		cJSON_AddStringToObject(e, "gap", v->gap == TN_GAP_RESENT ? "lost" : "missed_by_capture");
+		cJSON_AddNumberToObject(e, "gap_frame", (double)v->gap_n);
+	}
 	tn_verdict_explain(v, text, sizeof text);
 	cJSON_AddStringToObject(e, "text", text);
 	return e;
@@ -280,6 +284,8 @@ static void add_timing(struct tn_renderer *r, cJSON *j, const struct tn_segment 
 		add_seconds(r, o, "rtt_timestamps", (double)t->rtt_ts_ns / 1e9);
 	if (t->idle_ns)
 		add_seconds(r, o, "idle_before", (double)t->idle_ns / 1e9);
+	if (t->oversize_mss)
+		cJSON_AddNumberToObject(o, "over_mss", t->oversize_mss);
 	if (t->request_n) {
 		cJSON *a = cJSON_AddObjectToObject(o, "response");
 		cJSON_AddNumberToObject(a, "request", (double)t->request_n);

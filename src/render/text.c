@@ -364,6 +364,11 @@ static void timing_lines(struct tn_renderer *r, const struct tn_segment *seg)
 	if (t->rwnd_limited)
 		fprintf(o, "  ~ %u bytes now in flight, the whole %u-byte window the receiver offered: "
 			"the sender must wait for it\n", t->in_flight, t->peer_window);
+	if (t->oversize_mss)
+		fprintf(o, "  ~ %u bytes in one segment, more than the %u-byte MSS the receiver "
+			"announced: not an error; captured on an end host, the sender's NIC cuts it "
+			"up (TSO/GSO), or the receiver's merged what arrived (GRO)\n",
+			seg->pkt->payload_len, t->oversize_mss);
 }
 
 /* The end of a quiet line: state changes, client first, and the verdicts. */
