@@ -2,20 +2,24 @@
 """Record the captures that show tshark's TCP analysis verdicts.
 
 usage: sudo captures/record-analysis.py [--only NAME...] [--out DIR] [--keep]
+                                        [--ns-prefix PREFIX]
 
 Like record.sh, everything happens in two network namespaces made here and
 deleted on exit (also after Ctrl-C or SIGTERM), joined by one veth pair, so
 no packet leaves the machine:
 
-    tnv-c  tnv-veth-c  10.0.1.5/24    (client: curl, or this script)
-    tnv-s  tnv-veth-s  10.0.2.10/24   (server: Python's http.server, or
-                                       this script)
+    tnv-c  tnv-veth-c  10.0.1.5/24   fd00:1::5/64   (client: curl, or
+                                                   this script)
+    tnv-s  tnv-veth-s  10.0.2.10/24  fd00:2::10/64  (server: Python's
+                                                   http.server, or this script)
 
 The names differ from record.sh's and the tests' so that both can run at the
-same time. Segmentation offload is off on both ends (MSS-sized segments on
-the wire). Each capture is tcpdump on the client's veth with the filter
-`tcp port 80`, started before the client and stopped (SIGINT) once the file
-has stopped growing. What each file is for, and how its traffic is made to
+same time; --ns-prefix PREFIX makes them PREFIX-c, PREFIX-veth-c and so on,
+for a second run next to this one (nothing in the files depends on them).
+Segmentation offload is off on both ends (MSS-sized segments on the wire).
+Each capture is tcpdump on the client's veth with the filter `tcp port 80`,
+started before the client and stopped (SIGINT) once the file has stopped
+growing. What each file is for, and how its traffic is made to
 show it, is with each recording below and in captures/README.md.
 
 Every file is checked with tshark (verdicts.py) right after it is recorded
@@ -49,13 +53,15 @@ from verdicts import verdicts  # noqa: E402
 NS_C, NS_S = "tnv-c", "tnv-s"
 VETH_C, VETH_S = "tnv-veth-c", "tnv-veth-s"
 C4, S4 = "10.0.1.5", "10.0.2.10"
+C6, S6 = "fd00:1::5", "fd00:2::10"
 PORT = 80
 FILTER = "tcp port %d" % PORT
 TRIES = 3
-# Served files: BIG for the lossy downloads, MEDIUM for the slow reader,
-# SMALL for the rest. Text lines of 64 bytes, the same bytes on every run.
-BIG, MEDIUM, SMALL = "big.txt", "medium.txt", "index.html"
-SIZES = {BIG: 2 * 1024 * 1024, MEDIUM: 256 * 1024}
+# Served files: BIG for the lossy downloads, BULK for the lossier and
+# longer one, MEDIUM for the slow reader, SMALL for the rest. Text lines of
+# 64 bytes, the same bytes on every run.
+BIG, BULK, MEDIUM, SMALL = "big.txt", "bulk.txt", "medium.txt", "index.html"
+SIZES = {BIG: 2 * 1024 * 1024, BULK: 12 * 1024 * 1024, MEDIUM: 256 * 1024}
 
 
 def log(msg):
@@ -189,9 +195,9 @@ class Recorder:
         self.www = os.path.join(work, "www")
         os.makedirs(self.out)
         os.makedirs(self.www)
-        self.pair = netns.Pair(NS_C, NS_S, (VETH_C, VETH_S), [C4 + "/24"],
-                               [S4 + "/24"], offloads_off=("tso", "gso"))
-        self.server = None
+        self.pair = netns.Pair(NS_C, NS_S, (VETH_C, VETH_S), [C4 + "/24", C6 + "/64"],
+                               [S4 + "/24", S6 + "/64"], offloads_off=("tso", "gso"))
+        self.servers = {}  # address: http.server process
 
     # ---- plumbing
 
@@ -222,18 +228,19 @@ class Recorder:
             if name in SIZES and os.path.getsize(path) != SIZES[name]:
                 raise Failed("%s is not %d bytes" % (name, SIZES[name]))
 
-    def start_http_server(self):
+    def start_http_server(self, addr):
+        """http.server on addr (S4 or S6), port 80."""
         logf = open(os.path.join(self.work, "server.log"), "ab")
-        self.server = self.pair.start(
-            NS_S, [sys.executable, "-m", "http.server", str(PORT), "--bind", S4,
+        self.servers[addr] = self.pair.start(
+            NS_S, [sys.executable, "-m", "http.server", str(PORT), "--bind", addr,
                    "--directory", self.www], stdout=logf, stderr=logf)
         logf.close()
-        netns.wait_listen(NS_S, S4, PORT, self.server, "python http.server")
+        netns.wait_listen(NS_S, addr, PORT, self.servers[addr], "python http.server")
 
     def stop_server(self):
-        if self.server is not None:
-            netns.stop(self.server)
-            self.server = None
+        for proc in self.servers.values():
+            netns.stop(proc)
+        self.servers.clear()
 
     def start_capture(self, path, snaplen):
         errpath = path + ".log"
@@ -327,9 +334,10 @@ class Recorder:
 
     # ---- the recordings
 
-    def lossy_download(self, name, sack):
-        """A 2 MiB download over a 20 Mbit/s link that loses about one in 50
-        of the server's data segments.
+    def lossy_download(self, name, sack, ipv6=False, path=BIG, one_in=50,
+                       min_retransmissions=1, max_bytes=None):
+        """A download of path (the 2 MiB file) over a 20 Mbit/s link that
+        loses about one in one_in (50) of the server's data segments.
 
         The link: a tbf qdisc on the server's veth (20 Mbit/s, 16 KB bucket,
         32 KB queue). The loss: an nftables rule on the netdev egress hook
@@ -342,32 +350,47 @@ class Recorder:
         loss capture of record.sh). gso_max_segs 1 on the server's veth
         makes each packet TCP hands down one segment, so one verdict is one
         segment. The retransmissions pass the same rule, so one can be lost
-        again. sack False turns net.ipv4.tcp_sack off in both namespaces."""
+        again. sack False turns net.ipv4.tcp_sack off in both namespaces
+        (it is IPv6's setting too). ipv6: the download is from S6 to C6 (the
+        server on S6 must run), and the rule matches ip6 instead of ip, with
+        the IPv6 payload length in place of the IPv4 total length. The check
+        wants at least min_retransmissions retransmitted frames and, with
+        max_bytes, a file of fewer bytes than that."""
+        ip, server, client, url = "ip", S4, C4, "http://%s/%s" % (S4, path)
+        if ipv6:
+            ip, server, client, url = "ip6", S6, C6, "http://[%s]/%s" % (S6, path)
         rules = """table netdev tnv_loss {
     chain egress {
         type filter hook egress device "%s" priority filter; policy accept;
-        ip saddr %s ip daddr %s tcp sport %d tcp flags & (syn | fin | rst) == 0 ip length > 100 numgen random mod 50 0 counter fwd to "lo"
+        %s saddr %s %s daddr %s tcp sport %d tcp flags & (syn | fin | rst) == 0 %s length > 100 numgen random mod %d 0 counter fwd to "lo"
     }
 }
-""" % (VETH_S, S4, C4, PORT)
+""" % (VETH_S, ip, server, ip, client, PORT, ip, one_in)
 
         def run():
-            out = self.curl("http://%s/%s" % (S4, BIG))
-            if out != ["200", str(SIZES[BIG])]:
+            # --globoff: [S6] is not a glob. The bigger file takes longer.
+            extra = ["--globoff"] if ipv6 else []
+            out = self.curl(*extra, url, timeout=30 if path == BIG else 60)
+            if out != ["200", str(SIZES[path])]:
                 raise Failed("%s: curl got %s" % (name, " ".join(out)))
 
-        def check(path, found):
+        def check(pcap, found):
             missing = self.need(found, "lost_segment", "duplicate_ack",
                                 "fast_retransmission", "retransmission")
-            sacks = self.fields(path, "frame.number",
-                                dfilter="ip.src == %s && tcp.options.sack_le" % C4)
-            perm = self.fields(path, "frame.number", dfilter="tcp.options.sack_perm")
+            sacks = self.fields(pcap, "frame.number",
+                                dfilter="%s.src == %s && tcp.options.sack_le"
+                                        % ("ipv6" if ipv6 else "ip", client))
+            perm = self.fields(pcap, "frame.number", dfilter="tcp.options.sack_perm")
             if sack and not sacks:
                 missing += " SACK blocks from the client"
             if not sack and (sacks or perm):
                 missing += " (no SACK at all, but there is)"
-            if self.connections(path) != 1:
+            if self.connections(pcap) != 1:
                 missing += " (one connection)"
+            if len(found.get("retransmission", ())) < min_retransmissions:
+                missing += " (%d retransmissions)" % min_retransmissions
+            if max_bytes and os.path.getsize(pcap) >= max_bytes:
+                missing += " (a file under %d bytes)" % max_bytes
             return missing.strip(", ")
 
         sysctl = "net.ipv4.tcp_sack=%d" % (1 if sack else 0)
@@ -499,17 +522,20 @@ class Recorder:
         self.record(name, 0, run, check)
 
 
-# (file name, method, arguments) in recording order.
+# (file name, the address http.server listens on, method, its keyword
+# arguments) in recording order. The keep-alive recording has no http.server:
+# its own server takes port 80.
 RECORDINGS = (
-    ("analysis-loss-sack.pcap", "lossy_download", (True,)),
-    ("analysis-loss-nosack.pcap", "lossy_download", (False,)),
-    ("analysis-zero-window.pcap", "zero_window", ()),
-    ("analysis-request-retransmit.pcap", "request_retransmit", ()),
-    ("analysis-reused-ports.pcap", "reused_ports", ()),
-    ("analysis-keepalive.pcap", "keepalive", ()),
+    ("analysis-loss-sack.pcap", S4, "lossy_download", dict(sack=True)),
+    ("analysis-loss-nosack.pcap", S4, "lossy_download", dict(sack=False)),
+    ("analysis-zero-window.pcap", S4, "zero_window", {}),
+    ("analysis-request-retransmit.pcap", S4, "request_retransmit", {}),
+    ("analysis-reused-ports.pcap", S4, "reused_ports", {}),
+    ("analysis-keepalive.pcap", None, "keepalive", {}),
+    ("analysis-loss-bulk.pcap", S6, "lossy_download",
+     dict(sack=True, ipv6=True, path=BULK, one_in=20, min_retransmissions=300,
+          max_bytes=4000000)),
 )
-NEEDS_HTTP_SERVER = {"lossy_download", "zero_window", "request_retransmit",
-                     "reused_ports"}
 
 
 def record_all(names, keep, dest):
@@ -526,21 +552,20 @@ def record_all(names, keep, dest):
         rec.pair.up()
         rec.write_content()
         todo = [r for r in RECORDINGS if r[0] in names]
-        for name, method, args in todo:
-            # The keep-alive server takes port 80 for itself.
-            if method in NEEDS_HTTP_SERVER and rec.server is None:
-                rec.start_http_server()
-            elif method not in NEEDS_HTTP_SERVER:
+        for name, addr, method, kwargs in todo:
+            if addr is None:
                 rec.stop_server()
-            getattr(rec, method)(name, *args)
+            elif addr not in rec.servers:
+                rec.start_http_server(addr)
+            getattr(rec, method)(name, **kwargs)
         rec.stop_server()
         st = os.stat(dest)
-        for name, _, _ in todo:
+        for name, _, _, _ in todo:
             dst = os.path.join(dest, name)
             shutil.copyfile(os.path.join(rec.out, name), dst)
             os.chmod(dst, 0o644)
             os.chown(dst, st.st_uid, st.st_gid)
-        log("wrote to %s: %s" % (dest, " ".join(n for n, _, _ in todo)))
+        log("wrote to %s: %s" % (dest, " ".join(r[0] for r in todo)))
         ok = True
     finally:
         netns.ignore_signals()
@@ -559,6 +584,9 @@ def main(argv):
     ap.add_argument("--keep", action="store_true", help="keep the scratch directory")
     ap.add_argument("--out", default=HERE, metavar="DIR",
                     help="where to put the files (default: captures/, this directory)")
+    ap.add_argument("--ns-prefix", default="tnv", metavar="PREFIX",
+                    help="name the namespaces PREFIX-c and PREFIX-s, the veth ends "
+                         "PREFIX-veth-c and PREFIX-veth-s (default: tnv)")
     sub = ap.add_subparsers(dest="part")
     p = sub.add_parser("_slow-reader")
     p.add_argument("--path", required=True)
@@ -582,6 +610,12 @@ def main(argv):
         unknown = sorted(names - set(known))
         if unknown:
             ap.error("unknown capture %s; known: %s" % (", ".join(unknown), " ".join(known)))
+    if not re.fullmatch(r"[a-z][a-z0-9]{0,4}", a.ns_prefix):
+        ap.error("--ns-prefix: 1 to 5 lower-case letters and digits, "
+                 "a letter first (interface names have at most 15 characters)")
+    global NS_C, NS_S, VETH_C, VETH_S
+    NS_C, NS_S = a.ns_prefix + "-c", a.ns_prefix + "-s"
+    VETH_C, VETH_S = a.ns_prefix + "-veth-c", a.ns_prefix + "-veth-s"
     if os.geteuid() != 0:
         log("error: must run as root (namespaces and packet capture need it)")
         return 1
