@@ -61,6 +61,8 @@ enum tn_verdict_kind {
 	TN_V_KEEP_ALIVE,             /* zero or one byte just below the next sequence */
 	TN_V_KEEP_ALIVE_ACK,         /* the answer to a keep-alive */
 	TN_V_REUSED_PORTS,           /* a SYN with a new ISN on a port pair already used */
+	/* tcpnarrate's own, not Wireshark's: */
+	TN_V_DUPLICATE_FRAME,        /* the same frame captured twice (a SPAN port, a mirror) */
 	TN_V_COUNT
 };
 
@@ -202,6 +204,7 @@ struct tn_analysis_side {
 	uint32_t last_frame;      /* frame (less the first) of its last segment */
 	int64_t nextseq_ns, lastack_ns;
 	uint32_t last_kinds;      /* bits (1 << kind) of its last segment's verdicts */
+	uint32_t last_sig;        /* what identifies its last frame's bytes (duplicate frames) */
 	int8_t shift;             /* its window scale, -1 while unknown */
 	bool has_nextseq : 1, has_maxseq : 1, has_lastack : 1, has_window : 1;
 	uint8_t ring_next;
@@ -254,6 +257,9 @@ void tn_analysis_begin(struct tn_analysis_conn *ac, const struct tn_segment *seg
  * tracker's view of it); nothing is changed.
  */
 void tn_analysis_classify(const struct tn_analysis_conn *ac, struct tn_segment *seg);
+
+/* A signature of the fields a copy of the same frame repeats (duplicate frames). */
+uint32_t tn_analysis_frame_sig(const struct tn_packet *pkt);
 
 /* Then brings the model up to date with the segment. */
 void tn_analysis_update(struct tn_analysis_conn *ac, const struct tn_segment *seg);

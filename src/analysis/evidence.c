@@ -137,6 +137,11 @@ static void verdict_text(const struct tn_verdict *v, char *buf, size_t len)
 			 "only to draw an ACK: the connection is idle, not broken",
 			 (double)v->dt_ns / 1e9);
 		break;
+	case TN_V_DUPLICATE_FRAME:
+		snprintf(buf, len, "the same frame as %s, byte for byte in every field a new "
+			 "transmission would change, %.3f ms later: the capture holds it twice (a SPAN "
+			 "port or mirror copied it), the sender sent it once", f, (double)v->dt_ns / 1e6);
+		break;
 	case TN_V_REUSED_PORTS:
 		snprintf(buf, len, "a new connection on a port pair used before, with a new "
 			 "initial sequence number");

@@ -163,6 +163,9 @@ void tn_analysis_update(struct tn_analysis_conn *ac, const struct tn_segment *se
 	int64_t now_ns = tn_frame_ns(seg->frame);
 	uint32_t frame = rel_frame(ac, seg);
 
+	if (tn_segment_verdict(seg, TN_V_DUPLICATE_FRAME))
+		return; /* the same frame again: the model has it already */
+	fwd->last_sig = tn_analysis_frame_sig(seg->pkt);
 	dup_acks(fwd, seg, frame);
 	ack_lost_update(rev, seg);
 	holes(fwd, seg, ac->first_frame);

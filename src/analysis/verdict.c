@@ -40,6 +40,7 @@ static const struct {
 	[TN_V_KEEP_ALIVE] = { "keep_alive", "keep-alive" },
 	[TN_V_KEEP_ALIVE_ACK] = { "keep_alive_ack", "keep-alive ACK" },
 	[TN_V_REUSED_PORTS] = { "reused_ports", "port numbers reused" },
+	[TN_V_DUPLICATE_FRAME] = { "duplicate_frame", "duplicate frame" },
 };
 
 const char *tn_verdict_key(enum tn_verdict_kind kind)
@@ -391,6 +392,55 @@ static uint32_t new_bytes(const struct ctx *c, const struct tn_segment *seg)
 	return n > c->seglen ? c->seglen : n;
 }
 
+/* The fields a copy of the same frame repeats, folded: IP ID, numbers, flags, window, checksum. */
+static uint32_t fold(uint32_t h, uint32_t w)
+{
+	return (h ^ w) * 16777619u;
+}
+
+uint32_t tn_analysis_frame_sig(const struct tn_packet *pkt)
+{
+	const struct tn_tcp *t = &pkt->tcp;
+	uint32_t words[] = { pkt->ip4.id, t->seq, t->ack, pkt->payload_len, t->flags, t->window,
+			     t->checksum };
+	uint32_t h = 2166136261u;
+	if (pkt->ip_version != 4)
+		return 0; /* no IP ID to tell two sendings of the same bytes apart */
+	for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
+		h = fold(h, words[i]);
+	for (unsigned i = 0; i < t->n_opts; i++) {
+		const struct tn_tcp_option *o = &t->opts[i];
+		h = fold(h, o->kind);
+		if (o->kind == TN_OPT_TIMESTAMP)
+			h = fold(fold(h, o->u.ts.val), o->u.ts.ecr);
+		for (unsigned b = 0; o->kind == TN_OPT_SACK && b < o->u.sack.count; b++)
+			h = fold(fold(h, o->u.sack.left[b]), o->u.sack.right[b]);
+	}
+	return h ? h : 1;
+}
+
+/*
+ * The same IPv4 frame again within a millisecond, identical in every field
+ * a new transmission would change (the IP ID, numbers, flags, window,
+ * checksum, timestamps, SACK blocks): a SPAN port or a mirror that copied
+ * it twice, not the sender sending again. IPv6 has no IP ID, so two ACKs
+ * alike in every field can be two sendings: no verdict there. Wireshark
+ * calls a copied data frame a retransmission; docs/analysis.md says why not
+ * here.
+ */
+static bool duplicate_frame(const struct ctx *c, struct tn_segment *seg)
+{
+	if (!c->fwd->last_sig || c->fwd->last_sig != tn_analysis_frame_sig(seg->pkt) ||
+	    c->now_ns - c->fwd->lastack_ns > 1000000 || c->now_ns < c->fwd->lastack_ns)
+		return false;
+	struct tn_verdict *v = add(seg, TN_V_DUPLICATE_FRAME);
+	if (v) {
+		v->ref_n = frame_of(c, c->fwd->last_frame);
+		v->dt_ns = c->now_ns - c->fwd->lastack_ns;
+	}
+	return true;
+}
+
 void tn_analysis_classify(const struct tn_analysis_conn *ac, struct tn_segment *seg)
 {
 	struct ctx c;
@@ -398,6 +448,8 @@ void tn_analysis_classify(const struct tn_analysis_conn *ac, struct tn_segment *
 	seg->n_verdicts = 0;
 	seg->keep_alive_data = false;
 	seg->new_bytes = 0;
+	if (duplicate_frame(&c, seg))
+		return; /* a copy: nothing new to judge */
 	reused_ports(&c, seg);
 	zero_window_probe(&c, seg);
 	if (!c.stop_fwd) {
