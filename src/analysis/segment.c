@@ -268,6 +268,36 @@ static void sack_sentence(char *b, size_t n, size_t *u, const struct tn_track_vi
 	add(b, n, u, ".");
 }
 
+/*
+ * What a reset means where it comes (RFC 9293 §3.5.2, §3.10.7): read from
+ * the states both sides were in before it and what the tracker made of it.
+ */
+static const char *reset_meaning(const struct tn_track_view *v)
+{
+	int me = v->side, peer = !v->side;
+	uint8_t mine = v->before[me], theirs = v->before[peer];
+	if (v->why[me] == TN_WHY_NOT_LISTENING || v->why[peer] == TN_WHY_REFUSED)
+		return "Nothing listens on that port (or a firewall answers for it): the connection "
+		       "is refused.";
+	if (v->why[peer] == TN_WHY_RST_IGNORED)
+		return "Its sequence number is outside the receiver's window, so the receiver "
+		       "ignores it (RFC 5961 §3.2).";
+	if (v->why[peer] == TN_WHY_RST_CHALLENGED)
+		return "It is in the window but not exactly at the next expected byte, so the "
+		       "receiver answers with a challenge ACK instead of closing (RFC 5961 §3.2).";
+	if (mine == TN_ST_CLOSED || mine == TN_ST_TIME_WAIT || mine == TN_ST_LISTEN)
+		return "Its sender has no connection for this segment any more: a late or "
+		       "unexpected segment is answered with a reset.";
+	if (theirs == TN_ST_CLOSE_WAIT || theirs == TN_ST_LAST_ACK || mine == TN_ST_FIN_WAIT_1 ||
+	    mine == TN_ST_FIN_WAIT_2)
+		return "It comes during the close: typically an application that closed its socket "
+		       "with data still unread, or that data arrived after it closed.";
+	if (mine == TN_ST_SYN_SENT || mine == TN_ST_SYN_RECEIVED)
+		return "The handshake is abandoned.";
+	return "In the middle of an open connection: the application aborted it (a close "
+	       "with SO_LINGER 0, a crash), or a middlebox cut it; data in flight is lost.";
+}
+
 void tn_analysis_segment(struct tn_segment *seg)
 {
 	const struct tn_packet *pkt = seg->pkt;
@@ -288,7 +318,7 @@ void tn_analysis_segment(struct tn_segment *seg)
 		add(b, n, &u, "%s aborts the connection with %s (RST)", from, to);
 		if (ack)
 			add(b, n, &u, ", having received everything before byte %u", v->rel_ack);
-		add(b, n, &u, ".");
+		add(b, n, &u, ". %s", reset_meaning(v));
 		return;
 	}
 	if (syn && !ack)
