@@ -139,6 +139,7 @@ static int make_pipeline(const struct tn_cli_opts *o, struct tn_capture *cap,
 	struct tn_render_opts ro = {
 		.out = stdout,
 		.detail = o->detail,
+		.focus = o->focus,
 		.color = want_color(o->color),
 		.ts_digits = tn_capture_ts_digits(cap),
 	};
