@@ -86,6 +86,15 @@ int tn_capture_open_reference(struct tn_capture **out, char *errbuf, size_t errl
 /* Writes every packet delivered from now on to a pcap file, flushed as it goes. */
 int tn_capture_dump_open(struct tn_capture *cap, const char *path, char *errbuf, size_t errlen);
 
+/*
+ * -w for the frames the driver chooses (--conn N): from now on
+ * tn_capture_next() writes nothing itself, and tn_capture_dump_last() writes
+ * the frame it delivered last, with its record header as read (live: flushed
+ * at once). dump_last returns 0, or -1 when there is no -w file or no frame.
+ */
+void tn_capture_dump_chosen(struct tn_capture *cap);
+int tn_capture_dump_last(struct tn_capture *cap);
+
 /* Safe from a signal handler: the next tn_capture_next() returns 0. */
 void tn_capture_break(struct tn_capture *cap);
 

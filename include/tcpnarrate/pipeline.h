@@ -97,6 +97,14 @@ enum tn_feed tn_pipeline_feed(struct tn_pipeline *p, uint32_t linktype,
 int tn_pipeline_finish(struct tn_pipeline *p, struct tn_summary *sum, char *errbuf,
 		       size_t errlen);
 
+/*
+ * The connection the frame just fed belongs to (its number, as --conn counts
+ * them), or 0 when it was not a TCP segment; with --conn N, also for frames
+ * of connections not shown. The driver uses it to write only connection N's
+ * frames to a -w file.
+ */
+uint64_t tn_pipeline_last_conn(const struct tn_pipeline *p);
+
 /* --compare: connections reported so far that are not of the textbook shape. */
 uint64_t tn_pipeline_differing(const struct tn_pipeline *p);
 

@@ -24,11 +24,36 @@ enum tn_detail {
 	TN_DETAIL_VERBOSE = 1,  /* and what every field means */
 };
 
+/*
+ * What a run shows, whatever the detail: every renderer honours it, so the
+ * engine emits the same events in every mode.
+ */
+enum tn_focus {
+	TN_FOCUS_ALL = 0,       /* everything */
+	/*
+	 * --summary: the connection reports only, one line (one object) each,
+	 * and the run's summary; no segment, skipped packet or state change.
+	 */
+	TN_FOCUS_SUMMARY,
+	/*
+	 * --problems: the segments with a verdict, each after one line of
+	 * context (the segment before it on its connection), packets that could
+	 * not be narrated, and the reports of connections that had a verdict.
+	 * What this remembers per connection is bounded: TN_FOCUS_CONNS
+	 * connections, the least recently active forgotten first.
+	 */
+	TN_FOCUS_PROBLEMS,
+};
+
+/* --problems: connections whose last segment is remembered for context. */
+#define TN_FOCUS_CONNS 256
+
 struct tn_render_opts {
 	FILE *out;
 	enum tn_detail detail;
 	bool color;
 	int ts_digits;          /* 6 or 9 */
+	enum tn_focus focus;
 };
 
 /* What a run is about, given to a renderer before anything else. */
@@ -49,11 +74,14 @@ struct tn_renderer;
  * views only (struct tn_segment, tn_conn_view, tn_state_event): roles
  * resolved, endpoints as structures, never the tracker's records. Private
  * state of state_size bytes, zeroed, lives at tn_renderer_state() from
- * create to destroy; finish (may be NULL) releases what it holds.
+ * create to destroy; init (may be NULL) acquires what it holds beyond those
+ * bytes, once the options are set, and finish (may be NULL) releases it.
  */
 struct tn_render_ops {
 	const char *name;
 	size_t state_size;
+	/* 0, or -1 with errbuf filled: creating the renderer fails. */
+	int (*init)(struct tn_renderer *r, char *errbuf, size_t errlen);
 	void (*begin)(struct tn_renderer *r, const struct tn_run_info *run);
 	void (*segment)(struct tn_renderer *r, const struct tn_segment *seg);
 	void (*skip)(struct tn_renderer *r, const struct tn_skip *skip);

@@ -25,9 +25,14 @@ struct tn_capture {
 	bool live;
 	volatile sig_atomic_t stop;   /* set from a signal handler: end after this packet */
 	pcap_dumper_t *dumper;        /* -w: every packet delivered is written here */
+	bool dump_chosen;             /* ... unless the driver chooses: tn_capture_dump_last() */
+	struct pcap_pkthdr last_h;    /* the frame delivered last, as read, for dump_last */
+	const u_char *last_data;      /* its bytes (libpcap's or the reference's), or NULL */
 	struct tn_reference *reference; /* the built-in textbook connection, or NULL */
 };
 
+void tn_capture_delivered(struct tn_capture *cap, const struct pcap_pkthdr *h,
+			  const u_char *data);
 int tn_capture_next_reference(struct tn_capture *cap, struct tn_frame *frame);
 void tn_capture_reference_free(struct tn_capture *cap);
 

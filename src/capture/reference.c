@@ -156,12 +156,10 @@ int tn_capture_next_reference(struct tn_capture *cap, struct tn_frame *frame)
 	frame->caplen = frame->wirelen = frame->file_caplen = ref->len[i];
 	frame->data = ref->frames[i];
 	frame->over_snaplen = false;
-	if (cap->dumper) {
-		struct pcap_pkthdr h = { .caplen = ref->len[i], .len = ref->len[i] };
-		h.ts.tv_sec = (time_t)frame->ts_sec;
-		h.ts.tv_usec = (suseconds_t)(frame->ts_nsec / 1000);
-		pcap_dump((u_char *)cap->dumper, &h, frame->data);
-	}
+	struct pcap_pkthdr h = { .caplen = ref->len[i], .len = ref->len[i] };
+	h.ts.tv_sec = (time_t)frame->ts_sec;
+	h.ts.tv_usec = (suseconds_t)(frame->ts_nsec / 1000);
+	tn_capture_delivered(cap, &h, frame->data);
 	return 1;
 }
 

@@ -273,14 +273,38 @@ static int read_error(const struct tn_capture *cap, char *errbuf, size_t errlen)
 	return -1;
 }
 
+/* A frame about to be delivered: kept for tn_capture_dump_last(), written with -w unless chosen. */
+void tn_capture_delivered(struct tn_capture *cap, const struct pcap_pkthdr *h, const u_char *data)
+{
+	cap->last_h = *h;
+	cap->last_data = data;
+	if (cap->dumper && !cap->dump_chosen) {
+		pcap_dump((u_char *)cap->dumper, h, data);
+		if (cap->live)
+			pcap_dump_flush(cap->dumper);
+	}
+}
+
+void tn_capture_dump_chosen(struct tn_capture *cap)
+{
+	cap->dump_chosen = true;
+}
+
+int tn_capture_dump_last(struct tn_capture *cap)
+{
+	if (!cap->dumper || !cap->last_data)
+		return -1;
+	pcap_dump((u_char *)cap->dumper, &cap->last_h, cap->last_data);
+	if (cap->live)
+		pcap_dump_flush(cap->dumper);
+	return 0;
+}
+
 /* A live packet: written out at once with -w, then delivered. */
 static void live_packet(struct tn_capture *cap, struct tn_frame *frame,
 			const struct pcap_pkthdr *h, const u_char *data)
 {
-	if (cap->dumper) {
-		pcap_dump((u_char *)cap->dumper, h, data);
-		pcap_dump_flush(cap->dumper);
-	}
+	tn_capture_delivered(cap, h, data);
 	fill_frame(cap, frame, h, data);
 }
 
@@ -302,8 +326,7 @@ static bool file_record(struct tn_capture *cap, struct tn_frame *frame,
 		cap->filtered++;
 		return false;
 	}
-	if (cap->dumper)
-		pcap_dump((u_char *)cap->dumper, h, data);
+	tn_capture_delivered(cap, h, data);
 	uint32_t claimed = frame->file_caplen;
 	fill_frame(cap, frame, h, data);
 	frame->file_caplen = claimed;
@@ -321,6 +344,7 @@ static bool file_record(struct tn_capture *cap, struct tn_frame *frame,
 
 int tn_capture_next(struct tn_capture *cap, struct tn_frame *frame, char *errbuf, size_t errlen)
 {
+	cap->last_data = NULL; /* the last frame's bytes are libpcap's again */
 	for (;;) {
 		struct pcap_pkthdr *h;
 		const u_char *data;

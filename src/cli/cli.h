@@ -35,6 +35,7 @@ struct tn_cli_opts {
 	int buffer_kib;             /* -B */
 	const char *renderer;       /* "text" or "json" */
 	enum tn_detail detail;
+	enum tn_focus focus;        /* --summary, --problems */
 	enum tn_color_mode color;
 	uint64_t max_segments;      /* -c, 0 for no limit */
 	uint32_t max_flows;

@@ -11,7 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum long_only { OPT_JSON = 256, OPT_COLOR, OPT_MAX_FLOWS, OPT_CONN, OPT_MSL, OPT_IDLE, OPT_REFERENCE, OPT_WRITE_REFERENCE, OPT_COMPARE, OPT_STRICT };
+enum long_only { OPT_JSON = 256, OPT_COLOR, OPT_MAX_FLOWS, OPT_CONN, OPT_MSL, OPT_IDLE, OPT_REFERENCE, OPT_WRITE_REFERENCE, OPT_COMPARE, OPT_STRICT,
+		OPT_SUMMARY, OPT_PROBLEMS };
 
 static const struct option long_opts[] = {
 	{ "read", required_argument, NULL, 'r' },
@@ -34,6 +35,8 @@ static const struct option long_opts[] = {
 	{ "reference", no_argument, NULL, OPT_REFERENCE },
 	{ "compare", no_argument, NULL, OPT_COMPARE },
 	{ "strict", no_argument, NULL, OPT_STRICT },
+	{ "summary", no_argument, NULL, OPT_SUMMARY },
+	{ "problems", no_argument, NULL, OPT_PROBLEMS },
 	{ "write-reference", required_argument, NULL, OPT_WRITE_REFERENCE },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
@@ -60,7 +63,8 @@ void tn_cli_usage(FILE *out)
 "      --compare        after each connection, how it differs from the textbook\n"
 "                       one, step by step, and what that cost in round trips\n"
 "      --strict         with --compare: exit 3 when any connection differs\n"
-"  -w, --write FILE     also write every packet captured to a pcap file\n"
+"  -w, --write FILE     also write every packet captured to a pcap file (with\n"
+"                       --conn N, only connection N's)\n"
 "  -s SNAPLEN           bytes kept of each live packet (default 262144)\n"
 "  -B KIB               kernel capture buffer size in KiB\n"
 "  -Z USER              user to run as after opening the interface as root\n"
@@ -68,6 +72,10 @@ void tn_cli_usage(FILE *out)
 "  -q, --quiet          one line per segment\n"
 "  -v, --verbose        also explain what every field is for\n"
 "      --json           JSON Lines: one object per segment, then a summary\n"
+"      --summary        only the connection reports, one line (object) each\n"
+"      --problems       only the segments with a verdict, each after the one\n"
+"                       before it on its connection, and the reports of the\n"
+"                       connections that had one\n"
 "  -c, --count N        stop after N TCP segments\n"
 "      --color=WHEN     auto (default: on a terminal, unless NO_COLOR is set),\n"
 "                       always or never\n"
@@ -233,6 +241,16 @@ int tn_cli_parse(int argc, char **argv, struct tn_cli_opts *o, char *err, size_t
 		case OPT_STRICT:
 			o->strict = true;
 			break;
+		case OPT_SUMMARY:
+		case OPT_PROBLEMS: {
+			enum tn_focus f = c == OPT_SUMMARY ? TN_FOCUS_SUMMARY : TN_FOCUS_PROBLEMS;
+			if (o->focus != TN_FOCUS_ALL && o->focus != f) {
+				snprintf(err, errlen, "--summary and --problems: choose one");
+				return -1;
+			}
+			o->focus = f;
+			break;
+		}
 		case OPT_WRITE_REFERENCE:
 			o->write_reference = optarg;
 			break;

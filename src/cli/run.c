@@ -91,6 +91,8 @@ static int open_source(const struct tn_cli_opts *o, struct tn_capture **cap, cha
 		if (tn_capture_dump_open(*cap, o->write_file, err, errlen) < 0)
 			return -1;
 		give_dump_to_sudo_user(o->write_file);
+		if (o->only_conn)
+			tn_capture_dump_chosen(*cap); /* feed_all writes connection N's frames */
 	}
 	if (o->interface && tn_cli_drop_privileges(o->user, err, errlen) < 0)
 		return -1;
@@ -139,6 +141,7 @@ static int make_pipeline(const struct tn_cli_opts *o, struct tn_capture *cap,
 	struct tn_render_opts ro = {
 		.out = stdout,
 		.detail = o->detail,
+		.focus = o->focus,
 		.color = want_color(o->color),
 		.ts_digits = tn_capture_ts_digits(cap),
 	};
@@ -158,9 +161,13 @@ static int make_pipeline(const struct tn_cli_opts *o, struct tn_capture *cap,
 	return tn_pipeline_create(pipe, &po, *rend, err, errlen);
 }
 
-/* Frames from the source into the engine until the end, a stop, or a closed output. */
-static int feed_all(struct tn_capture *cap, struct tn_pipeline *pipe, bool *gone, char *err,
-		    size_t errlen, char *file_err, size_t file_errlen)
+/*
+ * Frames from the source into the engine until the end, a stop, or a closed
+ * output. dump_conn (--conn N with -w): only the frames of that connection
+ * are written, once the engine has said whose each frame is.
+ */
+static int feed_all(struct tn_capture *cap, struct tn_pipeline *pipe, uint64_t dump_conn,
+		    bool *gone, char *err, size_t errlen, char *file_err, size_t file_errlen)
 {
 	struct tn_frame frame;
 	uint32_t linktype = tn_capture_linktype(cap);
@@ -170,6 +177,8 @@ static int feed_all(struct tn_capture *cap, struct tn_pipeline *pipe, bool *gone
 		enum tn_feed f = tn_pipeline_feed(pipe, linktype, &frame, err, errlen);
 		if (f == TN_FEED_ERROR)
 			return -2;
+		if (dump_conn && tn_pipeline_last_conn(pipe) == dump_conn)
+			tn_capture_dump_last(cap);
 		if (live)
 			fflush(stdout); /* each segment as it happens */
 		if (output_gone(stdout)) {
@@ -218,7 +227,9 @@ int tn_cli_run(const struct tn_cli_opts *o)
 	describe_source(cap, name, ltname, sizeof ltname, &sum);
 	if (make_pipeline(o, cap, &sum, &rend, &pipe, err, sizeof err) < 0)
 		goto err_msg;
-	int fed = feed_all(cap, pipe, &gone, err, sizeof err, file_err, sizeof file_err);
+	uint64_t dump_conn = o->write_file ? o->only_conn : 0;
+	int fed = feed_all(cap, pipe, dump_conn, &gone, err, sizeof err, file_err,
+			   sizeof file_err);
 	if (fed == -2)
 		goto err_msg;
 	if (gone)

@@ -31,6 +31,7 @@ struct tn_pipeline {
 	int64_t first_ns;
 	int64_t next_idle_check;
 	uint64_t differing;
+	uint64_t last_conn;         /* the connection of the frame fed last, 0 for none */
 };
 
 int tn_pipeline_create(struct tn_pipeline **out, const struct tn_pipeline_opts *opts,
@@ -76,6 +77,11 @@ void tn_pipeline_destroy(struct tn_pipeline *p)
 	tn_flow_table_destroy(p->flows);
 	free(p->pkt);
 	free(p);
+}
+
+uint64_t tn_pipeline_last_conn(const struct tn_pipeline *p)
+{
+	return p->last_conn;
 }
 
 uint64_t tn_pipeline_differing(const struct tn_pipeline *p)
@@ -229,6 +235,7 @@ enum tn_feed tn_pipeline_feed(struct tn_pipeline *p, uint32_t linktype,
 			      const struct tn_frame *frame, char *errbuf, size_t errlen)
 {
 	int64_t now_ns = tn_frame_ns(frame);
+	p->last_conn = 0;
 	begin(p);
 	if (p->sum.packets++ == 0)
 		p->first_ns = now_ns;
@@ -254,6 +261,7 @@ enum tn_feed tn_pipeline_feed(struct tn_pipeline *p, uint32_t linktype,
 		return TN_FEED_ERROR;
 	}
 	segment(p, c, side, frame, now_ns);
+	p->last_conn = c->track.id;
 	if (p->o.max_segments && p->sum.segments >= p->o.max_segments)
 		return TN_FEED_DONE;
 	return TN_FEED_MORE;

@@ -5,7 +5,14 @@
  *
  * Timestamps are written as raw numbers with the file's precision, because
  * a double cannot hold nanoseconds since 1970.
+ *
+ * --summary writes only the connection objects (a comparison folded into
+ * its connection as "textbook") and the summary; --problems the segments
+ * with a verdict, each naming the frame before it on its connection
+ * ("context", remembered in focus.c's bounded table), the skipped packets,
+ * and the connection objects of connections that had a verdict.
  */
+#include "focus.h"
 #include "renderer.h"
 
 #include <tcpnarrate/community_id.h>
@@ -344,7 +351,7 @@ static void add_ideas(cJSON *j, const struct tn_idea *list, size_t n)
 
 static void json_begin(struct tn_renderer *r, const struct tn_run_info *run)
 {
-	if (!run->reference)
+	if (!run->reference || r->opts.focus != TN_FOCUS_ALL)
 		return;
 	cJSON *j = cJSON_CreateObject();
 	cJSON_AddStringToObject(j, "type", "step");
@@ -364,6 +371,7 @@ struct json_state {
 	struct tn_flow_key key;
 	bool have;
 	char id[TN_COMMUNITY_ID_SIZE + 1];
+	struct tn_focus_table *focus;   /* --problems: each connection's last frame */
 };
 
 static const char *community_id(struct tn_renderer *r, const struct tn_flow_key *key)
@@ -379,7 +387,7 @@ static const char *community_id(struct tn_renderer *r, const struct tn_flow_key 
 	return st->id;
 }
 
-static void json_segment(struct tn_renderer *r, const struct tn_segment *seg)
+static cJSON *segment_object(struct tn_renderer *r, const struct tn_segment *seg)
 {
 	const struct tn_packet *pkt = seg->pkt;
 	char a[TN_ADDR_STRLEN];
@@ -426,11 +434,41 @@ static void json_segment(struct tn_renderer *r, const struct tn_segment *seg)
 		cJSON_AddNumberToObject(j, "step", seg->step);
 		add_ideas(j, seg->ideas, seg->n_ideas);
 	}
+	return j;
+}
+
+/* --problems: a segment with a verdict, naming the frame before it on its connection. */
+static void problem_segment(struct tn_renderer *r, const struct tn_segment *seg)
+{
+	struct json_state *st = r->state;
+	struct tn_focus_conn *fc = tn_focus_conn(st->focus, seg->track.conn);
+	uint64_t context = fc->prev_n;
+	bool show = seg->n_verdicts > 0;
+	tn_focus_seen(fc, seg->frame->n, show, show);
+	if (!show)
+		return;
+	cJSON *j = segment_object(r, seg);
+	if (context)
+		cJSON_AddNumberToObject(j, "context", (double)context);
+	else
+		cJSON_AddNullToObject(j, "context");
 	emit(r, j);
+}
+
+static void json_segment(struct tn_renderer *r, const struct tn_segment *seg)
+{
+	if (r->opts.focus == TN_FOCUS_SUMMARY)
+		return;
+	if (r->opts.focus == TN_FOCUS_PROBLEMS)
+		problem_segment(r, seg);
+	else
+		emit(r, segment_object(r, seg));
 }
 
 static void json_skip(struct tn_renderer *r, const struct tn_skip *s)
 {
+	if (r->opts.focus == TN_FOCUS_SUMMARY)
+		return;
 	if (s->why != TN_DEC_MALFORMED && s->why != TN_DEC_TRUNCATED && !s->frame->over_snaplen)
 		return;
 	cJSON *j = cJSON_CreateObject();
@@ -583,7 +621,7 @@ static void add_conn_timing(struct tn_renderer *r, cJSON *j, const struct tn_con
 	add_by_role(j, "rwnd_limited", rl);
 }
 
-static void json_report(struct tn_renderer *r, const struct tn_conn_view *cv)
+static cJSON *report_object(struct tn_renderer *r, const struct tn_conn_view *cv)
 {
 	cJSON *j = cJSON_CreateObject();
 	cJSON_AddStringToObject(j, "type", "connection");
@@ -608,11 +646,13 @@ static void json_report(struct tn_renderer *r, const struct tn_conn_view *cv)
 	cJSON_AddStringToObject(j, "community_id", cv->community_id);
 	cJSON_AddStringToObject(j, "conn_state", cv->conn_state);
 	cJSON_AddStringToObject(j, "history", cv->history);
-	emit(r, j);
+	return j;
 }
 
 static void json_state(struct tn_renderer *r, const struct tn_state_event *ev)
 {
+	if (r->opts.focus != TN_FOCUS_ALL)
+		return;
 	for (int role = 0; role < 2; role++) {
 		if (!ev->expired[role])
 			continue;
@@ -695,14 +735,41 @@ static void json_comparison(struct tn_renderer *r, const struct tn_comparison *c
 static void json_connection(struct tn_renderer *r, const struct tn_conn_view *cv,
 			    const struct tn_comparison *cmp)
 {
-	json_report(r, cv);
+	struct json_state *st = r->state;
+	if (r->opts.focus == TN_FOCUS_PROBLEMS && !tn_focus_report(st->focus, cv))
+		return;
+	cJSON *j = report_object(r, cv);
+	if (r->opts.focus == TN_FOCUS_SUMMARY && cmp) {
+		/* One object a connection: the comparison's verdict rides on it. */
+		cJSON *t = cJSON_AddObjectToObject(j, "textbook");
+		cJSON_AddBoolToObject(t, "matches", cmp->matches);
+		cJSON_AddNumberToObject(t, "differences", (double)cmp->n_diff);
+		cmp = NULL;
+	}
+	emit(r, j);
 	if (cmp)
 		json_comparison(r, cmp);
+}
+
+static int json_init(struct tn_renderer *r, char *errbuf, size_t errlen)
+{
+	struct json_state *st = r->state;
+	if (r->opts.focus != TN_FOCUS_PROBLEMS)
+		return 0;
+	return tn_focus_create(&st->focus, false, errbuf, errlen);
+}
+
+static void json_finish(struct tn_renderer *r)
+{
+	struct json_state *st = r->state;
+	tn_focus_destroy(st->focus);
 }
 
 const struct tn_render_ops tn_render_json_ops = {
 	.name = "json",
 	.state_size = sizeof(struct json_state),
+	.init = json_init,
+	.finish = json_finish,
 	.begin = json_begin,
 	.segment = json_segment,
 	.skip = json_skip,

@@ -23,6 +23,13 @@ const char *tn_mptcp_subtype_name(uint8_t subtype);
 const char *tn_csum_status_name(enum tn_csum c);   /* "ok", "bad", "unverified" */
 const char *tn_skip_reason_key(enum tn_decode_result r); /* "not_ip", ... */
 
+/*
+ * --summary in text: the connection in one line, every field in a fixed order
+ * (text_summary.c); cmp, with --compare, adds the textbook's verdict.
+ */
+void tn_text_summary_line(FILE *out, const struct tn_conn_view *cv,
+			  const struct tn_comparison *cmp);
+
 /* Length of the payload preview, in input bytes. */
 #define TN_PREVIEW_BYTES 80
 

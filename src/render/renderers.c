@@ -26,9 +26,17 @@ int tn_renderer_create_ops(struct tn_renderer **out, const struct tn_render_ops 
 	}
 	r->ops = ops;
 	r->opts = *opts;
+	if (ops->init && ops->init(r, errbuf, errlen) < 0)
+		goto err_init;
 	*out = r;
 	return 0;
 
+err_init:
+	if (ops->finish)
+		ops->finish(r); /* releases whatever init took before it failed */
+	free(r->state);
+	free(r);
+	return -1;
 err_renderer:
 	free(r);
 err_oom:

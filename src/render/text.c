@@ -6,11 +6,20 @@
  * own labelled row, with its value and what it says here) and verbose (each
  * row followed by what the field is for, from the glossary). Colour is
  * applied only through sty(), so without colour the output is plain text.
+ *
+ * --summary prints a line per connection report (text_summary.c) and the
+ * run's summary. --problems prints the segments with a verdict, each after
+ * the quiet line of the segment before it on its connection (marked "…"),
+ * which is written for every segment into a memory stream and kept in the
+ * bounded table of focus.c until the next one comes.
  */
+#define _POSIX_C_SOURCE 200809L
+#include "focus.h"
 #include "renderer.h"
 
 #include <inttypes.h>
 #include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define S_RESET "\033[0m"
@@ -28,6 +37,12 @@
 /* What the text renderer remembers between calls. */
 struct text_state {
 	bool first_line_done;      /* something was printed: blank lines separate what follows */
+	/* --problems only: */
+	struct tn_focus_table *focus; /* each connection's last segment, as a quiet line */
+	FILE *scratch;             /* a memory stream the quiet line is written to */
+	char *scratch_buf;         /* its buffer, owned by the stream until it is closed */
+	size_t scratch_len;
+	uint64_t last_conn;        /* connection of the last problem shown */
 };
 
 static struct text_state *state_of(struct tn_renderer *r)
@@ -641,8 +656,11 @@ static void payload_rows(struct tn_renderer *r, const struct tn_packet *pkt)
 	}
 }
 
-/* "Connection 3: client 10.0.1.5:45174 → server 10.0.2.10:80 (http)" and how we know. */
-static void conn_opening(struct tn_renderer *r, const struct tn_segment *seg)
+/*
+ * "Connection 3: client 10.0.1.5:45174 → server 10.0.2.10:80 (http)" and,
+ * at its first segment, how we know.
+ */
+static void conn_header(struct tn_renderer *r, const struct tn_segment *seg)
 {
 	const struct tn_track_view *v = &seg->track;
 	char cl[TN_ENDPOINT_STRLEN], sv[TN_ENDPOINT_STRLEN];
@@ -652,22 +670,27 @@ static void conn_opening(struct tn_renderer *r, const struct tn_segment *seg)
 	uint16_t sport = from_client ? seg->pkt->tcp.dport : seg->pkt->tcp.sport;
 	const char *svc = tn_service_name(sport);
 	FILE *o = r->opts.out;
-	if (state_of(r)->first_line_done && r->opts.detail > TN_DETAIL_QUIET && !seg->step)
-		fputc('\n', o);
-	state_of(r)->first_line_done = true;
 	sty(r, S_HEAD);
 	fprintf(o, "== Connection %" PRIu64 ": client %s → server %s", v->conn, cl, sv);
 	if (svc)
 		fprintf(o, " (%s)", svc);
 	sty(r, S_RESET);
-	if (v->roles_inferred)
+	if (v->roles_inferred && v->new_conn)
 		fputs(" — joined mid-connection; roles inferred from the ports, both sides taken as "
 		      "ESTABLISHED", o);
-	else if (v->inferred[v->client] && v->before[v->client] == TN_ST_SYN_SENT)
+	else if (v->new_conn && v->inferred[v->client] && v->before[v->client] == TN_ST_SYN_SENT)
 		fputs(" — the client's SYN is not in the capture", o);
-	if (v->port_reused)
+	if (v->port_reused && v->new_conn)
 		fputs(" — a new connection on a port pair used before", o);
 	fputc('\n', o);
+}
+
+static void conn_opening(struct tn_renderer *r, const struct tn_segment *seg)
+{
+	if (state_of(r)->first_line_done && r->opts.detail > TN_DETAIL_QUIET && !seg->step)
+		fputc('\n', r->opts.out);
+	state_of(r)->first_line_done = true;
+	conn_header(r, seg);
 }
 
 static void state_lines(struct tn_renderer *r, const struct tn_segment *seg)
@@ -712,7 +735,7 @@ static void ideas(struct tn_renderer *r, const struct tn_idea *list, size_t n)
 static void text_begin(struct tn_renderer *r, const struct tn_run_info *run)
 {
 	FILE *o = r->opts.out;
-	if (!run->reference)
+	if (!run->reference || r->opts.focus != TN_FOCUS_ALL)
 		return;
 	sty(r, S_HEAD);
 	fprintf(o, "Step 0 of %d, before any packet: curl http://10.0.2.10/ from 10.0.1.5\n",
@@ -726,22 +749,9 @@ static void text_begin(struct tn_renderer *r, const struct tn_run_info *run)
 	state_of(r)->first_line_done = true;
 }
 
-static void text_segment(struct tn_renderer *r, const struct tn_segment *seg)
+/* A segment in full (normal and verbose): its heading, sentence, verdicts, states and rows. */
+static void segment_block(struct tn_renderer *r, const struct tn_segment *seg)
 {
-	if (seg->step && r->opts.detail > TN_DETAIL_QUIET) {
-		fputc('\n', r->opts.out);
-		sty(r, S_HEAD);
-		fprintf(r->opts.out, "Step %u of %d\n", seg->step, TN_REFERENCE_SEGMENTS);
-		sty(r, S_RESET);
-	}
-	if (seg->track.new_conn)
-		conn_opening(r, seg);
-	if (seg->step && r->opts.detail <= TN_DETAIL_QUIET)
-		fprintf(r->opts.out, "step %u: ", seg->step);
-	if (r->opts.detail <= TN_DETAIL_QUIET) {
-		quiet_line(r, seg);
-		return;
-	}
 	FILE *o = r->opts.out;
 	const struct tn_packet *pkt = seg->pkt;
 	char ts[48], from[64], to[64], fl[48];
@@ -751,9 +761,6 @@ static void text_segment(struct tn_renderer *r, const struct tn_segment *seg)
 	tn_endpoint_str(pkt, true, from, sizeof from);
 	tn_endpoint_str(pkt, false, to, sizeof to);
 	flags_str(pkt->tcp.flags, fl, sizeof fl);
-	if (state_of(r)->first_line_done && !seg->track.new_conn && !seg->step)
-		fputc('\n', o);
-	state_of(r)->first_line_done = true;
 	sty(r, S_HEAD);
 	char rel[40];
 	tn_format_offset(seg->rel_ns, r->opts.ts_digits, rel, sizeof rel);
@@ -785,8 +792,88 @@ static void text_segment(struct tn_renderer *r, const struct tn_segment *seg)
 	payload_rows(r, pkt);
 }
 
+/* Keeps seg's quiet line as its connection's context, for a problem that may follow. */
+static void keep_context(struct tn_renderer *r, struct tn_focus_conn *fc,
+			 const struct tn_segment *seg)
+{
+	struct text_state *st = state_of(r);
+	FILE *out = r->opts.out;
+	rewind(st->scratch);
+	r->opts.out = st->scratch;
+	quiet_line(r, seg);
+	r->opts.out = out;
+	if (fflush(st->scratch) == 0)
+		tn_focus_keep_line(fc, st->scratch_buf, st->scratch_len);
+}
+
+/*
+ * --problems: a segment with a verdict is shown, after its connection's
+ * heading when the last problem was on another connection and after the
+ * segment before it (unless that was shown already); any other is kept as
+ * context.
+ */
+static void problem_segment(struct tn_renderer *r, const struct tn_segment *seg)
+{
+	struct text_state *st = state_of(r);
+	FILE *o = r->opts.out;
+	struct tn_focus_conn *fc = tn_focus_conn(st->focus, seg->track.conn);
+	bool show = seg->n_verdicts > 0;
+	if (!show) {
+		tn_focus_seen(fc, seg->frame->n, false, false);
+		keep_context(r, fc, seg);
+		return;
+	}
+	if (st->first_line_done && r->opts.detail > TN_DETAIL_QUIET)
+		fputc('\n', o);
+	st->first_line_done = true;
+	if (st->last_conn != seg->track.conn)
+		conn_header(r, seg);
+	st->last_conn = seg->track.conn;
+	if (fc->prev_n && !fc->prev_shown && fc->line_len) {
+		sty(r, S_DIM);
+		fputs("… ", o);
+		sty(r, S_RESET);
+		fwrite(fc->line, 1, fc->line_len, o);
+	}
+	tn_focus_seen(fc, seg->frame->n, true, true);
+	if (r->opts.detail <= TN_DETAIL_QUIET)
+		quiet_line(r, seg);
+	else
+		segment_block(r, seg);
+}
+
+static void text_segment(struct tn_renderer *r, const struct tn_segment *seg)
+{
+	if (r->opts.focus == TN_FOCUS_SUMMARY)
+		return;
+	if (r->opts.focus == TN_FOCUS_PROBLEMS) {
+		problem_segment(r, seg);
+		return;
+	}
+	if (seg->step && r->opts.detail > TN_DETAIL_QUIET) {
+		fputc('\n', r->opts.out);
+		sty(r, S_HEAD);
+		fprintf(r->opts.out, "Step %u of %d\n", seg->step, TN_REFERENCE_SEGMENTS);
+		sty(r, S_RESET);
+	}
+	if (seg->track.new_conn)
+		conn_opening(r, seg);
+	if (seg->step && r->opts.detail <= TN_DETAIL_QUIET)
+		fprintf(r->opts.out, "step %u: ", seg->step);
+	if (r->opts.detail <= TN_DETAIL_QUIET) {
+		quiet_line(r, seg);
+		return;
+	}
+	if (state_of(r)->first_line_done && !seg->track.new_conn && !seg->step)
+		fputc('\n', r->opts.out);
+	state_of(r)->first_line_done = true;
+	segment_block(r, seg);
+}
+
 static void text_skip(struct tn_renderer *r, const struct tn_skip *s)
 {
+	if (r->opts.focus == TN_FOCUS_SUMMARY)
+		return;
 	if (s->why != TN_DEC_MALFORMED && s->why != TN_DEC_TRUNCATED && !s->frame->over_snaplen)
 		return; /* counted in the summary; nothing is wrong with them */
 	if (s->why != TN_DEC_MALFORMED && s->why != TN_DEC_TRUNCATED) {
@@ -1016,6 +1103,8 @@ static void text_state(struct tn_renderer *r, const struct tn_state_event *ev)
 {
 	FILE *o = r->opts.out;
 	char ts[48];
+	if (r->opts.focus != TN_FOCUS_ALL)
+		return;
 	tn_format_time(ev->ts_sec, ev->ts_nsec, r->opts.ts_digits, r->opts.detail > TN_DETAIL_QUIET,
 		       ts, sizeof ts);
 	for (int role = 0; role < 2; role++) {
@@ -1087,14 +1176,47 @@ static void text_comparison(struct tn_renderer *r, const struct tn_comparison *c
 static void text_connection(struct tn_renderer *r, const struct tn_conn_view *cv,
 			    const struct tn_comparison *cmp)
 {
+	if (r->opts.focus == TN_FOCUS_SUMMARY) {
+		tn_text_summary_line(r->opts.out, cv, cmp);
+		return;
+	}
+	if (r->opts.focus == TN_FOCUS_PROBLEMS && !tn_focus_report(state_of(r)->focus, cv))
+		return;
 	text_report(r, cv);
 	if (cmp)
 		text_comparison(r, cmp);
 }
 
+/* --problems: the table of connections and the stream quiet lines are kept through. */
+static int text_init(struct tn_renderer *r, char *errbuf, size_t errlen)
+{
+	struct text_state *st = state_of(r);
+	if (r->opts.focus != TN_FOCUS_PROBLEMS)
+		return 0;
+	if (tn_focus_create(&st->focus, true, errbuf, errlen) < 0)
+		return -1;
+	st->scratch = open_memstream(&st->scratch_buf, &st->scratch_len);
+	if (!st->scratch) {
+		snprintf(errbuf, errlen, "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+static void text_finish(struct tn_renderer *r)
+{
+	struct text_state *st = state_of(r);
+	if (st->scratch)
+		fclose(st->scratch);
+	free(st->scratch_buf);
+	tn_focus_destroy(st->focus);
+}
+
 const struct tn_render_ops tn_render_text_ops = {
 	.name = "text",
 	.state_size = sizeof(struct text_state),
+	.init = text_init,
+	.finish = text_finish,
 	.begin = text_begin,
 	.segment = text_segment,
 	.skip = text_skip,

@@ -9,9 +9,11 @@ come from tests/lib/pcapgen.py.
 
 usage: test_cli.py TCPNARRATE
 """
+import json
 import os
 import re
 import shutil
+import struct
 import subprocess
 import sys
 import tempfile
@@ -21,6 +23,8 @@ from pcapgen import (Pcap, ether, ipv4, ipv6, tcp, ip6_ext, opt_mss, opt_raw, op
                      LINKTYPE_ETHERNET)
 
 BIN = os.path.abspath(sys.argv[1])
+ROOT = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
+REUSED = os.path.join(ROOT, "captures", "analysis-reused-ports.pcap")
 TMP = tempfile.mkdtemp(prefix="tn-cli-")
 C, S = "10.0.1.5", "10.0.2.10"
 
@@ -173,14 +177,79 @@ CASES = [
     ("bad -c", lambda: ["-c", "0", "-r", "x"], 2, r"^tcpnarrate: -c wants a positive whole number, not '0'", []),
     ("-r without value", lambda: ["-r"], 2, r"^tcpnarrate: option -r needs a value", []),
     ("-c stops early", lambda: ["-r", good_file(), "-q", "-c", "1"], 0, None, [r"1 TCP segment narrated"]),
+    ("--summary with --problems", lambda: ["--summary", "--problems", "-r", "x"], 2,
+     r"^tcpnarrate: --summary and --problems: choose one", []),
+    ("--summary twice", lambda: ["--summary", "--summary", "-r", good_file()], 0, None,
+     [r"^1 10\.0\.1\.5:43210 → 10\.0\.2\.10:80 http \d+\.\d{6}s S1 ShA; client 2 seg 0 B, server 1 seg 0 B; "
+      r"retrans 0/0, dupacks 0/0, lost 0/0, zero window 0/0 s; open; end of capture; 1:\S+$"]),
+    ("--problems without any", lambda: ["--problems", "-r", good_file()], 0, None,
+     [r"\A\nSummary of .*good\.pcap: 3 packets read"]),
     ("help", lambda: ["--help"], 0, None, [r"^Usage: tcpnarrate -r FILE"]),
     ("version", lambda: ["--version"], 0, None, [r"^tcpnarrate \d+\.\d+\.\d+$", r"libpcap version"]),
     ("standard input", lambda: ["-r", "-", "-q"], 0, None, []),  # stdin from DEVNULL → empty: see below
 ]
 
 
-def main():
+def pcap_records(f):
+    """A classic pcap file's records as (seconds, nanoseconds, caplen, len, bytes)."""
+    data = open(f, "rb").read()
+    magic = data[:4]
+    order = "<" if magic in (b"\xd4\xc3\xb2\xa1", b"\x4d\x3c\xb2\xa1") else ">"
+    nano = magic in (b"\x4d\x3c\xb2\xa1", b"\xa1\xb2\x3c\x4d")
+    out, at = [], 24
+    while at + 16 <= len(data):
+        sec, frac, caplen, wirelen = struct.unpack(order + "IIII", data[at:at + 16])
+        out.append((sec, frac if nano else frac * 1000, caplen, wirelen, data[at + 16:at + 16 + caplen]))
+        at += 16 + caplen
+    return out
+
+
+def conn_frames(capture, conn, extra=()):
+    """Frame numbers tcpnarrate gives connection `conn` in a capture."""
+    r = run(["--json", "-r", capture] + list(extra))
+    return [o["n"] for o in map(json.loads, r.stdout.splitlines())
+            if o["type"] == "segment" and o["conn"] == conn]
+
+
+# (name, extra arguments, frames of captures/analysis-reused-ports.pcap the -w file must hold)
+WRITE_CASES = [
+    ("-w writes every packet", [], list(range(1, 25))),
+    ("--conn 2 -w writes connection 2 only", ["--conn", "2"], list(range(13, 25))),
+    ("--conn 1 -w writes connection 1 only", ["--conn", "1", "-q"], list(range(1, 13))),
+    # The filter keeps only the server's side: the port reuse is not seen, one connection.
+    ("--conn 1 -w with a filter", ["--conn", "1", "src", "port", "80"],
+     [2, 5, 6, 8, 10, 12, 14, 17, 18, 20, 22, 24]),
+    ("--conn 3 -w (no such connection) writes nothing", ["--conn", "3"], []),
+]
+
+
+def write_cases():
+    """-w from a file: exactly the chosen frames, each as it was in the file."""
     passed = failed = 0
+    original = pcap_records(REUSED)
+    if conn_frames(REUSED, 2) != list(range(13, 25)):
+        print("FAIL capture: connection 2 of %s is not frames 13-24" % REUSED)
+        return 0, 1
+    for name, extra, frames in WRITE_CASES:
+        out = path("w-%d.pcap" % (passed + failed))
+        r = run(["-r", REUSED, "-w", out] + extra)
+        problems = [] if r.returncode == 0 and not r.stderr else ["exit %d, stderr %r" % (r.returncode, r.stderr)]
+        got = pcap_records(out) if os.path.exists(out) else None
+        if got != [original[n - 1] for n in frames]:
+            problems.append("the file holds %s records, not frames %s" % (len(got or []), frames))
+        if frames and "--conn" in extra:
+            again = run(["--summary", "-r", out])
+            if not re.search(r"^1 10\.0\.1\.5:40000 → 10\.0\.2\.10:80 http .*; 1:\S+$", again.stdout, re.M) or \
+                    "%d packets read, %d TCP segments" % (len(frames), len(frames)) not in again.stdout:
+                problems.append("tcpnarrate -r of it: %r" % again.stdout)
+        print("FAIL %s: %s" % (name, "; ".join(problems)) if problems else "ok   %s" % name)
+        failed += bool(problems)
+        passed += not problems
+    return passed, failed
+
+
+def main():
+    passed, failed = write_cases()
     for name, make, want_rc, err_re, out_res in CASES:
         args = make()
         if name == "standard input":

@@ -29,7 +29,9 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
-MODES = [[], ["-v"], ["-q"], ["--json"], ["--json", "--compare"]]
+MODES = [[], ["-v"], ["-q"], ["--json"], ["--json", "--compare"],
+         ["--summary", "--compare"], ["--json", "--summary"], ["--problems"], ["-q", "--problems"],
+         ["--json", "--problems"]]
 SAN = re.compile(r"(AddressSanitizer|LeakSanitizer|UndefinedBehaviorSanitizer|runtime error:)")
 CTRL = re.compile(rb"[\x00-\x09\x0b-\x1f\x7f]")
 

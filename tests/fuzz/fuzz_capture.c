@@ -11,8 +11,9 @@
  * Each input is run in the eight core modes — text, -v, -q, --json, each
  * without and with --compare — and in one extra mode picked by a hash of the
  * input (tiny flow tables that evict, --msl 0, --idle-timeout 1, --conn,
- * -c, --strict, colour, a filter), which is run twice to check that nothing
- * carried over from one run to the next changes the result.
+ * -c, --strict, colour, a filter, --summary, --problems), which is run twice
+ * to check that nothing carried over from one run to the next changes the
+ * result.
  *
  * Oracles besides sanitizers (TN_FUZZ_ORACLES=0 turns them off): the exit
  * status is 0 or 1 (3 with --strict); exit 1 comes with one
@@ -81,6 +82,11 @@ static const struct mode extra_modes[] = {
 	{ { "-q", "--compare", "--strict", NULL }, false },
 	{ { "-v", "--color=always", NULL }, true },
 	{ { "-q", "tcp", "port", "80", NULL }, false },
+	{ { "--summary", "--compare", NULL }, false },
+	{ { "--json", "--summary", "--max-flows", "2", NULL }, false },
+	{ { "--problems", "--idle-timeout", "1", NULL }, false },
+	{ { "-q", "--problems", "--max-flows", "1", NULL }, false },
+	{ { "--json", "--problems", "--compare", NULL }, false },
 };
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))

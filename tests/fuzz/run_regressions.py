@@ -40,7 +40,12 @@ EXTRA_MODES = [["-q", "--max-flows", "1"],
                ["--json", "-c", "3"],
                ["-q", "--compare", "--strict"],
                ["-v", "--color=always"],
-               ["-q", "tcp", "port", "80"]]
+               ["-q", "tcp", "port", "80"],
+               ["--summary", "--compare"],
+               ["--json", "--summary", "--max-flows", "2"],
+               ["--problems", "--idle-timeout", "1"],
+               ["-q", "--problems", "--max-flows", "1"],
+               ["--json", "--problems", "--compare"]]
 SAN = re.compile(r"(AddressSanitizer|LeakSanitizer|UndefinedBehaviorSanitizer|runtime error:"
                  r"|==tcpnarrate-fuzz==)")
 ENV = dict(os.environ, ASAN_OPTIONS="detect_leaks=1:abort_on_error=0",

@@ -7,9 +7,12 @@
  * frame's own segment, an evicted connection's report before the segment
  * that needed its entry, a connection's report right after the segment that
  * closed it, the rest by id at the end, begin first and end last) is held
- * to, and so are the verdicts the analysis gives each segment and the
- * memory a connection takes.
+ * to, and so are the verdicts the analysis gives each segment, the
+ * connection each frame is said to belong to (for --conn N -w) and the
+ * memory a connection takes. The built-in renderers' --problems mode is
+ * driven here too, past the cap on the connections it remembers.
  */
+#define _POSIX_C_SOURCE 200809L
 #include <tcpnarrate/pipeline.h>
 
 #include <inttypes.h>
@@ -348,6 +351,90 @@ START_TEST(test_only_conn_and_max_segments)
 }
 END_TEST
 
+/* Whose each frame is: the connection's number, 0 for a frame that is not a TCP segment. */
+START_TEST(test_last_conn)
+{
+	struct run t;
+	struct tn_pipeline_opts o = opts();
+	o.only_conn = 2;   /* said for connections not shown too */
+	run_init(&t, &o);
+	ck_assert_uint_eq(tn_pipeline_last_conn(t.p), 0);
+	const struct seg s[] = {
+		CLIENT_CLOSES(5, 40000, 0),
+		{ 5, 40000, true, SYN, 90000, 0, 0, 5000 },   /* the pair reused: connection 2 */
+		{ 6, 40001, true, SYN, 7000, 0, 0, 5001 },
+	};
+	const uint64_t want[] = { 1, 1, 1, 1, 1, 1, 1, 1, 2, 3 };
+	for (size_t i = 0; i < sizeof s / sizeof s[0]; i++) {
+		feed(&t, &s[i]);
+		ck_assert_uint_eq(tn_pipeline_last_conn(t.p), want[i]);
+	}
+	feed_udp(&t, 5002);
+	ck_assert_uint_eq(tn_pipeline_last_conn(t.p), 0);
+	tn_pipeline_destroy(t.p);
+	tn_renderer_destroy(t.r);
+}
+END_TEST
+
+/*
+ * --problems remembers TN_FOCUS_CONNS connections. Connection 1 sends data,
+ * then `others` connections open, then connection 1 sends the data again:
+ * while it is remembered, the retransmission comes after its context (frame
+ * 4); once more connections than the cap came after it, without. Either
+ * way it is reported, and the connections without a verdict are not.
+ */
+static const struct focus_case {
+	const char *name;
+	const char *renderer;
+	int others;
+	const char *want;          /* in the output */
+	const char *not_want;      /* not in it */
+} focus_cases[] = {
+	{ "text, remembered", "text", TN_FOCUS_CONNS - 1, "\n… 4 ", "== Connection 2 " },
+	{ "text, forgotten", "text", TN_FOCUS_CONNS, "== Connection 1 at the end", "\n… " },
+	{ "json, remembered", "json", TN_FOCUS_CONNS - 1, "\"context\":4", "\"conn\":2," },
+	{ "json, forgotten", "json", TN_FOCUS_CONNS, "\"context\":null", "\"conn\":2," },
+	{ NULL, NULL, 0, NULL, NULL },
+};
+
+START_TEST(test_problems_bounded)
+{
+	const struct focus_case *c = &focus_cases[_i];
+	char err[128], *out = NULL;
+	size_t len = 0;
+	struct run t = { 0 };
+	FILE *f = open_memstream(&out, &len);
+	ck_assert_ptr_nonnull(f);
+	struct tn_render_opts ro = { .out = f, .ts_digits = 6, .detail = TN_DETAIL_QUIET,
+				     .focus = TN_FOCUS_PROBLEMS };
+	struct tn_pipeline_opts o = opts();
+	ck_assert_msg(tn_renderer_create(&t.r, c->renderer, &ro, err, sizeof err) == 0, "%s", err);
+	ck_assert_msg(tn_pipeline_create(&t.p, &o, t.r, err, sizeof err) == 0, "%s", err);
+	const struct seg s[] = {
+		{ 1, 40000, true, SYN, 1000, 0, 0, 0 },
+		{ 1, 40000, false, SYN | ACK, 5000, 1001, 0, 1 },
+		{ 1, 40000, true, ACK, 1001, 5001, 0, 2 },
+		{ 1, 40000, true, PSH | ACK, 1001, 5001, 10, 3 },
+	};
+	feed_all(&t, s, 4);
+	for (int i = 0; i < c->others; i++) {
+		const struct seg other = { 2, (uint16_t)(41000 + i), true, SYN, 100, 0, 0, 4 };
+		feed(&t, &other);
+	}
+	struct seg again = s[3];
+	again.at_ms = 500;
+	feed(&t, &again);
+	struct tn_summary sum = { .source = "test" };
+	ck_assert_msg(tn_pipeline_finish(t.p, &sum, err, sizeof err) == 0, "%s", err);
+	tn_pipeline_destroy(t.p);
+	tn_renderer_destroy(t.r);
+	fclose(f);
+	ck_assert_msg(strstr(out, c->want), "%s: no %s in\n%s", c->name, c->want, out);
+	ck_assert_msg(!strstr(out, c->not_want), "%s: %s in\n%s", c->name, c->not_want, out);
+	free(out);
+}
+END_TEST
+
 START_TEST(test_retransmission_verdicts)
 {
 	struct run t;
@@ -490,6 +577,10 @@ static Suite *pipeline_suite(void)
 	tcase_add_test(tc, test_reused_pair);
 	tcase_add_test(tc, test_only_conn_and_max_segments);
 	tcase_add_test(tc, test_nothing_fed);
+	tcase_add_test(tc, test_last_conn);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("problems");
+	TN_ADD_TABLE_TEST(tc, test_problems_bounded, focus_cases);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("verdicts");
 	tcase_add_test(tc, test_retransmission_verdicts);
