@@ -22,6 +22,7 @@ struct tn_capture {
 	uint64_t record_start;        /* file offset where the next record begins */
 	bool classic_pcap;            /* records are a 16-byte header and the bytes */
 	int ts_digits;
+	bool ts_usec;                 /* libpcap hands tv_usec in microseconds (live, no NANO) */
 	bool live;
 	volatile sig_atomic_t stop;   /* set from a signal handler: end after this packet */
 	pcap_dumper_t *dumper;        /* -w: every packet delivered is written here */

@@ -92,8 +92,10 @@ int tn_capture_open_live(struct tn_capture **out, const char *iface, const char 
 		activate_error(cap->pcap, rc, iface, errbuf, errlen);
 		goto err_pcap;
 	}
-	if (pcap_get_tstamp_precision(cap->pcap) != PCAP_TSTAMP_PRECISION_NANO)
+	if (pcap_get_tstamp_precision(cap->pcap) != PCAP_TSTAMP_PRECISION_NANO) {
 		cap->ts_digits = 6;
+		cap->ts_usec = true; /* tv_usec then holds microseconds */
+	}
 	if (filter && *filter) {
 		if (pcap_compile(cap->pcap, &cap->prog, filter, 1, PCAP_NETMASK_UNKNOWN) < 0) {
 			char msg[PCAP_ERRBUF_SIZE];

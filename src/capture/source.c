@@ -254,7 +254,8 @@ static void fill_frame(struct tn_capture *cap, struct tn_frame *frame,
 {
 	frame->n = cap->n;
 	frame->ts_sec = (int64_t)h->ts.tv_sec;
-	frame->ts_nsec = (uint32_t)h->ts.tv_usec; /* nanoseconds: opened with NANO precision */
+	/* Files are opened with NANO precision; a live capture may only have microseconds. */
+	frame->ts_nsec = (uint32_t)h->ts.tv_usec * (cap->ts_usec ? 1000u : 1u);
 	frame->caplen = h->caplen;
 	frame->wirelen = h->len;
 	frame->data = data;
