@@ -63,6 +63,7 @@ enum tn_verdict_kind {
 	TN_V_REUSED_PORTS,           /* a SYN with a new ISN on a port pair already used */
 	/* tcpnarrate's own, not Wireshark's: */
 	TN_V_DUPLICATE_FRAME,        /* the same frame captured twice (a SPAN port, a mirror) */
+	TN_V_DATA_AFTER_FIN,         /* new data past the sequence number its sender's FIN took */
 	TN_V_COUNT
 };
 
@@ -216,6 +217,8 @@ struct tn_analysis_side {
 	 */
 	struct { uint32_t start, end, frame; } hole[TN_HOLES];  /* frame: the segment after it */
 	uint16_t mss;             /* the MSS it announced in its SYN, 0 when none seen */
+	bool has_fin;             /* it sent a FIN, at fin_seq */
+	uint32_t fin_seq;
 	struct tn_analysis_counts count;
 	struct tn_timing_side timing;
 };

@@ -142,6 +142,10 @@ static void verdict_text(const struct tn_verdict *v, char *buf, size_t len)
 			 "transmission would change, %.3f ms later: the capture holds it twice (a SPAN "
 			 "port or mirror copied it), the sender sent it once", f, (double)v->dt_ns / 1e6);
 		break;
+	case TN_V_DATA_AFTER_FIN:
+		snprintf(buf, len, "%s lie past sequence number %" PRIu32 ", which its sender's FIN "
+			 "took: a FIN promises no more data", b, v->num);
+		break;
 	case TN_V_REUSED_PORTS:
 		snprintf(buf, len, "a new connection on a port pair used before, with a new "
 			 "initial sequence number");

@@ -171,6 +171,10 @@ void tn_analysis_update(struct tn_analysis_conn *ac, const struct tn_segment *se
 	holes(fwd, seg, ac->first_frame);
 	if ((t->flags & TN_TH_SYN) && !fwd->mss)
 		fwd->mss = syn_mss(seg->pkt);
+	if ((t->flags & TN_TH_FIN) && !(t->flags & TN_TH_RST) && !fwd->has_fin) {
+		fwd->has_fin = true;
+		fwd->fin_seq = t->seq + seg->pkt->payload_len + ((t->flags & TN_TH_SYN) ? 1u : 0u);
+	}
 	advance(fwd, seg, frame, now_ns);
 	fwd->window = t->window;
 	fwd->shift = seg->track.window_known ? seg->track.shift : -1;

@@ -41,6 +41,7 @@ static const struct {
 	[TN_V_KEEP_ALIVE_ACK] = { "keep_alive_ack", "keep-alive ACK" },
 	[TN_V_REUSED_PORTS] = { "reused_ports", "port numbers reused" },
 	[TN_V_DUPLICATE_FRAME] = { "duplicate_frame", "duplicate frame" },
+	[TN_V_DATA_AFTER_FIN] = { "data_after_fin", "data after FIN" },
 };
 
 const char *tn_verdict_key(enum tn_verdict_kind kind)
@@ -340,6 +341,23 @@ static void retransmission(struct ctx *c, struct tn_segment *seg)
 	}
 }
 
+/*
+ * Data past the sequence number its sender's FIN took: a FIN says no more
+ * data will follow (RFC 9293 §3.6), so a stack or middlebox broke the rule,
+ * or the FIN was not the end of the stream the capture thinks it was.
+ */
+static void data_after_fin(struct ctx *c, struct tn_segment *seg)
+{
+	if (!c->fwd->has_fin || !c->seglen || (c->flags & TN_TH_RST) ||
+	    !tn_seq_gt(c->seq + c->seglen, c->fwd->fin_seq))
+		return;
+	struct tn_verdict *v = add(seg, TN_V_DATA_AFTER_FIN);
+	if (v) {
+		range(v, c->seq, c->seq + c->seglen, c->seq_base);
+		v->num = c->fwd->fin_seq - c->seq_base;
+	}
+}
+
 /* A SYN with a new initial sequence number on a port pair seen before. */
 static void reused_ports(struct ctx *c, struct tn_segment *seg)
 {
@@ -464,6 +482,7 @@ void tn_analysis_classify(const struct tn_analysis_conn *ac, struct tn_segment *
 	}
 	ack_lost_segment(&c, seg);
 	retransmission(&c, seg);
+	data_after_fin(&c, seg);
 	seg->keep_alive_data = has(seg, TN_V_KEEP_ALIVE) && c.seglen;
 	seg->new_bytes = new_bytes(&c, seg);
 }

@@ -11,6 +11,7 @@ the numbers measure decoding and narrating, not a terminal.
 This reports; it asserts nothing (a slow CI machine must not fail a build).
 
 usage: bench.py [--tcpnarrate PATH] [--packets N] [--flood N] [--repeat K] [--no-tshark]
+                [--lossy N] [--baseline PATH]
 """
 import argparse
 import os
@@ -36,15 +37,16 @@ def read_pcap(path):
             if len(rh) < 16:
                 break
             sec, usec, cap, ln = struct.unpack("<IIII", rh)
-            frames.append((sec, usec, f.read(cap)))
+            frames.append((sec, usec, f.read(cap), ln))
     return hdr, frames
 
 
-def many_connections(path, packets):
-    """The Python http.server capture copied with a new client address and
-    port for every copy, until `packets` packets: many real-shaped HTTP
-    connections, one after another."""
-    hdr, frames = read_pcap(os.path.join(ROOT, "captures", "http10-python-ipv4.pcap"))
+def many_connections(path, packets, source="http10-python-ipv4.pcap"):
+    """A shipped IPv4 capture (client 10.0.1.5) copied with a new client
+    address and port for every copy, until `packets` packets: many
+    real-shaped connections, one after another. With a lossy source, each
+    copy carries its losses, retransmissions and duplicate ACKs."""
+    hdr, frames = read_pcap(os.path.join(ROOT, "captures", source))
     client = bytes([10, 0, 1, 5])
     copies = packets // len(frames) + 1
     n = 0
@@ -54,7 +56,7 @@ def many_connections(path, packets):
             addr = struct.pack("!I", 0x0A000000 + (c >> 8 << 0) + 0x10000)
             port = struct.pack("!H", 1024 + c % 60000)
             chunk = []
-            for sec, usec, data in frames:
+            for sec, usec, data, wire in frames:
                 d = bytearray(data)
                 if d[26:30] == client:          # client → server
                     d[26:30] = addr
@@ -62,7 +64,7 @@ def many_connections(path, packets):
                 else:
                     d[30:34] = addr
                     d[36:38] = port
-                chunk.append(struct.pack("<IIII", sec + c // 1000, usec, len(d), len(d)) + bytes(d))
+                chunk.append(struct.pack("<IIII", sec + c // 1000, usec, len(d), wire) + bytes(d))
                 n += 1
                 if n >= packets:
                     break
@@ -140,6 +142,28 @@ def table(title, rows, packets):
             print("  %-34s %9.3f %12.0f %9.1f" % (name, secs, n / secs, rss))
 
 
+def lossy(tn, a, tmp):
+    """Copies of the SACK loss capture: every verdict's classifier busy, on a million packets."""
+    path = os.path.join(tmp, "lossy.pcap")
+    n = many_connections(path, a.lossy, "analysis-loss-sack.pcap")
+    modes = [("-q", ["-q", "--color=never"]), ("--json", ["--json"]), ("--summary", ["--summary"])]
+    rows = []
+    for label, args in modes:
+        rows.append(("tcpnarrate %s" % label, *measure([tn] + args + ["-r", path], a.repeat)))
+        if a.baseline:
+            rows.append(("baseline %s" % label,
+                         *measure([os.path.abspath(a.baseline)] + args + ["-r", path], a.repeat)))
+    if shutil.which("tcpdump"):
+        rows.append(("tcpdump -n -r", *measure(["tcpdump", "-n", "-r", path], a.repeat)))
+    table("%d packets of lossy bulk downloads (copies of analysis-loss-sack.pcap)" % n, rows, n)
+    if a.baseline:
+        for i in range(0, 2 * len(modes), 2):
+            if rows[i][1] and rows[i + 1][1]:
+                print("  cost: %s takes %.2f× the baseline's time" % (rows[i][0], rows[i][1] /
+                                                                    rows[i + 1][1]))
+    os.unlink(path)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--tcpnarrate", default=os.path.join(ROOT, "build", "tcpnarrate"))
@@ -149,6 +173,10 @@ def main():
     ap.add_argument("--tiny", type=int, default=10000000,
                     help="one-byte segments on one connection (0 to skip)")
     ap.add_argument("--no-tshark", action="store_true")
+    ap.add_argument("--lossy", type=int, default=1000000,
+                    help="packets of copies of a lossy bulk download (0 to skip)")
+    ap.add_argument("--baseline", help="another tcpnarrate binary to time beside this one "
+                    "(e.g. a build from before a change: the change's cost)")
     a = ap.parse_args()
     tn = os.path.abspath(a.tcpnarrate)
     tmp = tempfile.mkdtemp(prefix="tn-bench-")
@@ -169,6 +197,9 @@ def main():
             if secs and q:
                 print("  ratio: tcpnarrate -q takes %.2f× the time of %s (below 1 is faster)"
                       % (q / secs, name.split()[0]))
+
+        if a.lossy:
+            lossy(tn, a, tmp)
 
         for random_sources in (False, True):
             kind = "random" if random_sources else "sequential"
