@@ -79,6 +79,34 @@ static void wrapped(struct tn_renderer *r, int indent, const char *text)
 	}
 }
 
+/*
+ * Text that continues a line already holding `used` columns, wrapped at
+ * WRAP_W; continuation lines are indented by `indent` spaces.
+ */
+static void wrapped_after(struct tn_renderer *r, int used, int indent, const char *text)
+{
+	FILE *o = r->opts.out;
+	const char *p = text;
+	int width = WRAP_W - used;
+	while (*p) {
+		size_t take = strlen(p);
+		if ((int)take > width) {
+			take = (size_t)width;
+			while (take > 0 && p[take] != ' ')
+				take--;
+			if (take == 0)
+				take = (size_t)width;
+		}
+		fprintf(o, "%.*s\n", (int)take, p);
+		p += take;
+		while (*p == ' ')
+			p++;
+		if (*p)
+			fprintf(o, "%*s", indent, "");
+		width = WRAP_W - indent;
+	}
+}
+
 /* One labelled row; verbose adds the field's meaning under it. */
 static void row(struct tn_renderer *r, enum tn_field f, const char *label, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
@@ -358,32 +386,49 @@ static void verdict_lines(struct tn_renderer *r, const struct tn_segment *seg)
 		const struct tn_verdict *v = &seg->verdict[i];
 		tn_verdict_explain(v, buf, sizeof buf);
 		sty(r, verdict_style(v->kind));
-		fprintf(r->opts.out, "  ! %s:", tn_verdict_name(v->kind));
+		int used = fprintf(r->opts.out, "  ! %s:", tn_verdict_name(v->kind));
 		sty(r, S_RESET);
-		fprintf(r->opts.out, " %s\n", buf);
+		fputc(' ', r->opts.out);
+		wrapped_after(r, used + 1, 4, buf);
 	}
+}
+
+/* "  ~ text", wrapped with continuation lines under the text. */
+static void tilde_line(struct tn_renderer *r, const char *text)
+{
+	fputs("  ~ ", r->opts.out);
+	wrapped_after(r, 4, 4, text);
 }
 
 /* What the timing says of a segment, when it is worth a line: silence, an answer, a full window. */
 static void timing_lines(struct tn_renderer *r, const struct tn_segment *seg)
 {
 	const struct tn_seg_timing *t = &seg->timing;
-	FILE *o = r->opts.out;
-	if (t->idle_ns)
-		fprintf(o, "  ~ after %.3f s of silence on this connection\n", (double)t->idle_ns / 1e9);
-	if (t->request_n)
-		fprintf(o, "  ~ answers the request in #%" PRIu64 " after %.3f ms: %.3f ms for the "
-			"network's round trip, %.3f ms at the server\n", t->request_n,
-			(double)t->response_ns / 1e6, (double)t->response_net_ns / 1e6,
-			(double)(t->response_ns - t->response_net_ns) / 1e6);
-	if (t->rwnd_limited)
-		fprintf(o, "  ~ %u bytes now in flight, the whole %u-byte window the receiver offered: "
-			"the sender must wait for it\n", t->in_flight, t->peer_window);
-	if (t->oversize_mss)
-		fprintf(o, "  ~ %u bytes in one segment, more than the %u-byte MSS the receiver "
-			"announced: not an error; captured on an end host, the sender's NIC cuts it "
-			"up (TSO/GSO), or the receiver's merged what arrived (GRO)\n",
-			seg->pkt->payload_len, t->oversize_mss);
+	char buf[320];
+	if (t->idle_ns) {
+		snprintf(buf, sizeof buf, "after %.3f s of silence on this connection",
+			 (double)t->idle_ns / 1e9);
+		tilde_line(r, buf);
+	}
+	if (t->request_n) {
+		snprintf(buf, sizeof buf, "answers the request in #%" PRIu64 " after %.3f ms: %.3f ms "
+			 "for the network's round trip, %.3f ms at the server", t->request_n,
+			 (double)t->response_ns / 1e6, (double)t->response_net_ns / 1e6,
+			 (double)(t->response_ns - t->response_net_ns) / 1e6);
+		tilde_line(r, buf);
+	}
+	if (t->rwnd_limited) {
+		snprintf(buf, sizeof buf, "%u bytes now in flight, the whole %u-byte window the "
+			 "receiver offered: the sender must wait for it", t->in_flight, t->peer_window);
+		tilde_line(r, buf);
+	}
+	if (t->oversize_mss) {
+		snprintf(buf, sizeof buf, "%u bytes in one segment, more than the %u-byte MSS the "
+			 "receiver announced: not an error; captured on an end host, the sender's NIC "
+			 "cuts it up (TSO/GSO), or the receiver's merged what arrived (GRO)",
+			 seg->pkt->payload_len, t->oversize_mss);
+		tilde_line(r, buf);
+	}
 }
 
 /* The end of a quiet line: state changes, client first, and the verdicts. */
