@@ -56,29 +56,6 @@ static void sty(struct tn_renderer *r, const char *s)
 		fputs(s, r->opts.out);
 }
 
-/* Prints text wrapped at WRAP_W, each line indented by `indent` spaces. */
-static void wrapped(struct tn_renderer *r, int indent, const char *text)
-{
-	FILE *o = r->opts.out;
-	const char *p = text;
-	int width = WRAP_W - indent;
-	while (*p) {
-		size_t n = strlen(p);
-		size_t take = n;
-		if ((int)n > width) {
-			take = (size_t)width;
-			while (take > 0 && p[take] != ' ')
-				take--;
-			if (take == 0)
-				take = (size_t)width;
-		}
-		fprintf(o, "%*s%.*s\n", indent, "", (int)take, p);
-		p += take;
-		while (*p == ' ')
-			p++;
-	}
-}
-
 /*
  * Text that continues a line already holding `used` columns, wrapped at
  * WRAP_W; continuation lines are indented by `indent` spaces.
@@ -105,6 +82,15 @@ static void wrapped_after(struct tn_renderer *r, int used, int indent, const cha
 			fprintf(o, "%*s", indent, "");
 		width = WRAP_W - indent;
 	}
+}
+
+/* Prints text wrapped at WRAP_W, each line indented by `indent` spaces. */
+static void wrapped(struct tn_renderer *r, int indent, const char *text)
+{
+	if (!*text)
+		return;
+	fprintf(r->opts.out, "%*s", indent, "");
+	wrapped_after(r, indent, indent, text);
 }
 
 /* One labelled row; verbose adds the field's meaning under it. */
