@@ -383,6 +383,23 @@ struct tn_conn_view {
 void tn_analysis_conn_view(const struct tn_conn_report *rep, const struct tn_flow_key *key,
 			   const struct tn_analysis_conn *ac, struct tn_conn_view *out);
 
+/*
+ * A state shown earlier for one side was wrong, as a segment it sent proves:
+ * the state shown after frame from_n and before frame to_n was `shown`;
+ * `held` really held. The segment to_n follows this event.
+ */
+struct tn_correction {
+	uint64_t conn;
+	int role;                 /* enum tn_role */
+	uint64_t from_n, to_n;
+	uint8_t shown, held;      /* enum tn_state */
+	uint8_t why;              /* enum tn_corr */
+};
+
+/* "sent_after_close", ... and what the wire shows, as a sentence. */
+const char *tn_corr_key(enum tn_corr why);
+const char *tn_corr_text(enum tn_corr why);
+
 /* TIME-WAIT ran out for one or both sides of a connection (no segment shows it). */
 struct tn_state_event {
 	uint64_t conn;

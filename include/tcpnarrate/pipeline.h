@@ -21,6 +21,9 @@
  *                               entry: the least recently active goes first
  *     connection (reused)       this SYN reopens a closed port pair: the old
  *                               connection's report, before the new one starts
+ *     correction                the segment proves a state shown earlier for
+ *                               its sender wrong (it sent it before a
+ *                               segment captured earlier reached it)
  *     segment                   the segment, tracked, classified, compared
  *     connection (closed)       this segment ended its connection
  *   at finish:

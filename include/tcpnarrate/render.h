@@ -87,6 +87,8 @@ struct tn_render_ops {
 	void (*skip)(struct tn_renderer *r, const struct tn_skip *skip);
 	/* A state change no segment shows (TIME-WAIT running out). */
 	void (*state)(struct tn_renderer *r, const struct tn_state_event *ev);
+	/* A state shown earlier was wrong, as the segment that follows proves. */
+	void (*correction)(struct tn_renderer *r, const struct tn_correction *c);
 	/* A connection's report; with --compare, cmp holds it against the textbook (else NULL). */
 	void (*connection)(struct tn_renderer *r, const struct tn_conn_view *cv,
 			   const struct tn_comparison *cmp);
@@ -111,6 +113,7 @@ void tn_render_begin(struct tn_renderer *r, const struct tn_run_info *run);
 void tn_render_segment(struct tn_renderer *r, const struct tn_segment *seg);
 void tn_render_skip(struct tn_renderer *r, const struct tn_skip *skip);
 void tn_render_state(struct tn_renderer *r, const struct tn_state_event *ev);
+void tn_render_correction(struct tn_renderer *r, const struct tn_correction *c);
 void tn_render_connection(struct tn_renderer *r, const struct tn_conn_view *cv,
 			  const struct tn_comparison *cmp);
 void tn_render_end(struct tn_renderer *r, const struct tn_summary *sum);

@@ -86,9 +86,29 @@ struct tn_track_side {
 	bool syn_sent : 1, synack_sent : 1, fin_sent : 1, syn_acked : 1, fin_acked : 1;
 	bool passive : 1;     /* it was listening: its connection came from a passive open */
 	bool snd_nxt_set : 1, ack_sent : 1;
+	/*
+	 * Its last state change, when a segment reaching it caused it: the state
+	 * before, why, in which frame, and the ACK it would send to prove the
+	 * segment arrived (unconfirmed until it does). Its own segments can
+	 * prove such a change came later than the capture shows (state.c).
+	 */
+	bool by_receive : 1, unconfirmed : 1;
+	uint8_t prev_state, recv_why;
+	uint32_t confirm_ack;
+	uint64_t changed_n;
 	uint64_t segments;
 	uint64_t payload_bytes;
 	uint64_t window;      /* last window it advertised, in bytes when known */
+};
+
+/* How a side's own segment proves an earlier state shown for it wrong. */
+enum tn_corr {
+	TN_CORR_NONE = 0,
+	TN_CORR_SENT_AFTER_CLOSE,   /* it sent a segment a closed endpoint cannot: the ACK that closed it had not reached it */
+	TN_CORR_SYN_UNSEEN,         /* its SYN has no ACK: the peer's SYN had not reached it (simultaneous open) */
+	TN_CORR_FIN_UNSEEN,         /* its FIN does not acknowledge the peer's: that FIN had not reached it (simultaneous close) */
+	TN_CORR_FIN_ACK_UNSEEN,     /* it sent its FIN again: the ACK of it had not reached it */
+	TN_CORR_COUNT
 };
 
 /* How a connection ended, for its report. */
@@ -129,6 +149,7 @@ struct tn_track_conn {
 struct tn_track {
 	uint64_t next_id;
 	int64_t msl_ns;       /* TIME-WAIT lasts 2 × MSL */
+	uint64_t now_n;       /* the frame being tracked, for corrections (0 when unknown) */
 	struct tn_track_conn *tw_head, *tw_tail; /* in order of TIME-WAIT start */
 };
 
@@ -157,6 +178,15 @@ struct tn_track_view {
 	uint8_t before[2], after[2];      /* enum tn_state */
 	uint8_t why[2];                   /* enum tn_why */
 	bool inferred[2];                 /* `before` was inferred, not seen (LISTEN) */
+	bool confirmed[2];                /* `after` is proven by the side's own segments */
+	/*
+	 * A correction this segment proves (corr_side >= 0): the state shown for
+	 * corr_side after frame corr_from_n and before this one was corr_shown;
+	 * it really was corr_held, and corr_why says how the wire shows it.
+	 */
+	int8_t corr_side;
+	uint8_t corr_shown, corr_held, corr_why;
+	uint64_t corr_from_n;
 	bool conn_closed;         /* this segment ended the connection */
 };
 

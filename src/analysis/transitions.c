@@ -136,3 +136,30 @@ const char *tn_report_why_key(enum tn_report_why why)
 	default: return "idle";
 	}
 }
+
+static const struct {
+	const char *key, *text;
+} corr_names[TN_CORR_COUNT] = {
+	[TN_CORR_NONE] = { "none", "" },
+	[TN_CORR_SENT_AFTER_CLOSE] = { "sent_after_close",
+		"it sent a segment a closed endpoint cannot send: the ACK that would have closed it "
+		"had not reached it yet" },
+	[TN_CORR_SYN_UNSEEN] = { "syn_unseen",
+		"it sent a SYN without ACK, so the other side's SYN had not reached it yet: both "
+		"opened at once (RFC 9293 §3.5)" },
+	[TN_CORR_FIN_UNSEEN] = { "fin_unseen",
+		"its FIN does not acknowledge the other side's FIN, so that FIN had not reached it "
+		"yet: both closed at once (RFC 9293 §3.6)" },
+	[TN_CORR_FIN_ACK_UNSEEN] = { "fin_ack_unseen",
+		"it sent its FIN again, so the ACK of its FIN had not reached it yet" },
+};
+
+const char *tn_corr_key(enum tn_corr why)
+{
+	return (unsigned)why < TN_CORR_COUNT ? corr_names[why].key : "?";
+}
+
+const char *tn_corr_text(enum tn_corr why)
+{
+	return (unsigned)why < TN_CORR_COUNT ? corr_names[why].text : "";
+}

@@ -202,13 +202,28 @@ static struct tn_conn *conn_for(struct tn_pipeline *p, const struct tn_flow_key 
 	return c;
 }
 
+/* The tracker took back a state it had shown: say so before the segment that proves it. */
+static void correction(struct tn_pipeline *p, const struct tn_track_view *v, uint64_t n)
+{
+	struct tn_correction ev = {
+		.conn = v->conn,
+		.role = v->corr_side == v->client ? TN_ROLE_CLIENT : TN_ROLE_SERVER,
+		.from_n = v->corr_from_n, .to_n = n,
+		.shown = v->corr_shown, .held = v->corr_held, .why = v->corr_why,
+	};
+	tn_render_correction(p->rend, &ev);
+}
+
 /* A decoded TCP segment through tracker, analysis and comparison, then to the renderer. */
 static void segment(struct tn_pipeline *p, struct tn_conn *c, int side,
 		    const struct tn_frame *frame, int64_t now_ns)
 {
 	struct tn_segment seg = { .frame = frame, .pkt = p->pkt, .key = c->key,
 				  .rel_ns = now_ns - p->first_ns };
+	p->tracker.now_n = frame->n;
 	tn_track_update(&p->tracker, &c->track, side, p->pkt, now_ns, &seg.track);
+	if (seg.track.corr_side >= 0 && shown(p, c->track.id))
+		correction(p, &seg.track, frame->n);
 	tn_analysis_begin(&c->analysis, &seg);
 	tn_analysis_classify(&c->analysis, &seg);
 	tn_timing_segment(&c->analysis, &seg);

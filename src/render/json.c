@@ -327,6 +327,7 @@ static void add_states(cJSON *j, const struct tn_segment *seg)
 		cJSON_AddStringToObject(s, "before", tn_state_name(v->before[i]));
 		cJSON_AddStringToObject(s, "after", tn_state_name(v->after[i]));
 		cJSON_AddBoolToObject(s, "inferred", v->inferred[i]);
+		cJSON_AddBoolToObject(s, "confirmed", v->confirmed[i]);
 		cJSON_AddStringToObject(s, "why", tn_why_key(v->why[i]));
 		if (v->why[i] != TN_WHY_NONE)
 			cJSON_AddStringToObject(s, "reason", tn_why_text(v->why[i]));
@@ -670,6 +671,23 @@ static void json_state(struct tn_renderer *r, const struct tn_state_event *ev)
 	}
 }
 
+static void json_correction(struct tn_renderer *r, const struct tn_correction *c)
+{
+	if (r->opts.focus != TN_FOCUS_ALL)
+		return;
+	cJSON *j = cJSON_CreateObject();
+	cJSON_AddStringToObject(j, "type", "correction");
+	cJSON_AddNumberToObject(j, "conn", (double)c->conn);
+	cJSON_AddStringToObject(j, "side", tn_role_key(c->role));
+	cJSON_AddNumberToObject(j, "from_n", (double)c->from_n);
+	cJSON_AddNumberToObject(j, "to_n", (double)c->to_n);
+	cJSON_AddStringToObject(j, "shown", tn_state_name(c->shown));
+	cJSON_AddStringToObject(j, "state", tn_state_name(c->held));
+	cJSON_AddStringToObject(j, "why", tn_corr_key(c->why));
+	cJSON_AddStringToObject(j, "reason", tn_corr_text(c->why));
+	emit(r, j);
+}
+
 static void json_comparison(struct tn_renderer *r, const struct tn_comparison *cmp)
 {
 	cJSON *j = cJSON_CreateObject();
@@ -774,6 +792,7 @@ const struct tn_render_ops tn_render_json_ops = {
 	.segment = json_segment,
 	.skip = json_skip,
 	.state = json_state,
+	.correction = json_correction,
 	.connection = json_connection,
 	.end = json_end,
 };

@@ -97,6 +97,12 @@ void tn_render_state(struct tn_renderer *r, const struct tn_state_event *ev)
 		r->ops->state(r, ev);
 }
 
+void tn_render_correction(struct tn_renderer *r, const struct tn_correction *c)
+{
+	if (r->ops->correction)
+		r->ops->correction(r, c);
+}
+
 void tn_render_connection(struct tn_renderer *r, const struct tn_conn_view *cv,
 			  const struct tn_comparison *cmp)
 {

@@ -1204,6 +1204,24 @@ static void text_comparison(struct tn_renderer *r, const struct tn_comparison *c
 	}
 }
 
+/* A state shown earlier was wrong: what held, between which frames, and the proof. */
+static void text_correction(struct tn_renderer *r, const struct tn_correction *c)
+{
+	char buf[TN_NOTE_LEN + 160];
+	if (r->opts.focus != TN_FOCUS_ALL)
+		return;
+	if (r->opts.detail > TN_DETAIL_QUIET)
+		fputc('\n', r->opts.out);
+	snprintf(buf, sizeof buf, "the %s was %s, not %s, from #%" PRIu64 " until #%" PRIu64
+		 ": %s.", tn_role_key(c->role), tn_state_name(c->held), tn_state_name(c->shown),
+		 c->from_n, c->to_n, tn_corr_text(c->why));
+	sty(r, S_WARN);
+	fputs("correction:", r->opts.out);
+	sty(r, S_RESET);
+	fputc(' ', r->opts.out);
+	wrapped_after(r, 12, 4, buf);
+}
+
 static void text_connection(struct tn_renderer *r, const struct tn_conn_view *cv,
 			    const struct tn_comparison *cmp)
 {
@@ -1252,6 +1270,7 @@ const struct tn_render_ops tn_render_text_ops = {
 	.segment = text_segment,
 	.skip = text_skip,
 	.state = text_state,
+	.correction = text_correction,
 	.connection = text_connection,
 	.end = text_end,
 };

@@ -197,8 +197,13 @@ static bool rst_in_synchronized(struct segment *g)
 		move(R, TN_ST_LISTEN, TN_WHY_GOT_RST, g->why_r);
 	else
 		move(R, TN_ST_CLOSED, TN_WHY_GOT_RST, g->why_r);
-	/* Already closed or not, the sender is closed by its reset. */
-	move(S, TN_ST_CLOSED, TN_WHY_SENT_RST, g->why_s);
+	/*
+	 * Already closed or not, the sender is closed by its reset; except in
+	 * SYN-SENT, where a reset is the answer to an unacceptable SYN-ACK and
+	 * the side stays where it is (RFC 9293 §3.10.7.3).
+	 */
+	if (S->state != TN_ST_SYN_SENT)
+		move(S, TN_ST_CLOSED, TN_WHY_SENT_RST, g->why_s);
 	if (g->c->rst_by < 0)
 		g->c->rst_by = (int8_t)g->side;
 	return true;
@@ -291,13 +296,96 @@ static void sends_fin(struct segment *g)
 		move(S, TN_ST_LAST_ACK, TN_WHY_SENT_FIN_SECOND, g->why_s);
 }
 
-/* The sender: what sending this segment does to it. */
-static void sender_step(struct segment *g)
+/*
+ * The sender's own segment is evidence of the state it was in when it sent
+ * it. A change a segment reaching it caused (shown at that segment's
+ * capture) can be proven too early: it sent this before that segment
+ * reached it. Returns what proves it, or TN_CORR_NONE.
+ */
+static enum tn_corr contradiction(const struct segment *g)
 {
+	const struct tn_track_side *S = g->S;
+	if (!S->by_receive)
+		return TN_CORR_NONE;
+	switch (S->state) {
+	case TN_ST_CLOSED:
+		return S->recv_why == TN_WHY_LAST_ACK_ACKED && !g->syn ? TN_CORR_SENT_AFTER_CLOSE
+								     : TN_CORR_NONE;
+	case TN_ST_SYN_RECEIVED:
+		return g->syn && !g->ack && !S->syn_sent ? TN_CORR_SYN_UNSEEN : TN_CORR_NONE;
+	case TN_ST_CLOSE_WAIT:
+		return g->fin && !S->fin_sent && !(g->ack && fin_acked_by(g->R, g->t->ack))
+		       ? TN_CORR_FIN_UNSEEN : TN_CORR_NONE;
+	case TN_ST_FIN_WAIT_2:
+		return g->fin && S->fin_sent && S->recv_why == TN_WHY_GOT_ACK_OF_FIN
+		       ? TN_CORR_FIN_ACK_UNSEEN : TN_CORR_NONE;
+	default:
+		return TN_CORR_NONE;
+	}
+}
+
+/*
+ * After the correction, the segment that was taken too early reaches the
+ * sender now, in the state its own step left it in (RFC 9293 §3.5, §3.6:
+ * simultaneous open and close are exactly these crossings). Unconfirmed
+ * until the side's own segments show it.
+ */
+static void replay(struct segment *g, uint8_t why)
+{
+	struct tn_track_side *S = g->S;
+	uint8_t st = S->state;
+	if (why == TN_WHY_GOT_SYN && st == TN_ST_SYN_SENT)
+		move(S, TN_ST_SYN_RECEIVED, TN_WHY_SIMULTANEOUS_OPEN, g->why_s);
+	else if (why == TN_WHY_GOT_FIN && st == TN_ST_FIN_WAIT_1)
+		move(S, TN_ST_CLOSING, TN_WHY_SIMULTANEOUS_CLOSE, g->why_s);
+	else if (why == TN_WHY_LAST_ACK_ACKED && st == TN_ST_LAST_ACK)
+		move(S, TN_ST_CLOSED, TN_WHY_LAST_ACK_ACKED, g->why_s);
+	else if (why == TN_WHY_GOT_ACK_OF_FIN && st == TN_ST_FIN_WAIT_1)
+		move(S, TN_ST_FIN_WAIT_2, TN_WHY_GOT_ACK_OF_FIN, g->why_s);
+	else
+		return;
+	/* Taken again on the strength of a segment reaching it: a later segment may correct it again. */
+	S->unconfirmed = true;
+	S->by_receive = true;
+	S->prev_state = st;
+	S->recv_why = why;
+	S->changed_n = g->tr->now_n;
+}
+
+/* Takes back a state the sender's segment disproves; returns the change to replay, or 0. */
+static uint8_t correct_sender(struct segment *g, struct tn_track_view *v)
+{
+	struct tn_track_side *S = g->S;
+	enum tn_corr why = contradiction(g);
+	if (why == TN_CORR_NONE)
+		return 0;
+	v->corr_side = (int8_t)g->side;
+	v->corr_shown = S->state;
+	v->corr_held = S->prev_state;
+	v->corr_why = (uint8_t)why;
+	v->corr_from_n = S->changed_n;
+	v->before[g->side] = S->prev_state;
+	v->inferred[g->side] = S->prev_state == TN_ST_LISTEN;
+	S->state = S->prev_state;
+	S->by_receive = false;
+	return S->recv_why;
+}
+
+/* The sender: what sending this segment does to it. */
+static void sender_step(struct segment *g, struct tn_track_view *v)
+{
+	uint8_t again = correct_sender(g, v);
+	uint8_t st = g->S->state;
 	if (g->syn)
 		sends_syn(g);
 	if (g->fin)
 		sends_fin(g);
+	if (g->S->state != st)
+		g->S->by_receive = false;
+	if (again)
+		replay(g, again);
+	else if (g->ack && tn_seq_geq(g->t->ack, g->S->confirm_ack))
+		g->S->unconfirmed = false; /* it acknowledges what moved it */
 	if (g->S->state == TN_ST_CLOSED && *g->why_s == TN_WHY_NONE)
 		*g->why_s = TN_WHY_AFTER_CLOSE;
 }
@@ -400,15 +488,31 @@ static void (*const receive_in[TN_ST_COUNT])(struct segment *) = {
 	[TN_ST_TIME_WAIT] = in_time_wait,
 };
 
+/* A change the segment caused on reaching R: remembered, unconfirmed until R answers it. */
+static void note_receive(struct segment *g, uint8_t before)
+{
+	struct tn_track_side *R = g->R;
+	if (R->state == before)
+		return;
+	R->by_receive = true;
+	R->unconfirmed = true;
+	R->prev_state = before;
+	R->recv_why = *g->why_r;
+	R->changed_n = g->tr->now_n;
+	R->confirm_ack = g->t->seq + g->pkt->payload_len + (g->syn ? 1u : 0u) + (g->fin ? 1u : 0u);
+}
+
 static void receiver_step(struct segment *g)
 {
 	struct tn_track_side *R = g->R;
+	uint8_t before = R->state;
 	if (g->ack && syn_acceptable(R, g->t->ack))
 		R->syn_acked = true;
 	if (g->ack && fin_acked_by(R, g->t->ack))
 		R->fin_acked = true;
 	if ((unsigned)R->state < TN_ST_COUNT && receive_in[R->state])
 		receive_in[R->state](g);
+	note_receive(g, before);
 	if (g->S->syn_acked && R->syn_acked)
 		g->c->established = true;
 }
@@ -437,6 +541,9 @@ static void open_view(struct tn_track_conn *c, int side, const struct tn_packet 
 {
 	v->inferred[0] = v->inferred[1] = false;
 	v->why[0] = v->why[1] = TN_WHY_NONE;
+	v->corr_side = -1;
+	v->corr_shown = v->corr_held = v->corr_why = 0;
+	v->corr_from_n = 0;
 	if (c->client < 0) {
 		assign_roles(c, side, pkt, v);
 		c->first_ns = now_ns;
@@ -452,8 +559,10 @@ static void open_view(struct tn_track_conn *c, int side, const struct tn_packet 
 /* The view after it: both states, and whether this segment ended the connection. */
 static void close_view(const struct tn_track_conn *c, bool was_over, struct tn_track_view *v)
 {
-	for (int i = 0; i < 2; i++)
+	for (int i = 0; i < 2; i++) {
 		v->after[i] = c->side[i].state;
+		v->confirmed[i] = !c->side[i].unconfirmed;
+	}
 	v->client = c->client;
 	v->roles_inferred = c->roles_inferred;
 	v->port_reused = c->port_reused && c->side[0].segments + c->side[1].segments == 1;
@@ -477,7 +586,7 @@ void tn_track_state(struct tn_track *tr, struct tn_track_conn *c, int side,
 	if (g.rst) {
 		reset_step(&g);
 	} else {
-		sender_step(&g);
+		sender_step(&g, v);
 		receiver_step(&g);
 	}
 	record_sent(&g, v);

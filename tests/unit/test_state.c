@@ -172,7 +172,7 @@ static const char *why_name(unsigned w)
 #define BOTH_FINS \
 	CLIENT_FIN, \
 	{ "server FIN, not acking the client's", SV, FIN | ACK, SI + 1, CI + 1, 0, WND, \
-	  ST(FW1, CLSG, CLWT, ANY), Y(SIMULTANEOUS_CLOSE), ANY }
+	  ST(FW1, CLSG, ESTB, ANY), Y(SIMULTANEOUS_CLOSE), ANY }
 
 static const struct step s_handshake[] = {
 	HANDSHAKE,
@@ -233,10 +233,11 @@ static const struct step s_mid_stream_rst[] = {
 static const struct step s_simultaneous_open[] = {
 	{ "client SYN", CL, SYN, CI, 0, 0, WND, ST(CLSD, SSNT, LSTN, SRCV), Y(SENT_SYN), Y(GOT_SYN),
 	  IS },
-	{ "server SYN, crossing it", SV, SYN, SI, 0, 0, WND, ST(SSNT, SRCV, SRCV, SSNT),
-	  Y(SIMULTANEOUS_OPEN), Y(SENT_SYN) },
-	{ "server SYN-ACK", SV, SYN | ACK, SI, CI + 1, 0, WND, ST(SRCV, ESTB, SSNT, SRCV),
-	  Y(GOT_ACK_OF_SYN), Y(SIMULTANEOUS_OPEN) },
+	/* Its SYN has no ACK: the client's SYN had not reached it (corrected: it was LISTEN). */
+	{ "server SYN, crossing it", SV, SYN, SI, 0, 0, WND, ST(SSNT, SRCV, LSTN, SRCV),
+	  Y(SIMULTANEOUS_OPEN), Y(SIMULTANEOUS_OPEN), IS },
+	{ "server SYN-ACK", SV, SYN | ACK, SI, CI + 1, 0, WND, ST(SRCV, ESTB, SRCV, SRCV),
+	  Y(GOT_ACK_OF_SYN), Y(NONE) },
 	{ "client SYN-ACK", CL, SYN | ACK, CI, SI + 1, 0, WND, ST(ESTB, ESTB, SRCV, ESTB), Y(NONE),
 	  Y(GOT_ACK_OF_SYN) },
 	{ "server SYN-ACK again", SV, SYN | ACK, SI, CI + 1, 0, WND, ST(ESTB, ESTB, ESTB, ESTB),
@@ -464,9 +465,10 @@ static const struct step s_rst_syn_received[] = {
 static const struct step s_rst_syn_received_active[] = {
 	{ "client SYN", CL, SYN, CI, 0, 0, WND, ST(CLSD, SSNT, LSTN, SRCV), Y(SENT_SYN), Y(GOT_SYN),
 	  IS },
-	{ "server SYN, crossing it", SV, SYN, SI, 0, 0, WND, ST(SSNT, SRCV, SRCV, SSNT),
-	  Y(SIMULTANEOUS_OPEN), Y(SENT_SYN) },
-	{ "server RST", SV, RST, SI + 1, 0, 0, 0, ST(SRCV, CLSD, SSNT, CLSD), Y(GOT_RST),
+	/* Its SYN has no ACK: the client's SYN had not reached it (corrected: it was LISTEN). */
+	{ "server SYN, crossing it", SV, SYN, SI, 0, 0, WND, ST(SSNT, SRCV, LSTN, SRCV),
+	  Y(SIMULTANEOUS_OPEN), Y(SIMULTANEOUS_OPEN), IS },
+	{ "server RST", SV, RST, SI + 1, 0, 0, 0, ST(SRCV, CLSD, SRCV, CLSD), Y(GOT_RST),
 	  Y(SENT_RST), 0, true },
 	END,
 };
@@ -670,24 +672,27 @@ static const struct step s_retransmissions[] = {
 	  Y(RETRANSMISSION), Y(NONE) },
 	{ "server ACK of the FIN", SV, ACK, SI + 1, CI + 2, 0, WND, ST(FW1, FW2, CLWT, CLWT),
 	  Y(GOT_ACK_OF_FIN), Y(NONE) },
+	/* Sent before the ACK of its FIN reached it: it was still in FIN-WAIT-1 (a correction). */
 	{ "client FIN again, already acked", CL, FIN | ACK, CI + 1, SI + 1, 0, WND,
-	  ST(FW2, FW2, CLWT, CLWT), Y(RETRANSMISSION), Y(NONE) },
+	  ST(FW1, FW2, CLWT, CLWT), Y(GOT_ACK_OF_FIN), Y(NONE) },
 	{ "server FIN", SV, FIN | ACK, SI + 1, CI + 2, 0, WND, ST(FW2, TMWT, CLWT, LACK),
 	  Y(GOT_FIN_AFTER_OURS), Y(SENT_FIN_SECOND) },
 	{ "server FIN again: TIME-WAIT restarts", SV, FIN | ACK, SI + 1, CI + 2, 0, WND,
 	  ST(TMWT, TMWT, LACK, LACK), Y(TIME_WAIT_AGAIN), Y(RETRANSMISSION) },
 	{ "client ACK of the FIN", CL, ACK, CI + 2, SI + 2, 0, WND, ST(TMWT, TMWT, LACK, CLSD),
 	  Y(NONE), Y(LAST_ACK_ACKED), 0, true },
+	/* Its FIN again: the last ACK had not reached it, it was still in LAST-ACK (a correction). */
 	{ "server FIN again from CLOSED", SV, FIN | ACK, SI + 1, CI + 2, 0, WND,
-	  ST(TMWT, TMWT, CLSD, CLSD), Y(TIME_WAIT_AGAIN), Y(RETRANSMISSION) },
+	  ST(TMWT, TMWT, LACK, CLSD), Y(TIME_WAIT_AGAIN), Y(LAST_ACK_ACKED) },
 	END,
 };
 
 static const struct step s_after_close[] = {
 	HANDSHAKE,
 	CLIENT_CLOSES,
+	/* A closed endpoint sends nothing: the last ACK had not reached it (a correction). */
 	{ "server data after it closed", SV, PSH | ACK, SI + 2, CI + 2, 10, WND,
-	  ST(TMWT, TMWT, CLSD, CLSD), Y(NONE), Y(AFTER_CLOSE) },
+	  ST(TMWT, TMWT, LACK, CLSD), Y(NONE), Y(LAST_ACK_ACKED) },
 	{ "client ACK to the closed server", CL, ACK, CI + 2, SI + 12, 0, WND,
 	  ST(TMWT, TMWT, CLSD, CLSD), Y(NONE), Y(AFTER_CLOSE) },
 	END,
@@ -1286,8 +1291,8 @@ START_TEST(test_time_wait_queue)
 {
 	static const struct step close_steps[] = { HANDSHAKE, CLIENT_CLOSES, END };
 	static const struct step fin_again = { "server FIN again", SV, FIN | ACK, SI + 1, CI + 2,
-					       0, WND, ST(TMWT, TMWT, CLSD, CLSD),
-					       Y(TIME_WAIT_AGAIN), Y(RETRANSMISSION) };
+					       0, WND, ST(TMWT, TMWT, LACK, CLSD),
+					       Y(TIME_WAIT_AGAIN), Y(LAST_ACK_ACKED) };
 	struct tn_track tr;
 	struct tn_track_conn a, b;
 	struct run ra, rb;
