@@ -62,6 +62,8 @@ enum tn_why {
 	TN_WHY_RST_CHALLENGED,      /* RST in the window but not exact: challenge ACK */
 	TN_WHY_RETRANSMISSION,      /* a SYN, SYN-ACK or FIN sent again: no change */
 	TN_WHY_AFTER_CLOSE,         /* a segment from or to a side that has closed */
+	TN_WHY_SYN_CHALLENGED,      /* a SYN inside a synchronized connection: challenge ACK, no change */
+	TN_WHY_FIN_TAKEN,           /* ESTABLISHED → CLOSE-WAIT: its ACK shows a FIN held back is taken now */
 	TN_WHY_COUNT
 };
 
@@ -108,6 +110,7 @@ enum tn_corr {
 	TN_CORR_SYN_UNSEEN,         /* its SYN has no ACK: the peer's SYN had not reached it (simultaneous open) */
 	TN_CORR_FIN_UNSEEN,         /* its FIN does not acknowledge the peer's: that FIN had not reached it (simultaneous close) */
 	TN_CORR_FIN_ACK_UNSEEN,     /* it sent its FIN again: the ACK of it had not reached it */
+	TN_CORR_FIN_NOT_TAKEN,      /* its ACK does not cover the peer's FIN: not taken yet (in flight, or out of order) */
 	TN_CORR_COUNT
 };
 

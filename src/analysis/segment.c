@@ -321,6 +321,12 @@ void tn_analysis_segment(struct tn_segment *seg)
 		add(b, n, &u, ". %s", reset_meaning(v));
 		return;
 	}
+	if (syn && v->why[v->side] == TN_WHY_SYN_CHALLENGED) {
+		add(b, n, &u, "%s sends a SYN with a new initial sequence number (%u) inside the "
+		    "open connection: nothing reopens; %s answers it with a challenge ACK (RFC "
+		    "5961 §4).", from, t->seq, to);
+		return;
+	}
 	if (syn && !ack)
 		add(b, n, &u, "%s asks %s to open a connection, starting its byte count at %u",
 		    from, to, t->seq);

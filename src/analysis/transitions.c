@@ -87,6 +87,14 @@ static const struct why_text {
 	[TN_WHY_AFTER_CLOSE] = { "after_close",
 		"this side has already closed the connection; a live host would answer such a "
 		"segment with a reset" },
+	[TN_WHY_SYN_CHALLENGED] = { "syn_challenged",
+		"a SYN inside a connection that is already open: the receiver neither resets nor "
+		"reopens, it answers with a challenge ACK and nothing changes (RFC 9293 §3.10.7.4, "
+		"RFC 5961 §4)" },
+	[TN_WHY_FIN_TAKEN] = { "fin_taken",
+		"its ACK now covers the other side's FIN, which it had not taken before (it was in "
+		"flight, or arrived ahead of missing data: a FIN is processed only in sequence, RFC "
+		"9293 §3.10.7.4)" },
 };
 
 const char *tn_role_name(int side, int client)
@@ -152,6 +160,9 @@ static const struct {
 		"yet: both closed at once (RFC 9293 §3.6)" },
 	[TN_CORR_FIN_ACK_UNSEEN] = { "fin_ack_unseen",
 		"it sent its FIN again, so the ACK of its FIN had not reached it yet" },
+	[TN_CORR_FIN_NOT_TAKEN] = { "fin_not_taken",
+		"its ACK does not cover the other side's FIN, so it had not taken that FIN yet: the "
+		"FIN was still in flight, or arrived ahead of missing data and waits for it" },
 };
 
 const char *tn_corr_key(enum tn_corr why)

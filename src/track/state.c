@@ -247,6 +247,11 @@ static void sends_syn(struct segment *g)
 		*g->why_s = TN_WHY_RETRANSMISSION;
 		return;
 	}
+	/* A new ISN inside an open connection opens nothing (RFC 5961 §4): its ISN stays. */
+	if (S->syn_sent && g->c->established && !g->ack) {
+		*g->why_s = *g->why_r = TN_WHY_SYN_CHALLENGED;
+		return;
+	}
 	if (!g->ack) {
 		/*
 		 * A SYN without ACK: an active open. From a side we took to
@@ -314,8 +319,13 @@ static enum tn_corr contradiction(const struct segment *g)
 	case TN_ST_SYN_RECEIVED:
 		return g->syn && !g->ack && !S->syn_sent ? TN_CORR_SYN_UNSEEN : TN_CORR_NONE;
 	case TN_ST_CLOSE_WAIT:
-		return g->fin && !S->fin_sent && !(g->ack && fin_acked_by(g->R, g->t->ack))
-		       ? TN_CORR_FIN_UNSEEN : TN_CORR_NONE;
+		if (g->ack && fin_acked_by(g->R, g->t->ack))
+			return TN_CORR_NONE;
+		if (g->fin && !S->fin_sent)
+			return TN_CORR_FIN_UNSEEN;
+		/* RFC 9293 §3.10.7.4: a FIN is processed only once everything before it is. */
+		return g->ack && S->recv_why == TN_WHY_GOT_FIN ? TN_CORR_FIN_NOT_TAKEN
+							      : TN_CORR_NONE;
 	case TN_ST_FIN_WAIT_2:
 		return g->fin && S->fin_sent && S->recv_why == TN_WHY_GOT_ACK_OF_FIN
 		       ? TN_CORR_FIN_ACK_UNSEEN : TN_CORR_NONE;
@@ -371,6 +381,18 @@ static uint8_t correct_sender(struct segment *g, struct tn_track_view *v)
 	return S->recv_why;
 }
 
+/*
+ * A FIN held back (in flight when the side sent, or ahead of missing data)
+ * is taken when the side's ACK first covers it: ESTABLISHED → CLOSE-WAIT.
+ */
+static void fin_taken_late(struct segment *g)
+{
+	struct tn_track_side *S = g->S;
+	if (S->state == TN_ST_ESTABLISHED && !S->fin_sent && g->ack && !g->fin &&
+	    fin_acked_by(g->R, g->t->ack))
+		move(S, TN_ST_CLOSE_WAIT, TN_WHY_FIN_TAKEN, g->why_s);
+}
+
 /* The sender: what sending this segment does to it. */
 static void sender_step(struct segment *g, struct tn_track_view *v)
 {
@@ -382,10 +404,11 @@ static void sender_step(struct segment *g, struct tn_track_view *v)
 		sends_fin(g);
 	if (g->S->state != st)
 		g->S->by_receive = false;
-	if (again)
+	if (again && v->corr_why != TN_CORR_FIN_NOT_TAKEN)
 		replay(g, again);
 	else if (g->ack && tn_seq_geq(g->t->ack, g->S->confirm_ack))
 		g->S->unconfirmed = false; /* it acknowledges what moved it */
+	fin_taken_late(g);
 	if (g->S->state == TN_ST_CLOSED && *g->why_s == TN_WHY_NONE)
 		*g->why_s = TN_WHY_AFTER_CLOSE;
 }

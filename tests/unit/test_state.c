@@ -133,6 +133,8 @@ static const char *const why_names[TN_WHY_COUNT] = {
 	[TN_WHY_RST_CHALLENGED] = "RST_CHALLENGED",
 	[TN_WHY_RETRANSMISSION] = "RETRANSMISSION",
 	[TN_WHY_AFTER_CLOSE] = "AFTER_CLOSE",
+	[TN_WHY_SYN_CHALLENGED] = "SYN_CHALLENGED",
+	[TN_WHY_FIN_TAKEN] = "FIN_TAKEN",
 };
 
 static const char *why_name(unsigned w)
@@ -343,14 +345,25 @@ static const struct step s_fin_with_data[] = {
 	HANDSHAKE,
 	{ "client data and FIN", CL, FIN | PSH | ACK, CI + 1, SI + 1, 100, WND,
 	  ST(ESTB, FW1, ESTB, CLWT), Y(SENT_FIN), Y(GOT_FIN), 0, false, true, 1, 1 },
+	/* Its ACK stops short of the FIN: it had not taken it (a correction: ESTABLISHED). */
 	{ "server ACK of the data, not the FIN", SV, ACK, SI + 1, CI + 101, 0, WND,
-	  ST(FW1, FW1, CLWT, CLWT), Y(NONE), Y(NONE), 0, false, true, 1, 101 },
+	  ST(FW1, FW1, ESTB, ESTB), Y(NONE), Y(NONE), 0, false, true, 1, 101 },
 	{ "client data and FIN again", CL, FIN | PSH | ACK, CI + 1, SI + 1, 100, WND,
-	  ST(FW1, FW1, CLWT, CLWT), Y(RETRANSMISSION), Y(NONE), 0, false, true, 1, 1 },
+	  ST(FW1, FW1, ESTB, CLWT), Y(RETRANSMISSION), Y(GOT_FIN), 0, false, true, 1, 1 },
 	{ "client FIN alone again", CL, FIN | ACK, CI + 101, SI + 1, 0, WND,
 	  ST(FW1, FW1, CLWT, CLWT), Y(RETRANSMISSION), Y(NONE), 0, false, true, 101, 1 },
 	{ "server ACK of the FIN", SV, ACK, SI + 1, CI + 102, 0, WND, ST(FW1, FW2, CLWT, CLWT),
 	  Y(GOT_ACK_OF_FIN), Y(NONE), 0, false, true, 1, 102 },
+	END,
+};
+
+/* RFC 9293 §3.10.7.4, RFC 5961 §4: a SYN inside an open connection changes nothing. */
+static const struct step s_syn_in_established[] = {
+	HANDSHAKE,
+	{ "client SYN with a new ISN", CL, SYN, CI + 900000, 0, 0, WND, ST(ESTB, ESTB, ESTB, ESTB),
+	  Y(SYN_CHALLENGED), Y(SYN_CHALLENGED) },
+	{ "client data, as before", CL, PSH | ACK, CI + 1, SI + 1, 10, WND,
+	  ST(ESTB, ESTB, ESTB, ESTB), Y(NONE), Y(NONE), 0, false, true, 1, 1 },
 	END,
 };
 
@@ -364,10 +377,12 @@ static const struct step s_fast_open[] = {
 	  Y(GOT_ACK_OF_SYN), 0, false, true, 51, 1 },
 	{ "client FIN", CL, FIN | ACK, CI + 51, SI + 1, 0, WND, ST(ESTB, FW1, ESTB, CLWT),
 	  Y(SENT_FIN), Y(GOT_FIN), 0, false, true, 51, 1 },
-	{ "server ACK up to the FIN", SV, ACK, SI + 1, CI + 51, 0, WND, ST(FW1, FW1, CLWT, CLWT),
+	/* Its ACK stops short of the FIN: not taken yet (a correction: ESTABLISHED) ... */
+	{ "server ACK up to the FIN", SV, ACK, SI + 1, CI + 51, 0, WND, ST(FW1, FW1, ESTB, ESTB),
 	  Y(NONE), Y(NONE), 0, false, true, 1, 51 },
-	{ "server ACK of the FIN", SV, ACK, SI + 1, CI + 52, 0, WND, ST(FW1, FW2, CLWT, CLWT),
-	  Y(GOT_ACK_OF_FIN), Y(NONE), 0, false, true, 1, 52 },
+	/* ... until an ACK covers it (§3.10.7.4: a FIN is processed in sequence). */
+	{ "server ACK of the FIN", SV, ACK, SI + 1, CI + 52, 0, WND, ST(FW1, FW2, ESTB, CLWT),
+	  Y(GOT_ACK_OF_FIN), Y(FIN_TAKEN), 0, false, true, 1, 52 },
 	END,
 };
 
@@ -725,6 +740,8 @@ static const struct script scripts[] = {
 	  NOBODY, 1, false },
 	{ "FIN carrying data", s_fin_with_data, TN_END_OPEN, NOBODY, CL, NOBODY, 1, false },
 	{ "SYN carrying data (Fast Open)", s_fast_open, TN_END_OPEN, NOBODY, CL, NOBODY, 1, false },
+	{ "SYN with a new ISN while established", s_syn_in_established, TN_END_OPEN, NOBODY, NOBODY,
+	  NOBODY, 1, false },
 	{ "Fast Open data not acknowledged", s_fast_open_data_not_acked, UNCLOSED(OPEN, 1), false },
 	{ "server FIN in SYN-RECEIVED", s_server_fin_before_ack, TN_END_FIN, SV, SV, NOBODY, 1,
 	  false },
