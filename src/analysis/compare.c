@@ -268,17 +268,30 @@ static void add(struct tn_comparison *out, const char *kind, unsigned step, uint
 	va_end(ap);
 }
 
+/* "1460 bytes", or "none" for a SYN without the option. */
+static void mss_words(const struct tn_compare_side *x, char *buf, size_t len)
+{
+	if (x->syn_opts & TN_CMP_OPT_MSS)
+		snprintf(buf, len, "%u byte%s", x->syn_mss, x->syn_mss == 1 ? "" : "s");
+	else
+		snprintf(buf, len, "none");
+}
+
 static void options(const struct tn_compare_conn *cc, int cl, struct tn_comparison *out)
 {
 	const struct tn_compare_side *c = &cc->side[cl], *s = &cc->side[!cl];
 	uint8_t any = c->syn_opts | s->syn_opts;
 	unsigned step = 1;
 	uint64_t n = cc->step_n[1] ? cc->step_n[1] : cc->step_n[2];
-	if (any & TN_CMP_OPT_MSS)
-		add(out, "mss_option", step, n, "The SYNs carry a maximum segment size (client %u, "
-		    "server %u bytes): each side says how large a segment it will take, so the "
+	if (any & TN_CMP_OPT_MSS) {
+		char cm[32], sm[32];
+		mss_words(c, cm, sizeof cm);
+		mss_words(s, sm, sizeof sm);
+		add(out, "mss_option", step, n, "The SYNs carry a maximum segment size (client %s, "
+		    "server %s): each side says how large a segment it will take, so the "
 		    "other never sends one that has to be fragmented. The textbook leaves "
-		    "options out.", c->syn_mss, s->syn_mss);
+		    "options out.", cm, sm);
+	}
 	if (any & TN_CMP_OPT_SACKP)
 		add(out, "sack_permitted", step, n, "SACK is permitted%s: after a loss the "
 		    "receiver can name exactly which later blocks arrived, so only the gaps are "
@@ -360,11 +373,16 @@ static void exchange(const struct tn_compare_conn *cc, const struct tn_conn_repo
 	int cl = rep->client;
 	const struct tn_compare_side *c = &cc->side[cl], *s = &cc->side[!cl];
 	if (c->tls) {
+		unsigned records = c->tls_handshake_records + s->tls_handshake_records;
+		int rtts = out->rtts_before_request;
+		char when[64] = "no request byte was captured";
+		if (rtts >= 0)
+			snprintf(when, sizeof when, "the first request byte left after %d round trip%s",
+				 rtts, rtts == 1 ? "" : "s");
 		add(out, "tls", 4, c->first_data_n, "TLS: before the request, client and server "
-		    "exchange a TLS handshake (%u handshake records), and the request itself is "
-		    "encrypted. Each handshake flight costs a round trip: the first request byte "
-		    "left after %d round trips, where the plain textbook request needs one.",
-		    c->tls_handshake_records + s->tls_handshake_records, out->rtts_before_request);
+		    "exchange a TLS handshake (%u handshake record%s), and the request itself is "
+		    "encrypted. Each handshake flight costs a round trip: %s, where the plain "
+		    "textbook request needs one.", records, records == 1 ? "" : "s", when);
 	} else if (out->rtts_before_request > 1) {
 		add(out, "extra_round_trips", 4, c->first_app_n, "The first request byte left after "
 		    "%d round trips instead of one.", out->rtts_before_request);
@@ -385,9 +403,9 @@ static void exchange(const struct tn_compare_conn *cc, const struct tn_conn_repo
 		    (unsigned long long)s->data_bytes, c->syn_mss ? c->syn_mss : 536);
 	if (c->coalesced_acks || s->coalesced_acks)
 		add(out, "coalesced_acks", 7, cc->step_n[7], "One ACK covered several segments "
-		    "(%u times by the client, %u by the server): receivers acknowledge every second "
+		    "(%u time%s by the client, %u by the server): receivers acknowledge every second "
 		    "full segment, or after a short delay (delayed ACK), not each one at once.",
-		    c->coalesced_acks, s->coalesced_acks);
+		    c->coalesced_acks, c->coalesced_acks == 1 ? "" : "s", s->coalesced_acks);
 	/* Attributed to the side that sent them again: the request's step, or the response's. */
 	if (c->retransmits)
 		add(out, "retransmissions", 4, c->first_retransmit_n, "The client sent %u data "

@@ -50,6 +50,12 @@ static struct text_state *state_of(struct tn_renderer *r)
 	return r->state;
 }
 
+/* "" or "s": the ending a noun takes after the count n. */
+static const char *plural(uint64_t n)
+{
+	return n == 1 ? "" : "s";
+}
+
 static void sty(struct tn_renderer *r, const char *s)
 {
 	if (r->opts.color)
@@ -198,7 +204,7 @@ static void option_value(const struct tn_tcp_option *o, const struct tn_track_vi
 	buf[0] = '\0';
 	switch (o->kind) {
 	case TN_OPT_MSS:
-		snprintf(buf, len, "%u bytes", o->u.mss);
+		snprintf(buf, len, "%u byte%s", o->u.mss, plural(o->u.mss));
 		break;
 	case TN_OPT_WSCALE:
 		snprintf(buf, len, "shift %u (windows × %u)%s", o->u.shift,
@@ -227,7 +233,8 @@ static void option_value(const struct tn_tcp_option *o, const struct tn_track_vi
 		snprintf(buf, len, "16-byte signature");
 		break;
 	case TN_OPT_UTO:
-		snprintf(buf, len, "%u %s", o->u.uto.timeout, o->u.uto.minutes ? "minutes" : "seconds");
+		snprintf(buf, len, "%u %s%s", o->u.uto.timeout, o->u.uto.minutes ? "minute" : "second",
+			 plural(o->u.uto.timeout));
 		break;
 	case TN_OPT_EOL:
 		snprintf(buf, len, "the rest of the option space is padding");
@@ -404,8 +411,9 @@ static void timing_lines(struct tn_renderer *r, const struct tn_segment *seg)
 		tilde_line(r, buf);
 	}
 	if (t->rwnd_limited) {
-		snprintf(buf, sizeof buf, "%u bytes now in flight, the whole %u-byte window the "
-			 "receiver offered: the sender must wait for it", t->in_flight, t->peer_window);
+		snprintf(buf, sizeof buf, "%u byte%s now in flight, the whole %u-byte window the "
+			 "receiver offered: the sender must wait for it", t->in_flight,
+			 plural(t->in_flight), t->peer_window);
 		tilde_line(r, buf);
 	}
 	if (t->oversize_mss) {
@@ -596,7 +604,8 @@ static void flag_rows(struct tn_renderer *r, const struct tn_segment *seg)
 static void window_row(struct tn_renderer *r, const struct tn_tcp *t, const struct tn_track_view *v)
 {
 	if (v->syn_window)
-		row(r, TN_F_TCP_WINDOW, NULL, "%u bytes (never scaled in a SYN)", t->window);
+		row(r, TN_F_TCP_WINDOW, NULL, "%u byte%s (never scaled in a SYN)", t->window,
+		    plural(t->window));
 	else if (!v->window_known)
 		row(r, TN_F_TCP_WINDOW, NULL, "%u (scale unknown: the handshake was not captured)",
 		    t->window);
@@ -604,7 +613,7 @@ static void window_row(struct tn_renderer *r, const struct tn_tcp *t, const stru
 		row(r, TN_F_TCP_WINDOW, NULL, "%u × %u = %" PRIu64 " bytes", t->window, 1u << v->shift,
 		    v->window_scaled);
 	else
-		row(r, TN_F_TCP_WINDOW, NULL, "%u bytes%s", t->window,
+		row(r, TN_F_TCP_WINDOW, NULL, "%u byte%s%s", t->window, plural(t->window),
 		    t->window == 0 ? " (zero window: the receiver is full)" : "");
 }
 
@@ -675,10 +684,11 @@ static void payload_rows(struct tn_renderer *r, const struct tn_packet *pkt)
 		return;
 	}
 	if (pkt->payload_captured < pkt->payload_len)
-		row(r, TN_F_PAYLOAD, "length", "%" PRIu32 " bytes (%" PRIu32 " captured)",
-		    pkt->payload_len, pkt->payload_captured);
+		row(r, TN_F_PAYLOAD, "length", "%" PRIu32 " byte%s (%" PRIu32 " captured)",
+		    pkt->payload_len, plural(pkt->payload_len), pkt->payload_captured);
 	else
-		row(r, TN_F_PAYLOAD, "length", "%" PRIu32 " bytes", pkt->payload_len);
+		row(r, TN_F_PAYLOAD, "length", "%" PRIu32 " byte%s", pkt->payload_len,
+		    plural(pkt->payload_len));
 	if (pkt->payload_captured) {
 		char pv[4 * TN_PREVIEW_BYTES + 1];
 		bool more;
@@ -804,7 +814,7 @@ static void segment_block(struct tn_renderer *r, const struct tn_segment *seg)
 	sty(r, S_FLAG);
 	fprintf(o, "[%s]", fl);
 	sty(r, S_RESET);
-	fprintf(o, "  %" PRIu32 " bytes of data\n", pkt->payload_len);
+	fprintf(o, "  %" PRIu32 " byte%s of data\n", pkt->payload_len, plural(pkt->payload_len));
 	sty(r, S_NOTE);
 	wrapped(r, 2, seg->note);
 	sty(r, S_RESET);
@@ -970,9 +980,9 @@ static void text_end(struct tn_renderer *r, const struct tn_summary *sum)
 		fprintf(o, "; %" PRIu64 " forgotten after the idle timeout", sum->idle_expired);
 	fputc('\n', o);
 	if (sum->have_stats)
-		fprintf(o, "  capture: %" PRIu64 " packets received by the filter, %" PRIu64 " dropped "
+		fprintf(o, "  capture: %" PRIu64 " packet%s received by the filter, %" PRIu64 " dropped "
 			"by the kernel, %" PRIu64 " dropped by the interface\n", sum->received,
-			sum->dropped, sum->if_dropped);
+			plural(sum->received), sum->dropped, sum->if_dropped);
 	if (sum->error) {
 		sty(r, S_BAD);
 		fprintf(o, "  the file is damaged: %s\n", sum->error);
@@ -994,8 +1004,8 @@ static void trouble_line(struct tn_renderer *r, int role, const struct tn_analys
 	if (n->retransmissions) {
 		int w = count_of(part[k], sizeof part[k], n->retransmissions, "retransmission",
 				 "retransmissions");
-		snprintf(part[k] + w, sizeof part[k] - (size_t)w, " (%" PRIu64 " bytes)",
-			 n->retransmitted_bytes);
+		snprintf(part[k] + w, sizeof part[k] - (size_t)w, " (%" PRIu64 " byte%s)",
+			 n->retransmitted_bytes, plural(n->retransmitted_bytes));
 		k++;
 	}
 	if (n->lost)
@@ -1064,7 +1074,7 @@ static void timing_line(struct tn_renderer *r, const struct tn_conn_view *cv, in
 		fprintf(o, ", %.3f/%.3f/%.3f ms from %u timestamp echo%s", t->ts.min_us / 1e3,
 			(double)t->ts.sum_us / t->ts.n / 1e3, t->ts.max_us / 1e3, t->ts.n,
 			t->ts.n == 1 ? "" : "es");
-	fprintf(o, "; at most %u bytes in flight", t->max_in_flight);
+	fprintf(o, "; at most %u byte%s in flight", t->max_in_flight, plural(t->max_in_flight));
 	if (t->rwnd_limited)
 		fprintf(o, ", %u time%s up to the receiver's window", t->rwnd_limited,
 			t->rwnd_limited == 1 ? "" : "s");
@@ -1098,10 +1108,10 @@ static void text_report(struct tn_renderer *r, const struct tn_conn_view *cv)
 		fprintf(o, " (%s)", svc);
 	sty(r, S_RESET);
 	fputc('\n', o);
-	fprintf(o, "   %.6f s; client sent %" PRIu64 " segment%s with %" PRIu64 " bytes of data, "
+	fprintf(o, "   %.6f s; client sent %" PRIu64 " segment%s with %" PRIu64 " byte%s of data, "
 		"server %" PRIu64 " with %" PRIu64 "\n", cv->duration, cv->segments[CL],
-		cv->segments[CL] == 1 ? "" : "s", cv->count[CL].unique_bytes, cv->segments[SV],
-		cv->count[SV].unique_bytes);
+		plural(cv->segments[CL]), cv->count[CL].unique_bytes, plural(cv->count[CL].unique_bytes),
+		cv->segments[SV], cv->count[SV].unique_bytes);
 	for (int role = 0; role < 2; role++)
 		trouble_line(r, role, &cv->count[role]);
 	handshake_line(r, cv);

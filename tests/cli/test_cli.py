@@ -20,7 +20,7 @@ import tempfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 from pcapgen import (Pcap, ether, ipv4, ipv6, tcp, ip6_ext, opt_mss, opt_raw, opt_nop,  # noqa: E402
-                     LINKTYPE_ETHERNET)
+                     opt_sack, opt_sack_perm, LINKTYPE_ETHERNET)
 
 BIN = os.path.abspath(sys.argv[1])
 ROOT = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
@@ -88,6 +88,67 @@ def ah_packet():
     seg = syn().build(lambda n: src + dst + struct.pack("!BBH", 0, 6, n))
     ah = struct.pack("!BBHII", 6, 4, 0, 0x1234, 1) + b"\xaa" * 12   # (4 + 2) * 4 = 24 bytes
     return one("ah.pcap", ether(ipv4(C, S, ah + seg, proto=51)))
+
+
+def one_byte_everything():
+    """A connection where every count the narration gives is 1: one byte of data, an MSS of one
+    byte, a one-byte window, a one-minute user timeout, one retransmission of one byte, a one-byte
+    gap, a one-byte SACK block and a one-byte D-SACK."""
+    f = path("one.pcap")
+    uto = opt_raw(28, 4, struct.pack("!H", 0x8001))  # granularity bit: minutes
+    segs = [("c", "S", 1000, 0, b"", dict(options=opt_mss(1460) + opt_sack_perm() + uto)),
+            ("s", "SA", 4500, 1001, b"", dict(options=opt_mss(1) + opt_sack_perm())),
+            ("c", "A", 1001, 4501, b""), ("c", "PA", 1001, 4501, b"x"),
+            ("s", "A", 4501, 1002, b"", dict(window=1)), ("s", "PA", 4501, 1002, b"a"),
+            ("s", "PA", 4502, 1002, b"b"), ("c", "A", 1002, 4503, b""),
+            ("c", "PA", 1001, 4503, b"x"),                                      # sent again
+            ("s", "A", 4503, 1002, b"", dict(options=opt_sack((1001, 1002)))),  # D-SACK
+            ("s", "PA", 4504, 1002, b"d"),                                      # byte 3 lost
+            ("c", "A", 1002, 4503, b"", dict(options=opt_sack((4504, 4505)))),
+            ("s", "PA", 4503, 1002, b"c"), ("c", "A", 1002, 4505, b""),
+            ("c", "FA", 1002, 4505, b""), ("s", "FA", 4505, 1003, b""), ("c", "A", 1003, 4506, b"")]
+    with Pcap(f) as p:
+        for i, (frm, flags, seq, ack, data, *kw) in enumerate(segs):
+            a, b, pa, pb = (C, S, 43210, 80) if frm == "c" else (S, C, 80, 43210)
+            p.add(ether(ipv4(a, b, tcp(pa, pb, seq=seq, ack=ack, flags=flags, payload=data,
+                                       **(kw[0] if kw else {})))), ts=1700000000 + i * 0.001)
+    return f
+
+
+# A count of one followed by a plural noun, anywhere in the output.
+ONE_PLURAL = re.compile(r"(?<![\d.])1 (bytes|segments|times|requests|differences|handshake records|"
+                        r"records|packets|ACKs|probes|retransmissions|minutes|seconds|round trips|"
+                        r"echoes|keep-alives|connections|words)\b")
+# A range of one byte with a plural verb.
+ONE_BYTE_PLURAL_VERB = re.compile(r"\bbyte \d+ (arrive|reach|were|lie)\b")
+
+
+def singular_cases():
+    """Counts of one read "1 byte", never "1 bytes", in every mode."""
+    passed = failed = 0
+    f = one_byte_everything()
+    want = [r"sends 1 byte of data \(byte 1\)", r"\]  1 byte of data$",
+            r"D-SACK: byte 1 reached the receiver twice, so sending it again was not needed",
+            r"also holds byte 4, so it is still missing byte 3\.",
+            r"byte 3 before this segment was\s+never seen", r"this byte\s+is the gap seen at #11: it was lost",
+            r"user timeout +1 minute$", r"MSS +1 byte$", r"window +1 byte$",
+            r"client sent 9 segments with 1 byte of data", r"1 retransmission \(1 byte\)",
+            r"at most 1 byte in flight", r"maximum segment size \(client 1460 bytes, server 1 byte\)"]
+    outputs = []
+    for mode in ([], ["-v"], ["-q"], ["--compare"], ["--summary"], ["--json", "--compare"]):
+        r = run(["-r", f, "--color=never"] + mode)
+        outputs.append(r.stdout)
+        bad = ONE_PLURAL.findall(r.stdout) + ONE_BYTE_PLURAL_VERB.findall(r.stdout)
+        name = "counts of one are singular (%s)" % (" ".join(mode) or "default")
+        if r.returncode or bad:
+            failed += 1
+            print("FAIL %s: exit %d, %r" % (name, r.returncode, bad))
+        else:
+            passed += 1
+            print("ok   %s" % name)
+    missing = [w for w in want if not any(re.search(w, o, re.M) for o in outputs)]
+    print("FAIL one-byte wording: missing %r" % missing if missing else "ok   one-byte wording")
+    return passed + (not missing), failed + bool(missing)
 
 
 def unreadable():
@@ -250,6 +311,9 @@ def write_cases():
 
 def main():
     passed, failed = write_cases()
+    for more in (singular_cases,):
+        p, f = more()
+        passed, failed = passed + p, failed + f
     for name, make, want_rc, err_re, out_res in CASES:
         args = make()
         if name == "standard input":

@@ -114,6 +114,43 @@ def tls_capture(path):
     write(path, segs, dport=443)
 
 
+def tls_one_record_capture(path, request=True):
+    """A ClientHello in one handshake record, a server that answers with application data only;
+    without `request`, the client never sends application data."""
+    rec = lambda t, n: bytes([t, 3, 3, n >> 8, n & 255]) + b"\0" * n  # noqa: E731
+    segs = OPEN + [("c", "PA", 1001, 4501, rec(22, 200)), ("s", "PA", 4501, 1206, rec(23, 100))]
+    cseq = 1206
+    if request:
+        segs += [("c", "PA", 1206, 4606, rec(23, 80)), ("s", "PA", 4606, 1291, rec(23, 300))]
+        cseq = 1291
+    sseq = 4906 if request else 4606
+    write(path, segs + [("c", "A", cseq, sseq, b"")] + close_by_client(cseq, sseq), dport=443)
+
+
+def explanation(cmp, kind):
+    return " ".join(d["explanation"] for d in cmp.get("differences", []) if d["kind"] == kind)
+
+
+def singular_explanations(d):
+    """Counts of one in the explanations: one time, one handshake record, one round trip."""
+    path = os.path.join(d, "coalesced.pcap")
+    write(path, CRAFTED["coalesced ACKs"][0])
+    r, cmps = compare(["-r", path])
+    text = explanation(cmps[0], "coalesced_acks") if cmps else ""
+    check("one coalesced ACK: '1 time by the client'", "(1 time by the client, 0 by the server)" in text,
+          text)
+    tls_one_record_capture(path)
+    r, cmps = compare(["-r", path])
+    text = explanation(cmps[0], "tls") if cmps else ""
+    check("TLS with one handshake record: singular", "(1 handshake record)" in text and
+          "after 2 round trips" in text, text)
+    tls_one_record_capture(path, request=False)
+    r, cmps = compare(["-r", path])
+    text = explanation(cmps[0], "tls") if cmps else ""
+    check("TLS without a request byte: said so, no negative round trips",
+          "no request byte was captured" in text and "-1" not in text, text)
+
+
 def main():
     r, cmps = compare(["--reference"])
     check("the textbook against itself: no difference", r.returncode == 0 and len(cmps) == 1 and
@@ -183,6 +220,7 @@ def main():
         check("TLS on 443: handshake records counted, two round trips before the request",
               "tls" in kinds(c) and c["rtts_before_first_byte"]["request"] == 2 and
               "handshake records" in [x for x in c["differences"] if x["kind"] == "tls"][0]["explanation"], c)
+        singular_explanations(d)
     print("%d passed, %d failed" % (results.count(True), results.count(False)))
     return 0 if all(results) else 1
 
