@@ -277,6 +277,47 @@ static void mss_words(const struct tn_compare_side *x, char *buf, size_t len)
 		snprintf(buf, len, "none");
 }
 
+/*
+ * Options that take effect only when both SYNs carry them: SACK (RFC 2018
+ * §2) and timestamps (RFC 7323 §3.2). Offered by one side only, the option
+ * is off, and the text says what the connection does without it.
+ */
+static const struct both_sides {
+	uint8_t bit;
+	const char *kind;
+	const char *on;
+	const char *off_before, *off_after;    /* around the role that offered it */
+} both_sides[] = {
+	{ TN_CMP_OPT_SACKP, "sack_permitted",
+	  "SACK is permitted by both sides: after a loss the receiver can name exactly which "
+	  "later blocks arrived, so only the gaps are sent again.",
+	  "SACK was offered by the ", " only, so it is not used: after a loss the receiver can "
+	  "acknowledge only the bytes before the first gap, so the sender learns of one lost "
+	  "segment per round trip (RFC 6582), or sends everything after the gap again." },
+	{ TN_CMP_OPT_TS, "timestamps",
+	  "Timestamps are on: each segment carries its sender's clock and echoes the other's, "
+	  "which measures the round trip on every ACK and tells old segments from new once "
+	  "sequence numbers wrap (PAWS).",
+	  "Timestamps were offered by the ", " only, so they are off: no segment carries a "
+	  "clock, round trips are timed from ACKs alone, and nothing tells an old segment from a "
+	  "new one once sequence numbers wrap (no PAWS)." },
+	{ 0, NULL, NULL, NULL, NULL },
+};
+
+static void both_sides_options(const struct tn_compare_side *c, const struct tn_compare_side *s,
+			       unsigned step, uint64_t n, struct tn_comparison *out)
+{
+	for (const struct both_sides *o = both_sides; o->kind; o++) {
+		if (!((c->syn_opts | s->syn_opts) & o->bit))
+			continue;
+		if (c->syn_opts & s->syn_opts & o->bit)
+			add(out, o->kind, step, n, "%s", o->on);
+		else
+			add(out, o->kind, step, n, "%s%s%s", o->off_before,
+			    (c->syn_opts & o->bit) ? "client" : "server", o->off_after);
+	}
+}
+
 static void options(const struct tn_compare_conn *cc, int cl, struct tn_comparison *out)
 {
 	const struct tn_compare_side *c = &cc->side[cl], *s = &cc->side[!cl];
@@ -292,17 +333,7 @@ static void options(const struct tn_compare_conn *cc, int cl, struct tn_comparis
 		    "other never sends one that has to be fragmented. The textbook leaves "
 		    "options out.", cm, sm);
 	}
-	if (any & TN_CMP_OPT_SACKP)
-		add(out, "sack_permitted", step, n, "SACK is permitted%s: after a loss the "
-		    "receiver can name exactly which later blocks arrived, so only the gaps are "
-		    "sent again.", (c->syn_opts & s->syn_opts & TN_CMP_OPT_SACKP) ? " by both sides" :
-		    " by one side only, so it is not used");
-	if (any & TN_CMP_OPT_TS)
-		add(out, "timestamps", step, n, "Timestamps%s: each segment carries its sender's "
-		    "clock and echoes the other's, which measures the round trip on every ACK and "
-		    "tells old segments from new once sequence numbers wrap (PAWS).",
-		    (c->syn_opts & s->syn_opts & TN_CMP_OPT_TS) ? " are on" :
-		    " were offered by one side only and are off");
+	both_sides_options(c, s, step, n, out);
 	if (any & TN_CMP_OPT_WSCALE) {
 		if ((c->syn_opts & s->syn_opts & TN_CMP_OPT_WSCALE))
 			add(out, "window_scale", step, n, "Window scaling is on (client shift %u, "

@@ -16,7 +16,7 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
-from pcapgen import Pcap, ether, ipv4, tcp, opt_mss  # noqa: E402
+from pcapgen import Pcap, ether, ipv4, tcp, opt_mss, opt_sack_perm, opt_ts  # noqa: E402
 
 BIN = os.path.abspath(sys.argv[1])
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
@@ -127,6 +127,32 @@ def tls_one_record_capture(path, request=True):
     write(path, segs + [("c", "A", cseq, sseq, b"")] + close_by_client(cseq, sseq), dport=443)
 
 
+def syn_options_capture(path, client_opts, server_opts=b""):
+    """The crafted textbook connection, its SYN and SYN-ACK carrying these options."""
+    with Pcap(path) as p:
+        t = 1700000000.0
+        for i, (frm, flags, seq, ack, data) in enumerate(textbook_like()):
+            a, b, pa, pb = (C, S, 43210, 80) if frm == "c" else (S, C, 80, 43210)
+            opts = client_opts if i == 0 else server_opts if i == 1 else b""
+            p.add(ether(ipv4(a, b, tcp(pa, pb, seq=seq, ack=ack, flags=flags, payload=data,
+                                       options=opts))), ts=t + i * 0.001)
+
+
+def one_sided_options(d):
+    """SACK and timestamps offered by the client only: not used, and the text says what that means."""
+    path = os.path.join(d, "one-sided.pcap")
+    syn_options_capture(path, opt_sack_perm() + opt_ts(1, 0))
+    r, cmps = compare(["-r", path])
+    sack = explanation(cmps[0], "sack_permitted") if cmps else ""
+    ts = explanation(cmps[0], "timestamps") if cmps else ""
+    check("SACK offered by one side: not used, and what happens without it",
+          "offered by the client only, so it is not used" in sack and "can name exactly" not in sack and
+          "before the first gap" in sack, sack)
+    check("timestamps offered by one side: off, and what that leaves out",
+          "offered by the client only, so they are off" in ts and "measures the round trip on every" not in ts,
+          ts)
+
+
 def explanation(cmp, kind):
     return " ".join(d["explanation"] for d in cmp.get("differences", []) if d["kind"] == kind)
 
@@ -221,6 +247,7 @@ def main():
               "tls" in kinds(c) and c["rtts_before_first_byte"]["request"] == 2 and
               "handshake records" in [x for x in c["differences"] if x["kind"] == "tls"][0]["explanation"], c)
         singular_explanations(d)
+        one_sided_options(d)
     print("%d passed, %d failed" % (results.count(True), results.count(False)))
     return 0 if all(results) else 1
 
