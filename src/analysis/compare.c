@@ -318,6 +318,45 @@ static void both_sides_options(const struct tn_compare_side *c, const struct tn_
 	}
 }
 
+/* The shift a SYN asked for, as the receiver applies it (RFC 7323 §2.3: over 14 is taken as 14). */
+static unsigned shift_used(const struct tn_compare_side *x)
+{
+	return x->syn_wscale > TN_WSCALE_MAX ? TN_WSCALE_MAX : x->syn_wscale;
+}
+
+/* " The client's SYN asked for shift 15, ...": a shift over the maximum, said once per side. */
+static void clamped_shifts(const struct tn_compare_side *c, const struct tn_compare_side *s,
+			   char *buf, size_t len)
+{
+	size_t u = 0;
+	buf[0] = '\0';
+	for (int i = 0; i < 2; i++) {
+		const struct tn_compare_side *x = i == 0 ? c : s;
+		if (x->syn_wscale <= TN_WSCALE_MAX || u >= len)
+			continue;
+		int k = snprintf(buf + u, len - u, " The %s's SYN asked for shift %u, over the maximum "
+				 "of %u: it is taken as %u (RFC 7323 §2.3).", i == 0 ? "client" : "server",
+				 x->syn_wscale, TN_WSCALE_MAX, TN_WSCALE_MAX);
+		u += k > 0 ? (size_t)k : 0;
+	}
+}
+
+static void window_scale(const struct tn_compare_side *c, const struct tn_compare_side *s,
+			 unsigned step, uint64_t n, struct tn_comparison *out)
+{
+	char clamped[256];
+	if (!(c->syn_opts & s->syn_opts & TN_CMP_OPT_WSCALE)) {
+		add(out, "window_scale", step, n, "Window scaling was offered by the %s only, so "
+		    "neither side scales: windows stay under 64 KiB.",
+		    (c->syn_opts & TN_CMP_OPT_WSCALE) ? "client" : "server");
+		return;
+	}
+	clamped_shifts(c, s, clamped, sizeof clamped);
+	add(out, "window_scale", step, n, "Window scaling is on (client shift %u, server %u): window "
+	    "fields are multiplied by 2^shift, so more than 64 KiB can be in flight on a fast or "
+	    "long path.%s", shift_used(c), shift_used(s), clamped);
+}
+
 static void options(const struct tn_compare_conn *cc, int cl, struct tn_comparison *out)
 {
 	const struct tn_compare_side *c = &cc->side[cl], *s = &cc->side[!cl];
@@ -334,15 +373,8 @@ static void options(const struct tn_compare_conn *cc, int cl, struct tn_comparis
 		    "options out.", cm, sm);
 	}
 	both_sides_options(c, s, step, n, out);
-	if (any & TN_CMP_OPT_WSCALE) {
-		if ((c->syn_opts & s->syn_opts & TN_CMP_OPT_WSCALE))
-			add(out, "window_scale", step, n, "Window scaling is on (client shift %u, "
-			    "server %u): window fields are multiplied by 2^shift, so more than 64 KiB "
-			    "can be in flight on a fast or long path.", c->syn_wscale, s->syn_wscale);
-		else
-			add(out, "window_scale", step, n, "Window scaling was offered by one side "
-			    "only, so neither scales: windows stay under 64 KiB.");
-	}
+	if (any & TN_CMP_OPT_WSCALE)
+		window_scale(c, s, step, n, out);
 	if (any & TN_CMP_OPT_TFO)
 		add(out, "fast_open", step, n, "TCP Fast Open: the SYN carries a cookie (or asks "
 		    "for one), so a returning client can send its request in the SYN itself.");

@@ -92,7 +92,7 @@ static const struct option_gloss {
 	{ TN_OPT_EOL, "End of the option list; the rest of the header is padding." },
 	{ TN_OPT_NOP, "Padding, so that the next option starts on a 4-byte boundary." },
 	{ TN_OPT_MSS, "Maximum segment size: the largest payload this side wants to receive in one segment, so senders avoid IP fragmentation (RFC 9293 §3.7.1)." },
-	{ TN_OPT_WSCALE, "Window scale: multiply this side's later window fields by 2^shift, so windows can exceed 64 KiB (RFC 7323). Only takes effect when both SYNs carry it." },
+	{ TN_OPT_WSCALE, "Window scale: multiply this side's later window fields by 2^shift, so windows can exceed 64 KiB (RFC 7323). Only takes effect when both SYNs carry it; a shift over 14 is taken as 14." },
 	{ TN_OPT_SACK_PERM, "SACK permitted: this side can use selective acknowledgements, naming exactly which blocks arrived after a loss (RFC 2018)." },
 	{ TN_OPT_SACK, "Selective acknowledgement: byte ranges received beyond the acknowledgement number, so the sender resends only the gaps (RFC 2018)." },
 	{ TN_OPT_TIMESTAMP, "Timestamps: the sender's clock (TSval) and the last one it heard (TSecr). They measure round-trip time and tell old duplicates from new data when sequence numbers wrap (RFC 7323)." },

@@ -207,9 +207,11 @@ static void option_value(const struct tn_tcp_option *o, const struct tn_track_vi
 		snprintf(buf, len, "%u byte%s", o->u.mss, plural(o->u.mss));
 		break;
 	case TN_OPT_WSCALE:
-		snprintf(buf, len, "shift %u (windows × %u)%s", o->u.shift,
-			 1u << (o->u.shift > TN_WSCALE_MAX ? TN_WSCALE_MAX : o->u.shift),
-			 o->u.shift > TN_WSCALE_MAX ? ", over the maximum of 14: taken as 14" : "");
+		if (o->u.shift > TN_WSCALE_MAX)
+			snprintf(buf, len, "shift %u, over the maximum of %u: taken as %u (windows × %u)",
+				 o->u.shift, TN_WSCALE_MAX, TN_WSCALE_MAX, 1u << TN_WSCALE_MAX);
+		else
+			snprintf(buf, len, "shift %u (windows × %u)", o->u.shift, 1u << o->u.shift);
 		break;
 	case TN_OPT_TIMESTAMP:
 		snprintf(buf, len, "TSval %" PRIu32 " TSecr %" PRIu32, o->u.ts.val, o->u.ts.ecr);
@@ -259,7 +261,8 @@ static void option_compact(const struct tn_tcp_option *o, const struct tn_track_
 		snprintf(buf, len, "mss %u", o->u.mss);
 		break;
 	case TN_OPT_WSCALE:
-		snprintf(buf, len, "wscale %u", o->u.shift);
+		snprintf(buf, len, "wscale %u%s", o->u.shift,
+			 o->u.shift > TN_WSCALE_MAX ? " (taken as 14)" : "");
 		break;
 	case TN_OPT_SACK_PERM:
 		snprintf(buf, len, "sackOK");

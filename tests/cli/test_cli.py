@@ -20,7 +20,7 @@ import tempfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 from pcapgen import (Pcap, ether, ipv4, ipv6, tcp, ip6_ext, opt_mss, opt_raw, opt_nop,  # noqa: E402
-                     opt_sack, opt_sack_perm, LINKTYPE_ETHERNET)
+                     opt_sack, opt_sack_perm, opt_wscale, LINKTYPE_ETHERNET)
 
 BIN = os.path.abspath(sys.argv[1])
 ROOT = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
@@ -149,6 +149,45 @@ def singular_cases():
     missing = [w for w in want if not any(re.search(w, o, re.M) for o in outputs)]
     print("FAIL one-byte wording: missing %r" % missing if missing else "ok   one-byte wording")
     return passed + (not missing), failed + bool(missing)
+
+
+def wscale_over_max():
+    """The client's SYN asks for shift 15, the server's for 7: the client's is taken as 14."""
+    f = path("wscale15.pcap")
+    with Pcap(f) as p:
+        p.add(ether(ipv4(C, S, tcp(43210, 80, seq=1000, flags="S", options=opt_wscale(15)))), ts=1700000000)
+        p.add(ether(ipv4(S, C, tcp(80, 43210, seq=4500, ack=1001, flags="SA", options=opt_wscale(7)))),
+              ts=1700000000.001)
+        p.add(ether(ipv4(C, S, tcp(43210, 80, seq=1001, ack=4501, flags="A", window=2))), ts=1700000000.002)
+    return f
+
+
+def wscale_cases():
+    """A shift over 14 is shown as sent, then as used (14), the same way in every output."""
+    f = wscale_over_max()
+    checks = [
+        (["-v"], [r"^      window scale +shift 15, over the maximum of 14: taken as 14 \(windows × 16384\)$",
+                  r"^    window +2 × 16384 = 32768 bytes$"]),
+        (["-q"], [r"\[wscale 15 \(taken as 14\)[,\]]", r"win 2 \(32768\)"]),
+        (["--compare"], [r"Window scaling is on \(client shift 14, server 7\)",
+                         r"The client's SYN asked for\s+shift 15, over the maximum of 14: it is taken as 14"]),
+    ]
+    passed = failed = 0
+    for mode, pats in checks:
+        r = run(["-r", f, "--color=never"] + mode)
+        bad = [p for p in pats if not re.search(p, r.stdout, re.M)]
+        bad += ["says × 32768"] if "× 32768" in r.stdout else []
+        print("FAIL shift 15 (%s): %r" % (" ".join(mode), bad) if bad else "ok   shift 15 (%s)" % " ".join(mode))
+        passed, failed = passed + (not bad), failed + bool(bad)
+    r = run(["-r", f, "--json"])
+    objs = [json.loads(x) for x in r.stdout.splitlines()]
+    opt = objs[0]["tcp"]["options"][0] if objs and objs[0]["type"] == "segment" else {}
+    want = {"shift": 15, "shift_used": 14, "clamped": True, "multiplier": 16384}
+    got = {k: opt.get(k) for k in want}
+    third = objs[2]["tcp"] if len(objs) > 2 else {}
+    ok = got == want and third.get("window_shift") == 14 and third.get("window_scaled") == 32768
+    print("ok   shift 15 (--json)" if ok else "FAIL shift 15 (--json): %r, %r" % (got, third))
+    return passed + ok, failed + (not ok)
 
 
 def unreadable():
@@ -311,7 +350,7 @@ def write_cases():
 
 def main():
     passed, failed = write_cases()
-    for more in (singular_cases,):
+    for more in (singular_cases, wscale_cases):
         p, f = more()
         passed, failed = passed + p, failed + f
     for name, make, want_rc, err_re, out_res in CASES:
