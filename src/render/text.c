@@ -99,26 +99,48 @@ static void wrapped(struct tn_renderer *r, int indent, const char *text)
 	wrapped_after(r, indent, indent, text);
 }
 
-/* One labelled row; verbose adds the field's meaning under it. */
+/* One labelled row; verbose adds `meaning` (what the field is for) under it. */
+static void vrow(struct tn_renderer *r, const char *label, const char *meaning, const char *fmt,
+		 va_list ap) __attribute__((format(printf, 4, 0)));
+static void vrow(struct tn_renderer *r, const char *label, const char *meaning, const char *fmt,
+		 va_list ap)
+{
+	FILE *o = r->opts.out;
+	fputs("    ", o);
+	sty(r, S_DIM);
+	fprintf(o, "%-*s", LABEL_W, label);
+	sty(r, S_RESET);
+	vfprintf(o, fmt, ap);
+	fputc('\n', o);
+	if (r->opts.detail >= TN_DETAIL_VERBOSE && meaning) {
+		sty(r, S_DIM);
+		wrapped(r, 6, meaning);
+		sty(r, S_RESET);
+	}
+}
+
+/* A row for field f, explained from the glossary; label, when given, replaces the field's own. */
 static void row(struct tn_renderer *r, enum tn_field f, const char *label, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 static void row(struct tn_renderer *r, enum tn_field f, const char *label, const char *fmt, ...)
 {
-	FILE *o = r->opts.out;
 	va_list ap;
-	fputs("    ", o);
-	sty(r, S_DIM);
-	fprintf(o, "%-*s", LABEL_W, label ? label : tn_glossary_label(f));
-	sty(r, S_RESET);
 	va_start(ap, fmt);
-	vfprintf(o, fmt, ap);
+	vrow(r, label ? label : tn_glossary_label(f), (int)f >= 0 ? tn_glossary_meaning(f) : NULL,
+	     fmt, ap);
 	va_end(ap);
-	fputc('\n', o);
-	if (r->opts.detail >= TN_DETAIL_VERBOSE && (int)f >= 0) {
-		sty(r, S_DIM);
-		wrapped(r, 6, tn_glossary_meaning(f));
-		sty(r, S_RESET);
-	}
+}
+
+/* A row explained by `meaning` rather than by the glossary's entry for the field. */
+static void row_meaning(struct tn_renderer *r, enum tn_field f, const char *meaning,
+			const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+static void row_meaning(struct tn_renderer *r, enum tn_field f, const char *meaning,
+			const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vrow(r, tn_glossary_label(f), meaning, fmt, ap);
+	va_end(ap);
 }
 
 static void section(struct tn_renderer *r, const char *title)
@@ -574,13 +596,20 @@ static void ipv6_rows(struct tn_renderer *r, const struct tn_packet *pkt)
 	row(r, TN_F_IP_ADDRS, "destination address", "%s", b);
 }
 
-static void port_row(struct tn_renderer *r, enum tn_field f, uint16_t port)
+/* A port, explained for what it is here: the server's listening port or the client's own. */
+static void port_row(struct tn_renderer *r, const struct tn_segment *seg, bool source)
 {
+	const struct tn_track_view *v = &seg->track;
+	uint16_t port = source ? seg->pkt->tcp.sport : seg->pkt->tcp.dport;
+	bool sender_is_server = v->side != v->client;
+	bool server = source ? sender_is_server : !sender_is_server;
 	const char *svc = tn_service_name(port);
+	const char *meaning = tn_glossary_port(source, server);
+	enum tn_field f = source ? TN_F_TCP_SPORT : TN_F_TCP_DPORT;
 	if (svc)
-		row(r, f, NULL, "%u (%s)", port, svc);
+		row_meaning(r, f, meaning, "%u (%s)", port, svc);
 	else
-		row(r, f, NULL, "%u", port);
+		row_meaning(r, f, meaning, "%u", port);
 }
 
 /* The flags row, then a line per flag set saying what it does here. */
@@ -652,8 +681,8 @@ static void tcp_rows(struct tn_renderer *r, const struct tn_segment *seg)
 	char buf[256];
 
 	section(r, "TCP header");
-	port_row(r, TN_F_TCP_SPORT, t->sport);
-	port_row(r, TN_F_TCP_DPORT, t->dport);
+	port_row(r, seg, true);
+	port_row(r, seg, false);
 	row(r, TN_F_TCP_SEQ, NULL, "%" PRIu32 " (raw %" PRIu32 ")%s", v->rel_seq, t->seq,
 	    (t->flags & TN_TH_SYN) ? ": the initial sequence number" :
 	    v->seq_base_is_isn ? "" : "; relative to the first seen, the SYN was not captured");

@@ -190,6 +190,18 @@ def wscale_cases():
     return passed + ok, failed + (not ok)
 
 
+def port_glossary_cases():
+    """-v explains each port for its role: the client's is ephemeral, the server's listened on."""
+    r = run(["-v", "-c", "2", "--color=never", "-r", good_file()])
+    rows = re.findall(r"^    (source|destination) port +(\d+).*\n((?:      .*\n)+)", r.stdout, re.M)
+    got = [(end, port, "ephemeral" in text, "listens on" in text) for end, port, text in rows]
+    want = [("source", "43210", True, False), ("destination", "80", False, True),
+            ("source", "80", False, True), ("destination", "43210", True, False)]
+    ok = got == want
+    print("ok   -v port rows follow the roles" if ok else "FAIL -v port rows follow the roles: %r" % got)
+    return int(ok), int(not ok)
+
+
 def unreadable():
     f = good_file()
     os.chmod(f, 0)
@@ -350,7 +362,7 @@ def write_cases():
 
 def main():
     passed, failed = write_cases()
-    for more in (singular_cases, wscale_cases):
+    for more in (singular_cases, wscale_cases, port_glossary_cases):
         p, f = more()
         passed, failed = passed + p, failed + f
     for name, make, want_rc, err_re, out_res in CASES:
