@@ -663,8 +663,8 @@ static void option_rows(struct tn_renderer *r, const struct tn_tcp *t, const str
 		const struct tn_tcp_option *op = &t->opts[i];
 		option_value(op, v, &sack_i, buf, sizeof buf);
 		fprintf(o, "      %-*s%s", LABEL_W - 2, option_label(op), buf);
-		if (op->kind == TN_OPT_SACK)
-			fputs(" (relative)", o);
+		if (op->kind == TN_OPT_SACK) /* the wire's form, beside the sentence's inclusive ranges */
+			fputs(" (relative; left edge to right edge, exclusive)", o);
 		fputc('\n', o);
 		if (r->opts.detail >= TN_DETAIL_VERBOSE) {
 			sty(r, S_DIM);
