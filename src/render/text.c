@@ -164,10 +164,10 @@ static void csum_text(struct tn_renderer *r, enum tn_csum c, char *buf, size_t l
 			 r->opts.color ? S_BAD : "", r->opts.color ? S_RESET : "");
 		break;
 	case TN_CSUM_OFFLOAD:
-		snprintf(buf, len, "%snot verifiable: checksum offload; the field holds only the "
-			 "pseudo-header sum, which the sender's NIC completes after the capture "
-			 "point%s", r->opts.color ? S_WARN : "",
-			 r->opts.color ? S_RESET : "");
+		snprintf(buf, len, "%snot verifiable: checksum offload; the sender left it to be "
+			 "filled in after the capture point: a NIC with offload fills it in on the way "
+			 "out; a virtual device such as veth never does, and the receiver trusts it%s",
+			 r->opts.color ? S_WARN : "", r->opts.color ? S_RESET : "");
 		break;
 	default:
 		snprintf(buf, len, "not verified: not every byte it covers was captured");
@@ -529,7 +529,7 @@ static void quiet_line(struct tn_renderer *r, const struct tn_segment *seg)
 static void ipv4_rows(struct tn_renderer *r, const struct tn_packet *pkt)
 {
 	const struct tn_ipv4 *ip = &pkt->ip4;
-	char a[TN_ADDR_STRLEN], b[TN_ADDR_STRLEN], cs[200];
+	char a[TN_ADDR_STRLEN], b[TN_ADDR_STRLEN], cs[256];
 	section(r, "IPv4 header");
 	row(r, TN_F_IP_VERSION, NULL, "%u", ip->version);
 	if (ip->hdr_len > 20)
