@@ -814,9 +814,11 @@ static void text_begin(struct tn_renderer *r, const struct tn_run_info *run)
 	fprintf(o, "Step 0 of %d, before any packet: curl http://10.0.2.10/ from 10.0.1.5\n",
 		TN_REFERENCE_SEGMENTS);
 	sty(r, S_RESET);
-	fprintf(o, "  client CLOSED, initial sequence number %d\n", TN_REFERENCE_CLIENT_ISN);
-	fprintf(o, "  server LISTEN on port 80, initial sequence number %d\n",
-		TN_REFERENCE_SERVER_ISN);
+	/* Neither ISN exists yet: each is picked when its SYN is sent or arrives (RFC 6528). */
+	fprintf(o, "  client CLOSED; its initial sequence number will be %d, picked when it sends "
+		"its SYN\n", TN_REFERENCE_CLIENT_ISN);
+	fprintf(o, "  server LISTEN on port 80; its initial sequence number will be %d, picked when "
+		"the SYN arrives\n", TN_REFERENCE_SERVER_ISN);
 	if (r->opts.detail > TN_DETAIL_QUIET)
 		ideas(r, run->intro, run->n_intro);
 	state_of(r)->first_line_done = true;
