@@ -79,7 +79,8 @@ void tn_cli_usage(FILE *out)
 "  -c, --count N        stop after N TCP segments\n"
 "      --color=WHEN     auto (default: on a terminal, unless NO_COLOR is set),\n"
 "                       always or never\n"
-"      --conn N         narrate only connection N (numbered as they appear)\n"
+"      --conn N         narrate only connection N (numbered as they appear);\n"
+"                       exit 1 when there is none\n"
 "      --msl SECONDS    maximum segment lifetime; TIME-WAIT lasts twice this in\n"
 "                       capture time (default 30, so 60 s as on Linux)\n"
 "      --idle-timeout S forget a connection after S seconds of capture time with\n"
@@ -96,8 +97,9 @@ void tn_cli_usage(FILE *out)
 "  tcpnarrate -r capture.pcap port 80 and host 10.0.2.10\n"
 "\n"
 "Exit status: 0 when the input was read to the end, 1 when it could not be\n"
-"read (or was damaged part-way), 2 for a usage error, 3 with --compare\n"
-"--strict when a connection differs from the textbook.\n", out);
+"read (or was damaged part-way, or has no connection N for --conn N), 2 for\n"
+"a usage error, 3 with --compare --strict when a connection differs from\n"
+"the textbook.\n", out);
 }
 
 static int parse_u64(const char *s, uint64_t max, uint64_t *out)

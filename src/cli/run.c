@@ -205,6 +205,23 @@ static void capture_totals(struct tn_capture *cap, const char *error, struct tn_
 	sum->error = error;
 }
 
+/* How a run that read its input ends: a damaged file, no connection N, --strict, or well. */
+static int end_status(const struct tn_cli_opts *o, const char *name, const char *file_err,
+		      const struct tn_pipeline *pipe, const struct tn_summary *sum)
+{
+	if (file_err) {
+		fprintf(stderr, "tcpnarrate: %s: %s\n", name, file_err);
+		return TN_EXIT_INPUT;
+	}
+	if (o->only_conn > sum->connections) {
+		/* --conn N past the last connection: the run showed nothing, and says why. */
+		fprintf(stderr, "tcpnarrate: %s: no connection %" PRIu64 " (the capture has %" PRIu64
+			")\n", name, o->only_conn, sum->connections);
+		return TN_EXIT_INPUT;
+	}
+	return o->strict && tn_pipeline_differing(pipe) ? TN_EXIT_DIFFERS : TN_EXIT_OK;
+}
+
 int tn_cli_run(const struct tn_cli_opts *o)
 {
 	char err[TN_ERRBUF_SIZE], file_err[TN_ERRBUF_SIZE] = "", ltname[32];
@@ -241,12 +258,7 @@ int tn_cli_run(const struct tn_cli_opts *o)
 	fflush(stdout);
 	if (output_gone(stdout))
 		goto quiet_exit;
-	if (fed < 0) {
-		fprintf(stderr, "tcpnarrate: %s: %s\n", name, file_err);
-		status = TN_EXIT_INPUT;
-	} else {
-		status = o->strict && tn_pipeline_differing(pipe) ? TN_EXIT_DIFFERS : TN_EXIT_OK;
-	}
+	status = end_status(o, name, fed < 0 ? file_err : NULL, pipe, &sum);
 	goto done;
 
 quiet_exit:
