@@ -12,7 +12,7 @@
 #include <string.h>
 
 enum long_only { OPT_JSON = 256, OPT_COLOR, OPT_MAX_FLOWS, OPT_CONN, OPT_MSL, OPT_IDLE, OPT_REFERENCE, OPT_WRITE_REFERENCE, OPT_COMPARE, OPT_STRICT,
-		OPT_SUMMARY, OPT_PROBLEMS };
+		OPT_SUMMARY, OPT_PROBLEMS, OPT_ASCII };
 
 static const struct option long_opts[] = {
 	{ "read", required_argument, NULL, 'r' },
@@ -28,6 +28,7 @@ static const struct option long_opts[] = {
 	{ "json", no_argument, NULL, OPT_JSON },
 	{ "color", required_argument, NULL, OPT_COLOR },
 	{ "colour", required_argument, NULL, OPT_COLOR },
+	{ "ascii", no_argument, NULL, OPT_ASCII },
 	{ "max-flows", required_argument, NULL, OPT_MAX_FLOWS },
 	{ "conn", required_argument, NULL, OPT_CONN },
 	{ "msl", required_argument, NULL, OPT_MSL },
@@ -79,6 +80,8 @@ void tn_cli_usage(FILE *out)
 "  -c, --count N        stop after N TCP segments\n"
 "      --color=WHEN     auto (default: on a terminal, unless NO_COLOR is set),\n"
 "                       always or never\n"
+"      --ascii          text in ASCII only (->, *, x for arrows, dots and signs);\n"
+"                       the default when the locale's charset is not UTF-8\n"
 "      --conn N         narrate only connection N (numbered as they appear);\n"
 "                       exit 1 when there is none\n"
 "      --msl SECONDS    maximum segment lifetime; TIME-WAIT lasts twice this in\n"
@@ -210,6 +213,9 @@ int tn_cli_parse(int argc, char **argv, struct tn_cli_opts *o, char *err, size_t
 					 optarg);
 				return -1;
 			}
+			break;
+		case OPT_ASCII:
+			o->ascii = true;
 			break;
 		case OPT_MAX_FLOWS:
 			if (parse_u64(optarg, 1u << 28, &v) < 0 || v == 0) {

@@ -37,6 +37,7 @@
 /* What the text renderer remembers between calls. */
 struct text_state {
 	bool first_line_done;      /* something was printed: blank lines separate what follows */
+	FILE *ascii;               /* --ascii: the stream opts.out was replaced with (ascii.c) */
 	/* --problems only: */
 	struct tn_focus_table *focus; /* each connection's last segment, as a quiet line */
 	FILE *scratch;             /* a memory stream the quiet line is written to */
@@ -1262,10 +1263,22 @@ static void text_connection(struct tn_renderer *r, const struct tn_conn_view *cv
 		text_comparison(r, cmp);
 }
 
-/* --problems: the table of connections and the stream quiet lines are kept through. */
+/*
+ * ASCII only: everything is written through a stream that spells non-ASCII
+ * characters in ASCII. --problems: the table of connections and the stream
+ * quiet lines are kept through.
+ */
 static int text_init(struct tn_renderer *r, char *errbuf, size_t errlen)
 {
 	struct text_state *st = state_of(r);
+	if (r->opts.ascii) {
+		st->ascii = tn_render_ascii_stream(r->opts.out);
+		if (!st->ascii) {
+			snprintf(errbuf, errlen, "out of memory");
+			return -1;
+		}
+		r->opts.out = st->ascii;
+	}
 	if (r->opts.focus != TN_FOCUS_PROBLEMS)
 		return 0;
 	if (tn_focus_create(&st->focus, true, errbuf, errlen) < 0)
@@ -1285,6 +1298,8 @@ static void text_finish(struct tn_renderer *r)
 		fclose(st->scratch);
 	free(st->scratch_buf);
 	tn_focus_destroy(st->focus);
+	if (st->ascii)
+		fclose(st->ascii);
 }
 
 const struct tn_render_ops tn_render_text_ops = {

@@ -202,17 +202,68 @@ def port_glossary_cases():
     return int(ok), int(not ok)
 
 
+def locale_env(**names):
+    """The environment with no locale variable but those given."""
+    env = {k: v for k, v in os.environ.items() if k not in ("LC_ALL", "LC_CTYPE", "LANG")}
+    env.update(names)
+    return env
+
+
+def is_ascii(text):
+    return all(ord(c) < 128 for c in text)
+
+
+def ascii_cases():
+    """Text is ASCII when the charset is not UTF-8, or with --ascii; JSON stays UTF-8 either way."""
+    passed = failed = 0
+    loss = os.path.join(ROOT, "captures", "http11-nginx-loss-ipv4.pcap")
+    c_env = locale_env(LC_ALL="C")
+    cases = [("LC_ALL=C " + " ".join(m), m + ["-r", loss], c_env)
+             for m in ([], ["-q"], ["-v"], ["--compare"], ["--summary"], ["--problems"], ["-q", "--problems"])]
+    cases += [("LC_ALL=C --reference -v", ["--reference", "-v"], c_env),
+              ("no locale at all", ["--compare", "-r", loss], locale_env()),
+              ("--ascii in a UTF-8 locale", ["--ascii", "-v", "--compare", "-r", loss], UTF8_ENV),
+              ("--ascii --color=always", ["--ascii", "--color=always", "-v", "-r", loss], UTF8_ENV)]
+    for name, args, env in cases:
+        r = run(args, env=env)
+        bad = sorted({c for c in r.stdout if ord(c) >= 128})
+        problems = ["exit %d" % r.returncode] if r.returncode else []
+        problems += ["non-ASCII %r" % bad] if bad else []
+        problems += [] if "->" in r.stdout else ["no '->' in the output"]
+        print("FAIL ASCII, %s: %s" % (name, "; ".join(problems)) if problems else "ok   ASCII, %s" % name)
+        passed, failed = passed + (not problems), failed + bool(problems)
+    # A UTF-8 locale the C library lacks is judged by its name; a UTF-8 one gives UTF-8.
+    for name, env in (("a UTF-8 locale not installed", locale_env(LANG="tn_NOWHERE.UTF-8")),
+                      ("LC_ALL=C.UTF-8", UTF8_ENV)):
+        r = run(["-q", "-r", loss], env=env)
+        ok = r.returncode == 0 and "→" in r.stdout and "·" in r.stdout
+        print("ok   UTF-8 kept, %s" % name if ok else "FAIL UTF-8 kept, %s: %r" % (name, r.stdout[:200]))
+        passed, failed = passed + ok, failed + (not ok)
+    want = run(["--json", "--compare", "-r", loss]).stdout
+    same = [run(["--json", "--compare", "-r", loss], env=c_env).stdout,
+            run(["--json", "--compare", "--ascii", "-r", loss]).stdout]
+    ok = not is_ascii(want) and all(x == want for x in same)
+    print("ok   JSON stays UTF-8 under LC_ALL=C and --ascii" if ok else
+          "FAIL JSON stays UTF-8 under LC_ALL=C and --ascii")
+    return passed + ok, failed + (not ok)
+
+
 def unreadable():
     f = good_file()
     os.chmod(f, 0)
     return f
 
 
-def run(args, as_nobody=False):
+# A UTF-8 locale unless a case says otherwise: the text's arrows and signs depend on it.
+UTF8_ENV = dict(os.environ, LC_ALL="C.UTF-8")
+
+
+def run(args, as_nobody=False, env=None):
     cmd = [BIN] + args
     if as_nobody:
         cmd = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"] + cmd
-    return subprocess.run(cmd, capture_output=True, text=True, timeout=20, stdin=subprocess.DEVNULL)
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=20, stdin=subprocess.DEVNULL,
+                          env=env or UTF8_ENV)
 
 
 # (name, args maker, exit status, stderr pattern or None for empty, stdout patterns)
@@ -374,7 +425,7 @@ def write_cases():
 
 def main():
     passed, failed = write_cases()
-    for more in (singular_cases, wscale_cases, port_glossary_cases):
+    for more in (singular_cases, wscale_cases, port_glossary_cases, ascii_cases):
         p, f = more()
         passed, failed = passed + p, failed + f
     for name, make, want_rc, err_re, out_res in CASES:
@@ -382,7 +433,8 @@ def main():
         if name == "standard input":
             # Feed a real capture on stdin.
             with open(good_file(), "rb") as f:
-                r = subprocess.run([BIN] + args, stdin=f, capture_output=True, text=True, timeout=20)
+                r = subprocess.run([BIN] + args, stdin=f, capture_output=True, text=True, timeout=20,
+                                   env=UTF8_ENV)
             out_res = [r"^1 .*\[SYN\]", r"Summary of \(standard input\): 3 packets read"]
         else:
             r = run(args)
