@@ -65,9 +65,12 @@ static void sty(struct tn_renderer *r, const char *s)
 
 /*
  * Text that continues a line already holding `used` columns, wrapped at
- * WRAP_W; continuation lines are indented by `indent` spaces.
+ * WRAP_W; continuation lines are indented by `indent` spaces. Each line's
+ * text is in `style` ("" for none), ended before its newline, so that no
+ * colour runs on into the next line.
  */
-static void wrapped_after(struct tn_renderer *r, int used, int indent, const char *text)
+static void wrapped_after(struct tn_renderer *r, int used, int indent, const char *style,
+			  const char *text)
 {
 	FILE *o = r->opts.out;
 	const char *p = text;
@@ -81,7 +84,10 @@ static void wrapped_after(struct tn_renderer *r, int used, int indent, const cha
 			if (take == 0)
 				take = (size_t)width;
 		}
-		fprintf(o, "%.*s\n", (int)take, p);
+		sty(r, style);
+		fprintf(o, "%.*s", (int)take, p);
+		sty(r, *style ? S_RESET : "");
+		fputc('\n', o);
 		p += take;
 		while (*p == ' ')
 			p++;
@@ -91,13 +97,13 @@ static void wrapped_after(struct tn_renderer *r, int used, int indent, const cha
 	}
 }
 
-/* Prints text wrapped at WRAP_W, each line indented by `indent` spaces. */
-static void wrapped(struct tn_renderer *r, int indent, const char *text)
+/* Prints text wrapped at WRAP_W, each line indented by `indent` spaces, in `style`. */
+static void wrapped(struct tn_renderer *r, int indent, const char *style, const char *text)
 {
 	if (!*text)
 		return;
 	fprintf(r->opts.out, "%*s", indent, "");
-	wrapped_after(r, indent, indent, text);
+	wrapped_after(r, indent, indent, style, text);
 }
 
 /* One labelled row; verbose adds `meaning` (what the field is for) under it. */
@@ -113,11 +119,8 @@ static void vrow(struct tn_renderer *r, const char *label, const char *meaning, 
 	sty(r, S_RESET);
 	vfprintf(o, fmt, ap);
 	fputc('\n', o);
-	if (r->opts.detail >= TN_DETAIL_VERBOSE && meaning) {
-		sty(r, S_DIM);
-		wrapped(r, 6, meaning);
-		sty(r, S_RESET);
-	}
+	if (r->opts.detail >= TN_DETAIL_VERBOSE && meaning)
+		wrapped(r, 6, S_DIM, meaning);
 }
 
 /* A row for field f, explained from the glossary; label, when given, replaces the field's own. */
@@ -347,10 +350,11 @@ static void problem_line(struct tn_renderer *r, const struct tn_packet *pkt)
 	if (pkt->problem == TN_PROB_NONE)
 		return;
 	sty(r, pkt->problem == TN_PROB_CUT ? S_WARN : S_BAD);
-	fprintf(r->opts.out, "  ! %s: %s (byte %u of the frame)\n",
+	fprintf(r->opts.out, "  ! %s: %s (byte %u of the frame)",
 		pkt->problem == TN_PROB_CUT ? "cut short" : "malformed", pkt->problem_text,
 		pkt->problem_offset);
 	sty(r, S_RESET);
+	fputc('\n', r->opts.out);
 }
 
 static void snaplen_line(struct tn_renderer *r, const struct tn_frame *f, bool numbered)
@@ -359,8 +363,9 @@ static void snaplen_line(struct tn_renderer *r, const struct tn_frame *f, bool n
 	if (numbered)
 		fprintf(r->opts.out, "#%" PRIu64 " (not TCP)", f->n);
 	fprintf(r->opts.out, "  ! inconsistent file: the record claims %u captured bytes, more than "
-		"the file's snapshot length; only the first %u are used\n", f->file_caplen, f->caplen);
+		"the file's snapshot length; only the first %u are used", f->file_caplen, f->caplen);
 	sty(r, S_RESET);
+	fputc('\n', r->opts.out);
 }
 
 /*
@@ -408,7 +413,7 @@ static void verdict_lines(struct tn_renderer *r, const struct tn_segment *seg)
 		int used = fprintf(r->opts.out, "  ! %s:", tn_verdict_name(v->kind));
 		sty(r, S_RESET);
 		fputc(' ', r->opts.out);
-		wrapped_after(r, used + 1, 4, buf);
+		wrapped_after(r, used + 1, 4, "", buf);
 	}
 }
 
@@ -416,7 +421,7 @@ static void verdict_lines(struct tn_renderer *r, const struct tn_segment *seg)
 static void tilde_line(struct tn_renderer *r, const char *text)
 {
 	fputs("  ~ ", r->opts.out);
-	wrapped_after(r, 4, 4, text);
+	wrapped_after(r, 4, 4, "", text);
 }
 
 /* What the timing says of a segment, when it is worth a line: silence, an answer, a full window. */
@@ -667,11 +672,8 @@ static void option_rows(struct tn_renderer *r, const struct tn_tcp *t, const str
 		if (op->kind == TN_OPT_SACK) /* the wire's form, beside the sentence's inclusive ranges */
 			fputs(" (relative; left edge to right edge, exclusive)", o);
 		fputc('\n', o);
-		if (r->opts.detail >= TN_DETAIL_VERBOSE) {
-			sty(r, S_DIM);
-			wrapped(r, 8, tn_option_meaning(op));
-			sty(r, S_RESET);
-		}
+		if (r->opts.detail >= TN_DETAIL_VERBOSE)
+			wrapped(r, 8, S_DIM, tn_option_meaning(op));
 	}
 }
 
@@ -788,9 +790,7 @@ static void state_lines(struct tn_renderer *r, const struct tn_segment *seg)
 		fputc('\n', o);
 		if (v->why[i] != TN_WHY_NONE && (v->before[i] != v->after[i] ||
 						  r->opts.detail >= TN_DETAIL_NORMAL)) {
-			sty(r, S_DIM);
-			wrapped(r, 9, tn_why_text(v->why[i]));
-			sty(r, S_RESET);
+			wrapped(r, 9, S_DIM, tn_why_text(v->why[i]));
 		}
 	}
 }
@@ -800,9 +800,10 @@ static void ideas(struct tn_renderer *r, const struct tn_idea *list, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		fputs("  ", r->opts.out);
 		sty(r, S_NOTE);
-		fprintf(r->opts.out, "» %s\n", list[i].title);
+		fprintf(r->opts.out, "» %s", list[i].title);
 		sty(r, S_RESET);
-		wrapped(r, 4, list[i].text);
+		fputc('\n', r->opts.out);
+		wrapped(r, 4, "", list[i].text);
 	}
 }
 
@@ -812,9 +813,10 @@ static void text_begin(struct tn_renderer *r, const struct tn_run_info *run)
 	if (!run->reference || r->opts.focus != TN_FOCUS_ALL)
 		return;
 	sty(r, S_HEAD);
-	fprintf(o, "Step 0 of %d, before any packet: curl http://10.0.2.10/ from 10.0.1.5\n",
+	fprintf(o, "Step 0 of %d, before any packet: curl http://10.0.2.10/ from 10.0.1.5",
 		TN_REFERENCE_SEGMENTS);
 	sty(r, S_RESET);
+	fputc('\n', o);
 	/* Neither ISN exists yet: each is picked when its SYN is sent or arrives (RFC 6528). */
 	fprintf(o, "  client CLOSED; its initial sequence number will be %d, picked when it sends "
 		"its SYN\n", TN_REFERENCE_CLIENT_ISN);
@@ -850,9 +852,7 @@ static void segment_block(struct tn_renderer *r, const struct tn_segment *seg)
 	fprintf(o, "[%s]", fl);
 	sty(r, S_RESET);
 	fprintf(o, "  %" PRIu32 " byte%s of data\n", pkt->payload_len, plural(pkt->payload_len));
-	sty(r, S_NOTE);
-	wrapped(r, 2, seg->note);
-	sty(r, S_RESET);
+	wrapped(r, 2, S_NOTE, seg->note);
 	verdict_lines(r, seg);
 	timing_lines(r, seg);
 	state_lines(r, seg);
@@ -929,8 +929,9 @@ static void text_segment(struct tn_renderer *r, const struct tn_segment *seg)
 	if (seg->step && r->opts.detail > TN_DETAIL_QUIET) {
 		fputc('\n', r->opts.out);
 		sty(r, S_HEAD);
-		fprintf(r->opts.out, "Step %u of %d\n", seg->step, TN_REFERENCE_SEGMENTS);
+		fprintf(r->opts.out, "Step %u of %d", seg->step, TN_REFERENCE_SEGMENTS);
 		sty(r, S_RESET);
+		fputc('\n', r->opts.out);
 	}
 	if (seg->track.new_conn)
 		conn_opening(r, seg);
@@ -1020,8 +1021,9 @@ static void text_end(struct tn_renderer *r, const struct tn_summary *sum)
 			plural(sum->received), sum->dropped, sum->if_dropped);
 	if (sum->error) {
 		sty(r, S_BAD);
-		fprintf(o, "  the file is damaged: %s\n", sum->error);
+		fprintf(o, "  the file is damaged: %s", sum->error);
 		sty(r, S_RESET);
+		fputc('\n', o);
 	}
 }
 
@@ -1201,12 +1203,13 @@ static void text_comparison(struct tn_renderer *r, const struct tn_comparison *c
 	fputc('\n', o);
 	sty(r, S_HEAD);
 	if (cmp->matches)
-		fprintf(o, "== Connection %" PRIu64 " against the textbook: the textbook shape\n",
+		fprintf(o, "== Connection %" PRIu64 " against the textbook: the textbook shape",
 			cmp->conn);
 	else
-		fprintf(o, "== Connection %" PRIu64 " against the textbook: %zu difference%s\n",
+		fprintf(o, "== Connection %" PRIu64 " against the textbook: %zu difference%s",
 			cmp->conn, cmp->n_diff, cmp->n_diff == 1 ? "" : "s");
 	sty(r, S_RESET);
+	fputc('\n', o);
 	fprintf(o, "   %-5s %-30s %-8s %s\n", "step", "reference", "real", "difference");
 	for (unsigned st = 1; st <= TN_COMPARE_STEPS; st++) {
 		char real[16], kinds[160];
@@ -1245,7 +1248,7 @@ static void text_comparison(struct tn_renderer *r, const struct tn_comparison *c
 		else
 			snprintf(where, sizeof where, "step %u", d->step);
 		fprintf(o, "   %zu. %s (%s)\n", i + 1, d->kind, where);
-		wrapped(r, 6, d->explanation);
+		wrapped(r, 6, "", d->explanation);
 	}
 }
 

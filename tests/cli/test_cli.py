@@ -248,6 +248,30 @@ def ascii_cases():
     return passed + ok, failed + (not ok)
 
 
+SGR = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def colour_cases():
+    """--color=always: every coloured span ends (a reset) before its newline, so a line never
+    carries colour into the next, and no line starts with the reset of the line before."""
+    loss = os.path.join(ROOT, "captures", "http11-nginx-loss-ipv4.pcap")
+    runs = [["-v", "--compare", "-r", loss], ["-q", "--compare", "-r", loss], ["--problems", "-r", loss],
+            ["--reference", "-v"], ["-r", truncated_record()], ["-r", caplen_over_snaplen()],
+            ["-r", snaplen_cut(60)], ["-r", snaplen_cut(40)], ["--summary", "-r", loss]]
+    passed = failed = 0
+    for args in runs:
+        r = run(["--color=always"] + args)
+        bad = []
+        for n, line in enumerate(r.stdout.split("\n"), 1):
+            codes = SGR.findall(line)
+            if codes and codes[-1] != "\x1b[0m" or line.startswith("\x1b[0m"):
+                bad.append("line %d: %r" % (n, line[:80]))
+        name = "colour ends before the newline (%s)" % " ".join(a for a in args if not a.startswith("/"))
+        print("FAIL %s: %s" % (name, "; ".join(bad[:3])) if bad else "ok   %s" % name)
+        passed, failed = passed + (not bad), failed + bool(bad)
+    return passed, failed
+
+
 def unreadable():
     f = good_file()
     os.chmod(f, 0)
@@ -425,7 +449,7 @@ def write_cases():
 
 def main():
     passed, failed = write_cases()
-    for more in (singular_cases, wscale_cases, port_glossary_cases, ascii_cases):
+    for more in (singular_cases, wscale_cases, port_glossary_cases, ascii_cases, colour_cases):
         p, f = more()
         passed, failed = passed + p, failed + f
     for name, make, want_rc, err_re, out_res in CASES:
