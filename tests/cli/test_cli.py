@@ -272,6 +272,31 @@ def colour_cases():
     return passed, failed
 
 
+def deroff(line):
+    return line.replace("\\(->", "→").replace("\\-", "-").replace("\\e", "\\")
+
+
+def manual_cases():
+    """docs/tcpnarrate.1: exit statuses in order, and each example of output is what
+    tcpnarrate prints for captures/http10-python-ipv4.pcap, word for word."""
+    man = open(os.path.join(ROOT, "docs", "tcpnarrate.1")).read()
+    section = man[man.index(".SH EXIT STATUS"):man.index(".SH", man.index(".SH EXIT STATUS") + 1)]
+    statuses = [int(x) for x in re.findall(r"^\.TP\n\.B (\d+)$", section, re.M)]
+    ok_order = statuses == sorted(statuses) and statuses == [0, 1, 2, 3]
+    print("ok   manual: exit statuses in order" if ok_order else "FAIL manual: exit statuses %r" % statuses)
+    py = os.path.join(ROOT, "captures", "http10-python-ipv4.pcap")
+    real = set()
+    for mode in ([], ["--summary"], ["-q"]):
+        real |= set(run(["--color=never", "-r", py] + mode).stdout.splitlines())
+    examples = [deroff(x) for block in re.findall(r"^\.nf\n(.*?)^\.fi$", man, re.M | re.S)
+                for x in block.splitlines() if re.match(r"#?\d+ ", x)]
+    missing = [x for x in examples if x not in real]
+    ok_ex = bool(examples) and not missing
+    print("ok   manual: %d examples of output are real" % len(examples) if ok_ex else
+          "FAIL manual: examples not in the output: %r" % missing)
+    return ok_order + ok_ex, (not ok_order) + (not ok_ex)
+
+
 def unreadable():
     f = good_file()
     os.chmod(f, 0)
@@ -449,7 +474,8 @@ def write_cases():
 
 def main():
     passed, failed = write_cases()
-    for more in (singular_cases, wscale_cases, port_glossary_cases, ascii_cases, colour_cases):
+    for more in (singular_cases, wscale_cases, port_glossary_cases, ascii_cases, colour_cases,
+                 manual_cases):
         p, f = more()
         passed, failed = passed + p, failed + f
     for name, make, want_rc, err_re, out_res in CASES:
