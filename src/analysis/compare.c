@@ -459,11 +459,13 @@ static void exchange(const struct tn_compare_conn *cc, const struct tn_conn_repo
 	if (cc->step_n[6] && !cc->step_n[5])
 		add(out, "ack_piggybacked", 5, cc->step_n[6], "The server sent no ACK of its own for "
 		    "the request: the acknowledgement rode on the first response segment.");
-	if (s->data_segs > 1)
+	if (s->data_segs > 1) {
+		unsigned mss = c->syn_mss ? c->syn_mss : 536;
 		add(out, "response_split", 6, cc->step_n[6], "The server's data took %u segments "
-		    "(%llu bytes). Anything longer than the client's maximum segment size (%u bytes) "
+		    "(%llu bytes). Anything longer than the client's maximum segment size (%u byte%s) "
 		    "is cut into several segments.", s->data_segs,
-		    (unsigned long long)s->data_bytes, c->syn_mss ? c->syn_mss : 536);
+		    (unsigned long long)s->data_bytes, mss, mss == 1 ? "" : "s");
+	}
 	if (c->coalesced_acks || s->coalesced_acks)
 		add(out, "coalesced_acks", 7, cc->step_n[7], "One ACK covered several segments "
 		    "(%u time%s by the client, %u by the server): receivers acknowledge every second "

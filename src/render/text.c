@@ -362,8 +362,9 @@ static void snaplen_line(struct tn_renderer *r, const struct tn_frame *f, bool n
 	sty(r, S_BAD);
 	if (numbered)
 		fprintf(r->opts.out, "#%" PRIu64 " (not TCP)", f->n);
-	fprintf(r->opts.out, "  ! inconsistent file: the record claims %u captured bytes, more than "
-		"the file's snapshot length; only the first %u are used", f->file_caplen, f->caplen);
+	fprintf(r->opts.out, "  ! inconsistent file: the record claims %u captured byte%s, more than "
+		"the file's snapshot length; only the first %u %s used", f->file_caplen,
+		plural(f->file_caplen), f->caplen, f->caplen == 1 ? "is" : "are");
 	sty(r, S_RESET);
 	fputc('\n', r->opts.out);
 }
@@ -448,10 +449,10 @@ static void timing_lines(struct tn_renderer *r, const struct tn_segment *seg)
 		tilde_line(r, buf);
 	}
 	if (t->oversize_mss) {
-		snprintf(buf, sizeof buf, "%u bytes in one segment, more than the %u-byte MSS the "
+		snprintf(buf, sizeof buf, "%u byte%s in one segment, more than the %u-byte MSS the "
 			 "receiver announced: not an error; captured on an end host, the sender's NIC "
 			 "cuts it up (TSO/GSO), or the receiver's merged what arrived (GRO)",
-			 seg->pkt->payload_len, t->oversize_mss);
+			 seg->pkt->payload_len, plural(seg->pkt->payload_len), t->oversize_mss);
 		tilde_line(r, buf);
 	}
 }
@@ -1115,9 +1116,11 @@ static void timing_line(struct tn_renderer *r, const struct tn_conn_view *cv, in
 	if (t->rwnd_limited)
 		fprintf(o, ", %u time%s up to the receiver's window", t->rwnd_limited,
 			t->rwnd_limited == 1 ? "" : "s");
-	if (cv->duration > 0)
-		fprintf(o, "; %.0f bytes/s over the connection", (double)cv->count[role].unique_bytes /
-			cv->duration);
+	if (cv->duration > 0) {
+		double rate = (double)cv->count[role].unique_bytes / cv->duration;
+		fprintf(o, "; %.0f byte%s/s over the connection", rate,
+			rate >= 0.5 && rate < 1.5 ? "" : "s");
+	}
 	fputc('\n', o);
 }
 

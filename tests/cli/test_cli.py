@@ -96,7 +96,7 @@ def one_byte_everything():
     gap, a one-byte SACK block and a one-byte D-SACK."""
     f = path("one.pcap")
     uto = opt_raw(28, 4, struct.pack("!H", 0x8001))  # granularity bit: minutes
-    segs = [("c", "S", 1000, 0, b"", dict(options=opt_mss(1460) + opt_sack_perm() + uto)),
+    segs = [("c", "S", 1000, 0, b"", dict(options=opt_mss(1) + opt_sack_perm() + uto)),
             ("s", "SA", 4500, 1001, b"", dict(options=opt_mss(1) + opt_sack_perm())),
             ("c", "A", 1001, 4501, b""), ("c", "PA", 1001, 4501, b"x"),
             ("s", "A", 4501, 1002, b"", dict(window=1)), ("s", "PA", 4501, 1002, b"a"),
@@ -133,7 +133,8 @@ def singular_cases():
             r"byte 3 before this segment was\s+never seen", r"this byte\s+is the gap seen at #11: it was lost",
             r"user timeout +1 minute$", r"MSS +1 byte$", r"window +1 byte$",
             r"client sent 9 segments with 1 byte of data", r"1 retransmission \(1 byte\)",
-            r"at most 1 byte in flight", r"maximum segment size \(client 1460 bytes, server 1 byte\)"]
+            r"at most 1 byte in flight", r"maximum segment size \(client 1 byte, server 1 byte\)",
+            r"the client's maximum segment size \(1 byte\)"]
     outputs = []
     for mode in ([], ["-v"], ["-q"], ["--compare"], ["--summary"], ["--json", "--compare"]):
         r = run(["-r", f, "--color=never"] + mode)
