@@ -69,8 +69,8 @@ static void sty(struct tn_renderer *r, const char *s)
  * text is in `style` ("" for none), ended before its newline, so that no
  * colour runs on into the next line.
  */
-static void wrapped_after(struct tn_renderer *r, int used, int indent, const char *style,
-			  const char *text)
+static void wrapped_after_in(struct tn_renderer *r, int used, int indent, const char *style,
+			     const char *text)
 {
 	FILE *o = r->opts.out;
 	const char *p = text;
@@ -97,13 +97,25 @@ static void wrapped_after(struct tn_renderer *r, int used, int indent, const cha
 	}
 }
 
+/* The same, without colour. */
+static void wrapped_after(struct tn_renderer *r, int used, int indent, const char *text)
+{
+	wrapped_after_in(r, used, indent, "", text);
+}
+
 /* Prints text wrapped at WRAP_W, each line indented by `indent` spaces, in `style`. */
-static void wrapped(struct tn_renderer *r, int indent, const char *style, const char *text)
+static void wrapped_in(struct tn_renderer *r, int indent, const char *style, const char *text)
 {
 	if (!*text)
 		return;
 	fprintf(r->opts.out, "%*s", indent, "");
-	wrapped_after(r, indent, indent, style, text);
+	wrapped_after_in(r, indent, indent, style, text);
+}
+
+/* The same, without colour. */
+static void wrapped(struct tn_renderer *r, int indent, const char *text)
+{
+	wrapped_in(r, indent, "", text);
 }
 
 /* One labelled row; verbose adds `meaning` (what the field is for) under it. */
@@ -120,7 +132,7 @@ static void vrow(struct tn_renderer *r, const char *label, const char *meaning, 
 	vfprintf(o, fmt, ap);
 	fputc('\n', o);
 	if (r->opts.detail >= TN_DETAIL_VERBOSE && meaning)
-		wrapped(r, 6, S_DIM, meaning);
+		wrapped_in(r, 6, S_DIM, meaning);
 }
 
 /* A row for field f, explained from the glossary; label, when given, replaces the field's own. */
@@ -414,7 +426,7 @@ static void verdict_lines(struct tn_renderer *r, const struct tn_segment *seg)
 		int used = fprintf(r->opts.out, "  ! %s:", tn_verdict_name(v->kind));
 		sty(r, S_RESET);
 		fputc(' ', r->opts.out);
-		wrapped_after(r, used + 1, 4, "", buf);
+		wrapped_after(r, used + 1, 4, buf);
 	}
 }
 
@@ -422,7 +434,7 @@ static void verdict_lines(struct tn_renderer *r, const struct tn_segment *seg)
 static void tilde_line(struct tn_renderer *r, const char *text)
 {
 	fputs("  ~ ", r->opts.out);
-	wrapped_after(r, 4, 4, "", text);
+	wrapped_after(r, 4, 4, text);
 }
 
 /* What the timing says of a segment, when it is worth a line: silence, an answer, a full window. */
@@ -674,7 +686,7 @@ static void option_rows(struct tn_renderer *r, const struct tn_tcp *t, const str
 			fputs(" (relative; left edge to right edge, exclusive)", o);
 		fputc('\n', o);
 		if (r->opts.detail >= TN_DETAIL_VERBOSE)
-			wrapped(r, 8, S_DIM, tn_option_meaning(op));
+			wrapped_in(r, 8, S_DIM, tn_option_meaning(op));
 	}
 }
 
@@ -791,7 +803,7 @@ static void state_lines(struct tn_renderer *r, const struct tn_segment *seg)
 		fputc('\n', o);
 		if (v->why[i] != TN_WHY_NONE && (v->before[i] != v->after[i] ||
 						  r->opts.detail >= TN_DETAIL_NORMAL)) {
-			wrapped(r, 9, S_DIM, tn_why_text(v->why[i]));
+			wrapped_in(r, 9, S_DIM, tn_why_text(v->why[i]));
 		}
 	}
 }
@@ -804,7 +816,7 @@ static void ideas(struct tn_renderer *r, const struct tn_idea *list, size_t n)
 		fprintf(r->opts.out, "» %s", list[i].title);
 		sty(r, S_RESET);
 		fputc('\n', r->opts.out);
-		wrapped(r, 4, "", list[i].text);
+		wrapped(r, 4, list[i].text);
 	}
 }
 
@@ -853,7 +865,7 @@ static void segment_block(struct tn_renderer *r, const struct tn_segment *seg)
 	fprintf(o, "[%s]", fl);
 	sty(r, S_RESET);
 	fprintf(o, "  %" PRIu32 " byte%s of data\n", pkt->payload_len, plural(pkt->payload_len));
-	wrapped(r, 2, S_NOTE, seg->note);
+	wrapped_in(r, 2, S_NOTE, seg->note);
 	verdict_lines(r, seg);
 	timing_lines(r, seg);
 	state_lines(r, seg);
@@ -1251,7 +1263,7 @@ static void text_comparison(struct tn_renderer *r, const struct tn_comparison *c
 		else
 			snprintf(where, sizeof where, "step %u", d->step);
 		fprintf(o, "   %zu. %s (%s)\n", i + 1, d->kind, where);
-		wrapped(r, 6, "", d->explanation);
+		wrapped(r, 6, d->explanation);
 	}
 }
 
