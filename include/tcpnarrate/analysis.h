@@ -318,6 +318,11 @@ enum tn_field {
 /* The field's label ("sequence number") and what it is for, in one or two sentences. */
 const char *tn_glossary_label(enum tn_field f);
 const char *tn_glossary_meaning(enum tn_field f);
+/*
+ * What a port is for, said for its role: the source or the destination port
+ * of a segment, and the server's listening port or the client's ephemeral one.
+ */
+const char *tn_glossary_port(bool source, bool server);
 
 /* Flag bits in the order they are listed (as Wireshark does: FIN first), 0-terminated. */
 extern const uint16_t tn_flag_order[];

@@ -52,6 +52,12 @@ struct tn_render_opts {
 	FILE *out;
 	enum tn_detail detail;
 	bool color;
+	/*
+	 * Text: ASCII only, for a terminal whose charset is not UTF-8 (or
+	 * --ascii): arrows, dots, signs and dashes spelled out ("->", "*",
+	 * "x", "--"). JSON ignores it: it is data, and stays UTF-8.
+	 */
+	bool ascii;
 	int ts_digits;          /* 6 or 9 */
 	enum tn_focus focus;
 };
@@ -117,6 +123,15 @@ void tn_render_correction(struct tn_renderer *r, const struct tn_correction *c);
 void tn_render_connection(struct tn_renderer *r, const struct tn_conn_view *cv,
 			  const struct tn_comparison *cmp);
 void tn_render_end(struct tn_renderer *r, const struct tn_summary *sum);
+
+/*
+ * A stream that writes to `under` in ASCII only: each UTF-8 character the
+ * narration uses is spelled in ASCII ("→" as "->", "·" as "*", "×" as "x",
+ * "…" as "...", "—" as "--", "§" as "section "), any other as "?"; ASCII
+ * passes unchanged. Unbuffered: every write reaches `under` at once. Close
+ * it with fclose(), which leaves `under` open. NULL when out of memory.
+ */
+FILE *tn_render_ascii_stream(FILE *under);
 
 /* Well-known service name for a TCP port from a built-in table, or NULL. */
 const char *tn_service_name(uint16_t port);

@@ -268,37 +268,113 @@ static void add(struct tn_comparison *out, const char *kind, unsigned step, uint
 	va_end(ap);
 }
 
+/* "1460 bytes", or "none" for a SYN without the option. */
+static void mss_words(const struct tn_compare_side *x, char *buf, size_t len)
+{
+	if (x->syn_opts & TN_CMP_OPT_MSS)
+		snprintf(buf, len, "%u byte%s", x->syn_mss, x->syn_mss == 1 ? "" : "s");
+	else
+		snprintf(buf, len, "none");
+}
+
+/*
+ * Options that take effect only when both SYNs carry them: SACK (RFC 2018
+ * §2) and timestamps (RFC 7323 §3.2). Offered by one side only, the option
+ * is off, and the text says what the connection does without it.
+ */
+static const struct both_sides {
+	uint8_t bit;
+	const char *kind;
+	const char *on;
+	const char *off_before, *off_after;    /* around the role that offered it */
+} both_sides[] = {
+	{ TN_CMP_OPT_SACKP, "sack_permitted",
+	  "SACK is permitted by both sides: after a loss the receiver can name exactly which "
+	  "later blocks arrived, so only the gaps are sent again.",
+	  "SACK was offered by the ", " only, so it is not used: after a loss the receiver can "
+	  "acknowledge only the bytes before the first gap, so the sender learns of one lost "
+	  "segment per round trip (RFC 6582), or sends everything after the gap again." },
+	{ TN_CMP_OPT_TS, "timestamps",
+	  "Timestamps are on: each segment carries its sender's clock and echoes the other's, "
+	  "which measures the round trip on every ACK and tells old segments from new once "
+	  "sequence numbers wrap (PAWS).",
+	  "Timestamps were offered by the ", " only, so they are off: no segment carries a "
+	  "clock, round trips are timed from ACKs alone, and nothing tells an old segment from a "
+	  "new one once sequence numbers wrap (no PAWS)." },
+	{ 0, NULL, NULL, NULL, NULL },
+};
+
+static void both_sides_options(const struct tn_compare_side *c, const struct tn_compare_side *s,
+			       unsigned step, uint64_t n, struct tn_comparison *out)
+{
+	for (const struct both_sides *o = both_sides; o->kind; o++) {
+		if (!((c->syn_opts | s->syn_opts) & o->bit))
+			continue;
+		if (c->syn_opts & s->syn_opts & o->bit)
+			add(out, o->kind, step, n, "%s", o->on);
+		else
+			add(out, o->kind, step, n, "%s%s%s", o->off_before,
+			    (c->syn_opts & o->bit) ? "client" : "server", o->off_after);
+	}
+}
+
+/* The shift a SYN asked for, as the receiver applies it (RFC 7323 §2.3: over 14 is taken as 14). */
+static unsigned shift_used(const struct tn_compare_side *x)
+{
+	return x->syn_wscale > TN_WSCALE_MAX ? TN_WSCALE_MAX : x->syn_wscale;
+}
+
+/* " The client's SYN asked for shift 15, ...": a shift over the maximum, said once per side. */
+static void clamped_shifts(const struct tn_compare_side *c, const struct tn_compare_side *s,
+			   char *buf, size_t len)
+{
+	size_t u = 0;
+	buf[0] = '\0';
+	for (int i = 0; i < 2; i++) {
+		const struct tn_compare_side *x = i == 0 ? c : s;
+		if (x->syn_wscale <= TN_WSCALE_MAX || u >= len)
+			continue;
+		int k = snprintf(buf + u, len - u, " The %s's SYN asked for shift %u, over the maximum "
+				 "of %u: it is taken as %u (RFC 7323 §2.3).", i == 0 ? "client" : "server",
+				 x->syn_wscale, TN_WSCALE_MAX, TN_WSCALE_MAX);
+		u += k > 0 ? (size_t)k : 0;
+	}
+}
+
+static void window_scale(const struct tn_compare_side *c, const struct tn_compare_side *s,
+			 unsigned step, uint64_t n, struct tn_comparison *out)
+{
+	char clamped[256];
+	if (!(c->syn_opts & s->syn_opts & TN_CMP_OPT_WSCALE)) {
+		add(out, "window_scale", step, n, "Window scaling was offered by the %s only, so "
+		    "neither side scales: windows stay under 64 KiB.",
+		    (c->syn_opts & TN_CMP_OPT_WSCALE) ? "client" : "server");
+		return;
+	}
+	clamped_shifts(c, s, clamped, sizeof clamped);
+	add(out, "window_scale", step, n, "Window scaling is on (client shift %u, server %u): window "
+	    "fields are multiplied by 2^shift, so more than 64 KiB can be in flight on a fast or "
+	    "long path.%s", shift_used(c), shift_used(s), clamped);
+}
+
 static void options(const struct tn_compare_conn *cc, int cl, struct tn_comparison *out)
 {
 	const struct tn_compare_side *c = &cc->side[cl], *s = &cc->side[!cl];
 	uint8_t any = c->syn_opts | s->syn_opts;
 	unsigned step = 1;
 	uint64_t n = cc->step_n[1] ? cc->step_n[1] : cc->step_n[2];
-	if (any & TN_CMP_OPT_MSS)
-		add(out, "mss_option", step, n, "The SYNs carry a maximum segment size (client %u, "
-		    "server %u bytes): each side says how large a segment it will take, so the "
+	if (any & TN_CMP_OPT_MSS) {
+		char cm[32], sm[32];
+		mss_words(c, cm, sizeof cm);
+		mss_words(s, sm, sizeof sm);
+		add(out, "mss_option", step, n, "The SYNs carry a maximum segment size (client %s, "
+		    "server %s): each side says how large a segment it will take, so the "
 		    "other never sends one that has to be fragmented. The textbook leaves "
-		    "options out.", c->syn_mss, s->syn_mss);
-	if (any & TN_CMP_OPT_SACKP)
-		add(out, "sack_permitted", step, n, "SACK is permitted%s: after a loss the "
-		    "receiver can name exactly which later blocks arrived, so only the gaps are "
-		    "sent again.", (c->syn_opts & s->syn_opts & TN_CMP_OPT_SACKP) ? " by both sides" :
-		    " by one side only, so it is not used");
-	if (any & TN_CMP_OPT_TS)
-		add(out, "timestamps", step, n, "Timestamps%s: each segment carries its sender's "
-		    "clock and echoes the other's, which measures the round trip on every ACK and "
-		    "tells old segments from new once sequence numbers wrap (PAWS).",
-		    (c->syn_opts & s->syn_opts & TN_CMP_OPT_TS) ? " are on" :
-		    " were offered by one side only and are off");
-	if (any & TN_CMP_OPT_WSCALE) {
-		if ((c->syn_opts & s->syn_opts & TN_CMP_OPT_WSCALE))
-			add(out, "window_scale", step, n, "Window scaling is on (client shift %u, "
-			    "server %u): window fields are multiplied by 2^shift, so more than 64 KiB "
-			    "can be in flight on a fast or long path.", c->syn_wscale, s->syn_wscale);
-		else
-			add(out, "window_scale", step, n, "Window scaling was offered by one side "
-			    "only, so neither scales: windows stay under 64 KiB.");
+		    "options out.", cm, sm);
 	}
+	both_sides_options(c, s, step, n, out);
+	if (any & TN_CMP_OPT_WSCALE)
+		window_scale(c, s, step, n, out);
 	if (any & TN_CMP_OPT_TFO)
 		add(out, "fast_open", step, n, "TCP Fast Open: the SYN carries a cookie (or asks "
 		    "for one), so a returning client can send its request in the SYN itself.");
@@ -360,11 +436,16 @@ static void exchange(const struct tn_compare_conn *cc, const struct tn_conn_repo
 	int cl = rep->client;
 	const struct tn_compare_side *c = &cc->side[cl], *s = &cc->side[!cl];
 	if (c->tls) {
+		unsigned records = c->tls_handshake_records + s->tls_handshake_records;
+		int rtts = out->rtts_before_request;
+		char when[64] = "no request byte was captured";
+		if (rtts >= 0)
+			snprintf(when, sizeof when, "the first request byte left after %d round trip%s",
+				 rtts, rtts == 1 ? "" : "s");
 		add(out, "tls", 4, c->first_data_n, "TLS: before the request, client and server "
-		    "exchange a TLS handshake (%u handshake records), and the request itself is "
-		    "encrypted. Each handshake flight costs a round trip: the first request byte "
-		    "left after %d round trips, where the plain textbook request needs one.",
-		    c->tls_handshake_records + s->tls_handshake_records, out->rtts_before_request);
+		    "exchange a TLS handshake (%u handshake record%s), and the request itself is "
+		    "encrypted. Each handshake flight costs a round trip: %s, where the plain "
+		    "textbook request needs one.", records, records == 1 ? "" : "s", when);
 	} else if (out->rtts_before_request > 1) {
 		add(out, "extra_round_trips", 4, c->first_app_n, "The first request byte left after "
 		    "%d round trips instead of one.", out->rtts_before_request);
@@ -378,16 +459,18 @@ static void exchange(const struct tn_compare_conn *cc, const struct tn_conn_repo
 	if (cc->step_n[6] && !cc->step_n[5])
 		add(out, "ack_piggybacked", 5, cc->step_n[6], "The server sent no ACK of its own for "
 		    "the request: the acknowledgement rode on the first response segment.");
-	if (s->data_segs > 1)
+	if (s->data_segs > 1) {
+		unsigned mss = c->syn_mss ? c->syn_mss : 536;
 		add(out, "response_split", 6, cc->step_n[6], "The server's data took %u segments "
-		    "(%llu bytes). Anything longer than the client's maximum segment size (%u bytes) "
+		    "(%llu bytes). Anything longer than the client's maximum segment size (%u byte%s) "
 		    "is cut into several segments.", s->data_segs,
-		    (unsigned long long)s->data_bytes, c->syn_mss ? c->syn_mss : 536);
+		    (unsigned long long)s->data_bytes, mss, mss == 1 ? "" : "s");
+	}
 	if (c->coalesced_acks || s->coalesced_acks)
 		add(out, "coalesced_acks", 7, cc->step_n[7], "One ACK covered several segments "
-		    "(%u times by the client, %u by the server): receivers acknowledge every second "
+		    "(%u time%s by the client, %u by the server): receivers acknowledge every second "
 		    "full segment, or after a short delay (delayed ACK), not each one at once.",
-		    c->coalesced_acks, s->coalesced_acks);
+		    c->coalesced_acks, c->coalesced_acks == 1 ? "" : "s", s->coalesced_acks);
 	/* Attributed to the side that sent them again: the request's step, or the response's. */
 	if (c->retransmits)
 		add(out, "retransmissions", 4, c->first_retransmit_n, "The client sent %u data "

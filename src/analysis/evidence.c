@@ -22,6 +22,18 @@ static void bytes(const struct tn_verdict *v, char *buf, size_t len)
 		snprintf(buf, len, "bytes %" PRIu32 "-%" PRIu32, v->first, v->last);
 }
 
+/* Whether the range is one byte (or none): the verb and pronoun that go with it are singular. */
+static bool one(const struct tn_verdict *v)
+{
+	return !v->has_range || v->first == v->last;
+}
+
+/* The singular or the plural form, as the range asks. */
+static const char *agree(const struct tn_verdict *v, const char *singular, const char *plural)
+{
+	return one(v) ? singular : plural;
+}
+
 static void frame(uint64_t n, const char *prefix, char *buf, size_t len)
 {
 	if (n)
@@ -66,9 +78,9 @@ static void window_evidence(const struct tn_verdict *v, char *buf, size_t len)
 	char b[48];
 	bytes(v, b, sizeof b);
 	if (v->kind == TN_V_WINDOW_FULL)
-		snprintf(buf, len, "%s reach the right edge of the %" PRIu32 "-byte window the "
+		snprintf(buf, len, "%s %s the right edge of the %" PRIu32 "-byte window the "
 			 "receiver advertised in #%" PRIu64 ": the sender can send no more until it "
-			 "is acknowledged", b, v->num, v->ref_n);
+			 "is acknowledged", b, agree(v, "reaches", "reach"), v->num, v->ref_n);
 	else if (v->kind == TN_V_WINDOW_UPDATE)
 		snprintf(buf, len, "nothing but a new window: %" PRIu32 " where it was %" PRIu32
 			 " (unscaled)", v->num2, v->num);
@@ -81,12 +93,14 @@ static void gap_fate(const struct tn_verdict *v, char *buf, size_t len)
 {
 	size_t u = strlen(buf);
 	if (v->gap == TN_GAP_RESENT)
-		snprintf(buf + u, len - u, "; these bytes are the gap seen at #%" PRIu64 ": they "
-			 "were lost on the way, not only missed by the capture", v->gap_n);
+		snprintf(buf + u, len - u, "; %s the gap seen at #%" PRIu64 ": %s lost on the "
+			 "way, not only missed by the capture", agree(v, "this byte is", "these bytes are"),
+			 v->gap_n, agree(v, "it was", "they were"));
 	else if (v->gap == TN_GAP_ACKED)
-		snprintf(buf + u, len - u, "; they include the gap seen at #%" PRIu64 ", which "
-			 "the receiver had: the capture missed those bytes, the network did not lose "
-			 "them", v->gap_n);
+		snprintf(buf + u, len - u, "; %s the gap seen at #%" PRIu64 ", which the receiver "
+			 "had: the capture missed %s, the network did not lose %s",
+			 agree(v, "it is in", "they include"), v->gap_n,
+			 agree(v, "that byte", "those bytes"), agree(v, "it", "them"));
 }
 
 void tn_verdict_explain(const struct tn_verdict *v, char *buf, size_t len)
@@ -108,16 +122,18 @@ static void verdict_text(const struct tn_verdict *v, char *buf, size_t len)
 		resend(v, buf, len);
 		break;
 	case TN_V_OUT_OF_ORDER:
-		snprintf(buf, len, "%s arrive %.3f ms after %s, which carried later bytes: "
-			 "overtaken on the way, not sent again", b, (double)v->dt_ns / 1e6, f);
+		snprintf(buf, len, "%s %s %.3f ms after %s, which carried later bytes: "
+			 "overtaken on the way, not sent again", b, agree(v, "arrives", "arrive"),
+			 (double)v->dt_ns / 1e6, f);
 		break;
 	case TN_V_LOST_SEGMENT:
-		snprintf(buf, len, "%s before this segment were never seen (the sequence after %s "
-			 "jumps): lost on the way, or missed by the capture", b, f);
+		snprintf(buf, len, "%s before this segment %s never seen (the sequence after %s "
+			 "jumps): lost on the way, or missed by the capture", b, agree(v, "was", "were"),
+			 f);
 		break;
 	case TN_V_ACK_LOST_SEGMENT:
-		snprintf(buf, len, "acknowledges %s, which the capture never showed: they arrived, "
-			 "so the capture missed them", b);
+		snprintf(buf, len, "acknowledges %s, which the capture never showed: %s arrived, "
+			 "so the capture missed %s", b, agree(v, "it", "they"), agree(v, "it", "them"));
 		break;
 	case TN_V_DUPLICATE_ACK:
 		snprintf(buf, len, "duplicate %" PRIu32 " of the ACK in %s: still asking for byte %"
@@ -143,8 +159,8 @@ static void verdict_text(const struct tn_verdict *v, char *buf, size_t len)
 			 "port or mirror copied it), the sender sent it once", f, (double)v->dt_ns / 1e6);
 		break;
 	case TN_V_DATA_AFTER_FIN:
-		snprintf(buf, len, "%s lie past sequence number %" PRIu32 ", which its sender's FIN "
-			 "took: a FIN promises no more data", b, v->num);
+		snprintf(buf, len, "%s %s past sequence number %" PRIu32 ", which its sender's FIN "
+			 "took: a FIN promises no more data", b, agree(v, "lies", "lie"), v->num);
 		break;
 	case TN_V_REUSED_PORTS:
 		snprintf(buf, len, "a new connection on a port pair used before, with a new "

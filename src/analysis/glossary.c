@@ -50,9 +50,9 @@ static const struct gloss glossary[TN_F_COUNT] = {
 	[TN_F_IP6_EXT] = { "extension headers",
 		"Optional headers between IPv6 and TCP: hop-by-hop options, routing, fragment, destination options." },
 	[TN_F_TCP_SPORT] = { "source port",
-		"The sender's end of the connection on its host. Clients usually get a random high (ephemeral) port from their OS." },
+		"The sender's end of the connection on its host: the port a server listens on, or the one a client's operating system picked for this connection." },
 	[TN_F_TCP_DPORT] = { "destination port",
-		"The receiver's end. Servers listen on a fixed, well-known port so clients know where to knock." },
+		"The receiver's end of the connection on its host: the port a server listens on, or the one a client's operating system picked for this connection." },
 	[TN_F_TCP_SEQ] = { "sequence number",
 		"Which byte of the sender's stream the first payload byte is. Each side counts its own bytes from a random starting point (the ISN); relative numbers count from that start." },
 	[TN_F_TCP_ACK] = { "acknowledgement number",
@@ -85,6 +85,32 @@ const char *tn_glossary_meaning(enum tn_field f)
 	return (unsigned)f < TN_F_COUNT ? glossary[f].meaning : "";
 }
 
+/*
+ * A port said for what it is in this connection: the server's listening
+ * port, well known for common services, or the client's ephemeral one
+ * (RFC 6335 §6; Linux picks from 32768 to 60999).
+ */
+static const char *const port_glossary[2][2] = {
+	/* [source][server] */
+	[0][0] = "The receiver's end of the connection. The receiver is the client: its operating "
+		 "system picked this port from its ephemeral range (32768 to 60999 on Linux) when it "
+		 "connected, so each of its connections has a port pair of its own.",
+	[0][1] = "The receiver's end of the connection. The receiver is the server, and this is the "
+		 "port it listens on: fixed, and well known for common services (80 for HTTP, 443 for "
+		 "HTTPS), so clients know where to knock.",
+	[1][0] = "The sender's end of the connection. The sender is the client: its operating system "
+		 "picked this port from its ephemeral range (32768 to 60999 on Linux) when it "
+		 "connected, so each of its connections has a port pair of its own.",
+	[1][1] = "The sender's end of the connection. The sender is the server, and this is the port "
+		 "it listens on: fixed, and well known for common services (80 for HTTP, 443 for "
+		 "HTTPS), so clients know where to knock.",
+};
+
+const char *tn_glossary_port(bool source, bool server)
+{
+	return port_glossary[source][server];
+}
+
 static const struct option_gloss {
 	uint8_t kind;
 	const char *meaning;
@@ -92,7 +118,7 @@ static const struct option_gloss {
 	{ TN_OPT_EOL, "End of the option list; the rest of the header is padding." },
 	{ TN_OPT_NOP, "Padding, so that the next option starts on a 4-byte boundary." },
 	{ TN_OPT_MSS, "Maximum segment size: the largest payload this side wants to receive in one segment, so senders avoid IP fragmentation (RFC 9293 §3.7.1)." },
-	{ TN_OPT_WSCALE, "Window scale: multiply this side's later window fields by 2^shift, so windows can exceed 64 KiB (RFC 7323). Only takes effect when both SYNs carry it." },
+	{ TN_OPT_WSCALE, "Window scale: multiply this side's later window fields by 2^shift, so windows can exceed 64 KiB (RFC 7323). Only takes effect when both SYNs carry it; a shift over 14 is taken as 14." },
 	{ TN_OPT_SACK_PERM, "SACK permitted: this side can use selective acknowledgements, naming exactly which blocks arrived after a loss (RFC 2018)." },
 	{ TN_OPT_SACK, "Selective acknowledgement: byte ranges received beyond the acknowledgement number, so the sender resends only the gaps (RFC 2018)." },
 	{ TN_OPT_TIMESTAMP, "Timestamps: the sender's clock (TSval) and the last one it heard (TSecr). They measure round-trip time and tell old duplicates from new data when sequence numbers wrap (RFC 7323)." },

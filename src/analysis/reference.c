@@ -13,9 +13,11 @@ static const struct tn_idea step0[] = {
 	{ "Before the first packet",
 	  "The server has opened a socket, bound it to port 80 and called listen(): its "
 	  "state is LISTEN. The client's socket exists but is CLOSED; curl is about to call "
-	  "connect(). Each side has already chosen the number it will count its bytes from, "
-	  "its initial sequence number: 1000 for the client and 4500 for the server here. Real "
-	  "stacks choose them unpredictably, so that nobody off the path can guess them." },
+	  "connect(). Neither side has chosen yet the number it will count its bytes from, its "
+	  "initial sequence number: the client picks its own when connect() sends the SYN, the "
+	  "server its own when that SYN arrives, from a clock and a secret hash of the addresses "
+	  "and ports (RFC 6528), so that nobody off the path can guess them. Here they will be "
+	  "1000 for the client and 4500 for the server." },
 };
 
 static const struct tn_idea step1[] = {
@@ -62,8 +64,11 @@ static const struct tn_idea step11[] = {
 	  "the server's FIN comes again, and no new connection can reuse the same two addresses "
 	  "and ports while a late segment of this one might still arrive. Each waiting "
 	  "connection holds a port pair: a host that opens thousands of short connections to "
-	  "one server can run out of ephemeral ports, and a server that closes first carries "
-	  "the entries itself. Letting the client close, and reusing connections, avoids it." },
+	  "one server can run out of ephemeral ports. Whichever side closes first keeps the "
+	  "entry, so letting the client close does not avoid TIME-WAIT: it moves it from the "
+	  "server, where the entries of all its clients add up, to each client, which holds "
+	  "only its own. Reusing one connection for many requests is what avoids most of "
+	  "them." },
 	{ "What the textbook leaves out",
 	  "No TLS: HTTPS adds its own handshake, one more round trip with TLS 1.3 and two with "
 	  "TLS 1.2, before the first request byte. No options: real SYNs carry MSS, window "

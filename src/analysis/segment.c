@@ -235,6 +235,15 @@ static void add(char *buf, size_t len, size_t *used, const char *fmt, ...)
 		*used += (size_t)n;
 }
 
+/* "byte 5" or "bytes 5 to 9": an inclusive range of sequence numbers. */
+static void add_range(char *b, size_t n, size_t *u, uint32_t first, uint32_t last)
+{
+	if (first == last)
+		add(b, n, u, "byte %u", first);
+	else
+		add(b, n, u, "bytes %u to %u", first, last);
+}
+
 /*
  * SACK blocks in words (RFC 2018): which of the peer's bytes the receiver
  * holds beyond the ACK, and so which it is missing. A first block at or
@@ -249,22 +258,30 @@ static void sack_sentence(char *b, size_t n, size_t *u, const struct tn_track_vi
 		     (v->n_sack > 1 && tn_seq_geq(v->sack_rel_left[0], v->sack_rel_left[1]) &&
 		      tn_seq_leq(v->sack_rel_right[0], v->sack_rel_right[1]));
 	if (dsack) {
-		add(b, n, u, " D-SACK: bytes %u to %u reached the receiver twice, so sending them "
-		    "again was not needed.", v->sack_rel_left[0], v->sack_rel_right[0] - 1);
+		bool one = v->sack_rel_right[0] - v->sack_rel_left[0] == 1;
+		add(b, n, u, " D-SACK: ");
+		add_range(b, n, u, v->sack_rel_left[0], v->sack_rel_right[0] - 1);
+		add(b, n, u, " reached the receiver twice, so sending %s again was not needed.",
+		    one ? "it" : "them");
 		i = 1;
 	}
 	if (i >= v->n_sack)
 		return;
 	uint32_t lowest = v->sack_rel_left[i];
-	add(b, n, u, " Its SACK blocks say the receiver also holds bytes");
+	bool one_byte = v->n_sack == i + 1 && v->sack_rel_right[i] - v->sack_rel_left[i] == 1;
+	add(b, n, u, " Its SACK blocks say the receiver also holds %s", one_byte ? "byte" : "bytes");
 	for (unsigned k = i; k < v->n_sack; k++) {
-		add(b, n, u, "%s %u to %u", k > i ? "," : "", v->sack_rel_left[k],
-		    v->sack_rel_right[k] - 1);
-		if (tn_seq_lt(v->sack_rel_left[k], lowest))
-			lowest = v->sack_rel_left[k];
+		uint32_t first = v->sack_rel_left[k], last = v->sack_rel_right[k] - 1;
+		add(b, n, u, "%s %u", k > i ? "," : "", first);
+		if (last != first)
+			add(b, n, u, " to %u", last);
+		if (tn_seq_lt(first, lowest))
+			lowest = first;
 	}
-	if (tn_seq_gt(lowest, v->rel_ack))
-		add(b, n, u, ", so it is still missing bytes %u to %u", v->rel_ack, lowest - 1);
+	if (tn_seq_gt(lowest, v->rel_ack)) {
+		add(b, n, u, ", so it is still missing ");
+		add_range(b, n, u, v->rel_ack, lowest - 1);
+	}
 	add(b, n, u, ".");
 }
 
@@ -335,8 +352,10 @@ void tn_analysis_segment(struct tn_segment *seg)
 		    "starting its own byte count at %u", from, to, t->seq);
 	if (pkt->payload_len) {
 		add(b, n, &u, u ? "; it also carries " : "%s sends ", from);
-		add(b, n, &u, "%u bytes of data (bytes %u to %u)", pkt->payload_len, data_start,
-		    data_start + pkt->payload_len - 1);
+		add(b, n, &u, "%u byte%s of data (", pkt->payload_len,
+		    pkt->payload_len == 1 ? "" : "s");
+		add_range(b, n, &u, data_start, data_start + pkt->payload_len - 1);
+		add(b, n, &u, ")");
 	}
 	if (fin)
 		add(b, n, &u, u ? " and closes its sending direction (FIN)" :

@@ -37,6 +37,7 @@ struct tn_cli_opts {
 	enum tn_detail detail;
 	enum tn_focus focus;        /* --summary, --problems */
 	enum tn_color_mode color;
+	bool ascii;                 /* --ascii: text in ASCII only, whatever the locale */
 	uint64_t max_segments;      /* -c, 0 for no limit */
 	uint32_t max_flows;
 	uint64_t only_conn;         /* --conn N: narrate only connection N (0: all) */

@@ -12,7 +12,7 @@
 #include <string.h>
 
 enum long_only { OPT_JSON = 256, OPT_COLOR, OPT_MAX_FLOWS, OPT_CONN, OPT_MSL, OPT_IDLE, OPT_REFERENCE, OPT_WRITE_REFERENCE, OPT_COMPARE, OPT_STRICT,
-		OPT_SUMMARY, OPT_PROBLEMS };
+		OPT_SUMMARY, OPT_PROBLEMS, OPT_ASCII };
 
 static const struct option long_opts[] = {
 	{ "read", required_argument, NULL, 'r' },
@@ -28,6 +28,7 @@ static const struct option long_opts[] = {
 	{ "json", no_argument, NULL, OPT_JSON },
 	{ "color", required_argument, NULL, OPT_COLOR },
 	{ "colour", required_argument, NULL, OPT_COLOR },
+	{ "ascii", no_argument, NULL, OPT_ASCII },
 	{ "max-flows", required_argument, NULL, OPT_MAX_FLOWS },
 	{ "conn", required_argument, NULL, OPT_CONN },
 	{ "msl", required_argument, NULL, OPT_MSL },
@@ -79,7 +80,10 @@ void tn_cli_usage(FILE *out)
 "  -c, --count N        stop after N TCP segments\n"
 "      --color=WHEN     auto (default: on a terminal, unless NO_COLOR is set),\n"
 "                       always or never\n"
-"      --conn N         narrate only connection N (numbered as they appear)\n"
+"      --ascii          text in ASCII only (->, *, x for arrows, dots and signs);\n"
+"                       the default when the locale's charset is not UTF-8\n"
+"      --conn N         narrate only connection N (numbered as they appear);\n"
+"                       exit 1 when there is none\n"
 "      --msl SECONDS    maximum segment lifetime; TIME-WAIT lasts twice this in\n"
 "                       capture time (default 30, so 60 s as on Linux)\n"
 "      --idle-timeout S forget a connection after S seconds of capture time with\n"
@@ -96,8 +100,9 @@ void tn_cli_usage(FILE *out)
 "  tcpnarrate -r capture.pcap port 80 and host 10.0.2.10\n"
 "\n"
 "Exit status: 0 when the input was read to the end, 1 when it could not be\n"
-"read (or was damaged part-way), 2 for a usage error, 3 with --compare\n"
-"--strict when a connection differs from the textbook.\n", out);
+"read (or was damaged part-way, or has no connection N for --conn N), 2 for\n"
+"a usage error, 3 with --compare --strict when a connection differs from\n"
+"the textbook.\n", out);
 }
 
 static int parse_u64(const char *s, uint64_t max, uint64_t *out)
@@ -208,6 +213,9 @@ int tn_cli_parse(int argc, char **argv, struct tn_cli_opts *o, char *err, size_t
 					 optarg);
 				return -1;
 			}
+			break;
+		case OPT_ASCII:
+			o->ascii = true;
 			break;
 		case OPT_MAX_FLOWS:
 			if (parse_u64(optarg, 1u << 28, &v) < 0 || v == 0) {

@@ -5,11 +5,13 @@
  * capture cleanly), privileges and a closed output are handled here; the
  * stages and their order are the engine's.
  */
-#define _DEFAULT_SOURCE
+#define _GNU_SOURCE /* strcasestr */
 #include "cli.h"
 
 #include <errno.h>
 #include <inttypes.h>
+#include <langinfo.h>
+#include <locale.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,6 +35,27 @@ static bool want_color(enum tn_color_mode m)
 	if (term && strcmp(term, "dumb") == 0)
 		return false;
 	return isatty(STDOUT_FILENO);
+}
+
+/*
+ * Whether the user's charset is UTF-8 (LC_ALL, LC_CTYPE, LANG), else the
+ * text is written in ASCII. The locale is read and set back to "C" at once:
+ * nothing else in tcpnarrate depends on it. A locale the C library does not
+ * have (LANG=en_US.UTF-8 on a system without it) is judged by its name.
+ */
+static bool charset_is_utf8(void)
+{
+	if (setlocale(LC_CTYPE, "")) {
+		const char *cs = nl_langinfo(CODESET);
+		bool utf8 = cs && strcmp(cs, "UTF-8") == 0;
+		setlocale(LC_CTYPE, "C");
+		return utf8;
+	}
+	const char *names[] = { getenv("LC_ALL"), getenv("LC_CTYPE"), getenv("LANG") };
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+		if (names[i] && *names[i])
+			return strcasestr(names[i], "UTF-8") || strcasestr(names[i], "utf8");
+	return false;
 }
 
 /* A closed reader (`| head`) is not an error: stop quietly. */
@@ -143,6 +166,7 @@ static int make_pipeline(const struct tn_cli_opts *o, struct tn_capture *cap,
 		.detail = o->detail,
 		.focus = o->focus,
 		.color = want_color(o->color),
+		.ascii = o->ascii || !charset_is_utf8(),
 		.ts_digits = tn_capture_ts_digits(cap),
 	};
 	if (tn_renderer_create(rend, o->renderer, &ro, err, errlen) < 0)
@@ -205,6 +229,23 @@ static void capture_totals(struct tn_capture *cap, const char *error, struct tn_
 	sum->error = error;
 }
 
+/* How a run that read its input ends: a damaged file, no connection N, --strict, or well. */
+static int end_status(const struct tn_cli_opts *o, const char *name, const char *file_err,
+		      const struct tn_pipeline *pipe, const struct tn_summary *sum)
+{
+	if (file_err) {
+		fprintf(stderr, "tcpnarrate: %s: %s\n", name, file_err);
+		return TN_EXIT_INPUT;
+	}
+	if (o->only_conn > sum->connections) {
+		/* --conn N past the last connection: the run showed nothing, and says why. */
+		fprintf(stderr, "tcpnarrate: %s: no connection %" PRIu64 " (the capture has %" PRIu64
+			")\n", name, o->only_conn, sum->connections);
+		return TN_EXIT_INPUT;
+	}
+	return o->strict && tn_pipeline_differing(pipe) ? TN_EXIT_DIFFERS : TN_EXIT_OK;
+}
+
 int tn_cli_run(const struct tn_cli_opts *o)
 {
 	char err[TN_ERRBUF_SIZE], file_err[TN_ERRBUF_SIZE] = "", ltname[32];
@@ -241,12 +282,7 @@ int tn_cli_run(const struct tn_cli_opts *o)
 	fflush(stdout);
 	if (output_gone(stdout))
 		goto quiet_exit;
-	if (fed < 0) {
-		fprintf(stderr, "tcpnarrate: %s: %s\n", name, file_err);
-		status = TN_EXIT_INPUT;
-	} else {
-		status = o->strict && tn_pipeline_differing(pipe) ? TN_EXIT_DIFFERS : TN_EXIT_OK;
-	}
+	status = end_status(o, name, fed < 0 ? file_err : NULL, pipe, &sum);
 	goto done;
 
 quiet_exit:

@@ -5,9 +5,11 @@
  * A checksum is only judged when every byte it covers was captured. A wrong
  * TCP checksum on a segment the capturing host sent is usually not an error:
  * with checksum offload the kernel leaves the pseudo-header sum in the field
- * and the NIC finishes it after the capture point. We call it "offload" when
- * the field holds exactly that partial sum, or when a Linux cooked header says
- * the capturing host sent the packet.
+ * and a NIC with offload finishes it after the capture point; a virtual
+ * device (veth) never does, and the receiving kernel, told the checksum is
+ * taken care of, does not check it. We call it "offload" when the field holds
+ * exactly that partial sum, or when a Linux cooked header says the capturing
+ * host sent the packet.
  */
 #include "internal.h"
 

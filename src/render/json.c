@@ -148,6 +148,16 @@ static void add_fastopen(cJSON *j, const struct tn_tcp_option *o)
 	}
 }
 
+/* The shift as sent, the one applied (RFC 7323 §2.3: over 14 is taken as 14), and its factor. */
+static void add_wscale(cJSON *j, uint8_t shift)
+{
+	uint8_t used = shift > TN_WSCALE_MAX ? TN_WSCALE_MAX : shift;
+	cJSON_AddNumberToObject(j, "shift", shift);
+	cJSON_AddNumberToObject(j, "shift_used", used);
+	cJSON_AddBoolToObject(j, "clamped", shift != used);
+	cJSON_AddNumberToObject(j, "multiplier", 1u << used);
+}
+
 static cJSON *option_object(const struct tn_tcp_option *o, const struct tn_track_view *v,
 			    unsigned *sack_i)
 {
@@ -160,9 +170,7 @@ static cJSON *option_object(const struct tn_tcp_option *o, const struct tn_track
 		cJSON_AddNumberToObject(j, "value", o->u.mss);
 		break;
 	case TN_OPT_WSCALE:
-		cJSON_AddNumberToObject(j, "shift", o->u.shift);
-		cJSON_AddNumberToObject(j, "multiplier",
-					1u << (o->u.shift > TN_WSCALE_MAX ? TN_WSCALE_MAX : o->u.shift));
+		add_wscale(j, o->u.shift);
 		break;
 	case TN_OPT_SACK_PERM:
 		cJSON_AddBoolToObject(j, "present", 1);

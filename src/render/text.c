@@ -37,6 +37,7 @@
 /* What the text renderer remembers between calls. */
 struct text_state {
 	bool first_line_done;      /* something was printed: blank lines separate what follows */
+	FILE *ascii;               /* --ascii: the stream opts.out was replaced with (ascii.c) */
 	/* --problems only: */
 	struct tn_focus_table *focus; /* each connection's last segment, as a quiet line */
 	FILE *scratch;             /* a memory stream the quiet line is written to */
@@ -50,6 +51,12 @@ static struct text_state *state_of(struct tn_renderer *r)
 	return r->state;
 }
 
+/* "" or "s": the ending a noun takes after the count n. */
+static const char *plural(uint64_t n)
+{
+	return n == 1 ? "" : "s";
+}
+
 static void sty(struct tn_renderer *r, const char *s)
 {
 	if (r->opts.color)
@@ -58,9 +65,12 @@ static void sty(struct tn_renderer *r, const char *s)
 
 /*
  * Text that continues a line already holding `used` columns, wrapped at
- * WRAP_W; continuation lines are indented by `indent` spaces.
+ * WRAP_W; continuation lines are indented by `indent` spaces. Each line's
+ * text is in `style` ("" for none), ended before its newline, so that no
+ * colour runs on into the next line.
  */
-static void wrapped_after(struct tn_renderer *r, int used, int indent, const char *text)
+static void wrapped_after_in(struct tn_renderer *r, int used, int indent, const char *style,
+			     const char *text)
 {
 	FILE *o = r->opts.out;
 	const char *p = text;
@@ -74,7 +84,10 @@ static void wrapped_after(struct tn_renderer *r, int used, int indent, const cha
 			if (take == 0)
 				take = (size_t)width;
 		}
-		fprintf(o, "%.*s\n", (int)take, p);
+		sty(r, style);
+		fprintf(o, "%.*s", (int)take, p);
+		sty(r, *style ? S_RESET : "");
+		fputc('\n', o);
 		p += take;
 		while (*p == ' ')
 			p++;
@@ -84,35 +97,66 @@ static void wrapped_after(struct tn_renderer *r, int used, int indent, const cha
 	}
 }
 
-/* Prints text wrapped at WRAP_W, each line indented by `indent` spaces. */
-static void wrapped(struct tn_renderer *r, int indent, const char *text)
+/* The same, without colour. */
+static void wrapped_after(struct tn_renderer *r, int used, int indent, const char *text)
+{
+	wrapped_after_in(r, used, indent, "", text);
+}
+
+/* Prints text wrapped at WRAP_W, each line indented by `indent` spaces, in `style`. */
+static void wrapped_in(struct tn_renderer *r, int indent, const char *style, const char *text)
 {
 	if (!*text)
 		return;
 	fprintf(r->opts.out, "%*s", indent, "");
-	wrapped_after(r, indent, indent, text);
+	wrapped_after_in(r, indent, indent, style, text);
 }
 
-/* One labelled row; verbose adds the field's meaning under it. */
+/* The same, without colour. */
+static void wrapped(struct tn_renderer *r, int indent, const char *text)
+{
+	wrapped_in(r, indent, "", text);
+}
+
+/* One labelled row; verbose adds `meaning` (what the field is for) under it. */
+static void vrow(struct tn_renderer *r, const char *label, const char *meaning, const char *fmt,
+		 va_list ap) __attribute__((format(printf, 4, 0)));
+static void vrow(struct tn_renderer *r, const char *label, const char *meaning, const char *fmt,
+		 va_list ap)
+{
+	FILE *o = r->opts.out;
+	fputs("    ", o);
+	sty(r, S_DIM);
+	fprintf(o, "%-*s", LABEL_W, label);
+	sty(r, S_RESET);
+	vfprintf(o, fmt, ap);
+	fputc('\n', o);
+	if (r->opts.detail >= TN_DETAIL_VERBOSE && meaning)
+		wrapped_in(r, 6, S_DIM, meaning);
+}
+
+/* A row for field f, explained from the glossary; label, when given, replaces the field's own. */
 static void row(struct tn_renderer *r, enum tn_field f, const char *label, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 static void row(struct tn_renderer *r, enum tn_field f, const char *label, const char *fmt, ...)
 {
-	FILE *o = r->opts.out;
 	va_list ap;
-	fputs("    ", o);
-	sty(r, S_DIM);
-	fprintf(o, "%-*s", LABEL_W, label ? label : tn_glossary_label(f));
-	sty(r, S_RESET);
 	va_start(ap, fmt);
-	vfprintf(o, fmt, ap);
+	vrow(r, label ? label : tn_glossary_label(f), (int)f >= 0 ? tn_glossary_meaning(f) : NULL,
+	     fmt, ap);
 	va_end(ap);
-	fputc('\n', o);
-	if (r->opts.detail >= TN_DETAIL_VERBOSE && (int)f >= 0) {
-		sty(r, S_DIM);
-		wrapped(r, 6, tn_glossary_meaning(f));
-		sty(r, S_RESET);
-	}
+}
+
+/* A row explained by `meaning` rather than by the glossary's entry for the field. */
+static void row_meaning(struct tn_renderer *r, enum tn_field f, const char *meaning,
+			const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+static void row_meaning(struct tn_renderer *r, enum tn_field f, const char *meaning,
+			const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vrow(r, tn_glossary_label(f), meaning, fmt, ap);
+	va_end(ap);
 }
 
 static void section(struct tn_renderer *r, const char *title)
@@ -136,10 +180,10 @@ static void csum_text(struct tn_renderer *r, enum tn_csum c, char *buf, size_t l
 			 r->opts.color ? S_BAD : "", r->opts.color ? S_RESET : "");
 		break;
 	case TN_CSUM_OFFLOAD:
-		snprintf(buf, len, "%snot verifiable: checksum offload; the field holds only the "
-			 "pseudo-header sum, which the sender's NIC completes after the capture "
-			 "point%s", r->opts.color ? S_WARN : "",
-			 r->opts.color ? S_RESET : "");
+		snprintf(buf, len, "%snot verifiable: checksum offload; the sender left it to be "
+			 "filled in after the capture point: a NIC with offload fills it in on the way "
+			 "out; a virtual device such as veth never does, and the receiver trusts it%s",
+			 r->opts.color ? S_WARN : "", r->opts.color ? S_RESET : "");
 		break;
 	default:
 		snprintf(buf, len, "not verified: not every byte it covers was captured");
@@ -198,12 +242,14 @@ static void option_value(const struct tn_tcp_option *o, const struct tn_track_vi
 	buf[0] = '\0';
 	switch (o->kind) {
 	case TN_OPT_MSS:
-		snprintf(buf, len, "%u bytes", o->u.mss);
+		snprintf(buf, len, "%u byte%s", o->u.mss, plural(o->u.mss));
 		break;
 	case TN_OPT_WSCALE:
-		snprintf(buf, len, "shift %u (windows × %u)%s", o->u.shift,
-			 1u << (o->u.shift > TN_WSCALE_MAX ? TN_WSCALE_MAX : o->u.shift),
-			 o->u.shift > TN_WSCALE_MAX ? ", over the maximum of 14: taken as 14" : "");
+		if (o->u.shift > TN_WSCALE_MAX)
+			snprintf(buf, len, "shift %u, over the maximum of %u: taken as %u (windows × %u)",
+				 o->u.shift, TN_WSCALE_MAX, TN_WSCALE_MAX, 1u << TN_WSCALE_MAX);
+		else
+			snprintf(buf, len, "shift %u (windows × %u)", o->u.shift, 1u << o->u.shift);
 		break;
 	case TN_OPT_TIMESTAMP:
 		snprintf(buf, len, "TSval %" PRIu32 " TSecr %" PRIu32, o->u.ts.val, o->u.ts.ecr);
@@ -227,7 +273,8 @@ static void option_value(const struct tn_tcp_option *o, const struct tn_track_vi
 		snprintf(buf, len, "16-byte signature");
 		break;
 	case TN_OPT_UTO:
-		snprintf(buf, len, "%u %s", o->u.uto.timeout, o->u.uto.minutes ? "minutes" : "seconds");
+		snprintf(buf, len, "%u %s%s", o->u.uto.timeout, o->u.uto.minutes ? "minute" : "second",
+			 plural(o->u.uto.timeout));
 		break;
 	case TN_OPT_EOL:
 		snprintf(buf, len, "the rest of the option space is padding");
@@ -252,7 +299,8 @@ static void option_compact(const struct tn_tcp_option *o, const struct tn_track_
 		snprintf(buf, len, "mss %u", o->u.mss);
 		break;
 	case TN_OPT_WSCALE:
-		snprintf(buf, len, "wscale %u", o->u.shift);
+		snprintf(buf, len, "wscale %u%s", o->u.shift,
+			 o->u.shift > TN_WSCALE_MAX ? " (taken as 14)" : "");
 		break;
 	case TN_OPT_SACK_PERM:
 		snprintf(buf, len, "sackOK");
@@ -314,10 +362,11 @@ static void problem_line(struct tn_renderer *r, const struct tn_packet *pkt)
 	if (pkt->problem == TN_PROB_NONE)
 		return;
 	sty(r, pkt->problem == TN_PROB_CUT ? S_WARN : S_BAD);
-	fprintf(r->opts.out, "  ! %s: %s (byte %u of the frame)\n",
+	fprintf(r->opts.out, "  ! %s: %s (byte %u of the frame)",
 		pkt->problem == TN_PROB_CUT ? "cut short" : "malformed", pkt->problem_text,
 		pkt->problem_offset);
 	sty(r, S_RESET);
+	fputc('\n', r->opts.out);
 }
 
 static void snaplen_line(struct tn_renderer *r, const struct tn_frame *f, bool numbered)
@@ -325,9 +374,11 @@ static void snaplen_line(struct tn_renderer *r, const struct tn_frame *f, bool n
 	sty(r, S_BAD);
 	if (numbered)
 		fprintf(r->opts.out, "#%" PRIu64 " (not TCP)", f->n);
-	fprintf(r->opts.out, "  ! inconsistent file: the record claims %u captured bytes, more than "
-		"the file's snapshot length; only the first %u are used\n", f->file_caplen, f->caplen);
+	fprintf(r->opts.out, "  ! inconsistent file: the record claims %u captured byte%s, more than "
+		"the file's snapshot length; only the first %u %s used", f->file_caplen,
+		plural(f->file_caplen), f->caplen, f->caplen == 1 ? "is" : "are");
 	sty(r, S_RESET);
+	fputc('\n', r->opts.out);
 }
 
 /*
@@ -404,15 +455,16 @@ static void timing_lines(struct tn_renderer *r, const struct tn_segment *seg)
 		tilde_line(r, buf);
 	}
 	if (t->rwnd_limited) {
-		snprintf(buf, sizeof buf, "%u bytes now in flight, the whole %u-byte window the "
-			 "receiver offered: the sender must wait for it", t->in_flight, t->peer_window);
+		snprintf(buf, sizeof buf, "%u byte%s now in flight, the whole %u-byte window the "
+			 "receiver offered: the sender must wait for it", t->in_flight,
+			 plural(t->in_flight), t->peer_window);
 		tilde_line(r, buf);
 	}
 	if (t->oversize_mss) {
-		snprintf(buf, sizeof buf, "%u bytes in one segment, more than the %u-byte MSS the "
+		snprintf(buf, sizeof buf, "%u byte%s in one segment, more than the %u-byte MSS the "
 			 "receiver announced: not an error; captured on an end host, the sender's NIC "
 			 "cuts it up (TSO/GSO), or the receiver's merged what arrived (GRO)",
-			 seg->pkt->payload_len, t->oversize_mss);
+			 seg->pkt->payload_len, plural(seg->pkt->payload_len), t->oversize_mss);
 		tilde_line(r, buf);
 	}
 }
@@ -496,7 +548,7 @@ static void quiet_line(struct tn_renderer *r, const struct tn_segment *seg)
 static void ipv4_rows(struct tn_renderer *r, const struct tn_packet *pkt)
 {
 	const struct tn_ipv4 *ip = &pkt->ip4;
-	char a[TN_ADDR_STRLEN], b[TN_ADDR_STRLEN], cs[200];
+	char a[TN_ADDR_STRLEN], b[TN_ADDR_STRLEN], cs[256];
 	section(r, "IPv4 header");
 	row(r, TN_F_IP_VERSION, NULL, "%u", ip->version);
 	if (ip->hdr_len > 20)
@@ -563,13 +615,20 @@ static void ipv6_rows(struct tn_renderer *r, const struct tn_packet *pkt)
 	row(r, TN_F_IP_ADDRS, "destination address", "%s", b);
 }
 
-static void port_row(struct tn_renderer *r, enum tn_field f, uint16_t port)
+/* A port, explained for what it is here: the server's listening port or the client's own. */
+static void port_row(struct tn_renderer *r, const struct tn_segment *seg, bool source)
 {
+	const struct tn_track_view *v = &seg->track;
+	uint16_t port = source ? seg->pkt->tcp.sport : seg->pkt->tcp.dport;
+	bool sender_is_server = v->side != v->client;
+	bool server = source ? sender_is_server : !sender_is_server;
 	const char *svc = tn_service_name(port);
+	const char *meaning = tn_glossary_port(source, server);
+	enum tn_field f = source ? TN_F_TCP_SPORT : TN_F_TCP_DPORT;
 	if (svc)
-		row(r, f, NULL, "%u (%s)", port, svc);
+		row_meaning(r, f, meaning, "%u (%s)", port, svc);
 	else
-		row(r, f, NULL, "%u", port);
+		row_meaning(r, f, meaning, "%u", port);
 }
 
 /* The flags row, then a line per flag set saying what it does here. */
@@ -596,7 +655,8 @@ static void flag_rows(struct tn_renderer *r, const struct tn_segment *seg)
 static void window_row(struct tn_renderer *r, const struct tn_tcp *t, const struct tn_track_view *v)
 {
 	if (v->syn_window)
-		row(r, TN_F_TCP_WINDOW, NULL, "%u bytes (never scaled in a SYN)", t->window);
+		row(r, TN_F_TCP_WINDOW, NULL, "%u byte%s (never scaled in a SYN)", t->window,
+		    plural(t->window));
 	else if (!v->window_known)
 		row(r, TN_F_TCP_WINDOW, NULL, "%u (scale unknown: the handshake was not captured)",
 		    t->window);
@@ -604,7 +664,7 @@ static void window_row(struct tn_renderer *r, const struct tn_tcp *t, const stru
 		row(r, TN_F_TCP_WINDOW, NULL, "%u × %u = %" PRIu64 " bytes", t->window, 1u << v->shift,
 		    v->window_scaled);
 	else
-		row(r, TN_F_TCP_WINDOW, NULL, "%u bytes%s", t->window,
+		row(r, TN_F_TCP_WINDOW, NULL, "%u byte%s%s", t->window, plural(t->window),
 		    t->window == 0 ? " (zero window: the receiver is full)" : "");
 }
 
@@ -622,14 +682,11 @@ static void option_rows(struct tn_renderer *r, const struct tn_tcp *t, const str
 		const struct tn_tcp_option *op = &t->opts[i];
 		option_value(op, v, &sack_i, buf, sizeof buf);
 		fprintf(o, "      %-*s%s", LABEL_W - 2, option_label(op), buf);
-		if (op->kind == TN_OPT_SACK)
-			fputs(" (relative)", o);
+		if (op->kind == TN_OPT_SACK) /* the wire's form, beside the sentence's inclusive ranges */
+			fputs(" (relative; left edge to right edge, exclusive)", o);
 		fputc('\n', o);
-		if (r->opts.detail >= TN_DETAIL_VERBOSE) {
-			sty(r, S_DIM);
-			wrapped(r, 8, tn_option_meaning(op));
-			sty(r, S_RESET);
-		}
+		if (r->opts.detail >= TN_DETAIL_VERBOSE)
+			wrapped_in(r, 8, S_DIM, tn_option_meaning(op));
 	}
 }
 
@@ -640,8 +697,8 @@ static void tcp_rows(struct tn_renderer *r, const struct tn_segment *seg)
 	char buf[256];
 
 	section(r, "TCP header");
-	port_row(r, TN_F_TCP_SPORT, t->sport);
-	port_row(r, TN_F_TCP_DPORT, t->dport);
+	port_row(r, seg, true);
+	port_row(r, seg, false);
 	row(r, TN_F_TCP_SEQ, NULL, "%" PRIu32 " (raw %" PRIu32 ")%s", v->rel_seq, t->seq,
 	    (t->flags & TN_TH_SYN) ? ": the initial sequence number" :
 	    v->seq_base_is_isn ? "" : "; relative to the first seen, the SYN was not captured");
@@ -675,10 +732,11 @@ static void payload_rows(struct tn_renderer *r, const struct tn_packet *pkt)
 		return;
 	}
 	if (pkt->payload_captured < pkt->payload_len)
-		row(r, TN_F_PAYLOAD, "length", "%" PRIu32 " bytes (%" PRIu32 " captured)",
-		    pkt->payload_len, pkt->payload_captured);
+		row(r, TN_F_PAYLOAD, "length", "%" PRIu32 " byte%s (%" PRIu32 " captured)",
+		    pkt->payload_len, plural(pkt->payload_len), pkt->payload_captured);
 	else
-		row(r, TN_F_PAYLOAD, "length", "%" PRIu32 " bytes", pkt->payload_len);
+		row(r, TN_F_PAYLOAD, "length", "%" PRIu32 " byte%s", pkt->payload_len,
+		    plural(pkt->payload_len));
 	if (pkt->payload_captured) {
 		char pv[4 * TN_PREVIEW_BYTES + 1];
 		bool more;
@@ -745,9 +803,7 @@ static void state_lines(struct tn_renderer *r, const struct tn_segment *seg)
 		fputc('\n', o);
 		if (v->why[i] != TN_WHY_NONE && (v->before[i] != v->after[i] ||
 						  r->opts.detail >= TN_DETAIL_NORMAL)) {
-			sty(r, S_DIM);
-			wrapped(r, 9, tn_why_text(v->why[i]));
-			sty(r, S_RESET);
+			wrapped_in(r, 9, S_DIM, tn_why_text(v->why[i]));
 		}
 	}
 }
@@ -757,8 +813,9 @@ static void ideas(struct tn_renderer *r, const struct tn_idea *list, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		fputs("  ", r->opts.out);
 		sty(r, S_NOTE);
-		fprintf(r->opts.out, "» %s\n", list[i].title);
+		fprintf(r->opts.out, "» %s", list[i].title);
 		sty(r, S_RESET);
+		fputc('\n', r->opts.out);
 		wrapped(r, 4, list[i].text);
 	}
 }
@@ -769,12 +826,15 @@ static void text_begin(struct tn_renderer *r, const struct tn_run_info *run)
 	if (!run->reference || r->opts.focus != TN_FOCUS_ALL)
 		return;
 	sty(r, S_HEAD);
-	fprintf(o, "Step 0 of %d, before any packet: curl http://10.0.2.10/ from 10.0.1.5\n",
+	fprintf(o, "Step 0 of %d, before any packet: curl http://10.0.2.10/ from 10.0.1.5",
 		TN_REFERENCE_SEGMENTS);
 	sty(r, S_RESET);
-	fprintf(o, "  client CLOSED, initial sequence number %d\n", TN_REFERENCE_CLIENT_ISN);
-	fprintf(o, "  server LISTEN on port 80, initial sequence number %d\n",
-		TN_REFERENCE_SERVER_ISN);
+	fputc('\n', o);
+	/* Neither ISN exists yet: each is picked when its SYN is sent or arrives (RFC 6528). */
+	fprintf(o, "  client CLOSED; its initial sequence number will be %d, picked when it sends "
+		"its SYN\n", TN_REFERENCE_CLIENT_ISN);
+	fprintf(o, "  server LISTEN on port 80; its initial sequence number will be %d, picked when "
+		"the SYN arrives\n", TN_REFERENCE_SERVER_ISN);
 	if (r->opts.detail > TN_DETAIL_QUIET)
 		ideas(r, run->intro, run->n_intro);
 	state_of(r)->first_line_done = true;
@@ -804,10 +864,8 @@ static void segment_block(struct tn_renderer *r, const struct tn_segment *seg)
 	sty(r, S_FLAG);
 	fprintf(o, "[%s]", fl);
 	sty(r, S_RESET);
-	fprintf(o, "  %" PRIu32 " bytes of data\n", pkt->payload_len);
-	sty(r, S_NOTE);
-	wrapped(r, 2, seg->note);
-	sty(r, S_RESET);
+	fprintf(o, "  %" PRIu32 " byte%s of data\n", pkt->payload_len, plural(pkt->payload_len));
+	wrapped_in(r, 2, S_NOTE, seg->note);
 	verdict_lines(r, seg);
 	timing_lines(r, seg);
 	state_lines(r, seg);
@@ -884,8 +942,9 @@ static void text_segment(struct tn_renderer *r, const struct tn_segment *seg)
 	if (seg->step && r->opts.detail > TN_DETAIL_QUIET) {
 		fputc('\n', r->opts.out);
 		sty(r, S_HEAD);
-		fprintf(r->opts.out, "Step %u of %d\n", seg->step, TN_REFERENCE_SEGMENTS);
+		fprintf(r->opts.out, "Step %u of %d", seg->step, TN_REFERENCE_SEGMENTS);
 		sty(r, S_RESET);
+		fputc('\n', r->opts.out);
 	}
 	if (seg->track.new_conn)
 		conn_opening(r, seg);
@@ -970,13 +1029,14 @@ static void text_end(struct tn_renderer *r, const struct tn_summary *sum)
 		fprintf(o, "; %" PRIu64 " forgotten after the idle timeout", sum->idle_expired);
 	fputc('\n', o);
 	if (sum->have_stats)
-		fprintf(o, "  capture: %" PRIu64 " packets received by the filter, %" PRIu64 " dropped "
+		fprintf(o, "  capture: %" PRIu64 " packet%s received by the filter, %" PRIu64 " dropped "
 			"by the kernel, %" PRIu64 " dropped by the interface\n", sum->received,
-			sum->dropped, sum->if_dropped);
+			plural(sum->received), sum->dropped, sum->if_dropped);
 	if (sum->error) {
 		sty(r, S_BAD);
-		fprintf(o, "  the file is damaged: %s\n", sum->error);
+		fprintf(o, "  the file is damaged: %s", sum->error);
 		sty(r, S_RESET);
+		fputc('\n', o);
 	}
 }
 
@@ -994,8 +1054,8 @@ static void trouble_line(struct tn_renderer *r, int role, const struct tn_analys
 	if (n->retransmissions) {
 		int w = count_of(part[k], sizeof part[k], n->retransmissions, "retransmission",
 				 "retransmissions");
-		snprintf(part[k] + w, sizeof part[k] - (size_t)w, " (%" PRIu64 " bytes)",
-			 n->retransmitted_bytes);
+		snprintf(part[k] + w, sizeof part[k] - (size_t)w, " (%" PRIu64 " byte%s)",
+			 n->retransmitted_bytes, plural(n->retransmitted_bytes));
 		k++;
 	}
 	if (n->lost)
@@ -1064,13 +1124,15 @@ static void timing_line(struct tn_renderer *r, const struct tn_conn_view *cv, in
 		fprintf(o, ", %.3f/%.3f/%.3f ms from %u timestamp echo%s", t->ts.min_us / 1e3,
 			(double)t->ts.sum_us / t->ts.n / 1e3, t->ts.max_us / 1e3, t->ts.n,
 			t->ts.n == 1 ? "" : "es");
-	fprintf(o, "; at most %u bytes in flight", t->max_in_flight);
+	fprintf(o, "; at most %u byte%s in flight", t->max_in_flight, plural(t->max_in_flight));
 	if (t->rwnd_limited)
 		fprintf(o, ", %u time%s up to the receiver's window", t->rwnd_limited,
 			t->rwnd_limited == 1 ? "" : "s");
-	if (cv->duration > 0)
-		fprintf(o, "; %.0f bytes/s over the connection", (double)cv->count[role].unique_bytes /
-			cv->duration);
+	if (cv->duration > 0) {
+		double rate = (double)cv->count[role].unique_bytes / cv->duration;
+		fprintf(o, "; %.0f byte%s/s over the connection", rate,
+			rate >= 0.5 && rate < 1.5 ? "" : "s");
+	}
 	fputc('\n', o);
 }
 
@@ -1098,10 +1160,10 @@ static void text_report(struct tn_renderer *r, const struct tn_conn_view *cv)
 		fprintf(o, " (%s)", svc);
 	sty(r, S_RESET);
 	fputc('\n', o);
-	fprintf(o, "   %.6f s; client sent %" PRIu64 " segment%s with %" PRIu64 " bytes of data, "
+	fprintf(o, "   %.6f s; client sent %" PRIu64 " segment%s with %" PRIu64 " byte%s of data, "
 		"server %" PRIu64 " with %" PRIu64 "\n", cv->duration, cv->segments[CL],
-		cv->segments[CL] == 1 ? "" : "s", cv->count[CL].unique_bytes, cv->segments[SV],
-		cv->count[SV].unique_bytes);
+		plural(cv->segments[CL]), cv->count[CL].unique_bytes, plural(cv->count[CL].unique_bytes),
+		cv->segments[SV], cv->count[SV].unique_bytes);
 	for (int role = 0; role < 2; role++)
 		trouble_line(r, role, &cv->count[role]);
 	handshake_line(r, cv);
@@ -1156,12 +1218,13 @@ static void text_comparison(struct tn_renderer *r, const struct tn_comparison *c
 	fputc('\n', o);
 	sty(r, S_HEAD);
 	if (cmp->matches)
-		fprintf(o, "== Connection %" PRIu64 " against the textbook: the textbook shape\n",
+		fprintf(o, "== Connection %" PRIu64 " against the textbook: the textbook shape",
 			cmp->conn);
 	else
-		fprintf(o, "== Connection %" PRIu64 " against the textbook: %zu difference%s\n",
+		fprintf(o, "== Connection %" PRIu64 " against the textbook: %zu difference%s",
 			cmp->conn, cmp->n_diff, cmp->n_diff == 1 ? "" : "s");
 	sty(r, S_RESET);
+	fputc('\n', o);
 	fprintf(o, "   %-5s %-30s %-8s %s\n", "step", "reference", "real", "difference");
 	for (unsigned st = 1; st <= TN_COMPARE_STEPS; st++) {
 		char real[16], kinds[160];
@@ -1236,10 +1299,22 @@ static void text_connection(struct tn_renderer *r, const struct tn_conn_view *cv
 		text_comparison(r, cmp);
 }
 
-/* --problems: the table of connections and the stream quiet lines are kept through. */
+/*
+ * ASCII only: everything is written through a stream that spells non-ASCII
+ * characters in ASCII. --problems: the table of connections and the stream
+ * quiet lines are kept through.
+ */
 static int text_init(struct tn_renderer *r, char *errbuf, size_t errlen)
 {
 	struct text_state *st = state_of(r);
+	if (r->opts.ascii) {
+		st->ascii = tn_render_ascii_stream(r->opts.out);
+		if (!st->ascii) {
+			snprintf(errbuf, errlen, "out of memory");
+			return -1;
+		}
+		r->opts.out = st->ascii;
+	}
 	if (r->opts.focus != TN_FOCUS_PROBLEMS)
 		return 0;
 	if (tn_focus_create(&st->focus, true, errbuf, errlen) < 0)
@@ -1259,6 +1334,8 @@ static void text_finish(struct tn_renderer *r)
 		fclose(st->scratch);
 	free(st->scratch_buf);
 	tn_focus_destroy(st->focus);
+	if (st->ascii)
+		fclose(st->ascii);
 }
 
 const struct tn_render_ops tn_render_text_ops = {

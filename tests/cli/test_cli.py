@@ -20,7 +20,7 @@ import tempfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 from pcapgen import (Pcap, ether, ipv4, ipv6, tcp, ip6_ext, opt_mss, opt_raw, opt_nop,  # noqa: E402
-                     LINKTYPE_ETHERNET)
+                     opt_sack, opt_sack_perm, opt_wscale, LINKTYPE_ETHERNET)
 
 BIN = os.path.abspath(sys.argv[1])
 ROOT = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
@@ -90,17 +90,230 @@ def ah_packet():
     return one("ah.pcap", ether(ipv4(C, S, ah + seg, proto=51)))
 
 
+def one_byte_everything():
+    """A connection where every count the narration gives is 1: one byte of data, an MSS of one
+    byte, a one-byte window, a one-minute user timeout, one retransmission of one byte, a one-byte
+    gap, a one-byte SACK block and a one-byte D-SACK."""
+    f = path("one.pcap")
+    uto = opt_raw(28, 4, struct.pack("!H", 0x8001))  # granularity bit: minutes
+    segs = [("c", "S", 1000, 0, b"", dict(options=opt_mss(1) + opt_sack_perm() + uto)),
+            ("s", "SA", 4500, 1001, b"", dict(options=opt_mss(1) + opt_sack_perm())),
+            ("c", "A", 1001, 4501, b""), ("c", "PA", 1001, 4501, b"x"),
+            ("s", "A", 4501, 1002, b"", dict(window=1)), ("s", "PA", 4501, 1002, b"a"),
+            ("s", "PA", 4502, 1002, b"b"), ("c", "A", 1002, 4503, b""),
+            ("c", "PA", 1001, 4503, b"x"),                                      # sent again
+            ("s", "A", 4503, 1002, b"", dict(options=opt_sack((1001, 1002)))),  # D-SACK
+            ("s", "PA", 4504, 1002, b"d"),                                      # byte 3 lost
+            ("c", "A", 1002, 4503, b"", dict(options=opt_sack((4504, 4505)))),
+            ("s", "PA", 4503, 1002, b"c"), ("c", "A", 1002, 4505, b""),
+            ("c", "FA", 1002, 4505, b""), ("s", "FA", 4505, 1003, b""), ("c", "A", 1003, 4506, b"")]
+    with Pcap(f) as p:
+        for i, (frm, flags, seq, ack, data, *kw) in enumerate(segs):
+            a, b, pa, pb = (C, S, 43210, 80) if frm == "c" else (S, C, 80, 43210)
+            p.add(ether(ipv4(a, b, tcp(pa, pb, seq=seq, ack=ack, flags=flags, payload=data,
+                                       **(kw[0] if kw else {})))), ts=1700000000 + i * 0.001)
+    return f
+
+
+# A count of one followed by a plural noun, anywhere in the output.
+ONE_PLURAL = re.compile(r"(?<![\d.])1 (bytes|segments|times|requests|differences|handshake records|"
+                        r"records|packets|ACKs|probes|retransmissions|minutes|seconds|round trips|"
+                        r"echoes|keep-alives|connections|words)\b")
+# A range of one byte with a plural verb.
+ONE_BYTE_PLURAL_VERB = re.compile(r"\bbyte \d+ (arrive|reach|were|lie)\b")
+
+
+def singular_cases():
+    """Counts of one read "1 byte", never "1 bytes", in every mode."""
+    passed = failed = 0
+    f = one_byte_everything()
+    want = [r"sends 1 byte of data \(byte 1\)", r"\]  1 byte of data$",
+            r"D-SACK: byte 1 reached the receiver twice, so sending it again was not needed",
+            r"also holds byte 4, so it is still missing byte 3\.",
+            r"byte 3 before this segment was\s+never seen", r"this byte\s+is the gap seen at #11: it was lost",
+            r"user timeout +1 minute$", r"MSS +1 byte$", r"window +1 byte$",
+            r"client sent 9 segments with 1 byte of data", r"1 retransmission \(1 byte\)",
+            r"at most 1 byte in flight", r"maximum segment size \(client 1 byte, server 1 byte\)",
+            r"the client's maximum segment size \(1 byte\)"]
+    outputs = []
+    for mode in ([], ["-v"], ["-q"], ["--compare"], ["--summary"], ["--json", "--compare"]):
+        r = run(["-r", f, "--color=never"] + mode)
+        outputs.append(r.stdout)
+        bad = ONE_PLURAL.findall(r.stdout) + ONE_BYTE_PLURAL_VERB.findall(r.stdout)
+        name = "counts of one are singular (%s)" % (" ".join(mode) or "default")
+        if r.returncode or bad:
+            failed += 1
+            print("FAIL %s: exit %d, %r" % (name, r.returncode, bad))
+        else:
+            passed += 1
+            print("ok   %s" % name)
+    missing = [w for w in want if not any(re.search(w, o, re.M) for o in outputs)]
+    print("FAIL one-byte wording: missing %r" % missing if missing else "ok   one-byte wording")
+    return passed + (not missing), failed + bool(missing)
+
+
+def wscale_over_max():
+    """The client's SYN asks for shift 15, the server's for 7: the client's is taken as 14."""
+    f = path("wscale15.pcap")
+    with Pcap(f) as p:
+        p.add(ether(ipv4(C, S, tcp(43210, 80, seq=1000, flags="S", options=opt_wscale(15)))), ts=1700000000)
+        p.add(ether(ipv4(S, C, tcp(80, 43210, seq=4500, ack=1001, flags="SA", options=opt_wscale(7)))),
+              ts=1700000000.001)
+        p.add(ether(ipv4(C, S, tcp(43210, 80, seq=1001, ack=4501, flags="A", window=2))), ts=1700000000.002)
+    return f
+
+
+def wscale_cases():
+    """A shift over 14 is shown as sent, then as used (14), the same way in every output."""
+    f = wscale_over_max()
+    checks = [
+        (["-v"], [r"^      window scale +shift 15, over the maximum of 14: taken as 14 \(windows × 16384\)$",
+                  r"^    window +2 × 16384 = 32768 bytes$"]),
+        (["-q"], [r"\[wscale 15 \(taken as 14\)[,\]]", r"win 2 \(32768\)"]),
+        (["--compare"], [r"Window scaling is on \(client shift 14, server 7\)",
+                         r"The client's SYN asked for\s+shift 15, over the maximum of 14: it is taken as 14"]),
+    ]
+    passed = failed = 0
+    for mode, pats in checks:
+        r = run(["-r", f, "--color=never"] + mode)
+        bad = [p for p in pats if not re.search(p, r.stdout, re.M)]
+        bad += ["says × 32768"] if "× 32768" in r.stdout else []
+        print("FAIL shift 15 (%s): %r" % (" ".join(mode), bad) if bad else "ok   shift 15 (%s)" % " ".join(mode))
+        passed, failed = passed + (not bad), failed + bool(bad)
+    r = run(["-r", f, "--json"])
+    objs = [json.loads(x) for x in r.stdout.splitlines()]
+    opt = objs[0]["tcp"]["options"][0] if objs and objs[0]["type"] == "segment" else {}
+    want = {"shift": 15, "shift_used": 14, "clamped": True, "multiplier": 16384}
+    got = {k: opt.get(k) for k in want}
+    third = objs[2]["tcp"] if len(objs) > 2 else {}
+    ok = got == want and third.get("window_shift") == 14 and third.get("window_scaled") == 32768
+    print("ok   shift 15 (--json)" if ok else "FAIL shift 15 (--json): %r, %r" % (got, third))
+    return passed + ok, failed + (not ok)
+
+
+def port_glossary_cases():
+    """-v explains each port for its role: the client's is ephemeral, the server's listened on."""
+    r = run(["-v", "-c", "2", "--color=never", "-r", good_file()])
+    rows = re.findall(r"^    (source|destination) port +(\d+).*\n((?:      .*\n)+)", r.stdout, re.M)
+    got = [(end, port, "ephemeral" in text, "listens on" in text) for end, port, text in rows]
+    want = [("source", "43210", True, False), ("destination", "80", False, True),
+            ("source", "80", False, True), ("destination", "43210", True, False)]
+    ok = got == want
+    print("ok   -v port rows follow the roles" if ok else "FAIL -v port rows follow the roles: %r" % got)
+    return int(ok), int(not ok)
+
+
+def locale_env(**names):
+    """The environment with no locale variable but those given."""
+    env = {k: v for k, v in os.environ.items() if k not in ("LC_ALL", "LC_CTYPE", "LANG")}
+    env.update(names)
+    return env
+
+
+def is_ascii(text):
+    return all(ord(c) < 128 for c in text)
+
+
+def ascii_cases():
+    """Text is ASCII when the charset is not UTF-8, or with --ascii; JSON stays UTF-8 either way."""
+    passed = failed = 0
+    loss = os.path.join(ROOT, "captures", "http11-nginx-loss-ipv4.pcap")
+    c_env = locale_env(LC_ALL="C")
+    cases = [("LC_ALL=C " + " ".join(m), m + ["-r", loss], c_env)
+             for m in ([], ["-q"], ["-v"], ["--compare"], ["--summary"], ["--problems"], ["-q", "--problems"])]
+    cases += [("LC_ALL=C --reference -v", ["--reference", "-v"], c_env),
+              ("no locale at all", ["--compare", "-r", loss], locale_env()),
+              ("--ascii in a UTF-8 locale", ["--ascii", "-v", "--compare", "-r", loss], UTF8_ENV),
+              ("--ascii --color=always", ["--ascii", "--color=always", "-v", "-r", loss], UTF8_ENV)]
+    for name, args, env in cases:
+        r = run(args, env=env)
+        bad = sorted({c for c in r.stdout if ord(c) >= 128})
+        problems = ["exit %d" % r.returncode] if r.returncode else []
+        problems += ["non-ASCII %r" % bad] if bad else []
+        problems += [] if "->" in r.stdout else ["no '->' in the output"]
+        print("FAIL ASCII, %s: %s" % (name, "; ".join(problems)) if problems else "ok   ASCII, %s" % name)
+        passed, failed = passed + (not problems), failed + bool(problems)
+    # A UTF-8 locale the C library lacks is judged by its name; a UTF-8 one gives UTF-8.
+    for name, env in (("a UTF-8 locale not installed", locale_env(LANG="tn_NOWHERE.UTF-8")),
+                      ("LC_ALL=C.UTF-8", UTF8_ENV)):
+        r = run(["-q", "-r", loss], env=env)
+        ok = r.returncode == 0 and "→" in r.stdout and "·" in r.stdout
+        print("ok   UTF-8 kept, %s" % name if ok else "FAIL UTF-8 kept, %s: %r" % (name, r.stdout[:200]))
+        passed, failed = passed + ok, failed + (not ok)
+    want = run(["--json", "--compare", "-r", loss]).stdout
+    same = [run(["--json", "--compare", "-r", loss], env=c_env).stdout,
+            run(["--json", "--compare", "--ascii", "-r", loss]).stdout]
+    ok = not is_ascii(want) and all(x == want for x in same)
+    print("ok   JSON stays UTF-8 under LC_ALL=C and --ascii" if ok else
+          "FAIL JSON stays UTF-8 under LC_ALL=C and --ascii")
+    return passed + ok, failed + (not ok)
+
+
+SGR = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def colour_cases():
+    """--color=always: every coloured span ends (a reset) before its newline, so a line never
+    carries colour into the next, and no line starts with the reset of the line before."""
+    loss = os.path.join(ROOT, "captures", "http11-nginx-loss-ipv4.pcap")
+    runs = [["-v", "--compare", "-r", loss], ["-q", "--compare", "-r", loss], ["--problems", "-r", loss],
+            ["--reference", "-v"], ["-r", truncated_record()], ["-r", caplen_over_snaplen()],
+            ["-r", snaplen_cut(60)], ["-r", snaplen_cut(40)], ["--summary", "-r", loss]]
+    passed = failed = 0
+    for args in runs:
+        r = run(["--color=always"] + args)
+        bad = []
+        for n, line in enumerate(r.stdout.split("\n"), 1):
+            codes = SGR.findall(line)
+            if codes and codes[-1] != "\x1b[0m" or line.startswith("\x1b[0m"):
+                bad.append("line %d: %r" % (n, line[:80]))
+        name = "colour ends before the newline (%s)" % " ".join(a for a in args if not a.startswith("/"))
+        print("FAIL %s: %s" % (name, "; ".join(bad[:3])) if bad else "ok   %s" % name)
+        passed, failed = passed + (not bad), failed + bool(bad)
+    return passed, failed
+
+
+def deroff(line):
+    return line.replace("\\(->", "→").replace("\\-", "-").replace("\\e", "\\")
+
+
+def manual_cases():
+    """docs/tcpnarrate.1: exit statuses in order, and each example of output is what
+    tcpnarrate prints for captures/http10-python-ipv4.pcap, word for word."""
+    man = open(os.path.join(ROOT, "docs", "tcpnarrate.1")).read()
+    section = man[man.index(".SH EXIT STATUS"):man.index(".SH", man.index(".SH EXIT STATUS") + 1)]
+    statuses = [int(x) for x in re.findall(r"^\.TP\n\.B (\d+)$", section, re.M)]
+    ok_order = statuses == sorted(statuses) and statuses == [0, 1, 2, 3]
+    print("ok   manual: exit statuses in order" if ok_order else "FAIL manual: exit statuses %r" % statuses)
+    py = os.path.join(ROOT, "captures", "http10-python-ipv4.pcap")
+    real = set()
+    for mode in ([], ["--summary"], ["-q"]):
+        real |= set(run(["--color=never", "-r", py] + mode).stdout.splitlines())
+    examples = [deroff(x) for block in re.findall(r"^\.nf\n(.*?)^\.fi$", man, re.M | re.S)
+                for x in block.splitlines() if re.match(r"#?\d+ ", x)]
+    missing = [x for x in examples if x not in real]
+    ok_ex = bool(examples) and not missing
+    print("ok   manual: %d examples of output are real" % len(examples) if ok_ex else
+          "FAIL manual: examples not in the output: %r" % missing)
+    return ok_order + ok_ex, (not ok_order) + (not ok_ex)
+
+
 def unreadable():
     f = good_file()
     os.chmod(f, 0)
     return f
 
 
-def run(args, as_nobody=False):
+# A UTF-8 locale unless a case says otherwise: the text's arrows and signs depend on it.
+UTF8_ENV = dict(os.environ, LC_ALL="C.UTF-8")
+
+
+def run(args, as_nobody=False, env=None):
     cmd = [BIN] + args
     if as_nobody:
         cmd = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"] + cmd
-    return subprocess.run(cmd, capture_output=True, text=True, timeout=20, stdin=subprocess.DEVNULL)
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=20, stdin=subprocess.DEVNULL,
+                          env=env or UTF8_ENV)
 
 
 # (name, args maker, exit status, stderr pattern or None for empty, stdout patterns)
@@ -184,6 +397,13 @@ CASES = [
       r"retrans 0/0, dupacks 0/0, lost 0/0, zero window 0/0 s; open; end of capture; 1:\S+$"]),
     ("--problems without any", lambda: ["--problems", "-r", good_file()], 0, None,
      [r"\A\nSummary of .*good\.pcap: 3 packets read"]),
+    ("--conn past the last connection", lambda: ["--conn", "2", "-q", "-r", good_file()], 1,
+     r"^tcpnarrate: .*good\.pcap: no connection 2 \(the capture has 1\)\n$",
+     [r"Summary of .*good\.pcap: 3 packets read", r"^  1 connection$"]),
+    ("--conn of the last connection", lambda: ["--conn", "1", "-q", "-r", good_file()], 0, None,
+     [r"^1 .*\[SYN\]"]),
+    ("--conn with --summary, past the last", lambda: ["--conn", "5", "--summary", "-r", REUSED], 1,
+     r"^tcpnarrate: .*: no connection 5 \(the capture has 2\)\n$", []),
     ("help", lambda: ["--help"], 0, None, [r"^Usage: tcpnarrate -r FILE"]),
     ("version", lambda: ["--version"], 0, None, [r"^tcpnarrate \d+\.\d+\.\d+$", r"libpcap version"]),
     ("standard input", lambda: ["-r", "-", "-q"], 0, None, []),  # stdin from DEVNULL → empty: see below
@@ -221,6 +441,9 @@ WRITE_CASES = [
      [2, 5, 6, 8, 10, 12, 14, 17, 18, 20, 22, 24]),
     ("--conn 3 -w (no such connection) writes nothing", ["--conn", "3"], []),
 ]
+# What a case of WRITE_CASES must exit with and say on stderr, when not 0 and nothing.
+WRITE_ERRORS = {"--conn 3 -w (no such connection) writes nothing":
+                (1, r"^tcpnarrate: .*analysis-reused-ports\.pcap: no connection 3 \(the capture has 2\)\n$")}
 
 
 def write_cases():
@@ -233,7 +456,9 @@ def write_cases():
     for name, extra, frames in WRITE_CASES:
         out = path("w-%d.pcap" % (passed + failed))
         r = run(["-r", REUSED, "-w", out] + extra)
-        problems = [] if r.returncode == 0 and not r.stderr else ["exit %d, stderr %r" % (r.returncode, r.stderr)]
+        want_rc, err_re = WRITE_ERRORS.get(name, (0, r"\A\Z"))
+        problems = [] if r.returncode == want_rc and re.search(err_re, r.stderr) else \
+            ["exit %d, stderr %r" % (r.returncode, r.stderr)]
         got = pcap_records(out) if os.path.exists(out) else None
         if got != [original[n - 1] for n in frames]:
             problems.append("the file holds %s records, not frames %s" % (len(got or []), frames))
@@ -250,12 +475,17 @@ def write_cases():
 
 def main():
     passed, failed = write_cases()
+    for more in (singular_cases, wscale_cases, port_glossary_cases, ascii_cases, colour_cases,
+                 manual_cases):
+        p, f = more()
+        passed, failed = passed + p, failed + f
     for name, make, want_rc, err_re, out_res in CASES:
         args = make()
         if name == "standard input":
             # Feed a real capture on stdin.
             with open(good_file(), "rb") as f:
-                r = subprocess.run([BIN] + args, stdin=f, capture_output=True, text=True, timeout=20)
+                r = subprocess.run([BIN] + args, stdin=f, capture_output=True, text=True, timeout=20,
+                                   env=UTF8_ENV)
             out_res = [r"^1 .*\[SYN\]", r"Summary of \(standard input\): 3 packets read"]
         else:
             r = run(args)

@@ -31,9 +31,10 @@ from concurrent.futures import ThreadPoolExecutor
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 MODES = [[], ["-v"], ["-q"], ["--json"], ["--json", "--compare"],
          ["--summary", "--compare"], ["--json", "--summary"], ["--problems"], ["-q", "--problems"],
-         ["--json", "--problems"]]
+         ["--json", "--problems"], ["-v", "--ascii", "--compare"]]
 SAN = re.compile(r"(AddressSanitizer|LeakSanitizer|UndefinedBehaviorSanitizer|runtime error:)")
 CTRL = re.compile(rb"[\x00-\x09\x0b-\x1f\x7f]")
+NON_ASCII = re.compile(rb"[\x80-\xff]")
 
 
 def files_in(paths):
@@ -88,6 +89,8 @@ def check(binary, f, mode, limit):
                 break
     elif CTRL.search(r.stdout):
         problems.append("control byte 0x%02x in text output" % CTRL.search(r.stdout).group(0)[0])
+    elif "--ascii" in mode and NON_ASCII.search(r.stdout):
+        problems.append("byte 0x%02x in --ascii output" % NON_ASCII.search(r.stdout).group(0)[0])
     r2, _ = run_once(binary, f, mode, limit)
     if r2 is None or r2.stdout != r.stdout or r2.returncode != r.returncode:
         problems.append("a second run printed something else")

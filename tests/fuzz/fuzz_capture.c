@@ -87,6 +87,7 @@ static const struct mode extra_modes[] = {
 	{ { "--problems", "--idle-timeout", "1", NULL }, false },
 	{ { "-q", "--problems", "--max-flows", "1", NULL }, false },
 	{ { "--json", "--problems", "--compare", NULL }, false },
+	{ { "-v", "--ascii", "--problems", NULL }, false },
 };
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
@@ -202,9 +203,11 @@ static void check(const struct mode *m, bool strict, int status)
 	}
 
 	/* stdout */
-	bool json = false;
-	for (size_t i = 0; m->args[i]; i++)
+	bool json = false, ascii = false;
+	for (size_t i = 0; m->args[i]; i++) {
 		json |= strcmp(m->args[i], "--json") == 0;
+		ascii |= strcmp(m->args[i], "--ascii") == 0;
+	}
 	if (json) {
 		size_t bad = fuzz_json_bad_line(g_stdout.buf, g_stdout.len);
 		if (bad)
@@ -214,6 +217,10 @@ static void check(const struct mode *m, bool strict, int status)
 		if (at >= 0)
 			fuzz_die("%s: control byte 0x%02x at output offset %ld", what,
 				 g_stdout.buf[at], at);
+		for (size_t i = 0; ascii && i < g_stdout.len; i++)
+			if (g_stdout.buf[i] >= 0x80)
+				fuzz_die("%s: byte 0x%02x in --ascii output at offset %zu", what,
+					 g_stdout.buf[i], i);
 	}
 }
 

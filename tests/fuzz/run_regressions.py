@@ -45,7 +45,8 @@ EXTRA_MODES = [["-q", "--max-flows", "1"],
                ["--json", "--summary", "--max-flows", "2"],
                ["--problems", "--idle-timeout", "1"],
                ["-q", "--problems", "--max-flows", "1"],
-               ["--json", "--problems", "--compare"]]
+               ["--json", "--problems", "--compare"],
+               ["-v", "--ascii", "--problems"]]
 SAN = re.compile(r"(AddressSanitizer|LeakSanitizer|UndefinedBehaviorSanitizer|runtime error:"
                  r"|==tcpnarrate-fuzz==)")
 ENV = dict(os.environ, ASAN_OPTIONS="detect_leaks=1:abort_on_error=0",

@@ -62,16 +62,19 @@ def flood(tmp, random_sources):
     name = "random" if random_sources else "sequential"
     path = os.path.join(tmp, "flood-%s.pcap" % name)
     write_syn_flood(path, FLOOD, random_sources)
-    # --conn 0 is not a connection: only the summary is printed, all the work is done.
-    rc, out, err, rss = run_measured(["--json", "--conn", "18446744073709551615", "-r", path])
-    s = summary(out) if rc == 0 else {}
-    check("SYN flood, %d %s sources: completes" % (FLOOD, name), rc == 0 and s.get("segments") == FLOOD,
-          "rc %d %s" % (rc, err))
+    # --conn past the last connection: only the summary is printed, all the work is done, and
+    # exit 1 with one line says there was no such connection.
+    no_conn = "18446744073709551615"
+    rc, out, err, rss = run_measured(["--json", "--conn", no_conn, "-r", path])
+    s = summary(out) if rc == 1 else {}
+    said = "tcpnarrate: %s: no connection %s (the capture has %d)\n" % (path, no_conn, FLOOD)
+    check("SYN flood, %d %s sources: completes" % (FLOOD, name),
+          rc == 1 and err == said and s.get("segments") == FLOOD, "rc %d %s" % (rc, err))
     check("SYN flood, %s: peak memory %.0f MiB < 200 MiB" % (name, rss), rss < 200, rss)
     want_ev = max(0, FLOOD - DEFAULT_MAX_FLOWS)
     check("SYN flood, %s: %d evictions counted" % (name, want_ev),
           s.get("evictions") == want_ev and s.get("connections") == FLOOD, s)
-    rc, out, err, _ = run_measured(["-q", "--conn", "18446744073709551615", "-r", path])
+    rc, out, err, _ = run_measured(["-q", "--conn", no_conn, "-r", path])
     check("SYN flood, %s: evictions reported in the text summary" % name,
           ("%d evicted from the full flow table" % want_ev) in out or want_ev == 0, out[-300:])
     os.unlink(path)

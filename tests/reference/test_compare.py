@@ -16,7 +16,7 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
-from pcapgen import Pcap, ether, ipv4, tcp, opt_mss  # noqa: E402
+from pcapgen import Pcap, ether, ipv4, tcp, opt_mss, opt_sack_perm, opt_ts  # noqa: E402
 
 BIN = os.path.abspath(sys.argv[1])
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
@@ -114,6 +114,69 @@ def tls_capture(path):
     write(path, segs, dport=443)
 
 
+def tls_one_record_capture(path, request=True):
+    """A ClientHello in one handshake record, a server that answers with application data only;
+    without `request`, the client never sends application data."""
+    rec = lambda t, n: bytes([t, 3, 3, n >> 8, n & 255]) + b"\0" * n  # noqa: E731
+    segs = OPEN + [("c", "PA", 1001, 4501, rec(22, 200)), ("s", "PA", 4501, 1206, rec(23, 100))]
+    cseq = 1206
+    if request:
+        segs += [("c", "PA", 1206, 4606, rec(23, 80)), ("s", "PA", 4606, 1291, rec(23, 300))]
+        cseq = 1291
+    sseq = 4906 if request else 4606
+    write(path, segs + [("c", "A", cseq, sseq, b"")] + close_by_client(cseq, sseq), dport=443)
+
+
+def syn_options_capture(path, client_opts, server_opts=b""):
+    """The crafted textbook connection, its SYN and SYN-ACK carrying these options."""
+    with Pcap(path) as p:
+        t = 1700000000.0
+        for i, (frm, flags, seq, ack, data) in enumerate(textbook_like()):
+            a, b, pa, pb = (C, S, 43210, 80) if frm == "c" else (S, C, 80, 43210)
+            opts = client_opts if i == 0 else server_opts if i == 1 else b""
+            p.add(ether(ipv4(a, b, tcp(pa, pb, seq=seq, ack=ack, flags=flags, payload=data,
+                                       options=opts))), ts=t + i * 0.001)
+
+
+def one_sided_options(d):
+    """SACK and timestamps offered by the client only: not used, and the text says what that means."""
+    path = os.path.join(d, "one-sided.pcap")
+    syn_options_capture(path, opt_sack_perm() + opt_ts(1, 0))
+    r, cmps = compare(["-r", path])
+    sack = explanation(cmps[0], "sack_permitted") if cmps else ""
+    ts = explanation(cmps[0], "timestamps") if cmps else ""
+    check("SACK offered by one side: not used, and what happens without it",
+          "offered by the client only, so it is not used" in sack and "can name exactly" not in sack and
+          "before the first gap" in sack, sack)
+    check("timestamps offered by one side: off, and what that leaves out",
+          "offered by the client only, so they are off" in ts and "measures the round trip on every" not in ts,
+          ts)
+
+
+def explanation(cmp, kind):
+    return " ".join(d["explanation"] for d in cmp.get("differences", []) if d["kind"] == kind)
+
+
+def singular_explanations(d):
+    """Counts of one in the explanations: one time, one handshake record, one round trip."""
+    path = os.path.join(d, "coalesced.pcap")
+    write(path, CRAFTED["coalesced ACKs"][0])
+    r, cmps = compare(["-r", path])
+    text = explanation(cmps[0], "coalesced_acks") if cmps else ""
+    check("one coalesced ACK: '1 time by the client'", "(1 time by the client, 0 by the server)" in text,
+          text)
+    tls_one_record_capture(path)
+    r, cmps = compare(["-r", path])
+    text = explanation(cmps[0], "tls") if cmps else ""
+    check("TLS with one handshake record: singular", "(1 handshake record)" in text and
+          "after 2 round trips" in text, text)
+    tls_one_record_capture(path, request=False)
+    r, cmps = compare(["-r", path])
+    text = explanation(cmps[0], "tls") if cmps else ""
+    check("TLS without a request byte: said so, no negative round trips",
+          "no request byte was captured" in text and "-1" not in text, text)
+
+
 def main():
     r, cmps = compare(["--reference"])
     check("the textbook against itself: no difference", r.returncode == 0 and len(cmps) == 1 and
@@ -183,6 +246,8 @@ def main():
         check("TLS on 443: handshake records counted, two round trips before the request",
               "tls" in kinds(c) and c["rtts_before_first_byte"]["request"] == 2 and
               "handshake records" in [x for x in c["differences"] if x["kind"] == "tls"][0]["explanation"], c)
+        singular_explanations(d)
+        one_sided_options(d)
     print("%d passed, %d failed" % (results.count(True), results.count(False)))
     return 0 if all(results) else 1
 

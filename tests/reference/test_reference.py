@@ -89,6 +89,14 @@ def main():
           and "Why four segments to close" in ideas[8] and "TIME-WAIT" in ideas[11]
           and "What the textbook leaves out" in ideas[11], ideas)
 
+    intro = " ".join(i["text"] for i in step0[0].get("ideas", [])) if step0 else ""
+    check("step 0: no ISN chosen yet; the server picks its own when the SYN arrives (RFC 6528)",
+          "already chosen" not in intro and "when that SYN arrives" in intro and "RFC 6528" in intro,
+          intro)
+    tw = " ".join(i["text"] for s in segs if s["step"] == 11 for i in s["ideas"] if i["title"] == "TIME-WAIT")
+    check("TIME-WAIT: letting the client close moves it to the client, it does not avoid it",
+          "does not avoid TIME-WAIT: it moves it" in tw and "avoids it." not in tw, tw)
+
     r2, objs2 = run("-r", SHIPPED, "--json")
     key = lambda s: (s["n"], s["tcp"], s["states"], s["note"])  # noqa: E731
     check("-r captures/reference.pcap narrates the same segments",
@@ -98,6 +106,9 @@ def main():
         check("--reference %s" % (mode[0] if mode else "(text)"),
               r.returncode == 0 and "Step 0 of 11" in r.stdout and "11 TCP segments narrated" in r.stdout,
               r.stderr)
+        check("--reference %s: step 0 says when each ISN will be picked" % (mode[0] if mode else "(text)"),
+              "server LISTEN on port 80; its initial sequence number will be 4500, picked when the SYN "
+              "arrives" in r.stdout, r.stdout[:400])
     r, _ = run("--reference", "-r", SHIPPED)
     check("--reference with -r is a usage error", r.returncode == 2, r.returncode)
     print("%d passed, %d failed" % (results.count(True), results.count(False)))

@@ -1,12 +1,15 @@
 /*
  * test_render.c — the renderers' pure helpers (include/tcpnarrate/render.h):
- * tn_escape_preview(), tn_service_name() and tn_format_time().
+ * tn_escape_preview(), tn_service_name(), tn_format_time(), and the ASCII
+ * stream of tn_render_ascii_stream().
  *
  * Output buffers are poisoned with 0xA5 and have guard bytes after the
  * length passed in, so a write past outlen or a missing terminator shows.
  */
+#define _POSIX_C_SOURCE 200809L /* open_memstream */
 #include <tcpnarrate/render.h>
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "unit.h"
@@ -181,6 +184,67 @@ START_TEST(test_time_table)
 }
 END_TEST
 
+/* ---------------------------------------------------------------- ascii */
+
+static const struct ascii_case {
+	const char *name;
+	const char *chunks[4];   /* written one after the other, NULL-terminated */
+	const char *out;
+} ascii_cases[] = {
+	{ "ASCII passes unchanged", { "GET / HTTP/1.1\r\n", NULL }, "GET / HTTP/1.1\r\n" },
+	{ "arrow", { "client SYN-SENT→ESTABLISHED", NULL }, "client SYN-SENT->ESTABLISHED" },
+	{ "every spelling", { "→←·×…—–§»±≥≤", NULL }, "-><-*x...---section >>+/->=<=" },
+	{ "section sign before a number", { "RFC 9293 §3.5", NULL }, "RFC 9293 section 3.5" },
+	{ "a character split over two writes", { "a \xe2", "\x86\x92 b", NULL }, "a -> b" },
+	{ "a character split over three writes", { "\xe2", "\x86", "\x92", NULL }, "->" },
+	{ "a character it does not know", { "caf\xc3\xa9 \xf0\x9f\x98\x80", NULL }, "caf? ?" },
+	{ "a stray continuation byte", { "\x80" "a", NULL }, "?a" },
+	{ "a byte no character starts with", { "\xff" "a", NULL }, "?a" },
+	{ "a character cut short by ASCII", { "\xe2\x86" "a", NULL }, "?a" },
+	{ "a character cut short by another", { "\xe2\xc3\xa9", NULL }, "??" },
+	{ "the output ends inside a character", { "x\xe2\x86", NULL }, "x?" },
+	{ "colour codes pass", { "\033[1m→\033[0m", NULL }, "\033[1m->\033[0m" },
+	{ NULL, { NULL }, NULL },
+};
+
+START_TEST(test_ascii_table)
+{
+	const struct ascii_case *c = &ascii_cases[_i];
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *under = open_memstream(&buf, &len);
+	ck_assert_ptr_nonnull(under);
+	FILE *f = tn_render_ascii_stream(under);
+	ck_assert_ptr_nonnull(f);
+	for (size_t i = 0; c->chunks[i]; i++)
+		ck_assert_int_ge(fputs(c->chunks[i], f), 0);
+	ck_assert_int_eq(fclose(f), 0);
+	ck_assert_int_eq(fflush(under), 0);
+	ck_assert_msg(strcmp(buf, c->out) == 0, "%s: '%s', expected '%s'", c->name, buf, c->out);
+	fclose(under);
+	free(buf);
+}
+END_TEST
+
+/* What is written reaches the stream below at once: a live capture flushes only that one. */
+START_TEST(test_ascii_unbuffered)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *under = open_memstream(&buf, &len);
+	FILE *f = tn_render_ascii_stream(under);
+	ck_assert_ptr_nonnull(f);
+	fprintf(f, "#%d %s\n", 4, "10.0.1.5 → 10.0.2.10");
+	fflush(under);
+	ck_assert_str_eq(buf, "#4 10.0.1.5 -> 10.0.2.10\n");
+	fclose(f);
+	fputs("under stays open", under);
+	fclose(under);
+	ck_assert_str_eq(buf, "#4 10.0.1.5 -> 10.0.2.10\nunder stays open");
+	free(buf);
+}
+END_TEST
+
 static Suite *render_suite(void)
 {
 	Suite *s = suite_create("render");
@@ -194,6 +258,10 @@ static Suite *render_suite(void)
 	suite_add_tcase(s, tc);
 	tc = tcase_create("time");
 	TN_ADD_TABLE_TEST(tc, test_time_table, time_cases);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("ascii");
+	TN_ADD_TABLE_TEST(tc, test_ascii_table, ascii_cases);
+	tcase_add_test(tc, test_ascii_unbuffered);
 	suite_add_tcase(s, tc);
 	return s;
 }
