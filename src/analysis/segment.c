@@ -150,8 +150,10 @@ static void ecn_flag_meaning(uint16_t flag, bool syn, bool ack, char *buf, size_
 		else if (syn)
 			snprintf(buf, len, "agrees to use Explicit Congestion Notification");
 		else
-			snprintf(buf, len, "echoes a congestion mark: a router on the way flagged "
-				 "congestion, so the sender should slow down");
+			snprintf(buf, len, "echoes a congestion mark (RFC 3168 §6.1.3): a router "
+				 "flagged congestion on data that came the other way, so the other "
+				 "side, which sent that data, should slow down, not this segment's "
+				 "sender");
 		break;
 	case TN_TH_CWR:
 		if (syn)

@@ -473,10 +473,30 @@ def write_cases():
     return passed, failed
 
 
+def ece_cases():
+    """Classic ECN (RFC 3168 §6.1.3): an ECE on the receiver's ACK asks the other side, the
+    data's sender, to slow down, not the ACK's own sender."""
+    f = path("ece.pcap")
+    with Pcap(f) as p:
+        p.add(ether(ipv4(C, S, tcp(43210, 80, seq=1000, flags="SEC"))), ts=1700000000)
+        p.add(ether(ipv4(S, C, tcp(80, 43210, seq=4500, ack=1001, flags="SAE"))), ts=1700000000.001)
+        p.add(ether(ipv4(C, S, tcp(43210, 80, seq=1001, ack=4501, flags="A"))), ts=1700000000.002)
+        p.add(ether(ipv4(S, C, tcp(80, 43210, seq=4501, ack=1001, flags="PA", payload=b"x" * 10))),
+              ts=1700000000.003)
+        p.add(ether(ipv4(C, S, tcp(43210, 80, seq=1001, ack=4511, flags="AE"))), ts=1700000000.004)
+    r = run(["-r", f, "--color=never"])
+    block = r.stdout.split("#5 ")[-1]
+    ok = re.search(r"ECE +echoes a congestion mark .*the other\s+side, which sent that data, should "
+                   r"slow down, not this segment's sender", block, re.S) is not None
+    print("ok   ECE asks the other side to slow down" if ok else
+          "FAIL ECE asks the other side to slow down: %r" % block[:600])
+    return int(ok), int(not ok)
+
+
 def main():
     passed, failed = write_cases()
     for more in (singular_cases, wscale_cases, port_glossary_cases, ascii_cases, colour_cases,
-                 manual_cases):
+                 manual_cases, ece_cases):
         p, f = more()
         passed, failed = passed + p, failed + f
     for name, make, want_rc, err_re, out_res in CASES:
