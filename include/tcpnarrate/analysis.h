@@ -469,12 +469,16 @@ struct tn_comparison {
 	size_t n_diff;
 	struct tn_difference diff[TN_MAX_DIFFERENCES];
 	uint32_t step_n[TN_COMPARE_STEPS + 1];
+	/* who sent the packet that plays each step (enum tn_role), -1 when none does */
+	int8_t step_sender[TN_COMPARE_STEPS + 1];
 	/* the cost in time: round trips (the reference needs 1 and 2) and milliseconds */
 	int rtts_before_request, rtts_before_response;
 	double ms_before_request, ms_before_response;   /* < 0 when there was none */
 	double handshake_ms;
 };
 
+/* The role that sends step `step` in the textbook (enum tn_role). */
+int tn_compare_step_role(unsigned step);
 /* Reference step names ("SYN", "SYN-ACK", ... "final ACK"), 1-based. */
 const char *tn_compare_step_name(unsigned step);
 void tn_compare_init(struct tn_compare_conn *cc);

@@ -26,6 +26,35 @@ static const char *const step_names[TN_COMPARE_STEPS + 1] = {
 	"client's final ACK",
 };
 
+/* Who sends each textbook step: the client opens, asks and closes first. */
+static const int8_t step_roles[TN_COMPARE_STEPS + 1] = {
+	-1, TN_ROLE_CLIENT, TN_ROLE_SERVER, TN_ROLE_CLIENT, TN_ROLE_CLIENT, TN_ROLE_SERVER,
+	TN_ROLE_SERVER, TN_ROLE_CLIENT, TN_ROLE_CLIENT, TN_ROLE_SERVER, TN_ROLE_SERVER,
+	TN_ROLE_CLIENT,
+};
+
+int tn_compare_step_role(unsigned step)
+{
+	return step >= 1 && step <= TN_COMPARE_STEPS ? step_roles[step] : -1;
+}
+
+/*
+ * Who really sent the packet of each step. The close (steps 8 to 11) is
+ * played by whichever side sent the first FIN: when the server closes
+ * first, the client sends steps 9 and 10 and the server step 11.
+ */
+static void step_senders(const struct tn_compare_conn *cc, int cl, struct tn_comparison *out)
+{
+	bool swapped = cc->fin_first >= 0 && cc->fin_first != cl;
+	for (unsigned st = 1; st <= TN_COMPARE_STEPS; st++) {
+		int role = step_roles[st];
+		if (swapped && st >= 8)
+			role = !role;
+		out->step_sender[st] = (int8_t)(cc->step_n[st] ? role : -1);
+	}
+	out->step_sender[0] = -1;
+}
+
 const char *tn_compare_step_name(unsigned step)
 {
 	return step >= 1 && step <= TN_COMPARE_STEPS ? step_names[step] : "";
@@ -517,6 +546,7 @@ void tn_compare_finish(const struct tn_compare_conn *cc, const struct tn_conn_re
 	memset(out, 0, sizeof *out);
 	out->conn = rep->conn->id;
 	memcpy(out->step_n, cc->step_n, sizeof out->step_n);
+	step_senders(cc, rep->client, out);
 	round_trips(cc, rep->client, out);
 	opening(cc, rep, out);
 	exchange(cc, rep, out);

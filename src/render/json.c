@@ -696,6 +696,23 @@ static void json_correction(struct tn_renderer *r, const struct tn_correction *c
 	emit(r, j);
 }
 
+/* [{"step", "reference", "n", "sender"}]: which real packet plays each textbook step, sent by whom. */
+static void add_steps(cJSON *j, const struct tn_comparison *cmp)
+{
+	cJSON *steps = cJSON_AddArrayToObject(j, "steps");
+	for (unsigned st = 1; st <= TN_COMPARE_STEPS; st++) {
+		cJSON *s = cJSON_CreateObject();
+		cJSON_AddNumberToObject(s, "step", st);
+		cJSON_AddStringToObject(s, "reference", tn_compare_step_name(st));
+		if (cmp->step_n[st])
+			cJSON_AddNumberToObject(s, "n", cmp->step_n[st]);
+		else
+			cJSON_AddNullToObject(s, "n");
+		add_role(s, "sender", cmp->step_sender[st]);
+		cJSON_AddItemToArray(steps, s);
+	}
+}
+
 static void json_comparison(struct tn_renderer *r, const struct tn_comparison *cmp)
 {
 	cJSON *j = cJSON_CreateObject();
@@ -720,17 +737,7 @@ static void json_comparison(struct tn_renderer *r, const struct tn_comparison *c
 		cJSON_AddStringToObject(d, "explanation", cmp->diff[i].explanation);
 		cJSON_AddItemToArray(diffs, d);
 	}
-	cJSON *steps = cJSON_AddArrayToObject(j, "steps");
-	for (unsigned st = 1; st <= TN_COMPARE_STEPS; st++) {
-		cJSON *s = cJSON_CreateObject();
-		cJSON_AddNumberToObject(s, "step", st);
-		cJSON_AddStringToObject(s, "reference", tn_compare_step_name(st));
-		if (cmp->step_n[st])
-			cJSON_AddNumberToObject(s, "n", cmp->step_n[st]);
-		else
-			cJSON_AddNullToObject(s, "n");
-		cJSON_AddItemToArray(steps, s);
-	}
+	add_steps(j, cmp);
 	cJSON *rt = cJSON_AddObjectToObject(j, "rtts_before_first_byte");
 	if (cmp->rtts_before_request >= 0)
 		cJSON_AddNumberToObject(rt, "request", cmp->rtts_before_request);

@@ -1243,8 +1243,13 @@ static void text_comparison(struct tn_renderer *r, const struct tn_comparison *c
 			snprintf(real, sizeof real, "#%u", cmp->step_n[st]);
 		else
 			snprintf(real, sizeof real, "-");
-		fprintf(o, "   %-5u %-30s %-8s %s\n", st, tn_compare_step_name(st), real,
-			u ? kinds : cmp->step_n[st] ? "same" : "no such segment");
+		int who = cmp->step_sender[st];
+		if (who >= 0 && who != tn_compare_step_role(st))
+			snprintf(kinds + u, sizeof kinds - u, "%ssent by the %s", u ? ", " : "",
+				 tn_role_key(who));
+		else if (!u)
+			snprintf(kinds, sizeof kinds, "%s", cmp->step_n[st] ? "same" : "no such segment");
+		fprintf(o, "   %-5u %-30s %-8s %s\n", st, tn_compare_step_name(st), real, kinds);
 	}
 	if (cmp->rtts_before_request >= 0) {
 		fprintf(o, "   before the first request byte: %d round trip%s (textbook: 1), %.3f ms",
