@@ -137,6 +137,7 @@ struct tn_segment {
 	uint8_t n_verdicts;
 	struct tn_verdict verdict[TN_MAX_VERDICTS];
 	bool keep_alive_data;     /* its byte is a keep-alive's, not new data */
+	struct tn_tw_cut tw_cut;  /* a SYN that cut the previous connection's TIME-WAIT short */
 	struct tn_seg_timing timing;
 	uint32_t new_bytes;       /* payload bytes the capture shows for the first time */
 	char note[TN_NOTE_LEN];   /* one plain-language sentence */

@@ -225,6 +225,23 @@ const char *tn_state_name(enum tn_state st);
 bool tn_track_conn_reuse(const struct tn_track_conn *c, int side, const struct tn_packet *pkt);
 void tn_track_conn_restart(struct tn_track *tr, struct tn_track_conn *c);
 
+/* A new SYN on a port pair one side still holds in TIME-WAIT: TIME-WAIT cut short. */
+struct tn_tw_cut {
+	int side;             /* the side that was in TIME-WAIT, -1 when none was */
+	int64_t after_ns;     /* how long it had held it */
+	int64_t full_ns;      /* how long TIME-WAIT lasts (2 × MSL) */
+	bool isn_above;       /* the SYN's ISN is above the last sequence number its sender used */
+};
+
+/*
+ * Before tn_track_conn_restart(): was a side of c in TIME-WAIT when this SYN
+ * from `side` reopened the pair? RFC 9293 §3.10.7.4 (and RFC 6191 with
+ * timestamps) let a host accept it then only when the new ISN (or
+ * timestamp) is above the old connection's.
+ */
+void tn_track_time_wait_cut(const struct tn_track *tr, const struct tn_track_conn *c, int side,
+			    const struct tn_packet *pkt, int64_t now_ns, struct tn_tw_cut *out);
+
 /*
  * Runs both endpoints' state machines over one segment sent by `side` at
  * capture time now_ns (RFC 9293 §3.10), after tn_track_segment(). Fills the

@@ -180,11 +180,13 @@ static void conn_start(struct tn_pipeline *p, struct tn_conn *c)
  * recently active first when the table is full), or restarted when its SYN
  * reopens a closed port pair. NULL only when memory runs out.
  */
-static struct tn_conn *conn_for(struct tn_pipeline *p, const struct tn_flow_key *key, int side)
+static struct tn_conn *conn_for(struct tn_pipeline *p, const struct tn_flow_key *key, int side,
+				int64_t now_ns, struct tn_tw_cut *cut)
 {
 	struct tn_conn *c = tn_flow_find(p->flows, key);
 	if (c) {
 		if (tn_track_conn_reuse(&c->track, side, p->pkt)) {
+			tn_track_time_wait_cut(&p->tracker, &c->track, side, p->pkt, now_ns, cut);
 			if (!c->track.reported)
 				report(p, c, TN_REPORT_REUSED);
 			tn_track_conn_restart(&p->tracker, &c->track);
@@ -216,10 +218,10 @@ static void correction(struct tn_pipeline *p, const struct tn_track_view *v, uin
 
 /* A decoded TCP segment through tracker, analysis and comparison, then to the renderer. */
 static void segment(struct tn_pipeline *p, struct tn_conn *c, int side,
-		    const struct tn_frame *frame, int64_t now_ns)
+		    const struct tn_frame *frame, int64_t now_ns, const struct tn_tw_cut *cut)
 {
 	struct tn_segment seg = { .frame = frame, .pkt = p->pkt, .key = c->key,
-				  .rel_ns = now_ns - p->first_ns };
+				  .rel_ns = now_ns - p->first_ns, .tw_cut = *cut };
 	p->tracker.now_n = frame->n;
 	tn_track_update(&p->tracker, &c->track, side, p->pkt, now_ns, &seg.track);
 	if (seg.track.corr_side >= 0 && shown(p, c->track.id))
@@ -270,12 +272,13 @@ enum tn_feed tn_pipeline_feed(struct tn_pipeline *p, uint32_t linktype,
 	}
 	struct tn_flow_key key;
 	int side = tn_flow_key_make(p->pkt, &key);
-	struct tn_conn *c = conn_for(p, &key, side);
+	struct tn_tw_cut cut = { .side = -1 };
+	struct tn_conn *c = conn_for(p, &key, side, now_ns, &cut);
 	if (!c) {
 		snprintf(errbuf, errlen, "out of memory for the flow table");
 		return TN_FEED_ERROR;
 	}
-	segment(p, c, side, frame, now_ns);
+	segment(p, c, side, frame, now_ns, &cut);
 	p->last_conn = c->track.id;
 	if (p->o.max_segments && p->sum.segments >= p->o.max_segments)
 		return TN_FEED_DONE;

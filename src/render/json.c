@@ -301,6 +301,13 @@ static void add_timing(struct tn_renderer *r, cJSON *j, const struct tn_segment 
 		add_seconds(r, o, "idle_before", (double)t->idle_ns / 1e9);
 	if (t->oversize_mss)
 		cJSON_AddNumberToObject(o, "over_mss", t->oversize_mss);
+	if (seg->tw_cut.side >= 0) {
+		cJSON *c = cJSON_AddObjectToObject(o, "time_wait_cut");
+		cJSON_AddStringToObject(c, "side", tn_role_name(seg->tw_cut.side, seg->track.client));
+		add_seconds(r, c, "after", (double)seg->tw_cut.after_ns / 1e9);
+		add_seconds(r, c, "time_wait", (double)seg->tw_cut.full_ns / 1e9);
+		cJSON_AddBoolToObject(c, "isn_above", seg->tw_cut.isn_above);
+	}
 	if (t->request_n) {
 		cJSON *a = cJSON_AddObjectToObject(o, "response");
 		cJSON_AddNumberToObject(a, "request", (double)t->request_n);

@@ -460,6 +460,16 @@ static void timing_lines(struct tn_renderer *r, const struct tn_segment *seg)
 			 plural(t->in_flight), t->peer_window);
 		tilde_line(r, buf);
 	}
+	if (seg->tw_cut.side >= 0) {
+		const struct tn_tw_cut *c = &seg->tw_cut;
+		snprintf(buf, sizeof buf, "the %s still held TIME-WAIT for the last connection on these "
+			 "ports, cut short after %.3f s of %.0f: a host takes such a SYN only when its "
+			 "initial sequence number is above the last one used (RFC 9293 §3.10.7.4) or its "
+			 "timestamp is newer (RFC 6191); this ISN is %s", tn_role_name(c->side,
+			 seg->track.client), (double)c->after_ns / 1e9, (double)c->full_ns / 1e9,
+			 c->isn_above ? "above it" : "not above it, so only a newer timestamp allows it");
+		tilde_line(r, buf);
+	}
 	if (t->oversize_mss) {
 		snprintf(buf, sizeof buf, "%u byte%s in one segment, more than the %u-byte MSS the "
 			 "receiver announced: not an error; captured on an end host, the sender's NIC "

@@ -7,6 +7,7 @@
  * are queued in order and the queue's head is always the next to run out:
  * checking costs nothing per packet unless something expires.
  */
+#include <tcpnarrate/seq.h>
 #include <tcpnarrate/track.h>
 
 #include <string.h>
@@ -130,4 +131,19 @@ void tn_track_update(struct tn_track *tr, struct tn_track_conn *c, int side,
 {
 	tn_track_segment(c, side, pkt, out);
 	tn_track_state(tr, c, side, pkt, now_ns, out);
+}
+
+void tn_track_time_wait_cut(const struct tn_track *tr, const struct tn_track_conn *c, int side,
+			    const struct tn_packet *pkt, int64_t now_ns, struct tn_tw_cut *out)
+{
+	out->side = -1;
+	for (int i = 0; i < 2; i++)
+		if (c->side[i].state == TN_ST_TIME_WAIT)
+			out->side = i;
+	if (out->side < 0)
+		return;
+	out->full_ns = 2 * tr->msl_ns;
+	out->after_ns = now_ns - (c->time_wait_end_ns - out->full_ns);
+	const struct tn_track_side *s = &c->side[side];
+	out->isn_above = !s->snd_nxt_set || tn_seq_gt(pkt->tcp.seq, s->snd_nxt);
 }
