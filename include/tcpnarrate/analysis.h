@@ -138,6 +138,7 @@ struct tn_segment {
 	struct tn_verdict verdict[TN_MAX_VERDICTS];
 	bool keep_alive_data;     /* its byte is a keep-alive's, not new data */
 	struct tn_tw_cut tw_cut;  /* a SYN that cut the previous connection's TIME-WAIT short */
+	bool accecn;              /* after an AccECN handshake: AE, CWR, ECE are the ACE counter */
 	struct tn_seg_timing timing;
 	uint32_t new_bytes;       /* payload bytes the capture shows for the first time */
 	char note[TN_NOTE_LEN];   /* one plain-language sentence */
@@ -245,6 +246,7 @@ struct tn_analysis_conn {
 	int64_t request_ns;       /* HTTP-style exchange: the request waiting for its answer */
 	uint32_t request_frame;   /* frame (less the first) of that request's first segment */
 	int8_t last_data_side;    /* who sent data last, -1 none */
+	bool accecn_asked, accecn; /* Accurate ECN asked for in the SYN, agreed in the SYN-ACK */
 	uint64_t first_frame;     /* frame numbers are kept less this */
 	int64_t syn_ns;           /* the most recent SYN */
 	int64_t first_rtt_ns;     /* SYN to the ACK that completes the handshake; 0 unknown */
@@ -253,7 +255,7 @@ struct tn_analysis_conn {
 void tn_analysis_conn_init(struct tn_analysis_conn *ac);
 
 /* Before a segment is classified: connection-wide timing (the handshake's round trip). */
-void tn_analysis_begin(struct tn_analysis_conn *ac, const struct tn_segment *seg);
+void tn_analysis_begin(struct tn_analysis_conn *ac, struct tn_segment *seg);
 
 /*
  * Fills seg's verdicts. Each classifier is a small pure function of the

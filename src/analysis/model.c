@@ -43,8 +43,25 @@ static void handshake_time(struct tn_analysis_conn *ac, const struct tn_segment 
 		ac->syn_ns = now_ns;
 }
 
-void tn_analysis_begin(struct tn_analysis_conn *ac, const struct tn_segment *seg)
+/*
+ * Accurate ECN (RFC 9768 §3.1.1): a SYN with AE, CWR and ECE all set asks
+ * for it; a SYN-ACK agrees with any of the combinations its Table 2 gives
+ * (anything but none of them, ECE alone, or all three). From then on the
+ * three bits of every other segment are the ACE counter, not ECN flags.
+ */
+static void accecn_handshake(struct tn_analysis_conn *ac, uint16_t f)
 {
+	uint16_t ecn = f & (TN_TH_AE | TN_TH_CWR | TN_TH_ECE);
+	if ((f & (TN_TH_SYN | TN_TH_ACK)) == TN_TH_SYN)
+		ac->accecn_asked = ecn == (TN_TH_AE | TN_TH_CWR | TN_TH_ECE);
+	else if ((f & (TN_TH_SYN | TN_TH_ACK)) == (TN_TH_SYN | TN_TH_ACK) && ac->accecn_asked)
+		ac->accecn = ecn && ecn != TN_TH_ECE && ecn != (TN_TH_AE | TN_TH_CWR | TN_TH_ECE);
+}
+
+void tn_analysis_begin(struct tn_analysis_conn *ac, struct tn_segment *seg)
+{
+	accecn_handshake(ac, seg->pkt->tcp.flags);
+	seg->accecn = ac->accecn && !(seg->pkt->tcp.flags & TN_TH_SYN);
 	if (!ac->first_frame)
 		ac->first_frame = seg->frame->n;
 	handshake_time(ac, seg, tn_frame_ns(seg->frame));

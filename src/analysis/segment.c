@@ -141,6 +141,16 @@ const char *tn_flag_name(uint16_t flag)
 }
 
 /* The three ECN bits: in a SYN they negotiate (RFC 3168 §6.1.1, RFC 9768), later they signal. */
+/* After an AccECN handshake (RFC 9768 §3.2.2): the three bits are one counter. */
+static void ace_meaning(uint16_t flags, char *buf, size_t len)
+{
+	unsigned ace = ((flags & TN_TH_AE) ? 4u : 0u) | ((flags & TN_TH_CWR) ? 2u : 0u) |
+		       ((flags & TN_TH_ECE) ? 1u : 0u);
+	snprintf(buf, len, "part of the ACE field (AE CWR ECE = %u): Accurate ECN was agreed, so "
+		 "these bits count, modulo 8, the congestion-marked packets this side has received; "
+		 "they are not the classic ECN flags", ace);
+}
+
 static void ecn_flag_meaning(uint16_t flag, bool syn, bool ack, char *buf, size_t len)
 {
 	switch (flag) {
@@ -215,7 +225,10 @@ void tn_flag_meaning(uint16_t flag, const struct tn_segment *seg, char *buf, siz
 	case TN_TH_ECE:
 	case TN_TH_CWR:
 	case TN_TH_AE:
-		ecn_flag_meaning(flag, syn, ack, buf, len);
+		if (seg->accecn)
+			ace_meaning(t->flags, buf, len);
+		else
+			ecn_flag_meaning(flag, syn, ack, buf, len);
 		break;
 	default:
 		snprintf(buf, len, "unknown flag");

@@ -222,6 +222,9 @@ static cJSON *tcp_object(const struct tn_segment *seg)
 		if (t->flags & tn_flag_order[i])
 			cJSON_AddItemToArray(fl, cJSON_CreateString(tn_flag_name(tn_flag_order[i])));
 	cJSON_AddNumberToObject(j, "flags_raw", t->flags | (unsigned)t->reserved << 9);
+	if (seg->accecn) /* RFC 9768 §3.2.2: AE, CWR, ECE are one 3-bit counter */
+		cJSON_AddNumberToObject(j, "ace", ((t->flags & TN_TH_AE) ? 4 : 0) |
+					((t->flags & TN_TH_CWR) ? 2 : 0) | ((t->flags & TN_TH_ECE) ? 1 : 0));
 	cJSON_AddNumberToObject(j, "window", t->window);
 	if (v->window_known)
 		cJSON_AddNumberToObject(j, "window_scaled", (double)v->window_scaled);

@@ -493,10 +493,34 @@ def ece_cases():
     return int(ok), int(not ok)
 
 
+def accecn_cases():
+    """After an AccECN handshake (RFC 9768) the AE, CWR and ECE bits are the ACE counter; after a
+    classic ECN handshake they are still flags."""
+    def capture(name, synack):
+        f = path(name)
+        with Pcap(f) as p:
+            p.add(ether(ipv4(C, S, tcp(43210, 80, seq=1000, flags="SNCE"))), ts=1700000000)
+            p.add(ether(ipv4(S, C, tcp(80, 43210, seq=4500, ack=1001, flags=synack))),
+                  ts=1700000000.001)
+            p.add(ether(ipv4(C, S, tcp(43210, 80, seq=1001, ack=4501, flags="AC"))),
+                  ts=1700000000.002)
+        return f
+    passed = failed = 0
+    for name, synack, want_ace in (("accecn.pcap", "SAC", True), ("classic-ecn.pcap", "SAE", False)):
+        r = run(["-r", capture(name, synack), "--color=never"])
+        block = r.stdout.split("#3 ")[-1]
+        ace = re.search(r"CWR +part of the ACE field \(AE CWR ECE = 2\)", block) is not None
+        ok = ace == want_ace
+        label = "AccECN: CWR is part of ACE" if want_ace else "classic ECN: CWR is a flag"
+        print("ok   " + label if ok else "FAIL %s: %r" % (label, block[:500]))
+        passed, failed = passed + ok, failed + (not ok)
+    return passed, failed
+
+
 def main():
     passed, failed = write_cases()
     for more in (singular_cases, wscale_cases, port_glossary_cases, ascii_cases, colour_cases,
-                 manual_cases, ece_cases):
+                 manual_cases, ece_cases, accecn_cases):
         p, f = more()
         passed, failed = passed + p, failed + f
     for name, make, want_rc, err_re, out_res in CASES:
