@@ -483,9 +483,11 @@ static void exchange(const struct tn_compare_conn *cc, const struct tn_conn_repo
 		add(out, "several_requests", 4, cc->step_n[4], "%u requests travelled on this one "
 		    "connection (HTTP keep-alive): the handshake was paid once for all of them.",
 		    c->requests);
-	if (!c->first_data_n && rep->how != TN_END_REFUSED)
+	/* Joined mid-stream, the request may be before the capture: nothing to say of it. */
+	bool joined = rep->conn->roles_inferred || (!cc->step_n[1] && !cc->step_n[2]);
+	if (!c->first_data_n && rep->how != TN_END_REFUSED && !joined)
 		add(out, "no_request", 4, 0, "The client sent no data.");
-	if (cc->step_n[6] && !cc->step_n[5])
+	if (cc->step_n[4] && cc->step_n[6] && !cc->step_n[5])
 		add(out, "ack_piggybacked", 5, cc->step_n[6], "The server sent no ACK of its own for "
 		    "the request: the acknowledgement rode on the first response segment.");
 	if (s->data_segs > 1) {
