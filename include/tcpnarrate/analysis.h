@@ -452,6 +452,8 @@ struct tn_compare_conn {
 	bool last_sender_server;   /* for counting server flights */
 	int fin_first;             /* side of the first FIN, -1 */
 	bool handshake_ack_carries_data;
+	uint32_t syn_data;         /* bytes of data in the client's SYN (Fast Open) */
+	bool fast_open_refused;    /* the SYN-ACK acknowledged the SYN but not its data */
 };
 
 enum tn_cmp_opt {

@@ -149,9 +149,13 @@ static void handshake_steps(struct tn_compare_conn *cc, const struct cmp_seg *g)
 		if (!g->ack && g->from_client && !cc->step_n[1]) {
 			cc->step_n[1] = g->n;
 			cc->syn_ns = g->ns;
+			cc->syn_data = g->len;
 		}
-		if (g->ack && !g->from_client && !cc->step_n[2])
+		if (g->ack && !g->from_client && !cc->step_n[2]) {
 			cc->step_n[2] = g->n;
+			/* RFC 7413 §4.2.2: a server that refuses the data acknowledges the SYN only. */
+			cc->fast_open_refused = cc->syn_data && g->v->rel_ack == 1;
+		}
 	}
 	if (g->from_client && g->ack && !g->syn && cc->step_n[2] && !cc->step_n[3]) {
 		cc->step_n[3] = g->n;
@@ -447,6 +451,12 @@ static void opening(const struct tn_compare_conn *cc, const struct tn_conn_repor
 	if (s->syns > 1)
 		add(out, "synack_retransmitted", 2, cc->step_n[2], "The server sent its SYN-ACK %u "
 		    "times: the client's ACK was slow or lost.", s->syns);
+	if (cc->fast_open_refused)
+		add(out, "fast_open_refused", 2, cc->step_n[2], "The client's SYN carried %u bytes of "
+		    "data (TCP Fast Open), but the SYN-ACK acknowledged only the SYN: the server "
+		    "refused the data (no valid cookie, or Fast Open off), so the client sent it again "
+		    "after the handshake and the round trip Fast Open saves was paid after all.",
+		    cc->syn_data);
 	if (rep->how == TN_END_REFUSED)
 		add(out, "refused", 2, 0, "The SYN was answered with a reset: nothing was listening "
 		    "on the server's port (or a firewall answered for it). The connection never "

@@ -97,6 +97,13 @@ CRAFTED = {
         OPEN[:2] + [("c", "PA", 1001, 4501, GET), ("s", "A", 4501, 1028, b""),
                     ("s", "PA", 4501, 1028, b"x" * 200), ("c", "A", 1028, 4701, b"")] + close_by_client(1028, 4701),
         80, ["handshake_ack_with_data"], None),
+    # Fast Open refused: the SYN's data is not acknowledged by the SYN-ACK and is sent again;
+    # it is one request and its bytes count once.
+    "Fast Open refused": ([("c", "S", 1000, 0, GET), ("s", "SA", 4500, 1001, b""),
+                           ("c", "A", 1001, 4501, b""), ("c", "PA", 1001, 4501, GET),
+                           ("s", "A", 4501, 1028, b""), ("s", "PA", 4501, 1028, b"x" * 200),
+                           ("c", "A", 1028, 4701, b"")] + close_by_client(1028, 4701),
+                          80, ["fast_open_refused", "retransmissions"], ["several_requests"]),
     # Joined mid-stream: no request was captured, so none is missing and no ACK rode on one.
     "mid-stream": ([("s", "PA", 9000, 7000, b"x" * 100), ("c", "A", 7000, 9100, b"")], 80,
                    ["joined_mid_connection"], ["no_request", "ack_piggybacked"]),
