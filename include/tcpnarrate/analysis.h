@@ -434,6 +434,8 @@ struct tn_compare_side {
 	uint32_t first_retransmit_n;   /* the first of its data retransmissions */
 	uint32_t tls_handshake_records;
 	uint64_t data_bytes;
+	uint32_t app_segs;         /* new data segments from its first application byte on */
+	uint64_t app_bytes;        /* (with TLS, the handshake before it is not the response) */
 	uint32_t data_end;         /* relative: one past the highest new data byte */
 	bool data_end_set;
 	uint32_t unacked_segs;     /* its data segments the peer has not acknowledged yet */

@@ -174,6 +174,24 @@ static void count_flights(struct tn_compare_conn *cc, const struct cmp_seg *g)
 	cc->last_sender_server = !g->from_client;
 }
 
+/*
+ * Steps 4 and 6 are the first application bytes each way: with TLS the
+ * ClientHello is not the request, nor the ServerHello the response.
+ */
+static void app_steps(struct tn_compare_conn *cc, const struct cmp_seg *g, bool app)
+{
+	if (!app)
+		return;
+	if (g->from_client && !cc->side[!g->from].first_app_n)
+		cc->request_end = g->start + g->len;
+	if (g->from_client && !cc->step_n[4])
+		cc->step_n[4] = g->n;
+	if (!g->from_client && !cc->step_n[6]) {
+		cc->step_n[6] = g->n;
+		cc->response_start = g->start;
+	}
+}
+
 /* Data: new or sent again (the analysis decided which), requests, steps 4 and 6. */
 static void data_step(struct tn_compare_conn *cc, const struct cmp_seg *g)
 {
@@ -209,14 +227,11 @@ static void data_step(struct tn_compare_conn *cc, const struct cmp_seg *g)
 		S->first_app_n = g->n;
 		S->first_app_ns = g->ns;
 	}
-	if (g->from_client && !cc->side[!g->from].first_data_n)
-		cc->request_end = g->start + g->len;
-	if (g->from_client && !cc->step_n[4])
-		cc->step_n[4] = g->n;
-	if (!g->from_client && !cc->step_n[6]) {
-		cc->step_n[6] = g->n;
-		cc->response_start = g->start;
+	if (S->first_app_n) {
+		S->app_segs++;
+		S->app_bytes += g->seg->new_bytes;
 	}
+	app_steps(cc, g, app);
 }
 
 /* Steps 5 and 7 (the ACKs of request and response), and ACKs that covered several segments. */
@@ -500,12 +515,12 @@ static void exchange(const struct tn_compare_conn *cc, const struct tn_conn_repo
 	if (cc->step_n[4] && cc->step_n[6] && !cc->step_n[5])
 		add(out, "ack_piggybacked", 5, cc->step_n[6], "The server sent no ACK of its own for "
 		    "the request: the acknowledgement rode on the first response segment.");
-	if (s->data_segs > 1) {
+	if (s->app_segs > 1) {
 		unsigned mss = c->syn_mss ? c->syn_mss : 536;
 		add(out, "response_split", 6, cc->step_n[6], "The server's data took %u segments "
 		    "(%llu bytes). Anything longer than the client's maximum segment size (%u byte%s) "
-		    "is cut into several segments.", s->data_segs,
-		    (unsigned long long)s->data_bytes, mss, mss == 1 ? "" : "s");
+		    "is cut into several segments.", s->app_segs,
+		    (unsigned long long)s->app_bytes, mss, mss == 1 ? "" : "s");
 	}
 	if (c->coalesced_acks || s->coalesced_acks)
 		add(out, "coalesced_acks", 7, cc->step_n[7], "One ACK covered several segments "
