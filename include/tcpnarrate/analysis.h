@@ -455,6 +455,8 @@ struct tn_compare_conn {
 	int fin_first;             /* side of the first FIN, -1 */
 	bool handshake_ack_carries_data;
 	uint32_t syn_data;         /* bytes of data in the client's SYN (Fast Open) */
+	uint32_t greeting_n;       /* the server's data before any request (SMTP, FTP, SSH) */
+	int64_t response_ns;       /* the first response byte: the server's first data after the request */
 	bool fast_open_refused;    /* the SYN-ACK acknowledged the SYN but not its data */
 };
 

@@ -186,9 +186,13 @@ static void app_steps(struct tn_compare_conn *cc, const struct cmp_seg *g, bool 
 		cc->request_end = g->start + g->len;
 	if (g->from_client && !cc->step_n[4])
 		cc->step_n[4] = g->n;
-	if (!g->from_client && !cc->step_n[6]) {
+	/* A server that speaks first (a greeting) has not answered anything yet. */
+	if (!g->from_client && !cc->step_n[4] && !cc->greeting_n)
+		cc->greeting_n = g->n;
+	if (!g->from_client && cc->step_n[4] && !cc->step_n[6]) {
 		cc->step_n[6] = g->n;
 		cc->response_start = g->start;
+		cc->response_ns = g->ns;
 	}
 }
 
@@ -227,11 +231,12 @@ static void data_step(struct tn_compare_conn *cc, const struct cmp_seg *g)
 		S->first_app_n = g->n;
 		S->first_app_ns = g->ns;
 	}
-	if (S->first_app_n) {
+	app_steps(cc, g, app);
+	/* The response counts from its first byte: not a TLS handshake, nor a greeting. */
+	if (S->first_app_n && (g->from_client || cc->step_n[6])) {
 		S->app_segs++;
 		S->app_bytes += g->seg->new_bytes;
 	}
-	app_steps(cc, g, app);
 }
 
 /* Steps 5 and 7 (the ACKs of request and response), and ACKs that covered several segments. */
@@ -430,7 +435,7 @@ static void options(const struct tn_compare_conn *cc, int cl, struct tn_comparis
 
 static void round_trips(const struct tn_compare_conn *cc, int cl, struct tn_comparison *out)
 {
-	const struct tn_compare_side *c = &cc->side[cl], *s = &cc->side[!cl];
+	const struct tn_compare_side *c = &cc->side[cl];
 	out->ms_before_request = out->ms_before_response = out->handshake_ms = -1;
 	out->rtts_before_request = out->rtts_before_response = -1;
 	if (!cc->step_n[1])
@@ -441,7 +446,7 @@ static void round_trips(const struct tn_compare_conn *cc, int cl, struct tn_comp
 		out->rtts_before_request = (int)cc->flights_before_request;
 		out->ms_before_request = (double)(c->first_app_ns - cc->syn_ns) / 1e6;
 	}
-	int64_t resp_ns = s->tls ? s->first_app_ns : s->first_data_ns;
+	int64_t resp_ns = cc->response_ns;
 	if (c->first_app_n && resp_ns) {
 		out->rtts_before_response = out->rtts_before_request + 1;
 		out->ms_before_response = (double)(resp_ns - cc->syn_ns) / 1e6;
@@ -466,6 +471,10 @@ static void opening(const struct tn_compare_conn *cc, const struct tn_conn_repor
 	if (s->syns > 1)
 		add(out, "synack_retransmitted", 2, cc->step_n[2], "The server sent its SYN-ACK %u "
 		    "times: the client's ACK was slow or lost.", s->syns);
+	if (cc->greeting_n)
+		add(out, "server_spoke_first", 4, cc->greeting_n, "The server sent data before the "
+		    "client asked for anything: a greeting, as SMTP, FTP and SSH servers send. It is "
+		    "not a response; the response is what the server sent after the request.");
 	if (cc->fast_open_refused)
 		add(out, "fast_open_refused", 2, cc->step_n[2], "The client's SYN carried %u bytes of "
 		    "data (TCP Fast Open), but the SYN-ACK acknowledged only the SYN: the server "

@@ -104,6 +104,12 @@ CRAFTED = {
                            ("s", "A", 4501, 1028, b""), ("s", "PA", 4501, 1028, b"x" * 200),
                            ("c", "A", 1028, 4701, b"")] + close_by_client(1028, 4701),
                           80, ["fast_open_refused", "retransmissions"], ["several_requests"]),
+    # A server that speaks first (an SMTP greeting) has not answered a request yet.
+    "server speaks first": (OPEN + [("s", "PA", 4501, 1001, b"220 mail.example ESMTP\r\n"),
+                                    ("c", "PA", 1001, 4525, b"EHLO c\r\n"),
+                                    ("s", "PA", 4525, 1009, b"250 ok\r\n"),
+                                    ("c", "A", 1009, 4533, b"")] + close_by_client(1009, 4533),
+                            25, ["server_spoke_first", "ack_piggybacked"], ["response_split"]),
     # Joined mid-stream: no request was captured, so none is missing and no ACK rode on one.
     "mid-stream": ([("s", "PA", 9000, 7000, b"x" * 100), ("c", "A", 7000, 9100, b"")], 80,
                    ["joined_mid_connection"], ["no_request", "ack_piggybacked"]),
@@ -228,7 +234,7 @@ def main():
                   cmps[0]["rtts_before_first_byte"]["request"] == 3, cmps[0]["rtts_before_first_byte"])
 
     with tempfile.TemporaryDirectory() as d:
-        for name, (segs, port, must, _) in CRAFTED.items():
+        for name, (segs, port, must, must_not) in CRAFTED.items():
             path = os.path.join(d, "x.pcap")
             if name == "options in the SYN":
                 with Pcap(path) as p:
@@ -247,6 +253,9 @@ def main():
                 check(name + ": no difference", k == [] and cmps[0]["matches"], k)
             else:
                 check(name + ": " + ", ".join(must), k is not None and all(x in k for x in must), k)
+            if must_not:
+                check(name + ": not " + ", ".join(must_not),
+                      k is not None and not any(x in k for x in must_not), k)
         path = os.path.join(d, "tls.pcap")
         tls_capture(path)
         r, cmps = compare(["-r", path])
