@@ -137,12 +137,19 @@ struct tn_segment {
 	uint8_t n_verdicts;
 	struct tn_verdict verdict[TN_MAX_VERDICTS];
 	bool keep_alive_data;     /* its byte is a keep-alive's, not new data */
+	uint32_t frame_sig;       /* what identifies the frame's bytes (duplicate frames), IPv4 only */
 	struct tn_tw_cut tw_cut;  /* a SYN that cut the previous connection's TIME-WAIT short */
 	bool accecn;              /* after an AccECN handshake: AE, CWR, ECE are the ACE counter */
 	struct tn_seg_timing timing;
 	uint32_t new_bytes;       /* payload bytes the capture shows for the first time */
 	char note[TN_NOTE_LEN];   /* one plain-language sentence */
 };
+
+/* Does the segment carry any retransmission verdict (plain, fast or spurious)? */
+bool tn_segment_resent(const struct tn_segment *seg);
+
+/* The ACE counter of an AccECN segment (RFC 9768 §3.2.2): AE, CWR and ECE as one 3-bit number. */
+unsigned tn_ace(uint16_t flags);
 
 /* The segment's verdict of this kind, or NULL. */
 const struct tn_verdict *tn_segment_verdict(const struct tn_segment *seg,
@@ -263,9 +270,6 @@ void tn_analysis_begin(struct tn_analysis_conn *ac, struct tn_segment *seg);
  * tracker's view of it); nothing is changed.
  */
 void tn_analysis_classify(const struct tn_analysis_conn *ac, struct tn_segment *seg);
-
-/* A signature of the fields a copy of the same frame repeats (duplicate frames). */
-uint32_t tn_analysis_frame_sig(const struct tn_packet *pkt);
 
 /* Then brings the model up to date with the segment. */
 void tn_analysis_update(struct tn_analysis_conn *ac, const struct tn_segment *seg);

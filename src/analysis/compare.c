@@ -200,11 +200,9 @@ static void app_steps(struct tn_compare_conn *cc, const struct cmp_seg *g, bool 
 static void data_step(struct tn_compare_conn *cc, const struct cmp_seg *g)
 {
 	struct tn_compare_side *S = &cc->side[g->from];
-	bool resent = false;
+	bool resent = tn_segment_resent(g->seg);
 	if (g->seg->keep_alive_data)
 		return; /* a keep-alive's byte was sent before: not data, not a request */
-	for (unsigned i = 0; i < g->seg->n_verdicts; i++)
-		resent |= tn_verdict_is_retransmission(g->seg->verdict[i].kind);
 	if (resent && S->retransmits++ == 0)
 		S->first_retransmit_n = g->n;
 	if (!g->seg->new_bytes)

@@ -149,10 +149,7 @@ static void count(struct tn_analysis_side *fwd, const struct tn_segment *seg, in
 {
 	struct tn_analysis_counts *n = &fwd->count;
 	uint32_t len = seg->pkt->payload_len;
-	bool resent = false;
-	for (unsigned i = 0; i < seg->n_verdicts; i++)
-		resent |= tn_verdict_is_retransmission(seg->verdict[i].kind);
-	if (resent) {
+	if (tn_segment_resent(seg)) {
 		n->retransmissions++;
 		n->retransmitted_bytes += len;
 	}
@@ -182,7 +179,7 @@ void tn_analysis_update(struct tn_analysis_conn *ac, const struct tn_segment *se
 
 	if (tn_segment_verdict(seg, TN_V_DUPLICATE_FRAME))
 		return; /* the same frame again: the model has it already */
-	fwd->last_sig = tn_analysis_frame_sig(seg->pkt);
+	fwd->last_sig = seg->frame_sig;
 	dup_acks(fwd, seg, frame);
 	ack_lost_update(rev, seg);
 	holes(fwd, seg, ac->first_frame);

@@ -142,10 +142,15 @@ const char *tn_flag_name(uint16_t flag)
 
 /* The three ECN bits: in a SYN they negotiate (RFC 3168 §6.1.1, RFC 9768), later they signal. */
 /* After an AccECN handshake (RFC 9768 §3.2.2): the three bits are one counter. */
+unsigned tn_ace(uint16_t flags)
+{
+	return ((flags & TN_TH_AE) ? 4u : 0u) | ((flags & TN_TH_CWR) ? 2u : 0u) |
+	       ((flags & TN_TH_ECE) ? 1u : 0u);
+}
+
 static void ace_meaning(uint16_t flags, char *buf, size_t len)
 {
-	unsigned ace = ((flags & TN_TH_AE) ? 4u : 0u) | ((flags & TN_TH_CWR) ? 2u : 0u) |
-		       ((flags & TN_TH_ECE) ? 1u : 0u);
+	unsigned ace = tn_ace(flags);
 	snprintf(buf, len, "part of the ACE field (AE CWR ECE = %u): Accurate ECN was agreed, so "
 		 "these bits count, modulo 8, the congestion-marked packets this side has received; "
 		 "they are not the classic ECN flags", ace);

@@ -32,14 +32,6 @@ static void add_sample(struct tn_rtt_stats *st, int64_t ns)
 	st->n++;
 }
 
-static bool resent(const struct tn_segment *seg)
-{
-	for (unsigned i = 0; i < seg->n_verdicts; i++)
-		if (tn_verdict_is_retransmission(seg->verdict[i].kind))
-			return true;
-	return false;
-}
-
 /* SYN → SYN-ACK is the trip to the server and back, SYN-ACK → ACK the trip to the client. */
 static void handshake_legs(struct tn_analysis_conn *ac, const struct tn_segment *seg, int64_t now)
 {
@@ -91,9 +83,9 @@ static void start_timing(struct tn_timing_side *me, const struct tn_segment *seg
 {
 	const struct tn_tcp *t = &seg->pkt->tcp;
 	uint32_t len = seg->pkt->payload_len;
-	if (me->timing && resent(seg) && tn_seq_lt(t->seq, me->timed_end))
+	if (me->timing && tn_segment_resent(seg) && tn_seq_lt(t->seq, me->timed_end))
 		me->timing = false; /* Karn: which copy would the ACK answer? */
-	else if (!me->timing && seg->new_bytes && !resent(seg)) {
+	else if (!me->timing && seg->new_bytes && !tn_segment_resent(seg)) {
 		me->timing = true;
 		me->timed_end = t->seq + len;
 		me->timed_ns = now;

@@ -416,7 +416,7 @@ static uint32_t fold(uint32_t h, uint32_t w)
 	return (h ^ w) * 16777619u;
 }
 
-uint32_t tn_analysis_frame_sig(const struct tn_packet *pkt)
+static uint32_t frame_sig(const struct tn_packet *pkt)
 {
 	const struct tn_tcp *t = &pkt->tcp;
 	uint32_t words[] = { pkt->ip4.id, t->seq, t->ack, pkt->payload_len, t->flags, t->window,
@@ -448,7 +448,7 @@ uint32_t tn_analysis_frame_sig(const struct tn_packet *pkt)
  */
 static bool duplicate_frame(const struct ctx *c, struct tn_segment *seg)
 {
-	if (!c->fwd->last_sig || c->fwd->last_sig != tn_analysis_frame_sig(seg->pkt) ||
+	if (!c->fwd->last_sig || c->fwd->last_sig != seg->frame_sig ||
 	    c->now_ns - c->fwd->lastack_ns > 1000000 || c->now_ns < c->fwd->lastack_ns)
 		return false;
 	struct tn_verdict *v = add(seg, TN_V_DUPLICATE_FRAME);
@@ -466,6 +466,7 @@ void tn_analysis_classify(const struct tn_analysis_conn *ac, struct tn_segment *
 	seg->n_verdicts = 0;
 	seg->keep_alive_data = false;
 	seg->new_bytes = 0;
+	seg->frame_sig = frame_sig(seg->pkt);
 	if (duplicate_frame(&c, seg))
 		return; /* a copy: nothing new to judge */
 	reused_ports(&c, seg);
@@ -485,6 +486,14 @@ void tn_analysis_classify(const struct tn_analysis_conn *ac, struct tn_segment *
 	data_after_fin(&c, seg);
 	seg->keep_alive_data = has(seg, TN_V_KEEP_ALIVE) && c.seglen;
 	seg->new_bytes = new_bytes(&c, seg);
+}
+
+bool tn_segment_resent(const struct tn_segment *seg)
+{
+	for (unsigned i = 0; i < seg->n_verdicts && i < TN_MAX_VERDICTS; i++)
+		if (tn_verdict_is_retransmission(seg->verdict[i].kind))
+			return true;
+	return false;
 }
 
 const struct tn_verdict *tn_segment_verdict(const struct tn_segment *seg,

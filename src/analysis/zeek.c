@@ -44,12 +44,10 @@ void tn_zeek_segment(struct tn_zeek *z, const struct tn_segment *seg)
 		note(z, orig, 'D');
 	else if ((f & (TN_TH_ACK | TN_TH_SYN | TN_TH_FIN | TN_TH_RST)) == TN_TH_ACK)
 		note(z, orig, 'A');
-	for (unsigned i = 0; i < seg->n_verdicts; i++) {
-		if (tn_verdict_is_retransmission(seg->verdict[i].kind) && seg->pkt->payload_len)
-			note(z, orig, 'T');
-		if (seg->verdict[i].kind == TN_V_LOST_SEGMENT)
-			note(z, orig, 'G');
-	}
+	if (tn_segment_resent(seg) && seg->pkt->payload_len)
+		note(z, orig, 'T');
+	if (tn_segment_verdict(seg, TN_V_LOST_SEGMENT))
+		note(z, orig, 'G');
 	if (t->window == 0 && !(f & TN_TH_RST))
 		note(z, orig, 'W');
 	if (t->checksum_status == TN_CSUM_BAD)

@@ -223,8 +223,7 @@ static cJSON *tcp_object(const struct tn_segment *seg)
 			cJSON_AddItemToArray(fl, cJSON_CreateString(tn_flag_name(tn_flag_order[i])));
 	cJSON_AddNumberToObject(j, "flags_raw", t->flags | (unsigned)t->reserved << 9);
 	if (seg->accecn) /* RFC 9768 §3.2.2: AE, CWR, ECE are one 3-bit counter */
-		cJSON_AddNumberToObject(j, "ace", ((t->flags & TN_TH_AE) ? 4 : 0) |
-					((t->flags & TN_TH_CWR) ? 2 : 0) | ((t->flags & TN_TH_ECE) ? 1 : 0));
+		cJSON_AddNumberToObject(j, "ace", tn_ace(t->flags));
 	cJSON_AddNumberToObject(j, "window", t->window);
 	if (v->window_known)
 		cJSON_AddNumberToObject(j, "window_scaled", (double)v->window_scaled);
@@ -350,10 +349,7 @@ static void add_states(cJSON *j, const struct tn_segment *seg)
 		if (v->why[i] != TN_WHY_NONE)
 			cJSON_AddStringToObject(s, "reason", tn_why_text(v->why[i]));
 	}
-	bool resent = false;
-	for (unsigned i = 0; i < seg->n_verdicts; i++)
-		resent |= tn_verdict_is_retransmission(seg->verdict[i].kind);
-	cJSON_AddBoolToObject(j, "retransmission", resent);
+	cJSON_AddBoolToObject(j, "retransmission", tn_segment_resent(seg));
 	cJSON_AddBoolToObject(j, "connection_closed", v->conn_closed);
 }
 
@@ -561,41 +557,29 @@ static void add_by_role(cJSON *j, const char *key, const uint64_t v[2])
 	cJSON_AddNumberToObject(o, "server", (double)v[TN_ROLE_SERVER]);
 }
 
+/* {"client": a, "server": b} from two numbers. */
+static void add_pair(cJSON *j, const char *key, uint64_t client, uint64_t server)
+{
+	const uint64_t v[2] = { client, server };
+	add_by_role(j, key, v);
+}
+
 /* The analysis' counts, each as {"client": n, "server": n} (docs/json.md). */
 static void add_counts(struct tn_renderer *r, cJSON *j, const struct tn_conn_view *cv)
 {
-	static const struct {
-		const char *key;
-		size_t off;
-		bool wide;
-	} keys[] = {
-		{ "unique_bytes", offsetof(struct tn_analysis_counts, unique_bytes), true },
-		{ "retransmissions", offsetof(struct tn_analysis_counts, retransmissions), false },
-		{ "retransmitted_bytes", offsetof(struct tn_analysis_counts, retransmitted_bytes), true },
-		{ "lost_segments", offsetof(struct tn_analysis_counts, lost), false },
-		{ "out_of_order", offsetof(struct tn_analysis_counts, out_of_order), false },
-		{ "duplicate_acks", offsetof(struct tn_analysis_counts, dup_acks), false },
-		{ "zero_window_probes", offsetof(struct tn_analysis_counts, zw_probes), false },
-		{ "keep_alives", offsetof(struct tn_analysis_counts, keep_alives), false },
-		{ NULL, 0, false },
-	};
-	for (size_t i = 0; keys[i].key; i++) {
-		uint64_t v[2];
-		for (int role = 0; role < 2; role++) {
-			const unsigned char *base = (const unsigned char *)&cv->count[role] + keys[i].off;
-			uint32_t narrow;
-			if (keys[i].wide) {
-				memcpy(&v[role], base, sizeof v[role]);
-			} else {
-				memcpy(&narrow, base, sizeof narrow);
-				v[role] = narrow;
-			}
-		}
-		add_by_role(j, keys[i].key, v);
-	}
+	const struct tn_analysis_counts *c = &cv->count[TN_ROLE_CLIENT];
+	const struct tn_analysis_counts *s = &cv->count[TN_ROLE_SERVER];
+	add_pair(j, "unique_bytes", c->unique_bytes, s->unique_bytes);
+	add_pair(j, "retransmissions", c->retransmissions, s->retransmissions);
+	add_pair(j, "retransmitted_bytes", c->retransmitted_bytes, s->retransmitted_bytes);
+	add_pair(j, "lost_segments", c->lost, s->lost);
+	add_pair(j, "out_of_order", c->out_of_order, s->out_of_order);
+	add_pair(j, "duplicate_acks", c->dup_acks, s->dup_acks);
+	add_pair(j, "zero_window_probes", c->zw_probes, s->zw_probes);
+	add_pair(j, "keep_alives", c->keep_alives, s->keep_alives);
 	cJSON *z = cJSON_AddObjectToObject(j, "zero_window_seconds");
-	add_seconds(r, z, "client", (double)cv->count[TN_ROLE_CLIENT].zero_window_ns / 1e9);
-	add_seconds(r, z, "server", (double)cv->count[TN_ROLE_SERVER].zero_window_ns / 1e9);
+	add_seconds(r, z, "client", (double)c->zero_window_ns / 1e9);
+	add_seconds(r, z, "server", (double)s->zero_window_ns / 1e9);
 }
 
 /* {"samples", "min", "mean", "max"} in seconds, or null without samples. */
