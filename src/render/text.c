@@ -1094,27 +1094,32 @@ static double ms(int64_t ns)
 	return (double)ns / 1e6;
 }
 
-/* The handshake's two legs, and what they say about where the capture was taken. */
+/*
+ * The handshake's two legs, what they say about where the capture was
+ * taken, and what that means for the states shown: a side's change is shown
+ * when the segment causing it passes the capture point, and happens when the
+ * segment reaches the side, about half that side's leg later.
+ */
 static void handshake_line(struct tn_renderer *r, const struct tn_conn_view *cv)
 {
-	static const struct {
-		const char *key, *text;
-	} where[] = {
-		{ "client", "taken near the client" },
-		{ "server", "taken near the server" },
-		{ "between", "taken between the two" },
-		{ "unknown", "both ends within 0.2 ms of the capture: where it was taken cannot be told" },
-		{ NULL, NULL },
-	};
 	if (!cv->leg_server_ns || !cv->leg_client_ns)
 		return;
-	const char *text = "";
-	for (size_t i = 0; where[i].key; i++)
-		if (strcmp(where[i].key, cv->capture_point) == 0)
-			text = where[i].text;
-	fprintf(r->opts.out, "   handshake: %.3f ms to the server and back, %.3f ms to the client and "
-		"back, from the capture point; %s\n", ms(cv->leg_server_ns), ms(cv->leg_client_ns),
-		text);
+	FILE *o = r->opts.out;
+	double to_server = ms(cv->leg_server_ns) / 2, to_client = ms(cv->leg_client_ns) / 2;
+	fprintf(o, "   handshake: %.3f ms to the server and back, %.3f ms to the client and back, "
+		"from the capture point; ", ms(cv->leg_server_ns), ms(cv->leg_client_ns));
+	if (strcmp(cv->capture_point, "client") == 0)
+		fprintf(o, "taken near the client: its states change where shown, the server's "
+			"about %.3f ms later\n", to_server);
+	else if (strcmp(cv->capture_point, "server") == 0)
+		fprintf(o, "taken near the server: its states change where shown, the client's "
+			"about %.3f ms later\n", to_client);
+	else if (strcmp(cv->capture_point, "between") == 0)
+		fprintf(o, "taken between the two: the client's states change about %.3f ms after "
+			"they are shown, the server's about %.3f ms after\n", to_client, to_server);
+	else
+		fprintf(o, "both ends within 0.2 ms of the capture: where it was taken cannot be "
+			"told, and states change within that time of where they are shown\n");
 }
 
 /* One side's data: its round trips, how much it had out, what held it back, how fast. */
