@@ -462,6 +462,13 @@ struct tn_compare_conn {
 	uint32_t greeting_n;       /* the server's data before any request (SMTP, FTP, SSH) */
 	int64_t response_ns;       /* the first response byte: the server's first data after the request */
 	bool fast_open_refused;    /* the SYN-ACK acknowledged the SYN but not its data */
+	/*
+	 * The first response ends where the client's next request begins (a
+	 * keep-alive connection carries several): only its segments are step 6's.
+	 */
+	uint32_t next_request_n;   /* the client's first new data after the response began */
+	uint32_t response_segs;    /* new data segments of the first response */
+	uint64_t response_bytes;
 };
 
 enum tn_cmp_opt {
