@@ -263,8 +263,11 @@ static const struct supported_case {
 	{ "NULL", 0, true }, { "EN10MB", 1, true }, { "RAW", 12, true },
 	{ "RAW OpenBSD", 14, true }, { "LOOP", 108, true }, { "LINUX_SLL", 113, true },
 	{ "IPV4", 228, true }, { "IPV6", 229, true }, { "LINUX_SLL2", 276, true },
-	{ "IEEE802_11", 105, false }, { "IEEE802_11_RADIO", 127, false },
-	{ "USER0", 147, false }, { "PPP", 9, false }, { "huge", 0xffffffffu, false },
+	{ "IEEE802_11", 105, true }, { "IEEE802_11_RADIO", 127, true },
+	{ "USER0", 147, false }, { "PPP", 9, true }, { "NFLOG", 239, true },
+	{ "IPOIB", 242, true }, { "FDDI", 10, true }, { "ARCNET_LINUX", 129, true },
+	{ "JUNIPER_ETHER", 178, true }, { "PPP_SERIAL", 50, true }, { "C_HDLC", 104, true },
+	{ "PPP_ETHER", 51, true }, { "FRELAY", 107, false }, { "huge", 0xffffffffu, false },
 	{ NULL, 0, false },
 };
 
