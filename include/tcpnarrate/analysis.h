@@ -295,6 +295,7 @@ struct tn_summary {
 	bool link_supported;
 	uint64_t packets;              /* frames read from the file */
 	uint64_t filtered;             /* dropped by the filter expression */
+	uint64_t inner_filtered;       /* TCP segments --inner left out */
 	uint64_t segments;             /* TCP segments narrated */
 	uint64_t skipped[TN_DEC_RESULT_COUNT];
 	uint64_t over_snaplen;         /* records that claimed more than the snapshot length */

@@ -26,7 +26,7 @@
 #define CHUNK (1u << CHUNK_SHIFT)
 #define NIL UINT32_MAX
 
-/* Laid out so the header is 64 bytes: cls sits in the key's tail padding. */
+/* The header is 72 bytes (cls right after the key); the payload starts at 80. */
 struct entry {
 	struct tn_flow_key key;
 	uint8_t cls;               /* enum tn_flow_class: which LRU list */
