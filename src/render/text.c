@@ -802,6 +802,7 @@ static void conn_header(struct tn_renderer *r, const struct tn_segment *seg)
 	fprintf(o, "== Connection %" PRIu64 ": client %s → server %s", v->conn, cl, sv);
 	if (svc)
 		fprintf(o, " (%s)", svc);
+	encap_compact(r, seg->pkt);   /* two tenants' overlays: which tunnel this one is in */
 	sty(r, S_RESET);
 	if (v->roles_inferred && v->new_conn)
 		fputs(" — joined mid-connection; roles inferred from the ports, both sides taken as "
