@@ -38,6 +38,8 @@ enum tn_decode_result tn_step_mpls(struct tn_walk *w)
 		e->bos = bottom = (lse >> 8) & 1;
 		e->ttl = lse & 0xff;
 	}
+	if (tn_rd_left(r) == 0)
+		return tn_walk_cut(w, "IP");   /* what the stack carries is not captured */
 	w->next = tn_guess_ip(r);
 	if (w->next)
 		return TN_WALK_ON;

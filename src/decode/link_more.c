@@ -48,8 +48,11 @@ enum tn_decode_result tn_link_nflog(struct tn_rd *r, struct tn_packet *pkt)
 		struct tn_rd peek = *r;
 		if (!tn_rd_copy(&peek, b, 4))
 			break;
-		if (!nflog_tlv(b, true, &len, &type) && !nflog_tlv(b, false, &len, &type))
-			break;
+		if (!nflog_tlv(b, true, &len, &type) && !nflog_tlv(b, false, &len, &type)) {
+			tn_packet_problem(pkt, TN_PROB_LINK, (uint32_t)r->off,
+					  "NFLOG TLV whose length or type cannot be right");
+			return TN_DEC_MALFORMED;
+		}
 		if (type == NFLOG_PAYLOAD) {
 			tn_rd_skip(r, 4);
 			if (len - 4u < tn_rd_left(r))
@@ -60,9 +63,10 @@ enum tn_decode_result tn_link_nflog(struct tn_rd *r, struct tn_packet *pkt)
 		}
 		tn_rd_skip(r, ((size_t)len + 3) & ~(size_t)3);
 	}
-	if (r->err)
+	/* Ended between TLVs: the capture cut it, or it has no payload TLV. */
+	if (r->err || tn_rd_left(r) != 0 || pkt->caplen < pkt->wirelen)
 		return tn_link_cut(pkt, r, "NFLOG TLV");
-	pkt->ethertype = 0;   /* no payload TLV */
+	pkt->ethertype = 0;
 	return TN_DEC_TCP;
 }
 

@@ -202,6 +202,8 @@ static enum tn_decode_result gtpu(struct tn_walk *w, struct tn_encap *e)
 	enum tn_decode_result res = gtpu_extensions(w, e, (flags & 0x04) ? next : 0);
 	if (res != TN_WALK_ON)
 		return res;
+	if (tn_rd_left(r) == 0)
+		return tn_walk_cut(w, "IP");
 	w->next = tn_guess_ip(r);
 	return w->next ? TN_WALK_ON : TN_DEC_NOT_IP;
 }
@@ -219,8 +221,8 @@ static enum tn_decode_result teredo(struct tn_walk *w)
 	p = tn_rd_here(r);
 	if (tn_rd_left(r) >= 2 && p[0] == 0 && p[1] == 0)
 		tn_rd_skip(r, 8);
-	if (r->err)
-		return tn_walk_cut(w, "Teredo");
+	if (r->err || tn_rd_left(r) == 0)
+		return tn_walk_cut(w, r->err ? "Teredo" : "IPv6");
 	w->next = TN_ETHERTYPE_IPV6;
 	return tn_guess_ip(r) == TN_ETHERTYPE_IPV6 ? TN_WALK_ON : TN_DEC_NOT_IP;
 }
