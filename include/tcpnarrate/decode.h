@@ -79,7 +79,7 @@ enum tn_tcpopt_kind {
 enum tn_encap_kind {
 	TN_ENC_IPV4 = 1,      /* an outer IPv4 header carrying a tunnel */
 	TN_ENC_IPV6,          /* an outer IPv6 header carrying a tunnel */
-	TN_ENC_GRE,           /* RFC 2784/2890: id = key, seq = sequence number */
+	TN_ENC_GRE,           /* RFC 2784/2890: id = key (version 1: call id), seq = sequence */
 	TN_ENC_ERSPAN,        /* ERSPAN type I/II/III: version, id = session */
 	TN_ENC_WCCP,          /* WCCP redirect header: id = service id */
 	TN_ENC_VXLAN,         /* RFC 7348: id = VNI */
@@ -97,7 +97,7 @@ enum tn_encap_kind {
 
 struct tn_encap {
 	uint8_t kind;         /* enum tn_encap_kind */
-	uint8_t version;      /* ERSPAN version; MPLS traffic class; IP TTL */
+	uint8_t version;      /* GRE and ERSPAN version; MPLS traffic class */
 	bool has_id, has_seq;
 	bool bos;             /* MPLS: bottom of the stack */
 	uint8_t ttl;          /* MPLS TTL */

@@ -95,7 +95,7 @@ uint32_t tn_flow_table_max(const struct tn_flow_table *t);
  * The identity of the tunnels a segment was carried in, the same for both
  * directions: a hash of every outer IP header's two endpoints (in canonical
  * order) and of the identifiers both directions share — VXLAN and Geneve
- * VNI, GRE key, ERSPAN session, PPPoE session, 802.1ah I-SID. MPLS labels,
+ * VNI, GRE key (version 0), ERSPAN session, PPPoE session, 802.1ah I-SID. MPLS labels,
  * GTP-U TEIDs and VLAN ids are left out: they differ per direction or per
  * hop, or (VLAN) never told connections apart. 0 for a segment carried in
  * none of these (docs/encap.md).

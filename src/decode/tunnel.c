@@ -55,6 +55,8 @@ enum tn_decode_result tn_step_gre(struct tn_walk *w)
 	if (fl & GRE_K) {
 		e->has_id = true;
 		e->id = tn_rd_be32(r);
+		if (e->version == 1)
+			e->id &= 0xffff;  /* RFC 2637 §4.1: payload length, then the call id */
 	}
 	if (fl & GRE_S) {
 		e->has_seq = true;

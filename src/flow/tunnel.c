@@ -35,8 +35,10 @@ static uint32_t fold_ip(uint32_t h, const struct tn_encap *e)
 static bool shared_id(const struct tn_encap *e)
 {
 	switch (e->kind) {
-	case TN_ENC_VXLAN: case TN_ENC_GENEVE: case TN_ENC_GRE: case TN_ENC_ERSPAN:
-	case TN_ENC_PPPOE: case TN_ENC_PBB:
+	case TN_ENC_GRE:
+		return e->has_id && e->version == 0;  /* version 1 (PPTP): a call id per direction */
+	case TN_ENC_VXLAN: case TN_ENC_GENEVE: case TN_ENC_ERSPAN: case TN_ENC_PPPOE:
+	case TN_ENC_PBB:
 		return e->has_id;
 	default:
 		return false;

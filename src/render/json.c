@@ -444,7 +444,7 @@ static cJSON *encap_object(const struct tn_encap *e)
 		cJSON_AddNumberToObject(j, "seq", e->seq);
 	if (k == TN_ENC_GRE || k == TN_ENC_GENEVE || k == TN_ENC_PPP || k == TN_ENC_ETH)
 		cJSON_AddNumberToObject(j, "proto", e->proto);
-	if (k == TN_ENC_ERSPAN)
+	if (k == TN_ENC_ERSPAN || k == TN_ENC_GRE)
 		cJSON_AddNumberToObject(j, "version", e->version);
 	if (k == TN_ENC_GENEVE)
 		cJSON_AddNumberToObject(j, "options_len", e->opt_len);

@@ -561,6 +561,16 @@ START_TEST(test_tunnel_identity)
 	tn_flow_key_make(&p, &kp);
 	tn_flow_key_make(&r, &kr);
 	ck_assert(memcmp(&kp, &kr, sizeof kp) == 0);
+	/* So do PPTP's call ids (GRE version 1); a version 0 key is the tunnel's. */
+	tunnel(&p, oa, ob, TN_ENC_GRE, 100);
+	tunnel(&r, ob, oa, TN_ENC_GRE, 200);
+	tn_flow_key_make(&p, &kp);
+	tn_flow_key_make(&r, &kr);
+	ck_assert(memcmp(&kp, &kr, sizeof kp) != 0);
+	p.encap[1].version = r.encap[1].version = 1;
+	tn_flow_key_make(&p, &kp);
+	tn_flow_key_make(&r, &kr);
+	ck_assert(memcmp(&kp, &kr, sizeof kp) == 0);
 }
 END_TEST
 
