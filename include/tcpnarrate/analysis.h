@@ -380,6 +380,7 @@ struct tn_conn_view {
 	int64_t leg_server_ns, leg_client_ns;     /* the handshake's two legs, 0 unknown */
 	int64_t first_ns;         /* capture time of its first segment */
 	char community_id[32];    /* Community ID v1 (seed 0) */
+	uint32_t tunnel;          /* the key's tunnel identity, 0 when not tunnelled */
 	const char *conn_state;   /* Zeek's conn_state */
 	char history[20];         /* Zeek's history */
 	bool roles_inferred, port_reused;

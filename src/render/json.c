@@ -715,6 +715,11 @@ static cJSON *report_object(struct tn_renderer *r, const struct tn_conn_view *cv
 	add_counts(r, j, cv);
 	add_conn_timing(r, j, cv);
 	cJSON_AddStringToObject(j, "community_id", cv->community_id);
+	if (cv->tunnel) {
+		char t[12];
+		snprintf(t, sizeof t, "%08x", cv->tunnel);
+		cJSON_AddStringToObject(j, "tunnel", t);
+	}
 	cJSON_AddStringToObject(j, "conn_state", cv->conn_state);
 	cJSON_AddStringToObject(j, "history", cv->history);
 	return j;
