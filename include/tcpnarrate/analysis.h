@@ -295,6 +295,7 @@ struct tn_summary {
 	bool link_supported;
 	uint64_t packets;              /* frames read from the file */
 	uint64_t filtered;             /* dropped by the filter expression */
+	uint64_t inner_filtered;       /* TCP segments --inner left out */
 	uint64_t segments;             /* TCP segments narrated */
 	uint64_t skipped[TN_DEC_RESULT_COUNT];
 	uint64_t over_snaplen;         /* records that claimed more than the snapshot length */
@@ -379,6 +380,7 @@ struct tn_conn_view {
 	int64_t leg_server_ns, leg_client_ns;     /* the handshake's two legs, 0 unknown */
 	int64_t first_ns;         /* capture time of its first segment */
 	char community_id[32];    /* Community ID v1 (seed 0) */
+	uint32_t tunnel;          /* the key's tunnel identity, 0 when not tunnelled */
 	const char *conn_state;   /* Zeek's conn_state */
 	char history[20];         /* Zeek's history */
 	bool roles_inferred, port_reused;

@@ -270,6 +270,10 @@ enum tn_feed tn_pipeline_feed(struct tn_pipeline *p, uint32_t linktype,
 		tn_render_skip(p->rend, &sk);
 		return TN_FEED_MORE;
 	}
+	if (p->o.inner.n && !tn_inner_match(&p->o.inner, p->pkt)) {
+		p->sum.inner_filtered++;
+		return TN_FEED_MORE;
+	}
 	struct tn_flow_key key;
 	int side = tn_flow_key_make(p->pkt, &key);
 	struct tn_tw_cut cut = { .side = -1 };
@@ -326,6 +330,7 @@ int tn_pipeline_finish(struct tn_pipeline *p, struct tn_summary *sum, char *errb
 	sum->segments = p->sum.segments;
 	memcpy(sum->skipped, p->sum.skipped, sizeof sum->skipped);
 	sum->over_snaplen = p->sum.over_snaplen;
+	sum->inner_filtered = p->sum.inner_filtered;
 	sum->idle_expired = p->sum.idle_expired;
 	sum->connections = p->tracker.next_id - 1;
 	sum->evictions = tn_flow_table_evictions(p->flows);

@@ -480,6 +480,34 @@ static void timing_lines(struct tn_renderer *r, const struct tn_segment *seg)
 }
 
 /* The end of a quiet line: state changes, client first, and the verdicts. */
+/* The layers the segment was carried in, outermost first, when there are any. */
+static void encap_rows(struct tn_renderer *r, const struct tn_packet *pkt)
+{
+	if (!pkt->n_encap)
+		return;
+	section(r, "Carried in (outermost first)");
+	for (unsigned i = 0; i < pkt->n_encap; i++) {
+		char label[16], text[160];
+		snprintf(label, sizeof label, "layer %u", i + 1);
+		tn_encap_text(&pkt->encap[i], false, text, sizeof text);
+		row(r, -1, label, "%s", text);
+	}
+}
+
+/* -q: the layers in one bracket, " via 192.0.2.1>192.0.2.2 vxlan:42". */
+static void encap_compact(struct tn_renderer *r, const struct tn_packet *pkt)
+{
+	if (!pkt->n_encap)
+		return;
+	fputs(" via", r->opts.out);
+	for (unsigned i = 0; i < pkt->n_encap; i++) {
+		char text[112];
+		tn_encap_text(&pkt->encap[i], true, text, sizeof text);
+		if (text[0])
+			fprintf(r->opts.out, " %s", text);
+	}
+}
+
 static void quiet_tail(struct tn_renderer *r, const struct tn_segment *seg)
 {
 	FILE *o = r->opts.out;
@@ -548,6 +576,7 @@ static void quiet_line(struct tn_renderer *r, const struct tn_segment *seg)
 		fputs(" (bad checksum)", o);
 		sty(r, S_RESET);
 	}
+	encap_compact(r, pkt);
 	quiet_tail(r, seg);
 	fputc('\n', o);
 	problem_line(r, pkt);
@@ -773,6 +802,7 @@ static void conn_header(struct tn_renderer *r, const struct tn_segment *seg)
 	fprintf(o, "== Connection %" PRIu64 ": client %s → server %s", v->conn, cl, sv);
 	if (svc)
 		fprintf(o, " (%s)", svc);
+	encap_compact(r, seg->pkt);   /* two tenants' overlays: which tunnel this one is in */
 	sty(r, S_RESET);
 	if (v->roles_inferred && v->new_conn)
 		fputs(" — joined mid-connection; roles inferred from the ports, both sides taken as "
@@ -883,6 +913,7 @@ static void segment_block(struct tn_renderer *r, const struct tn_segment *seg)
 	problem_line(r, pkt);
 	if (seg->frame->over_snaplen)
 		snaplen_line(r, seg->frame, false);
+	encap_rows(r, pkt);
 	if (pkt->ip_version == 4)
 		ipv4_rows(r, pkt);
 	else
@@ -1031,6 +1062,9 @@ static void text_end(struct tn_renderer *r, const struct tn_summary *sum)
 	if (sum->filtered)
 		fprintf(o, "  %" PRIu64 " packet%s did not match the filter\n", sum->filtered,
 			sum->filtered == 1 ? "" : "s");
+	if (sum->inner_filtered)
+		fprintf(o, "  %" PRIu64 " TCP segment%s did not match --inner\n", sum->inner_filtered,
+			sum->inner_filtered == 1 ? "" : "s");
 	fprintf(o, "  %" PRIu64 " connection%s", sum->connections, sum->connections == 1 ? "" : "s");
 	if (sum->evictions)
 		fprintf(o, "; %" PRIu64 " evicted from the full flow table (relative numbers restart "
