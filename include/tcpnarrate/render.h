@@ -60,6 +60,13 @@ struct tn_render_opts {
 	bool ascii;
 	int ts_digits;          /* 6 or 9 */
 	enum tn_focus focus;
+	/*
+	 * Text, --problems: head every problem with its connection's line, even
+	 * right after a problem of the same connection. A shard of --jobs does,
+	 * since the last problem shown may be another shard's; the merge drops
+	 * the headings one process would not have printed (docs/shards.md).
+	 */
+	bool every_heading;
 };
 
 /* What a run is about, given to a renderer before anything else. */

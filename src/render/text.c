@@ -925,7 +925,7 @@ static void problem_segment(struct tn_renderer *r, const struct tn_segment *seg)
 	if (st->first_line_done && r->opts.detail > TN_DETAIL_QUIET)
 		fputc('\n', o);
 	st->first_line_done = true;
-	if (st->last_conn != seg->track.conn)
+	if (st->last_conn != seg->track.conn || r->opts.every_heading)
 		conn_header(r, seg);
 	st->last_conn = seg->track.conn;
 	if (fc->prev_n && !fc->prev_shown && fc->line_len) {
