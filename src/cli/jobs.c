@@ -31,6 +31,7 @@ struct job {
 	FILE *err;        /* what it wrote on standard error */
 	char name[32];
 	int status;       /* its exit status, or -signal */
+	bool stopped;     /* sent SIGTERM by us: a signal is no news */
 };
 
 /* In the child: shard k of n into the pipe, standard error into its file; never returns. */
@@ -84,7 +85,7 @@ static void reap(struct job *j, bool stop)
 	if (j->pid <= 0)
 		return;
 	if (stop)
-		kill(j->pid, SIGTERM);
+		j->stopped = kill(j->pid, SIGTERM) == 0;
 	while (waitpid(j->pid, &ws, 0) < 0 && errno == EINTR)
 		;
 	j->status = WIFEXITED(ws) ? WEXITSTATUS(ws) : -WTERMSIG(ws);
@@ -129,6 +130,8 @@ static int job_status(const struct job *jobs, uint32_t n)
 	int st = TN_EXIT_OK;
 	for (uint32_t k = 0; k < n; k++) {
 		int s = jobs[k].status;
+		if (s < 0 && jobs[k].stopped)
+			continue;
 		if (s < 0) {
 			fprintf(stderr, "tcpnarrate: %s ended on signal %d\n", jobs[k].name, -s);
 			return TN_EXIT_INPUT;
@@ -152,6 +155,10 @@ static int merge_jobs(struct job *jobs, uint32_t n)
 	int rc = tn_records_merge(in, names, n, stdout, err, sizeof err);
 	if (rc == 0 && fflush(stdout) != 0)
 		rc = -2;
+	for (uint32_t k = 0; k < n && rc < 0; k++) {
+		fclose(jobs[k].out); /* a job blocked writing to its pipe gets EPIPE and stops */
+		jobs[k].out = NULL;
+	}
 	for (uint32_t k = 0; k < n; k++)
 		reap(&jobs[k], rc < 0);
 	if (rc == -2 && errno == EPIPE)
