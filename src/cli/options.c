@@ -50,7 +50,8 @@ static const struct option long_opts[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
-void tn_cli_usage(FILE *out)
+/* The options of what to read and how much to show. */
+static void usage_first(FILE *out)
 {
 	fputs(
 "Usage: tcpnarrate -r FILE [-r FILE...] [options] [filter expression]\n"
@@ -86,7 +87,14 @@ void tn_cli_usage(FILE *out)
 "      --problems       only the segments with a verdict, each after the one\n"
 "                       before it on its connection, and the reports of the\n"
 "                       connections that had one\n"
-"  -c, --count N        stop after N TCP segments\n"
+"  -c, --count N        stop after N TCP segments\n", out);
+}
+
+void tn_cli_usage(FILE *out)
+{
+	usage_first(out);
+	fputs(
+
 "      --color=WHEN     auto (default: on a terminal, unless NO_COLOR is set),\n"
 "                       always or never\n"
 "      --ascii          text in ASCII only (->, *, x for arrows, dots and signs);\n"
@@ -220,8 +228,37 @@ static int parse_shard(const char *s, struct tn_cli_opts *o, char *err, size_t e
 	return -1;
 }
 
+/* The options of several files and of shards: -r, --read-list, --shard, --jobs, --records, --merge. */
+static int parse_scale_opt(int c, const char *arg, struct tn_cli_opts *o, char *err,
+			   size_t errlen)
+{
+	uint64_t v;
+	switch (c) {
+	case 'r':
+		return add_read_file(o, arg, err, errlen);
+	case OPT_READ_LIST:
+		return read_list(o, arg, err, errlen);
+	case OPT_SHARD:
+		return parse_shard(arg, o, err, errlen);
+	case OPT_JOBS:
+		if (parse_u64(arg, TN_MAX_SHARDS, &v) < 0 || v == 0) {
+			snprintf(err, errlen, "--jobs wants a number from 1 to %u, not '%s'",
+				 TN_MAX_SHARDS, arg);
+			return -1;
+		}
+		o->jobs = (uint32_t)v;
+		return 0;
+	case OPT_RECORDS:
+		o->records = true;
+		return 0;
+	default:
+		o->merge = true;
+		return 0;
+	}
+}
+
 /* The options of --jobs, --shard, --records and --merge that do not go together. */
-static const char *scale_conflict(const struct tn_cli_opts *o)
+static const char *conflict_of(const struct tn_cli_opts *o)
 {
 	bool stdin_read = false;
 	for (size_t i = 0; i < o->n_read_files; i++)
@@ -248,6 +285,16 @@ static const char *scale_conflict(const struct tn_cli_opts *o)
 	return NULL;
 }
 
+/* true, with the message in err, when options of several files and shards conflict. */
+static bool scale_conflict(const struct tn_cli_opts *o, char *err, size_t errlen)
+{
+	const char *conflict = conflict_of(o);
+	err[0] = '\0';
+	if (conflict)
+		snprintf(err, errlen, "%s", conflict);
+	return conflict != NULL;
+}
+
 int tn_cli_parse(int argc, char **argv, struct tn_cli_opts *o, char *err, size_t errlen)
 {
 	*o = (struct tn_cli_opts){
@@ -268,30 +315,13 @@ int tn_cli_parse(int argc, char **argv, struct tn_cli_opts *o, char *err, size_t
 	while ((c = getopt_long(argc, argv, "r:i:w:Ds:B:Z:qvc:hV", long_opts, NULL)) != -1) {
 		switch (c) {
 		case 'r':
-			if (add_read_file(o, optarg, err, errlen) < 0)
-				return -1;
-			break;
 		case OPT_READ_LIST:
-			if (read_list(o, optarg, err, errlen) < 0)
-				return -1;
-			break;
 		case OPT_SHARD:
-			if (parse_shard(optarg, o, err, errlen) < 0)
-				return -1;
-			break;
 		case OPT_JOBS:
-			if (parse_u64(optarg, TN_MAX_SHARDS, &v) < 0 || v == 0) {
-				snprintf(err, errlen, "--jobs wants a number from 1 to %u, not '%s'",
-					 TN_MAX_SHARDS, optarg);
-				return -1;
-			}
-			o->jobs = (uint32_t)v;
-			break;
 		case OPT_RECORDS:
-			o->records = true;
-			break;
 		case OPT_MERGE:
-			o->merge = true;
+			if (parse_scale_opt(c, optarg, o, err, errlen) < 0)
+				return -1;
 			break;
 		case 'i':
 			o->interface = optarg;
@@ -430,13 +460,8 @@ int tn_cli_parse(int argc, char **argv, struct tn_cli_opts *o, char *err, size_t
 		o->merge_files = argv + optind;
 		o->n_merge_files = (size_t)(argc - optind);
 	}
-	const char *conflict = scale_conflict(o);
-	if (conflict) {
-		snprintf(err, errlen, "%s", conflict);
-		return -1;
-	}
-	if (o->merge)
-		return 0;
+	if (scale_conflict(o, err, errlen) || o->merge)
+		return o->merge && !err[0] ? 0 : -1;
 	if (o->strict && !o->compare) {
 		snprintf(err, errlen, "--strict goes with --compare");
 		return -1;
