@@ -30,7 +30,8 @@
  *     connection (end)          every connection not yet reported, by id
  *     end                       the run's summary
  * A connection is reported once; with --compare its comparison comes with
- * its report. A connection's record is forgotten (taken off the TIME-WAIT
+ * its report. With --shard, a segment or report of a connection another
+ * shard renders reaches the renderer as `elsewhere` instead, in its place. A connection's record is forgotten (taken off the TIME-WAIT
  * queue) before its memory is reused.
  */
 #ifndef TCPNARRATE_PIPELINE_H

@@ -168,6 +168,11 @@ static void rec_end(struct tn_renderer *r, const struct tn_summary *sum)
 	emit(rec, K_END, 0, 0);
 }
 
+static void rec_elsewhere(struct tn_renderer *r, uint64_t conn, uint64_t n)
+{
+	tn_render_elsewhere(rec_of(r)->inner, conn, n);
+}
+
 static const struct tn_render_ops records_ops = {
 	.name = "records",
 	.state_size = sizeof(struct tn_records *),
@@ -178,6 +183,7 @@ static const struct tn_render_ops records_ops = {
 	.correction = rec_correction,
 	.connection = rec_connection,
 	.end = rec_end,
+	.elsewhere = rec_elsewhere,
 };
 
 int tn_records_create(struct tn_records **out, const struct tn_cli_opts *o,

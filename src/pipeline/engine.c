@@ -108,6 +108,13 @@ static bool shown(const struct tn_pipeline *p, const struct tn_conn *c)
 	return p->o.shards <= 1 || tn_pipeline_shard_of(c->key, p->o.shards) == p->o.shard;
 }
 
+/* Connection c is not shown only because another shard renders it. */
+static bool elsewhere(const struct tn_pipeline *p, const struct tn_conn *c)
+{
+	return p->o.shards > 1 && (p->o.only_conn == 0 || p->o.only_conn == c->track.id) &&
+	       tn_pipeline_shard_of(c->key, p->o.shards) != p->o.shard;
+}
+
 /* What belongs to no connection (begin, skipped frames, the summary): shard 0's. */
 static bool shows_frames(const struct tn_pipeline *p)
 {
@@ -131,8 +138,11 @@ static void report(struct tn_pipeline *p, struct tn_conn *c, enum tn_report_why 
 	struct tn_comparison cmp;
 	p->events++;
 	tn_track_report(&p->tracker, &c->track, why, &rep);
-	if (!shown(p, c))
+	if (!shown(p, c)) {
+		if (elsewhere(p, c))
+			tn_render_elsewhere(p->rend, c->track.id, 0);
 		return;
+	}
 	tn_analysis_conn_view(&rep, c->key, &c->analysis, &cv);
 	if (p->o.compare) {
 		tn_compare_finish(&c->compare[0], &rep, &cmp);
@@ -272,6 +282,8 @@ static void segment(struct tn_pipeline *p, struct tn_conn *c, int side,
 			tn_compare_segment(&c->compare[0], &seg, &c->analysis);
 		tn_analysis_segment(&seg);
 		tn_render_segment(p->rend, &seg);
+	} else if (elsewhere(p, c)) {
+		tn_render_elsewhere(p->rend, c->track.id, frame->n);
 	}
 	if (seg.track.conn_closed)
 		report(p, c, TN_REPORT_CLOSED);

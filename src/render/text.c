@@ -1314,6 +1314,12 @@ static void text_connection(struct tn_renderer *r, const struct tn_conn_view *cv
 		text_comparison(r, cmp);
 }
 
+static void text_elsewhere(struct tn_renderer *r, uint64_t conn, uint64_t n)
+{
+	if (r->opts.focus == TN_FOCUS_PROBLEMS)
+		tn_focus_elsewhere(state_of(r)->focus, conn, n);
+}
+
 /*
  * ASCII only: everything is written through a stream that spells non-ASCII
  * characters in ASCII. --problems: the table of connections and the stream
@@ -1364,5 +1370,6 @@ const struct tn_render_ops tn_render_text_ops = {
 	.state = text_state,
 	.correction = text_correction,
 	.connection = text_connection,
+	.elsewhere = text_elsewhere,
 	.end = text_end,
 };

@@ -106,6 +106,32 @@ def interleaved(path):
     return len(frames)
 
 
+def wide(path, conns=300, frames=120):
+    """More connections at once than --problems remembers (TN_FOCUS_CONNS,
+    256): copies of the first frames of a lossy download, each from its own
+    client address, 37 µs apart. A shard must forget context exactly when
+    one process does (the renderers' `elsewhere`)."""
+    with open(os.path.join(ROOT, "captures", "analysis-loss-sack.pcap"), "rb") as f:
+        hdr = f.read(24)
+    fr = read_frames(os.path.join(ROOT, "captures", "analysis-loss-sack.pcap"))[:frames]
+    client = bytes([10, 0, 1, 5])
+    out = []
+    for c in range(conns):
+        addr = struct.pack("!I", 0x0A010000 + c)
+        for k, (t, d, w) in enumerate(fr):
+            d = bytearray(d)
+            if d[26:30] == client:
+                d[26:30] = addr
+            else:
+                d[30:34] = addr
+            out.append((t // 1000 + c * 37, c, k, bytes(d), w))
+    out.sort()
+    with open(path, "wb") as f:
+        f.write(hdr)
+        for t, _, _, d, w in out:
+            f.write(struct.pack("<IIII", t // 10 ** 6, t % 10 ** 6, len(d), w) + d)
+
+
 def check_identity(bin_, tmp, corpus_every):
     caps = sorted(glob.glob(os.path.join(ROOT, "captures", "*.pcap*")))
     for cap in caps:
@@ -120,6 +146,12 @@ def check_identity(bin_, tmp, corpus_every):
         one = run(bin_, mode + ["-r", mixed])
         for jobs in (2, 3, 5):
             same_as_one(bin_, ["-r", mixed], mode, jobs, one)
+    many = os.path.join(tmp, "wide.pcap")
+    wide(many)
+    for mode in (["--problems"], ["--problems", "-q"], ["--problems", "--json"]):
+        one = run(bin_, mode + ["-r", many])
+        for jobs in (2, 3):
+            same_as_one(bin_, ["-r", many], mode, jobs, one)
     corpus = sorted(glob.glob(os.path.join(ROOT, "..", "shared", "corpus", "*", "*.pcap*")))
     sample = corpus[::corpus_every]
     for cap in sample:
