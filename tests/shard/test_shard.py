@@ -227,7 +227,7 @@ def check_files(bin_, tmp):
     with open(listing, "w") as f:
         f.write("# pieces\n" + "\n".join(parts) + "\n\n")
     name = re.compile(rb"/[^ \"]*/split/part[^ \"]* and \d+ more files")
-    for mode in MODES:
+    for mode in MODES + [["-q", "less", "100"]]:
         want = run(bin_, mode + ["-r", whole])
         want = (want[0], want[1].replace(whole.encode(), b"CAP"))
         args = [a for p in parts for a in ("-r", p)]
