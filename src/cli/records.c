@@ -43,6 +43,9 @@ enum rec_flag {
 
 #define HDR_LEN 24
 
+/* No event's output comes near this; a longer record is a damaged file, not a reason to allocate. */
+#define RECORD_MAX (16u << 20)
+
 struct rec_hdr {
 	uint64_t seq, conn;
 	uint32_t len;
@@ -275,6 +278,11 @@ static int read_record(struct part *pt, char *err, size_t errlen)
 	if (pt->h.kind == K_TRAILER) {
 		pt->done = true;
 		return 0;
+	}
+	if (pt->h.len > RECORD_MAX) {
+		snprintf(err, errlen, "%s: a record of %u bytes: not records tcpnarrate wrote",
+			 pt->name, pt->h.len);
+		return -1;
 	}
 	if (pt->h.len > pt->cap) {
 		char *nb = realloc(pt->buf, pt->h.len);
