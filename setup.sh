@@ -18,7 +18,7 @@ BUILD_PKGS=(meson ninja-build pkg-config gcc libc6-dev libpcap-dev libcjson-dev 
 # nftables and tcpdump hold and record segments for the kernel-truth test;
 # valgrind checks memory; clang and its runtime build the libFuzzer targets;
 # GNU time measures peak memory for the hostile-input test and the benchmark.
-TEST_PKGS=(python3 tshark util-linux iproute2 curl nginx-light nftables tcpdump valgrind clang libclang-rt-14-dev time)
+TEST_PKGS=(python3 python3-distributed tshark util-linux iproute2 curl nginx-light nftables tcpdump valgrind clang libclang-rt-14-dev time)
 
 mode=${1:-all}
 case "$mode" in

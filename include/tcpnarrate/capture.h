@@ -123,6 +123,8 @@ uint32_t tn_capture_snaplen(const struct tn_capture *cap);
 int tn_capture_ts_digits(const struct tn_capture *cap);
 /* Packets the filter dropped so far. */
 uint64_t tn_capture_filtered(const struct tn_capture *cap);
+/* Records read so far, the filter's included: the number of the last frame read. */
+uint64_t tn_capture_frames(const struct tn_capture *cap);
 /* Bytes of the file consumed so far (where a damaged file stopped). */
 uint64_t tn_capture_offset(const struct tn_capture *cap);
 

@@ -31,7 +31,8 @@
  *     connection (end)          every connection not yet reported, by id
  *     end                       the run's summary
  * A connection is reported once; with --compare its comparison comes with
- * its report. A connection's record is forgotten (taken off the TIME-WAIT
+ * its report. With --shard, a segment or report of a connection another
+ * shard renders reaches the renderer as `elsewhere` instead, in its place. A connection's record is forgotten (taken off the TIME-WAIT
  * queue) before its memory is reused.
  */
 #ifndef TCPNARRATE_PIPELINE_H
@@ -69,6 +70,14 @@ struct tn_pipeline_opts {
 	uint64_t only_conn;         /* render only connection N (0: all) */
 	uint64_t max_segments;      /* stop after this many TCP segments (0: no limit) */
 	struct tn_inner_filter inner; /* --inner: segments must match it (n == 0: all do) */
+	/*
+	 * --shard I/N: render only the connections whose canonical key hashes
+	 * (tn_pipeline_shard_of) to shard I of N; shard 0 also renders begin,
+	 * the frames that are not TCP segments and the summary. Every shard
+	 * still tracks every connection, so connection numbers, evictions, idle
+	 * and TIME-WAIT expiry are those of one process. shards 0 or 1: no sharding.
+	 */
+	uint32_t shard, shards;
 	/*
 	 * The byte the reused packet buffer is filled with at creation. Tests
 	 * vary it: what is rendered must not depend on a field the decoder left
@@ -110,6 +119,20 @@ int tn_pipeline_finish(struct tn_pipeline *p, struct tn_summary *sum, char *errb
  * frames to a -w file.
  */
 uint64_t tn_pipeline_last_conn(const struct tn_pipeline *p);
+
+/*
+ * Events so far, rendered or not (in a shard, those of other shards count
+ * too): the same number in every shard at the same point of the run, so a
+ * merge orders the shards' output by it. Read inside a renderer call, it is
+ * that event's own number.
+ */
+uint64_t tn_pipeline_event_seq(const struct tn_pipeline *p);
+
+/* The seed --shard hashes keys with: fixed, so every shard on every machine agrees. */
+#define TN_SHARD_SEED 0x7463706e61727261ull
+
+/* The shard of N a connection's canonical key belongs to. */
+uint32_t tn_pipeline_shard_of(const struct tn_flow_key *key, uint32_t shards);
 
 /* --compare: connections reported so far that are not of the textbook shape. */
 uint64_t tn_pipeline_differing(const struct tn_pipeline *p);

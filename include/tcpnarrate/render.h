@@ -60,6 +60,13 @@ struct tn_render_opts {
 	bool ascii;
 	int ts_digits;          /* 6 or 9 */
 	enum tn_focus focus;
+	/*
+	 * Text, --problems: head every problem with its connection's line, even
+	 * right after a problem of the same connection. A shard of --jobs does,
+	 * since the last problem shown may be another shard's; the merge drops
+	 * the headings one process would not have printed (docs/shards.md).
+	 */
+	bool every_heading;
 };
 
 /* What a run is about, given to a renderer before anything else. */
@@ -100,6 +107,14 @@ struct tn_render_ops {
 			   const struct tn_comparison *cmp);
 	void (*end)(struct tn_renderer *r, const struct tn_summary *sum);
 	void (*finish)(struct tn_renderer *r);
+	/*
+	 * --shard: connection conn, which another shard renders, had a segment
+	 * (frame n), or with n 0 its report. Nothing is shown; a renderer that
+	 * remembers connections in a bounded table (--problems) keeps it as one
+	 * process would, so the connections it does render are remembered and
+	 * forgotten alike. May be NULL.
+	 */
+	void (*elsewhere)(struct tn_renderer *r, uint64_t conn, uint64_t n);
 };
 
 /* Creates renderer `name` from the built-in table; -1 and errbuf when there is none. */
@@ -123,6 +138,7 @@ void tn_render_correction(struct tn_renderer *r, const struct tn_correction *c);
 void tn_render_connection(struct tn_renderer *r, const struct tn_conn_view *cv,
 			  const struct tn_comparison *cmp);
 void tn_render_end(struct tn_renderer *r, const struct tn_summary *sum);
+void tn_render_elsewhere(struct tn_renderer *r, uint64_t conn, uint64_t n);
 
 /*
  * A stream that writes to `under` in ASCII only: each UTF-8 character the

@@ -395,6 +395,11 @@ uint64_t tn_capture_filtered(const struct tn_capture *cap)
 	return cap->filtered;
 }
 
+uint64_t tn_capture_frames(const struct tn_capture *cap)
+{
+	return cap->n;
+}
+
 uint64_t tn_capture_offset(const struct tn_capture *cap)
 {
 	FILE *f = cap->live || cap->reference ? NULL : pcap_file(cap->pcap);

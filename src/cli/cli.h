@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include <tcpnarrate/inner.h>
 #include <tcpnarrate/render.h>
@@ -19,11 +20,23 @@ enum tn_exit {
 
 enum tn_color_mode { TN_COLOR_AUTO, TN_COLOR_ALWAYS, TN_COLOR_NEVER };
 
+/* --jobs and --shard: at most this many shards. */
+#define TN_MAX_SHARDS 256u
+
 /* Who a capture started as root runs as once the device is open (tcpdump's -Z). */
 #define TN_DEFAULT_USER "nobody"
 
 struct tn_cli_opts {
-	const char *read_file;
+	const char *read_file;      /* the first -r file (or the first of --read-list) */
+	const char **read_files;    /* every -r file, in order, read as one capture; owned array */
+	size_t n_read_files;
+	char *list_buf;             /* --read-list: the file's text, which read_files points into */
+	uint32_t shard, shards;     /* --shard I/N (shards 0: not sharded) */
+	uint32_t jobs;              /* --jobs N: N shards in N processes, merged (0, 1: one) */
+	bool records;               /* --records: with --shard, merge records instead of output */
+	bool merge;                 /* --merge: the arguments are record files to merge */
+	char **merge_files;         /* --merge: argv's remaining arguments */
+	size_t n_merge_files;
 	const char *interface;      /* -i */
 	const char *write_file;     /* -w */
 	const char *user;           /* -Z */
@@ -59,6 +72,18 @@ void tn_cli_usage(FILE *out);
 
 /* Runs the pipeline on a file or an interface; returns the exit status. Errors go to stderr. */
 int tn_cli_run(const struct tn_cli_opts *o);
+
+/*
+ * The same, output to `out`: the narration, or with o->records the shard's
+ * merge records (records.c).
+ */
+int tn_cli_run_to(const struct tn_cli_opts *o, FILE *out);
+
+/* --jobs N: N shards in N child processes, their records merged to stdout (jobs.c). */
+int tn_cli_jobs(const struct tn_cli_opts *o);
+
+/* --merge FILE...: record files of every shard of one run, merged to stdout (jobs.c). */
+int tn_cli_merge(const struct tn_cli_opts *o);
 
 /* Writes the textbook connection to a pcap file; returns the exit status. */
 int tn_cli_write_reference(const char *path);

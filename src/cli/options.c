@@ -2,7 +2,7 @@
  * options.c — parsing the command line, tcpdump-style: options first, then
  * an optional BPF filter expression made of all remaining arguments.
  */
-#define _POSIX_C_SOURCE 200809L
+#define _POSIX_C_SOURCE 200809L /* getdelim, strtok */
 #include "cli.h"
 
 #include <errno.h>
@@ -12,7 +12,8 @@
 #include <string.h>
 
 enum long_only { OPT_JSON = 256, OPT_COLOR, OPT_MAX_FLOWS, OPT_CONN, OPT_MSL, OPT_IDLE, OPT_REFERENCE, OPT_WRITE_REFERENCE, OPT_COMPARE, OPT_STRICT,
-		OPT_SUMMARY, OPT_PROBLEMS, OPT_ASCII, OPT_INNER };
+		OPT_SUMMARY, OPT_PROBLEMS, OPT_ASCII, OPT_INNER, OPT_READ_LIST, OPT_SHARD, OPT_JOBS,
+		OPT_RECORDS, OPT_MERGE };
 
 static const struct option long_opts[] = {
 	{ "read", required_argument, NULL, 'r' },
@@ -40,6 +41,11 @@ static const struct option long_opts[] = {
 	{ "problems", no_argument, NULL, OPT_PROBLEMS },
 	{ "inner", required_argument, NULL, OPT_INNER },
 	{ "write-reference", required_argument, NULL, OPT_WRITE_REFERENCE },
+	{ "read-list", required_argument, NULL, OPT_READ_LIST },
+	{ "shard", required_argument, NULL, OPT_SHARD },
+	{ "jobs", required_argument, NULL, OPT_JOBS },
+	{ "records", no_argument, NULL, OPT_RECORDS },
+	{ "merge", no_argument, NULL, OPT_MERGE },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
@@ -62,17 +68,21 @@ static void usage_filters(FILE *out)
 "the textbook.\n", out);
 }
 
-void tn_cli_usage(FILE *out)
+/* The options of what to read and how much to show. */
+static void usage_first(FILE *out)
 {
 	fputs(
-"Usage: tcpnarrate -r FILE [options] [filter expression]\n"
+"Usage: tcpnarrate -r FILE [-r FILE...] [options] [filter expression]\n"
 "       tcpnarrate -i INTERFACE [options] [filter expression]\n"
 "       tcpnarrate -D\n"
+"       tcpnarrate --merge RECORDS...\n"
 "Narrates every TCP segment of a capture or of live traffic: each IP and TCP\n"
 "header field, labelled, with its value and what it means, and both\n"
 "endpoints' TCP states.\n"
 "\n"
-"  -r, --read FILE      read a .pcap or .pcapng file ('-' for standard input)\n"
+"  -r, --read FILE      read a .pcap or .pcapng file ('-' for standard input);\n"
+"                       several -r: the files in order, as one capture\n"
+"      --read-list FILE read the files FILE lists, one a line, as one capture\n"
 "  -i, --interface IF   capture live on IF ('any' for all); needs root or\n"
 "                       CAP_NET_RAW and CAP_NET_ADMIN; Ctrl-C stops\n"
 "  -D                   list the interfaces that can be captured on\n"
@@ -95,7 +105,14 @@ void tn_cli_usage(FILE *out)
 "      --problems       only the segments with a verdict, each after the one\n"
 "                       before it on its connection, and the reports of the\n"
 "                       connections that had one\n"
-"  -c, --count N        stop after N TCP segments\n"
+"  -c, --count N        stop after N TCP segments\n", out);
+}
+
+void tn_cli_usage(FILE *out)
+{
+	usage_first(out);
+	fputs(
+
 "      --color=WHEN     auto (default: on a terminal, unless NO_COLOR is set),\n"
 "                       always or never\n"
 "      --ascii          text in ASCII only (->, *, x for arrows, dots and signs);\n"
@@ -114,6 +131,14 @@ void tn_cli_usage(FILE *out)
 "      --inner EXPR     narrate only segments whose decoded (innermost) headers\n"
 "                       match EXPR: terms 'host ADDR', 'net ADDR/LEN', 'port N'\n"
 "                       (each may start with src or dst) joined by 'and'\n"
+"      --jobs N         narrate in N processes (shards of the connections) and\n"
+"                       merge their output: the same bytes as one process\n"
+"      --shard I/N      narrate only the connections of shard I (0 to N-1) of N;\n"
+"                       shard 0 also shows what belongs to no connection and\n"
+"                       the summary\n"
+"      --records        with --shard: write merge records, for --merge\n"
+"      --merge          merge the record files named as arguments (every shard\n"
+"                       of one run) into the run's output\n"
 "  -h, --help           this help\n"
 "  -V, --version        version and library versions\n", out);
 	usage_filters(out);
@@ -149,6 +174,141 @@ static char *join_args(int n, char **args)
 	return s;
 }
 
+/* -r FILE: one more file of the capture, after those given before it. */
+static int add_read_file(struct tn_cli_opts *o, const char *path, char *err, size_t errlen)
+{
+	const char **files = realloc(o->read_files, (o->n_read_files + 1) * sizeof *files);
+	if (!files) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	files[o->n_read_files++] = path;
+	o->read_files = files;
+	o->read_file = files[0];
+	return 0;
+}
+
+/* --read-list FILE: its lines are files to read in order; blank lines and '#' lines are not. */
+static int read_list(struct tn_cli_opts *o, const char *path, char *err, size_t errlen)
+{
+	FILE *f = fopen(path, "r");
+	size_t cap = 0;
+	if (!f || o->list_buf) {
+		snprintf(err, errlen, "--read-list %s: %s", path,
+			 f ? "give one list" : strerror(errno));
+		goto err_file;
+	}
+	ssize_t n = getdelim(&o->list_buf, &cap, '\0', f);
+	if (n < 0 || ferror(f)) {
+		snprintf(err, errlen, "--read-list %s: %s", path, n < 0 ? "empty" : strerror(errno));
+		goto err_file;
+	}
+	fclose(f);
+	for (char *line = strtok(o->list_buf, "\n"); line; line = strtok(NULL, "\n")) {
+		line[strcspn(line, "\r")] = '\0';
+		if (*line && *line != '#' && add_read_file(o, line, err, errlen) < 0)
+			return -1;
+	}
+	if (!o->n_read_files) {
+		snprintf(err, errlen, "--read-list %s lists no file", path);
+		return -1;
+	}
+	return 0;
+
+err_file:
+	if (f)
+		fclose(f);
+	return -1;
+}
+
+/* --shard I/N: 0 <= I < N <= TN_MAX_SHARDS. */
+static int parse_shard(const char *s, struct tn_cli_opts *o, char *err, size_t errlen)
+{
+	char buf[48];
+	uint64_t i, n;
+	const char *slash = strchr(s, '/');
+	if (slash && (size_t)(slash - s) < sizeof buf) {
+		memcpy(buf, s, (size_t)(slash - s));
+		buf[slash - s] = '\0';
+		if (parse_u64(buf, UINT32_MAX, &i) == 0 &&
+		    parse_u64(slash + 1, TN_MAX_SHARDS, &n) == 0 && n > 0 && i < n) {
+			o->shard = (uint32_t)i;
+			o->shards = (uint32_t)n;
+			return 0;
+		}
+	}
+	snprintf(err, errlen, "--shard wants I/N with 0 <= I < N <= %u (e.g. 0/4), not '%s'",
+		 TN_MAX_SHARDS, s);
+	return -1;
+}
+
+/* The options of several files and of shards: -r, --read-list, --shard, --jobs, --records, --merge. */
+static int parse_scale_opt(int c, const char *arg, struct tn_cli_opts *o, char *err,
+			   size_t errlen)
+{
+	uint64_t v;
+	switch (c) {
+	case 'r':
+		return add_read_file(o, arg, err, errlen);
+	case OPT_READ_LIST:
+		return read_list(o, arg, err, errlen);
+	case OPT_SHARD:
+		return parse_shard(arg, o, err, errlen);
+	case OPT_JOBS:
+		if (parse_u64(arg, TN_MAX_SHARDS, &v) < 0 || v == 0) {
+			snprintf(err, errlen, "--jobs wants a number from 1 to %u, not '%s'",
+				 TN_MAX_SHARDS, arg);
+			return -1;
+		}
+		o->jobs = (uint32_t)v;
+		return 0;
+	case OPT_RECORDS:
+		o->records = true;
+		return 0;
+	default:
+		o->merge = true;
+		return 0;
+	}
+}
+
+/* The options of --jobs, --shard, --records and --merge that do not go together. */
+static const char *conflict_of(const struct tn_cli_opts *o)
+{
+	bool stdin_read = false;
+	for (size_t i = 0; i < o->n_read_files; i++)
+		stdin_read |= strcmp(o->read_files[i], "-") == 0;
+	if (o->merge)
+		return o->n_read_files || o->interface || o->reference || o->jobs > 1 || o->shards
+		       ? "--merge reads record files only: give no other source, --jobs or --shard"
+		       : !o->n_merge_files ? "--merge wants the record files of every shard" : NULL;
+	if (o->records && !o->shards)
+		return "--records goes with --shard I/N";
+	if ((o->jobs > 1 || o->shards) && o->reference)
+		return "--jobs and --shard do not go with --reference (one connection)";
+	if (o->jobs > 1 && o->shards)
+		return "--jobs and --shard: choose one";
+	if (o->jobs > 1 && o->interface)
+		return "--jobs reads files (every job reads the file itself): record with -w, "
+		       "then narrate the file with --jobs";
+	if (o->jobs > 1 && stdin_read)
+		return "--jobs cannot read standard input: every job reads the file itself";
+	if (o->jobs > 1 && o->write_file)
+		return "--jobs with -w: write the file in a run without --jobs";
+	if (o->n_read_files > 1 && o->write_file)
+		return "-w with several -r files: write each file's connection in its own run";
+	return NULL;
+}
+
+/* true, with the message in err, when options of several files and shards conflict. */
+static bool scale_conflict(const struct tn_cli_opts *o, char *err, size_t errlen)
+{
+	const char *conflict = conflict_of(o);
+	err[0] = '\0';
+	if (conflict)
+		snprintf(err, errlen, "%s", conflict);
+	return conflict != NULL;
+}
+
 int tn_cli_parse(int argc, char **argv, struct tn_cli_opts *o, char *err, size_t errlen)
 {
 	*o = (struct tn_cli_opts){
@@ -169,7 +329,13 @@ int tn_cli_parse(int argc, char **argv, struct tn_cli_opts *o, char *err, size_t
 	while ((c = getopt_long(argc, argv, "r:i:w:Ds:B:Z:qvc:hV", long_opts, NULL)) != -1) {
 		switch (c) {
 		case 'r':
-			o->read_file = optarg;
+		case OPT_READ_LIST:
+		case OPT_SHARD:
+		case OPT_JOBS:
+		case OPT_RECORDS:
+		case OPT_MERGE:
+			if (parse_scale_opt(c, optarg, o, err, errlen) < 0)
+				return -1;
 			break;
 		case 'i':
 			o->interface = optarg;
@@ -308,6 +474,12 @@ int tn_cli_parse(int argc, char **argv, struct tn_cli_opts *o, char *err, size_t
 	}
 	if (o->list_interfaces || o->write_reference)
 		return 0;
+	if (o->merge) {
+		o->merge_files = argv + optind;
+		o->n_merge_files = (size_t)(argc - optind);
+	}
+	if (scale_conflict(o, err, errlen) || o->merge)
+		return o->merge && !err[0] ? 0 : -1;
 	if (o->strict && !o->compare) {
 		snprintf(err, errlen, "--strict goes with --compare");
 		return -1;
@@ -336,4 +508,8 @@ void tn_cli_opts_finish(struct tn_cli_opts *o)
 {
 	free(o->filter);
 	o->filter = NULL;
+	free(o->read_files);
+	o->read_files = NULL;
+	free(o->list_buf);
+	o->list_buf = NULL;
 }

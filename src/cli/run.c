@@ -7,6 +7,7 @@
  */
 #define _GNU_SOURCE /* strcasestr */
 #include "cli.h"
+#include "records.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -95,10 +96,26 @@ static void give_dump_to_sudo_user(const char *path)
 			strerror(errno));
 }
 
+/*
+ * Where the packets come from. Files given with several -r (or --read-list)
+ * are read in order as one capture: frame numbers continue from one file to
+ * the next, and so do the connections, since the engine never learns where
+ * one file ended.
+ */
+struct source {
+	const struct tn_cli_opts *o;
+	struct tn_capture *cap;     /* the file (or interface) being read */
+	size_t next;                /* the next of o->read_files to open */
+	uint64_t base;              /* records in the files read before this one */
+	uint64_t filtered;          /* their packets the filter dropped */
+	const char *name;           /* what is being read, as errors name it */
+};
+
 /* Opens the file or the interface, the -w file, and gives up privileges. */
-static int open_source(const struct tn_cli_opts *o, struct tn_capture **cap, char *err,
-		       size_t errlen)
+static int open_source(struct source *src, char *err, size_t errlen)
 {
+	const struct tn_cli_opts *o = src->o;
+	struct tn_capture **cap = &src->cap;
 	int rc;
 	if (o->reference) {
 		rc = tn_capture_open_reference(cap, err, errlen);
@@ -106,7 +123,8 @@ static int open_source(const struct tn_cli_opts *o, struct tn_capture **cap, cha
 		struct tn_live_opts lo = { .snaplen = o->snaplen, .buffer_kib = o->buffer_kib };
 		rc = tn_capture_open_live(cap, o->interface, o->filter, &lo, err, errlen);
 	} else {
-		rc = tn_capture_open_file(cap, o->read_file, o->filter, err, errlen);
+		rc = tn_capture_open_file(cap, o->read_files[0], o->filter, err, errlen);
+		src->next = 1;
 	}
 	if (rc < 0)
 		return -1;
@@ -120,6 +138,41 @@ static int open_source(const struct tn_cli_opts *o, struct tn_capture **cap, cha
 	if (o->interface && tn_cli_drop_privileges(o->user, err, errlen) < 0)
 		return -1;
 	return 0;
+}
+
+/* The next file of the capture, which must have the first one's link type. */
+static int next_file(struct source *src, char *err, size_t errlen)
+{
+	const char *path = src->o->read_files[src->next++];
+	uint32_t linktype = tn_capture_linktype(src->cap);
+	struct tn_capture *cap;
+	src->base += tn_capture_frames(src->cap);
+	src->filtered += tn_capture_filtered(src->cap);
+	src->name = strcmp(path, "-") == 0 ? "(standard input)" : path;
+	if (tn_capture_open_file(&cap, path, src->o->filter, err, errlen) < 0)
+		return -1;
+	tn_capture_destroy(src->cap);
+	src->cap = cap;
+	if (tn_capture_linktype(cap) != linktype) {
+		snprintf(err, errlen, "link type %u, not %u as in %s: the files are not one capture",
+			 tn_capture_linktype(cap), linktype, src->o->read_files[0]);
+		return -1;
+	}
+	return 0;
+}
+
+/* The next frame of the capture, across its files: 1, 0 at the end, -1 on a damaged file. */
+static int next_frame(struct source *src, struct tn_frame *frame, char *err, size_t errlen)
+{
+	for (;;) {
+		int rc = tn_capture_next(src->cap, frame, err, errlen);
+		if (rc == 1)
+			frame->n += src->base;
+		if (rc != 0 || src->next >= src->o->n_read_files)
+			return rc;
+		if (next_file(src, err, errlen) < 0)
+			return -1;
+	}
 }
 
 int tn_cli_write_reference(const char *path)
@@ -157,20 +210,24 @@ static void describe_source(struct tn_capture *cap, const char *name, char *ltna
 			"its packets are counted and skipped\n", name, sum->linktype_name, linktype);
 }
 
-static int make_pipeline(const struct tn_cli_opts *o, struct tn_capture *cap,
+static int make_pipeline(const struct tn_cli_opts *o, struct tn_capture *cap, FILE *out,
 			 const struct tn_summary *sum, struct tn_renderer **rend,
-			 struct tn_pipeline **pipe, char *err, size_t errlen)
+			 struct tn_records **rec, struct tn_pipeline **pipe, char *err, size_t errlen)
 {
 	struct tn_render_opts ro = {
-		.out = stdout,
+		.out = out,
 		.detail = o->detail,
 		.focus = o->focus,
 		.color = want_color(o->color),
 		.ascii = o->ascii || !charset_is_utf8(),
 		.ts_digits = tn_capture_ts_digits(cap),
 	};
-	if (tn_renderer_create(rend, o->renderer, &ro, err, errlen) < 0)
+	if (o->records) {
+		if (tn_records_create(rec, o, &ro, rend, err, errlen) < 0)
+			return -1;
+	} else if (tn_renderer_create(rend, o->renderer, &ro, err, errlen) < 0) {
 		return -1;
+	}
 	struct tn_pipeline_opts po = {
 		.run = { .source = sum->source, .linktype = sum->linktype,
 			 .linktype_name = sum->linktype_name,
@@ -182,8 +239,13 @@ static int make_pipeline(const struct tn_cli_opts *o, struct tn_capture *cap,
 		.only_conn = o->only_conn,
 		.max_segments = o->max_segments,
 		.inner = o->inner,
+		.shard = o->shard,
+		.shards = o->shards,
 	};
-	return tn_pipeline_create(pipe, &po, *rend, err, errlen);
+	if (tn_pipeline_create(pipe, &po, *rend, err, errlen) < 0)
+		return -1;
+	tn_records_set_pipeline(*rec, *pipe);
+	return 0;
 }
 
 /*
@@ -191,22 +253,23 @@ static int make_pipeline(const struct tn_cli_opts *o, struct tn_capture *cap,
  * output. dump_conn (--conn N with -w): only the frames of that connection
  * are written, once the engine has said whose each frame is.
  */
-static int feed_all(struct tn_capture *cap, struct tn_pipeline *pipe, uint64_t dump_conn,
-		    bool *gone, char *err, size_t errlen, char *file_err, size_t file_errlen)
+static int feed_all(struct source *src, struct tn_pipeline *pipe, FILE *out, bool *gone,
+		    char *err, size_t errlen, char *file_err, size_t file_errlen)
 {
 	struct tn_frame frame;
-	uint32_t linktype = tn_capture_linktype(cap);
-	bool live = tn_capture_is_live(cap);
+	uint32_t linktype = tn_capture_linktype(src->cap);
+	bool live = tn_capture_is_live(src->cap);
+	uint64_t dump_conn = src->o->write_file ? src->o->only_conn : 0;
 	int rc;
-	while ((rc = tn_capture_next(cap, &frame, file_err, file_errlen)) == 1) {
+	while ((rc = next_frame(src, &frame, file_err, file_errlen)) == 1) {
 		enum tn_feed f = tn_pipeline_feed(pipe, linktype, &frame, err, errlen);
 		if (f == TN_FEED_ERROR)
 			return -2;
 		if (dump_conn && tn_pipeline_last_conn(pipe) == dump_conn)
-			tn_capture_dump_last(cap);
+			tn_capture_dump_last(src->cap);
 		if (live)
-			fflush(stdout); /* each segment as it happens */
-		if (output_gone(stdout)) {
+			fflush(out); /* each segment as it happens */
+		if (output_gone(out)) {
 			*gone = true;
 			return 0;
 		}
@@ -217,8 +280,9 @@ static int feed_all(struct tn_capture *cap, struct tn_pipeline *pipe, uint64_t d
 }
 
 /* What only the capture knows for the summary: filter and kernel counters, where it broke. */
-static void capture_totals(struct tn_capture *cap, const char *error, struct tn_summary *sum)
+static void capture_totals(const struct source *src, const char *error, struct tn_summary *sum)
 {
+	struct tn_capture *cap = src->cap;
 	struct tn_capture_stats cs;
 	if (tn_capture_is_live(cap) && tn_capture_stats(cap, &cs) == 0) {
 		sum->have_stats = true;
@@ -226,7 +290,7 @@ static void capture_totals(struct tn_capture *cap, const char *error, struct tn_
 		sum->dropped = cs.dropped;
 		sum->if_dropped = cs.if_dropped;
 	}
-	sum->filtered = tn_capture_filtered(cap);
+	sum->filtered = src->filtered + tn_capture_filtered(cap);
 	sum->error = error;
 }
 
@@ -247,56 +311,82 @@ static int end_status(const struct tn_cli_opts *o, const char *name, const char 
 	return o->strict && tn_pipeline_differing(pipe) ? TN_EXIT_DIFFERS : TN_EXIT_OK;
 }
 
+/* The run's name: the file, or the first file and how many follow it. */
+static const char *run_name(const struct tn_cli_opts *o, char *buf, size_t len)
+{
+	if (o->reference)
+		return "the reference connection";
+	if (o->interface)
+		return o->interface;
+	const char *first = strcmp(o->read_file, "-") == 0 ? "(standard input)" : o->read_file;
+	if (o->n_read_files < 2)
+		return first;
+	snprintf(buf, len, "%s and %zu more file%s", first, o->n_read_files - 1,
+		 o->n_read_files == 2 ? "" : "s");
+	return buf;
+}
+
 int tn_cli_run(const struct tn_cli_opts *o)
 {
-	char err[TN_ERRBUF_SIZE], file_err[TN_ERRBUF_SIZE] = "", ltname[32];
-	const char *name = o->reference ? "the reference connection" : o->interface ? o->interface :
-			   strcmp(o->read_file, "-") == 0 ? "(standard input)" : o->read_file;
-	struct tn_capture *cap = NULL;
+	if (o->merge)
+		return tn_cli_merge(o);
+	if (o->jobs > 1)
+		return tn_cli_jobs(o);
+	return tn_cli_run_to(o, stdout);
+}
+
+int tn_cli_run_to(const struct tn_cli_opts *o, FILE *out)
+{
+	char err[TN_ERRBUF_SIZE], file_err[TN_ERRBUF_SIZE] = "", ltname[32], namebuf[4200];
+	const char *name = run_name(o, namebuf, sizeof namebuf);
+	struct source src = { .o = o, .name = o->n_read_files ? o->read_files[0] : name };
 	struct tn_renderer *rend = NULL;
+	struct tn_records *rec = NULL;
 	struct tn_pipeline *pipe = NULL;
 	struct tn_summary sum = { 0 };
 	bool gone = false;
 	int status = TN_EXIT_INPUT;
 
-	if (open_source(o, &cap, err, sizeof err) < 0) {
-		fprintf(stderr, "tcpnarrate: %s: %s\n", name, err);
-		tn_capture_destroy(cap);
+	if (strcmp(src.name, "-") == 0)
+		src.name = "(standard input)";
+	if (open_source(&src, err, sizeof err) < 0) {
+		fprintf(stderr, "tcpnarrate: %s: %s\n", src.name, err);
+		tn_capture_destroy(src.cap);
 		return TN_EXIT_INPUT;
 	}
-	g_capture = cap;
+	g_capture = src.cap;
 	catch_stop_signals();
-	describe_source(cap, name, ltname, sizeof ltname, &sum);
-	if (make_pipeline(o, cap, &sum, &rend, &pipe, err, sizeof err) < 0)
+	describe_source(src.cap, name, ltname, sizeof ltname, &sum);
+	if (make_pipeline(o, src.cap, out, &sum, &rend, &rec, &pipe, err, sizeof err) < 0)
 		goto err_msg;
-	uint64_t dump_conn = o->write_file ? o->only_conn : 0;
-	int fed = feed_all(cap, pipe, dump_conn, &gone, err, sizeof err, file_err,
-			   sizeof file_err);
+	int fed = feed_all(&src, pipe, out, &gone, err, sizeof err, file_err, sizeof file_err);
 	if (fed == -2)
 		goto err_msg;
 	if (gone)
 		goto quiet_exit;
 
-	capture_totals(cap, fed < 0 ? file_err : NULL, &sum);
+	capture_totals(&src, fed < 0 ? file_err : NULL, &sum);
 	if (tn_pipeline_finish(pipe, &sum, err, sizeof err) < 0)
 		goto err_msg;
-	fflush(stdout);
-	if (output_gone(stdout))
+	tn_records_finish(rec);
+	fflush(out);
+	if (output_gone(out))
 		goto quiet_exit;
-	status = end_status(o, name, fed < 0 ? file_err : NULL, pipe, &sum);
+	status = end_status(o, fed < 0 ? src.name : name, fed < 0 ? file_err : NULL, pipe, &sum);
 	goto done;
 
 quiet_exit:
 	status = TN_EXIT_OK;
 	goto done;
 err_msg:
-	fflush(stdout);
-	fprintf(stderr, "tcpnarrate: %s: %s\n", name, err);
+	fflush(out);
+	fprintf(stderr, "tcpnarrate: %s: %s\n", src.name, err);
 	status = TN_EXIT_INPUT;
 done:
 	g_capture = NULL;
 	tn_pipeline_destroy(pipe);
+	tn_records_destroy(rec);
 	tn_renderer_destroy(rend);
-	tn_capture_destroy(cap);
+	tn_capture_destroy(src.cap);
 	return status;
 }

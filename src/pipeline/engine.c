@@ -32,6 +32,7 @@ struct tn_pipeline {
 	int64_t next_idle_check;
 	uint64_t differing;
 	uint64_t last_conn;         /* the connection of the frame fed last, 0 for none */
+	uint64_t events;            /* events so far, rendered or not (tn_pipeline_event_seq) */
 };
 
 int tn_pipeline_create(struct tn_pipeline **out, const struct tn_pipeline_opts *opts,
@@ -89,9 +90,35 @@ uint64_t tn_pipeline_differing(const struct tn_pipeline *p)
 	return p->differing;
 }
 
-static bool shown(const struct tn_pipeline *p, uint64_t id)
+uint64_t tn_pipeline_event_seq(const struct tn_pipeline *p)
 {
-	return p->o.only_conn == 0 || p->o.only_conn == id;
+	return p->events;
+}
+
+uint32_t tn_pipeline_shard_of(const struct tn_flow_key *key, uint32_t shards)
+{
+	return shards > 1 ? (uint32_t)(tn_flow_key_hash(key, TN_SHARD_SEED) % shards) : 0;
+}
+
+/* Whether connection c is rendered: --conn N picks one, --shard I/N a share. */
+static bool shown(const struct tn_pipeline *p, const struct tn_conn *c)
+{
+	if (p->o.only_conn && p->o.only_conn != c->track.id)
+		return false;
+	return p->o.shards <= 1 || tn_pipeline_shard_of(c->key, p->o.shards) == p->o.shard;
+}
+
+/* Connection c is not shown only because another shard renders it. */
+static bool elsewhere(const struct tn_pipeline *p, const struct tn_conn *c)
+{
+	return p->o.shards > 1 && (p->o.only_conn == 0 || p->o.only_conn == c->track.id) &&
+	       tn_pipeline_shard_of(c->key, p->o.shards) != p->o.shard;
+}
+
+/* What belongs to no connection (begin, skipped frames, the summary): shard 0's. */
+static bool shows_frames(const struct tn_pipeline *p)
+{
+	return p->o.shards <= 1 || p->o.shard == 0;
 }
 
 static void begin(struct tn_pipeline *p)
@@ -99,7 +126,8 @@ static void begin(struct tn_pipeline *p)
 	if (p->begun)
 		return;
 	p->begun = true;
-	tn_render_begin(p->rend, &p->o.run);
+	if (shows_frames(p))
+		tn_render_begin(p->rend, &p->o.run);
 }
 
 /* A connection's report (and, with --compare, its comparison): once, and only if shown. */
@@ -108,9 +136,13 @@ static void report(struct tn_pipeline *p, struct tn_conn *c, enum tn_report_why 
 	struct tn_conn_report rep;
 	struct tn_conn_view cv;
 	struct tn_comparison cmp;
+	p->events++;
 	tn_track_report(&p->tracker, &c->track, why, &rep);
-	if (!shown(p, c->track.id))
+	if (!shown(p, c)) {
+		if (elsewhere(p, c))
+			tn_render_elsewhere(p->rend, c->track.id, 0);
 		return;
+	}
 	tn_analysis_conn_view(&rep, c->key, &c->analysis, &cv);
 	if (p->o.compare) {
 		tn_compare_finish(&c->compare[0], &rep, &cmp);
@@ -137,7 +169,8 @@ static void expire_time_wait(struct tn_pipeline *p, int64_t now_ns)
 	int sides;
 	while ((tc = tn_track_time_wait_expired(&p->tracker, now_ns, &sides))) {
 		const struct tn_conn *c = tc->owner;
-		if (!shown(p, tc->id))
+		p->events++;
+		if (!shown(p, c))
 			continue;
 		int client = tc->client >= 0 ? tc->client : 0;
 		struct tn_state_event ev = { .conn = tc->id };
@@ -224,22 +257,33 @@ static void segment(struct tn_pipeline *p, struct tn_conn *c, int side,
 				  .rel_ns = now_ns - p->first_ns, .tw_cut = *cut };
 	p->tracker.now_n = frame->n;
 	tn_track_update(&p->tracker, &c->track, side, p->pkt, now_ns, &seg.track);
-	if (seg.track.corr_side >= 0 && shown(p, c->track.id))
-		correction(p, &seg.track, frame->n);
-	tn_analysis_begin(&c->analysis, &seg);
-	tn_analysis_classify(&c->analysis, &seg);
-	tn_timing_segment(&c->analysis, &seg);
-	tn_analysis_update(&c->analysis, &seg);
-	p->sum.segments++;
-	if (p->o.run.reference) {
-		seg.step = (unsigned)frame->n;
-		seg.ideas = tn_reference_ideas(seg.step, &seg.n_ideas);
+	bool show = shown(p, c);
+	if (seg.track.corr_side >= 0) {
+		p->events++;
+		if (show)
+			correction(p, &seg.track, frame->n);
 	}
-	if (p->o.compare)
-		tn_compare_segment(&c->compare[0], &seg, &c->analysis);
-	if (shown(p, c->track.id)) {
+	p->sum.segments++;
+	p->events++;
+	/*
+	 * A connection not shown (--conn N, another shard) is tracked, not
+	 * analysed: nothing of its analysis reaches the output or the tracker.
+	 */
+	if (show) {
+		tn_analysis_begin(&c->analysis, &seg);
+		tn_analysis_classify(&c->analysis, &seg);
+		tn_timing_segment(&c->analysis, &seg);
+		tn_analysis_update(&c->analysis, &seg);
+		if (p->o.run.reference) {
+			seg.step = (unsigned)frame->n;
+			seg.ideas = tn_reference_ideas(seg.step, &seg.n_ideas);
+		}
+		if (p->o.compare)
+			tn_compare_segment(&c->compare[0], &seg, &c->analysis);
 		tn_analysis_segment(&seg);
 		tn_render_segment(p->rend, &seg);
+	} else if (elsewhere(p, c)) {
+		tn_render_elsewhere(p->rend, c->track.id, frame->n);
 	}
 	if (seg.track.conn_closed)
 		report(p, c, TN_REPORT_CLOSED);
@@ -267,7 +311,9 @@ enum tn_feed tn_pipeline_feed(struct tn_pipeline *p, uint32_t linktype,
 		p->sum.skipped[res]++;
 		struct tn_skip sk = { .frame = frame, .pkt = p->pkt, .why = res,
 				      .rel_ns = now_ns - p->first_ns };
-		tn_render_skip(p->rend, &sk);
+		p->events++;
+		if (shows_frames(p))
+			tn_render_skip(p->rend, &sk);
 		return TN_FEED_MORE;
 	}
 	if (p->o.inner.n && !tn_inner_match(&p->o.inner, p->pkt)) {
@@ -334,6 +380,8 @@ int tn_pipeline_finish(struct tn_pipeline *p, struct tn_summary *sum, char *errb
 	sum->idle_expired = p->sum.idle_expired;
 	sum->connections = p->tracker.next_id - 1;
 	sum->evictions = tn_flow_table_evictions(p->flows);
-	tn_render_end(p->rend, sum);
+	p->events++;
+	if (shows_frames(p))
+		tn_render_end(p->rend, sum);
 	return 0;
 }

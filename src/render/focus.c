@@ -112,6 +112,15 @@ static bool counted_problem(const struct tn_conn_view *cv)
 	return false;
 }
 
+void tn_focus_elsewhere(struct tn_focus_table *f, uint64_t id, uint64_t n)
+{
+	struct tn_focus_conn *fc = n ? tn_focus_conn(f, id) : find(f, id);
+	if (n)
+		tn_focus_seen(fc, n, false, false);
+	else if (fc)
+		clear(fc, 0);
+}
+
 bool tn_focus_report(struct tn_focus_table *f, const struct tn_conn_view *cv)
 {
 	struct tn_focus_conn *fc = find(f, cv->id);

@@ -49,4 +49,11 @@ void tn_focus_keep_line(struct tn_focus_conn *fc, const char *text, size_t len);
  */
 bool tn_focus_report(struct tn_focus_table *f, const struct tn_conn_view *cv);
 
+/*
+ * --shard: another shard's connection had a segment (frame n) or, with n 0,
+ * its report: its entry is used or freed as one process would, so that the
+ * table forgets this shard's connections when one process would.
+ */
+void tn_focus_elsewhere(struct tn_focus_table *f, uint64_t id, uint64_t n);
+
 #endif

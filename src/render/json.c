@@ -851,6 +851,13 @@ static void json_connection(struct tn_renderer *r, const struct tn_conn_view *cv
 		json_comparison(r, cmp);
 }
 
+static void json_elsewhere(struct tn_renderer *r, uint64_t conn, uint64_t n)
+{
+	struct json_state *st = r->state;
+	if (r->opts.focus == TN_FOCUS_PROBLEMS)
+		tn_focus_elsewhere(st->focus, conn, n);
+}
+
 static int json_init(struct tn_renderer *r, char *errbuf, size_t errlen)
 {
 	struct json_state *st = r->state;
@@ -876,5 +883,6 @@ const struct tn_render_ops tn_render_json_ops = {
 	.state = json_state,
 	.correction = json_correction,
 	.connection = json_connection,
+	.elsewhere = json_elsewhere,
 	.end = json_end,
 };

@@ -97,6 +97,12 @@ void tn_render_state(struct tn_renderer *r, const struct tn_state_event *ev)
 		r->ops->state(r, ev);
 }
 
+void tn_render_elsewhere(struct tn_renderer *r, uint64_t conn, uint64_t n)
+{
+	if (r->ops->elsewhere)
+		r->ops->elsewhere(r, conn, n);
+}
+
 void tn_render_correction(struct tn_renderer *r, const struct tn_correction *c)
 {
 	if (r->ops->correction)

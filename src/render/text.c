@@ -956,7 +956,7 @@ static void problem_segment(struct tn_renderer *r, const struct tn_segment *seg)
 	if (st->first_line_done && r->opts.detail > TN_DETAIL_QUIET)
 		fputc('\n', o);
 	st->first_line_done = true;
-	if (st->last_conn != seg->track.conn)
+	if (st->last_conn != seg->track.conn || r->opts.every_heading)
 		conn_header(r, seg);
 	st->last_conn = seg->track.conn;
 	if (fc->prev_n && !fc->prev_shown && fc->line_len) {
@@ -1353,6 +1353,12 @@ static void text_connection(struct tn_renderer *r, const struct tn_conn_view *cv
 		text_comparison(r, cmp);
 }
 
+static void text_elsewhere(struct tn_renderer *r, uint64_t conn, uint64_t n)
+{
+	if (r->opts.focus == TN_FOCUS_PROBLEMS)
+		tn_focus_elsewhere(state_of(r)->focus, conn, n);
+}
+
 /*
  * ASCII only: everything is written through a stream that spells non-ASCII
  * characters in ASCII. --problems: the table of connections and the stream
@@ -1403,5 +1409,6 @@ const struct tn_render_ops tn_render_text_ops = {
 	.state = text_state,
 	.correction = text_correction,
 	.connection = text_connection,
+	.elsewhere = text_elsewhere,
 	.end = text_end,
 };

@@ -11,7 +11,7 @@ the numbers measure decoding and narrating, not a terminal.
 This reports; it asserts nothing (a slow CI machine must not fail a build).
 
 usage: bench.py [--tcpnarrate PATH] [--packets N] [--flood N] [--repeat K] [--no-tshark]
-                [--lossy N] [--baseline PATH]
+                [--lossy N] [--jobs-packets N] [--baseline PATH]
 """
 import argparse
 import os
@@ -164,6 +164,28 @@ def lossy(tn, a, tmp):
     os.unlink(path)
 
 
+def jobs_speedup(tn, a, tmp):
+    """--jobs 2 against one process on copies of the lossy bulk capture, per
+    mode: the speed-up the issue asks the benchmark to print. Each shard
+    still reads and tracks the whole capture, so --summary gains nothing;
+    the narration, split between the jobs, is what gets faster."""
+    path = os.path.join(tmp, "jobs.pcap")
+    n = many_connections(path, a.jobs_packets, "analysis-loss-sack.pcap")
+    rows, ratios = [], []
+    for label, args in [("default text", ["--color=never"]), ("-q", ["-q", "--color=never"]),
+                        ("--json", ["--json"]), ("--summary", ["--summary"])]:
+        one = measure([tn] + args + ["-r", path], a.repeat)
+        two = measure([tn, "--jobs", "2"] + args + ["-r", path], a.repeat)
+        rows += [("tcpnarrate %s" % label, *one), ("tcpnarrate --jobs 2 %s" % label, *two)]
+        if one[0] and two[0]:
+            ratios.append("  speed-up: --jobs 2 %s runs %.2f× as fast as one process"
+                          % (label, one[0] / two[0]))
+    table("%d packets, one process against --jobs 2 (on %d CPUs)" % (n, os.cpu_count() or 1),
+          rows, n)
+    print("\n".join(ratios))
+    os.unlink(path)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--tcpnarrate", default=os.path.join(ROOT, "build", "tcpnarrate"))
@@ -175,6 +197,8 @@ def main():
     ap.add_argument("--no-tshark", action="store_true")
     ap.add_argument("--lossy", type=int, default=1000000,
                     help="packets of copies of a lossy bulk download (0 to skip)")
+    ap.add_argument("--jobs-packets", type=int, default=1000000,
+                    help="packets for the --jobs 2 speed-up (0 to skip)")
     ap.add_argument("--baseline", help="another tcpnarrate binary to time beside this one "
                     "(e.g. a build from before a change: the change's cost)")
     a = ap.parse_args()
@@ -200,6 +224,9 @@ def main():
 
         if a.lossy:
             lossy(tn, a, tmp)
+
+        if a.jobs_packets:
+            jobs_speedup(tn, a, tmp)
 
         for random_sources in (False, True):
             kind = "random" if random_sources else "sequential"

@@ -12,6 +12,7 @@
  * incarnation of a port pair, spread over shards).
  */
 #include <tcpnarrate/flow.h>
+#include <tcpnarrate/pipeline.h>
 
 #include <stdalign.h>
 #include <stddef.h>
@@ -574,6 +575,30 @@ START_TEST(test_tunnel_identity)
 }
 END_TEST
 
+/* --shard: both directions in one shard, always the same one; one shard (or none) is shard 0. */
+START_TEST(test_shard_of)
+{
+	static const uint8_t a[4] = { 10, 0, 1, 5 }, b[4] = { 10, 0, 2, 10 };
+	struct tn_packet p, r;
+	struct tn_flow_key k1, k2;
+	unsigned used = 0;
+	for (uint16_t port = 40000; port < 40064; port++) {
+		pkt4(&p, a, port, b, 80);
+		reverse(&r, &p);
+		tn_flow_key_make(&p, &k1);
+		tn_flow_key_make(&r, &k2);
+		uint32_t s = tn_pipeline_shard_of(&k1, 4);
+		ck_assert_uint_lt(s, 4);
+		ck_assert_uint_eq(s, tn_pipeline_shard_of(&k2, 4));
+		ck_assert_uint_eq(s, tn_flow_key_hash(&k1, TN_SHARD_SEED) % 4);
+		ck_assert_uint_eq(tn_pipeline_shard_of(&k1, 1), 0);
+		ck_assert_uint_eq(tn_pipeline_shard_of(&k1, 0), 0);
+		used |= 1u << s;
+	}
+	ck_assert_uint_eq(used, 0xf); /* 64 port pairs reach all four shards */
+}
+END_TEST
+
 /* 64 shards by hash % 64 over 64k flows: none empty, none more than twice its share. */
 START_TEST(test_hash_spread)
 {
@@ -622,6 +647,7 @@ static Suite *flow_suite(void)
 	tc = tcase_create("hash");
 	tcase_add_test(tc, test_hash_deterministic);
 	tcase_add_test(tc, test_tunnel_identity);
+	tcase_add_test(tc, test_shard_of);
 	tcase_add_test(tc, test_hash_spread);
 	suite_add_tcase(s, tc);
 	return s;
