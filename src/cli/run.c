@@ -194,11 +194,10 @@ static int feed_all(struct tn_capture *cap, struct tn_pipeline *pipe, uint64_t d
 		    bool *gone, char *err, size_t errlen, char *file_err, size_t file_errlen)
 {
 	struct tn_frame frame;
-	uint32_t linktype = tn_capture_linktype(cap);
 	bool live = tn_capture_is_live(cap);
 	int rc;
 	while ((rc = tn_capture_next(cap, &frame, file_err, file_errlen)) == 1) {
-		enum tn_feed f = tn_pipeline_feed(pipe, linktype, &frame, err, errlen);
+		enum tn_feed f = tn_pipeline_feed(pipe, frame.linktype, &frame, err, errlen);
 		if (f == TN_FEED_ERROR)
 			return -2;
 		if (dump_conn && tn_pipeline_last_conn(pipe) == dump_conn)
