@@ -301,6 +301,7 @@ struct tn_summary {
 	uint64_t connections;
 	uint64_t evictions;
 	uint64_t idle_expired;         /* forgotten after --idle-timeout of capture time */
+	uint64_t icmp_errors;          /* ICMP errors narrated in the connection they quote */
 	bool have_stats;               /* live capture: libpcap's counters */
 	uint64_t received, dropped, if_dropped;
 	const char *error;             /* where a damaged file stopped, or NULL */

@@ -93,6 +93,10 @@ uint32_t tn_flow_table_max(const struct tn_flow_table *t);
 /* Builds the canonical key of a decoded packet; returns the side pkt came from. */
 int tn_flow_key_make(const struct tn_packet *pkt, struct tn_flow_key *key);
 
+/* The same from a 4-tuple (family 4 or 6): a segment quoted in an ICMP error. */
+int tn_flow_key_from(uint8_t family, const uint8_t *src, const uint8_t *dst, uint16_t sport,
+		     uint16_t dport, struct tn_flow_key *key);
+
 /*
  * A deterministic 64-bit hash of a canonical key. Both directions of a
  * connection share one key, and so one hash; so does every connection that

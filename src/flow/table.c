@@ -110,28 +110,27 @@ void tn_flow_table_destroy(struct tn_flow_table *t)
 	free(t);
 }
 
-int tn_flow_key_make(const struct tn_packet *pkt, struct tn_flow_key *key)
+int tn_flow_key_from(uint8_t family, const uint8_t *src, const uint8_t *dst, uint16_t sport,
+		     uint16_t dport, struct tn_flow_key *key)
 {
-	const uint8_t *src, *dst;
-	size_t alen;
+	size_t alen = family == 4 ? 4 : 16;
 	memset(key, 0, sizeof *key);
-	if (pkt->ip_version == 4) {
-		src = pkt->ip4.src;
-		dst = pkt->ip4.dst;
-		alen = 4;
-	} else {
-		src = pkt->ip6.src;
-		dst = pkt->ip6.dst;
-		alen = 16;
-	}
-	key->family = pkt->ip_version;
+	key->family = family;
 	int c = memcmp(src, dst, alen);
-	int side = c > 0 || (c == 0 && pkt->tcp.sport > pkt->tcp.dport);
+	int side = c > 0 || (c == 0 && sport > dport);
 	memcpy(key->addr[side], src, alen);
 	memcpy(key->addr[!side], dst, alen);
-	key->port[side] = pkt->tcp.sport;
-	key->port[!side] = pkt->tcp.dport;
+	key->port[side] = sport;
+	key->port[!side] = dport;
 	return side;
+}
+
+int tn_flow_key_make(const struct tn_packet *pkt, struct tn_flow_key *key)
+{
+	bool v4 = pkt->ip_version == 4;
+	return tn_flow_key_from(pkt->ip_version, v4 ? pkt->ip4.src : pkt->ip6.src,
+				v4 ? pkt->ip4.dst : pkt->ip6.dst, pkt->tcp.sport, pkt->tcp.dport,
+				key);
 }
 
 uint64_t tn_flow_key_hash(const struct tn_flow_key *k, uint64_t seed)

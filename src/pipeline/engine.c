@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include <tcpnarrate/decode.h>
+#include <tcpnarrate/icmp.h>
 
 struct tn_pipeline {
 	struct tn_pipeline_opts o;
@@ -248,6 +249,32 @@ static void segment(struct tn_pipeline *p, struct tn_conn *c, int side,
 			  ? TN_FLOW_KEEP : TN_FLOW_EXPENDABLE);
 }
 
+/*
+ * An ICMP error that quotes a segment of a tracked connection is narrated
+ * in that connection; it changes nothing tracked (RFC 5927: it is only a
+ * hint). True when it was; an error about no known connection is skipped
+ * like any other packet that is not TCP.
+ */
+static bool icmp_error(struct tn_pipeline *p, const struct tn_frame *frame, int64_t now_ns)
+{
+	struct tn_icmp_error e;
+	struct tn_flow_key key;
+	if (tn_decode_icmp_error(p->pkt, frame->data, frame->caplen, &e) < 0)
+		return false;
+	tn_flow_key_from(e.family, e.src, e.dst, e.sport, e.dport, &key);
+	struct tn_conn *c = tn_flow_find(p->flows, &key);
+	if (!c)
+		return false;
+	p->sum.icmp_errors++;
+	p->last_conn = c->track.id;
+	if (!shown(p, c->track.id))
+		return true;
+	struct tn_icmp_event ev = { .frame = frame, .rel_ns = now_ns - p->first_ns };
+	tn_icmp_event_make(&e, c->key, &c->track, &ev);
+	tn_render_icmp(p->rend, &ev);
+	return true;
+}
+
 enum tn_feed tn_pipeline_feed(struct tn_pipeline *p, uint32_t linktype,
 			      const struct tn_frame *frame, char *errbuf, size_t errlen)
 {
@@ -263,6 +290,8 @@ enum tn_feed tn_pipeline_feed(struct tn_pipeline *p, uint32_t linktype,
 					      frame->wirelen, p->pkt);
 	if (frame->over_snaplen)
 		p->sum.over_snaplen++;
+	if (res == TN_DEC_NOT_TCP && icmp_error(p, frame, now_ns))
+		return TN_FEED_MORE;
 	if (res != TN_DEC_TCP) {
 		p->sum.skipped[res]++;
 		struct tn_skip sk = { .frame = frame, .pkt = p->pkt, .why = res,
@@ -327,6 +356,7 @@ int tn_pipeline_finish(struct tn_pipeline *p, struct tn_summary *sum, char *errb
 	memcpy(sum->skipped, p->sum.skipped, sizeof sum->skipped);
 	sum->over_snaplen = p->sum.over_snaplen;
 	sum->idle_expired = p->sum.idle_expired;
+	sum->icmp_errors = p->sum.icmp_errors;
 	sum->connections = p->tracker.next_id - 1;
 	sum->evictions = tn_flow_table_evictions(p->flows);
 	tn_render_end(p->rend, sum);

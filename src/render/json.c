@@ -515,6 +515,8 @@ static void json_end(struct tn_renderer *r, const struct tn_summary *sum)
 	cJSON_AddNumberToObject(j, "connections", (double)sum->connections);
 	cJSON_AddNumberToObject(j, "evictions", (double)sum->evictions);
 	cJSON_AddNumberToObject(j, "idle_expired", (double)sum->idle_expired);
+	if (sum->icmp_errors)
+		cJSON_AddNumberToObject(j, "icmp_errors", (double)sum->icmp_errors);
 	if (sum->have_stats) {
 		cJSON *cs = cJSON_AddObjectToObject(j, "capture_stats");
 		cJSON_AddNumberToObject(cs, "received", (double)sum->received);
@@ -690,6 +692,64 @@ static void json_correction(struct tn_renderer *r, const struct tn_correction *c
 	emit(r, j);
 }
 
+/* {"version", "type", "code", "kind", "mtu", "from"}: the error itself. */
+static cJSON *icmp_object(const struct tn_icmp_event *ev)
+{
+	const struct tn_icmp_error *e = ev->err;
+	char addr[64];
+	cJSON *o = cJSON_CreateObject();
+	cJSON_AddNumberToObject(o, "version", e->family == 6 ? 6 : 4);
+	cJSON_AddNumberToObject(o, "type", e->type);
+	cJSON_AddNumberToObject(o, "code", e->code);
+	cJSON_AddStringToObject(o, "kind", tn_icmp_kind_key(e->kind));
+	if (e->kind == TN_ICMP_FRAG_NEEDED)
+		cJSON_AddNumberToObject(o, "mtu", e->mtu);
+	tn_endpoint_addr(&ev->reporter, addr, sizeof addr);
+	cJSON_AddStringToObject(o, "from", addr);
+	return o;
+}
+
+/* {"side", "src", "sport", "dst", "dport", "seq", "seq_raw", "ip_len", "df", "ttl"}: what it quotes. */
+static cJSON *quoted_object(const struct tn_icmp_event *ev)
+{
+	const struct tn_icmp_error *e = ev->err;
+	cJSON *o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "side", tn_role_key(ev->role));
+	cJSON_AddItemToObject(o, "src", endpoint(&ev->from));
+	cJSON_AddItemToObject(o, "dst", endpoint(&ev->to));
+	cJSON_AddNumberToObject(o, "seq", ev->rel_seq);
+	cJSON_AddNumberToObject(o, "seq_raw", e->seq);
+	cJSON_AddNumberToObject(o, "ip_len", e->quoted_len);
+	if (e->family == 4)
+		cJSON_AddBoolToObject(o, "df", e->quoted_df);
+	cJSON_AddNumberToObject(o, "ttl", e->quoted_ttl);
+	return o;
+}
+
+static void json_icmp(struct tn_renderer *r, const struct tn_icmp_event *ev)
+{
+	if (r->opts.focus == TN_FOCUS_SUMMARY)
+		return;
+	cJSON *j = cJSON_CreateObject();
+	cJSON_AddStringToObject(j, "type", "icmp_error");
+	cJSON_AddNumberToObject(j, "n", (double)ev->frame->n);
+	add_ts(r, j, ev->frame);
+	cJSON_AddNumberToObject(j, "conn", (double)ev->conn);
+	cJSON_AddItemToObject(j, "icmp", icmp_object(ev));
+	cJSON_AddItemToObject(j, "quoted", quoted_object(ev));
+	cJSON_AddStringToObject(j, "seq_check", tn_icmp_seq_key(ev->seq_check));
+	if (ev->mss_after)
+		cJSON_AddNumberToObject(j, "mss_after", ev->mss_after);
+	if (ev->err->kind == TN_ICMP_FRAG_NEEDED)
+		cJSON_AddBoolToObject(j, "fits_mtu", ev->too_small_quote);
+	cJSON_AddStringToObject(j, "state", tn_state_name(ev->sender_state));
+	cJSON_AddBoolToObject(j, "state_changed", 0);
+	cJSON_AddStringToObject(j, "meaning", ev->meaning);
+	cJSON_AddStringToObject(j, "host_action", ev->host_action);
+	cJSON_AddStringToObject(j, "socket_error", ev->error_text);
+	emit(r, j);
+}
+
 /* [{"step", "reference", "n", "sender"}]: which real packet plays each textbook step, sent by whom. */
 static void add_steps(cJSON *j, const struct tn_comparison *cmp)
 {
@@ -802,6 +862,7 @@ const struct tn_render_ops tn_render_json_ops = {
 	.skip = json_skip,
 	.state = json_state,
 	.correction = json_correction,
+	.icmp = json_icmp,
 	.connection = json_connection,
 	.end = json_end,
 };

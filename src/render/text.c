@@ -44,6 +44,9 @@ struct text_state {
 	char *scratch_buf;         /* its buffer, owned by the stream until it is closed */
 	size_t scratch_len;
 	uint64_t last_conn;        /* connection of the last problem shown */
+	/* the last ICMP error shown in full: a repeat of it is shown short */
+	uint64_t icmp_conn, icmp_n;
+	int icmp_kind;
 };
 
 static struct text_state *state_of(struct tn_renderer *r)
@@ -1031,6 +1034,9 @@ static void text_end(struct tn_renderer *r, const struct tn_summary *sum)
 	if (sum->filtered)
 		fprintf(o, "  %" PRIu64 " packet%s did not match the filter\n", sum->filtered,
 			sum->filtered == 1 ? "" : "s");
+	if (sum->icmp_errors)
+		fprintf(o, "  %" PRIu64 " ICMP error%s about tracked connections, narrated in them\n",
+			sum->icmp_errors, plural(sum->icmp_errors));
 	fprintf(o, "  %" PRIu64 " connection%s", sum->connections, sum->connections == 1 ? "" : "s");
 	if (sum->evictions)
 		fprintf(o, "; %" PRIu64 " evicted from the full flow table (relative numbers restart "
@@ -1300,6 +1306,114 @@ static void text_correction(struct tn_renderer *r, const struct tn_correction *c
 	wrapped_after(r, 12, 4, buf);
 }
 
+/* A label, then text wrapped under the value column. */
+static void long_row(struct tn_renderer *r, const char *label, const char *text)
+{
+	fputs("    ", r->opts.out);
+	sty(r, S_DIM);
+	fprintf(r->opts.out, "%-*s", LABEL_W, label);
+	sty(r, S_RESET);
+	wrapped_after(r, 4 + LABEL_W, 4 + LABEL_W, text);
+}
+
+/* The rows under an ICMP error's header line; buf is scratch. */
+static void icmp_rows(struct tn_renderer *r, const struct tn_icmp_event *ev, char *buf,
+		      size_t len)
+{
+	const struct tn_icmp_error *e = ev->err;
+	struct text_state *st = state_of(r);
+	long_row(r, "quote checked", tn_icmp_seq_text(ev->seq_check));
+	if (r->opts.detail < TN_DETAIL_VERBOSE && st->icmp_conn == ev->conn &&
+	    st->icmp_kind == (int)e->kind) {
+		snprintf(buf, len, "as #%" PRIu64 " (-v repeats it); tracked state unchanged", st->icmp_n);
+		long_row(r, "meaning", buf);
+		return;
+	}
+	st->icmp_conn = ev->conn;
+	st->icmp_kind = (int)e->kind;
+	st->icmp_n = ev->frame->n;
+	snprintf(buf, len, "%s", ev->meaning);
+	if (ev->too_small_quote)
+		snprintf(buf + strlen(buf), len - strlen(buf), " But the quoted packet (%" PRIu32
+			 " bytes) fits the MTU named: a stale or forged error, which Linux ignores.",
+			 e->quoted_len);
+	long_row(r, "meaning", buf);
+	snprintf(buf, len, "%s", ev->host_action);
+	if (ev->mss_after)
+		snprintf(buf + strlen(buf), len - strlen(buf), " Under an MTU of %" PRIu32 " a "
+			 "segment carries at most %" PRIu32 " bytes of data (IP and TCP headers "
+			 "without options).", e->mtu, ev->mss_after);
+	long_row(r, "what a host does", buf);
+	snprintf(buf, len, "unchanged, the %s still %s: an ICMP error is only a hint (RFC 5927); a "
+		 "socket would be told \"%s\"", tn_role_key(ev->role),
+		 tn_state_name(ev->sender_state), ev->error_text);
+	long_row(r, "tracked state", buf);
+}
+
+/* "fragmentation needed, next-hop MTU 1400" and the like: what the error says, in a few words. */
+static void icmp_what(const struct tn_icmp_event *ev, char *buf, size_t len)
+{
+	const struct tn_icmp_error *e = ev->err;
+	if (e->kind == TN_ICMP_FRAG_NEEDED && e->mtu)
+		snprintf(buf, len, "%s, next-hop MTU %" PRIu32, tn_icmp_kind_text(e), e->mtu);
+	else if (e->kind == TN_ICMP_FRAG_NEEDED)
+		snprintf(buf, len, "%s, no MTU given", tn_icmp_kind_text(e));
+	else
+		snprintf(buf, len, "%s", tn_icmp_kind_text(e));
+}
+
+static void icmp_quiet(struct tn_renderer *r, const struct tn_icmp_event *ev, const char *what,
+		       const char *reporter, const char *to)
+{
+	static const char *const seq_words[] = { "unchecked", "in flight", "already acknowledged",
+						 "never sent" };
+	char ts[48];
+	tn_format_time(ev->frame->ts_sec, ev->frame->ts_nsec, r->opts.ts_digits, false, ts,
+		       sizeof ts);
+	fprintf(r->opts.out, "%" PRIu64 " %s ICMP %s → %s: ", ev->frame->n, ts, reporter,
+		tn_role_key(ev->role));
+	sty(r, S_WARN);
+	fputs(what, r->opts.out);
+	sty(r, S_RESET);
+	fprintf(r->opts.out, "; quotes %s seq %" PRIu32 " to %s (%" PRIu32 " bytes), %s; state "
+		"unchanged\n", tn_role_key(ev->role), ev->rel_seq, to, ev->err->quoted_len,
+		seq_words[ev->seq_check]);
+}
+
+/* An ICMP error about a tracked connection: what it quotes, means, and what a host does. */
+static void text_icmp(struct tn_renderer *r, const struct tn_icmp_event *ev)
+{
+	const struct tn_icmp_error *e = ev->err;
+	char what[96], reporter[64], from[64], to[64], ts[48], rel[32], buf[1024];
+	if (r->opts.focus == TN_FOCUS_SUMMARY)
+		return;
+	icmp_what(ev, what, sizeof what);
+	tn_endpoint_addr(&ev->reporter, reporter, sizeof reporter);
+	tn_endpoint_format(&ev->from, from, sizeof from);
+	tn_endpoint_format(&ev->to, to, sizeof to);
+	if (r->opts.detail <= TN_DETAIL_QUIET) {
+		icmp_quiet(r, ev, what, reporter, to);
+		return;
+	}
+	tn_format_time(ev->frame->ts_sec, ev->frame->ts_nsec, r->opts.ts_digits, true, ts,
+		       sizeof ts);
+	tn_format_offset(ev->rel_ns, r->opts.ts_digits, rel, sizeof rel);
+	if (state_of(r)->first_line_done)
+		fputc('\n', r->opts.out);
+	state_of(r)->first_line_done = true;
+	fprintf(r->opts.out, "#%" PRIu64 "  %s  %ss  ICMP%s error from %s about connection %"
+		PRIu64 ": ", ev->frame->n, ts, rel, e->family == 6 ? "v6" : "", reporter, ev->conn);
+	sty(r, S_WARN);
+	fprintf(r->opts.out, "%s", what);
+	sty(r, S_RESET);
+	fprintf(r->opts.out, " (type %u, code %u)\n", e->type, e->code);
+	row(r, (enum tn_field)-1, "quotes", "the %s's segment %s → %s, seq %" PRIu32 ", %" PRIu32
+	    " bytes of IP%s, %s %u", tn_role_key(ev->role), from, to, ev->rel_seq, e->quoted_len,
+	    e->family == 4 ? (e->quoted_df ? ", DF set" : ", DF clear") : "",
+	    e->family == 4 ? "TTL" : "hop limit", e->quoted_ttl);
+	icmp_rows(r, ev, buf, sizeof buf);
+}
+
 static void text_connection(struct tn_renderer *r, const struct tn_conn_view *cv,
 			    const struct tn_comparison *cmp)
 {
@@ -1363,6 +1477,7 @@ const struct tn_render_ops tn_render_text_ops = {
 	.skip = text_skip,
 	.state = text_state,
 	.correction = text_correction,
+	.icmp = text_icmp,
 	.connection = text_connection,
 	.end = text_end,
 };
