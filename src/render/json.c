@@ -402,6 +402,28 @@ static const char *community_id(struct tn_renderer *r, const struct tn_flow_key 
 	return st->id;
 }
 
+/* "fragments": [{"n", "offset", "len", "overlap", "duplicate"}] and "fragment_overlap". */
+static void add_fragments(cJSON *j, const struct tn_reasm_done *d)
+{
+	if (!d)
+		return;
+	cJSON *a = cJSON_AddArrayToObject(j, "fragments");
+	for (unsigned i = 0; i < d->n_frags; i++) {
+		cJSON *f = cJSON_CreateObject();
+		cJSON_AddNumberToObject(f, "n", (double)d->frags[i].n);
+		cJSON_AddNumberToObject(f, "offset", d->frags[i].offset);
+		cJSON_AddNumberToObject(f, "len", d->frags[i].len);
+		cJSON_AddBoolToObject(f, "overlap", d->frags[i].overlap);
+		cJSON_AddBoolToObject(f, "duplicate", d->frags[i].duplicate);
+		cJSON_AddItemToArray(a, f);
+	}
+	if (d->overlap_bytes) {
+		cJSON *o = cJSON_AddObjectToObject(j, "fragment_overlap");
+		cJSON_AddNumberToObject(o, "bytes", d->overlap_bytes);
+		cJSON_AddBoolToObject(o, "conflict", d->conflict);
+	}
+}
+
 static cJSON *segment_object(struct tn_renderer *r, const struct tn_segment *seg)
 {
 	const struct tn_packet *pkt = seg->pkt;
@@ -442,6 +464,7 @@ static cJSON *segment_object(struct tn_renderer *r, const struct tn_segment *seg
 	}
 	cJSON_AddStringToObject(j, "note", seg->note);
 	add_problem(j, pkt);
+	add_fragments(j, seg->reasm);
 	add_states(j, seg);
 	add_analysis(r, j, seg);
 	add_timing(r, j, seg);
@@ -496,6 +519,23 @@ static void json_skip(struct tn_renderer *r, const struct tn_skip *s)
 	emit(r, j);
 }
 
+/* "ip_fragments": the fragment table's counts, when there were any. */
+static void add_reasm_counts(cJSON *j, const struct tn_reasm_stats *st)
+{
+	if (!st->fragments && !st->table_full && !st->memory_full && !st->cut)
+		return;
+	cJSON *o = cJSON_AddObjectToObject(j, "ip_fragments");
+	cJSON_AddNumberToObject(o, "held", (double)st->fragments);
+	cJSON_AddNumberToObject(o, "reassembled", (double)st->reassembled);
+	cJSON_AddNumberToObject(o, "overlapping", (double)st->overlaps);
+	cJSON_AddNumberToObject(o, "timed_out", (double)st->timed_out);
+	cJSON_AddNumberToObject(o, "incomplete", (double)st->incomplete);
+	cJSON_AddNumberToObject(o, "too_many_pieces", (double)st->too_many);
+	cJSON_AddNumberToObject(o, "table_full", (double)st->table_full);
+	cJSON_AddNumberToObject(o, "memory_full", (double)st->memory_full);
+	cJSON_AddNumberToObject(o, "cut", (double)st->cut);
+}
+
 static void json_end(struct tn_renderer *r, const struct tn_summary *sum)
 {
 	cJSON *j = cJSON_CreateObject();
@@ -517,6 +557,7 @@ static void json_end(struct tn_renderer *r, const struct tn_summary *sum)
 	cJSON_AddNumberToObject(j, "idle_expired", (double)sum->idle_expired);
 	if (sum->icmp_errors)
 		cJSON_AddNumberToObject(j, "icmp_errors", (double)sum->icmp_errors);
+	add_reasm_counts(j, &sum->reasm);
 	if (sum->have_stats) {
 		cJSON *cs = cJSON_AddObjectToObject(j, "capture_stats");
 		cJSON_AddNumberToObject(cs, "received", (double)sum->received);

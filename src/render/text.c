@@ -552,6 +552,9 @@ static void quiet_line(struct tn_renderer *r, const struct tn_segment *seg)
 		sty(r, S_RESET);
 	}
 	quiet_tail(r, seg);
+	if (seg->reasm)
+		fprintf(o, " · from %u fragments%s", seg->reasm->n_frags,
+			seg->reasm->overlap_bytes ? ", overlapping" : "");
 	fputc('\n', o);
 	problem_line(r, pkt);
 	if (seg->frame->over_snaplen)
@@ -854,6 +857,40 @@ static void text_begin(struct tn_renderer *r, const struct tn_run_info *run)
 }
 
 /* A segment in full (normal and verbose): its heading, sentence, verdicts, states and rows. */
+/*
+ * A segment made whole from IP fragments: which frames carried which bytes,
+ * and any overlap between them (RFC 5722: a receiver may drop the lot).
+ */
+static void fragment_lines(struct tn_renderer *r, const struct tn_segment *seg)
+{
+	const struct tn_reasm_done *d = seg->reasm;
+	char buf[TN_REASM_MAX_FRAGS * 48 + 160];
+	size_t at = 0;
+	if (!d)
+		return;
+	at += (size_t)snprintf(buf, sizeof buf, "reassembled from %u IP fragments:", d->n_frags);
+	for (unsigned i = 0; i < d->n_frags && at < sizeof buf; i++) {
+		const struct tn_frag_ref *f = &d->frags[i];
+		at += (size_t)snprintf(buf + at, sizeof buf - at, "%s #%" PRIu64 " (bytes %" PRIu32
+				       "-%" PRIu32 "%s)", i ? "," : "", f->n, f->offset,
+				       f->offset + f->len - 1, f->duplicate ? ", a duplicate" :
+				       f->overlap ? ", overlapping" : "");
+	}
+	wrapped_in(r, 2, S_NOTE, buf);
+	if (!d->overlap_bytes)
+		return;
+	bool overlap = false;
+	for (unsigned i = 0; i < d->n_frags; i++)
+		overlap = overlap || d->frags[i].overlap;
+	snprintf(buf, sizeof buf, "%" PRIu32 " byte%s arrived in more than one fragment%s; the first "
+		 "copy is shown. %s", d->overlap_bytes, plural(d->overlap_bytes),
+		 d->conflict ? ", with different contents" : ", the same each time",
+		 overlap ? "Linux, and any IPv6 host (RFC 5722), drops a datagram whose fragments "
+		 "overlap: the receiver may never have seen this segment." :
+		 "A receiver ignores an exact duplicate fragment.");
+	wrapped_in(r, 2, S_WARN, buf);
+}
+
 static void segment_block(struct tn_renderer *r, const struct tn_segment *seg)
 {
 	FILE *o = r->opts.out;
@@ -882,6 +919,7 @@ static void segment_block(struct tn_renderer *r, const struct tn_segment *seg)
 	verdict_lines(r, seg);
 	timing_lines(r, seg);
 	state_lines(r, seg);
+	fragment_lines(r, seg);
 	ideas(r, seg->ideas, seg->n_ideas);
 	problem_line(r, pkt);
 	if (seg->frame->over_snaplen)
@@ -1000,6 +1038,31 @@ static void text_skip(struct tn_renderer *r, const struct tn_skip *s)
 		snaplen_line(r, s->frame, false);
 }
 
+/* The fragment table's counts, when there were fragments of TCP segments. */
+static void reasm_summary(FILE *o, const struct tn_reasm_stats *st)
+{
+	uint64_t refused = st->table_full + st->memory_full + st->cut;
+	if (!st->fragments && !refused)
+		return;
+	fprintf(o, "  %" PRIu64 " IP fragment%s of TCP segments held: %" PRIu64 " segment%s "
+		"reassembled", st->fragments, plural(st->fragments), st->reassembled,
+		plural(st->reassembled));
+	if (st->overlaps)
+		fprintf(o, " (%" PRIu64 " from overlapping fragments)", st->overlaps);
+	if (st->timed_out)
+		fprintf(o, "; %" PRIu64 " given up after the timeout", st->timed_out);
+	if (st->incomplete)
+		fprintf(o, "; %" PRIu64 " still missing pieces at the end", st->incomplete);
+	if (st->too_many)
+		fprintf(o, "; %" PRIu64 " given up for more than %d pieces", st->too_many,
+			TN_REASM_MAX_FRAGS);
+	if (refused)
+		fprintf(o, "; %" PRIu64 " fragment%s not held (%" PRIu64 " table full, %" PRIu64
+			" memory limit, %" PRIu64 " cut short or inconsistent)", refused,
+			plural(refused), st->table_full, st->memory_full, st->cut);
+	fputc('\n', o);
+}
+
 static void text_end(struct tn_renderer *r, const struct tn_summary *sum)
 {
 	FILE *o = r->opts.out;
@@ -1037,6 +1100,7 @@ static void text_end(struct tn_renderer *r, const struct tn_summary *sum)
 	if (sum->icmp_errors)
 		fprintf(o, "  %" PRIu64 " ICMP error%s about tracked connections, narrated in them\n",
 			sum->icmp_errors, plural(sum->icmp_errors));
+	reasm_summary(o, &sum->reasm);
 	fprintf(o, "  %" PRIu64 " connection%s", sum->connections, sum->connections == 1 ? "" : "s");
 	if (sum->evictions)
 		fprintf(o, "; %" PRIu64 " evicted from the full flow table (relative numbers restart "
