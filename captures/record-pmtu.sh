@@ -2,6 +2,8 @@
 # Record pmtu-ipv4.pcap and pmtu-ipv6.pcap: a router on the path with a
 # smaller MTU than the server's link, so the server's full-size segments draw
 # ICMP "fragmentation needed" (IPv4, DF set) and ICMPv6 "packet too big".
+# Then frag-ipv4.pcap: the same with path-MTU discovery off on the server,
+# so its segments go without DF and the router fragments them.
 #
 # Three network namespaces, made here and removed on exit (stale ones first),
 # so no packet leaves this machine:
@@ -92,11 +94,12 @@ EOF
     touch -d '2024-01-01 00:00:00 UTC' "$WORK/site/big.html"
 }
 
-# record FILE FAMILY SERVER_ADDR URL
+# record FILE FAMILY SERVER_ADDR URL [NS DEV]: captured on the server's link,
+# or on DEV in NS.
 record() {
-    local file=$1 fam=$2 addr=$3 url=$4 filter
+    local file=$1 fam=$2 addr=$3 url=$4 ns=${5:-$NS_S} dev=${6:-tnf-s0} filter
     if [ "$fam" = 4 ]; then
-        filter='tcp port 80 or icmp[icmptype] == 3'
+        filter='tcp port 80 or icmp[icmptype] == 3 or (ip[6:2] & 0x3fff != 0)'
     else
         filter='tcp port 80 or (icmp6 and ip6[40] == 2)'
     fi
@@ -104,7 +107,7 @@ record() {
         >"$WORK/server.log" 2>&1 &
     local srv=$!
     "$PYTHON" "$NETNS" wait-listen "$NS_S" "$addr" 80 --pid "$srv" --what http.server
-    "${NSEXEC[@]}" "$NS_S" tcpdump -i tnf-s0 -U --immediate-mode -w "$WORK/$file" "$filter" \
+    "${NSEXEC[@]}" "$ns" tcpdump -i "$dev" -U --immediate-mode -w "$WORK/$file" "$filter" \
         >"$WORK/tcpdump.log" 2>&1 &
     local cap=$!
     "$PYTHON" "$NETNS" wait-text "$WORK/tcpdump.log" 'listening on' --pid "$cap" \
@@ -120,11 +123,24 @@ record() {
 
 setup
 make_site
+# Fragments first: with path-MTU discovery off the server sends its segments
+# without DF, and the router fragments them onto its 1280-byte link; they
+# are captured on the client's link, before the client puts them together.
+# (First, because a path MTU learnt from the ICMP errors below would make
+# the server send segments small enough to need no fragments.)
+ins sysctl -qw net.ipv4.ip_no_pmtu_disc=1
+inc ethtool -K tnf-c0 gro off >/dev/null
+record frag-ipv4.pcap 4 10.0.2.10 'http://10.0.2.10/big.html' "$NS_C" tnf-c0
+n=$(tcpdump -r "$WORK/frag-ipv4.pcap" 'ip[6:2] & 0x3fff != 0' 2>/dev/null | wc -l)
+[ "$n" -ge 2 ] || { log "frag-ipv4.pcap: no fragments were captured"; exit 1; }
+ins sysctl -qw net.ipv4.ip_no_pmtu_disc=0
 record pmtu-ipv4.pcap 4 10.0.2.10 'http://10.0.2.10/big.html'
 record pmtu-ipv6.pcap 6 fd00:2::10 'http://[fd00:2::10]/big.html'
 for f in pmtu-ipv4.pcap pmtu-ipv6.pcap; do
     n=$(tcpdump -r "$WORK/$f" 'icmp or icmp6' 2>/dev/null | wc -l)
     [ "$n" -ge 1 ] || { log "$f: no ICMP error was captured"; exit 1; }
+done
+for f in pmtu-ipv4.pcap pmtu-ipv6.pcap frag-ipv4.pcap; do
     cp -- "$WORK/$f" "$CAPDIR/$f"
 done
-log "wrote pmtu-ipv4.pcap and pmtu-ipv6.pcap"
+log "wrote pmtu-ipv4.pcap, pmtu-ipv6.pcap and frag-ipv4.pcap"
