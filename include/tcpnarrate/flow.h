@@ -41,6 +41,9 @@ void tn_flow_table_destroy(struct tn_flow_table *t);
  */
 void *tn_flow_find(struct tn_flow_table *t, const struct tn_flow_key *key);
 
+/* The same, but not as activity: nothing about the entry changes (an ICMP error's look-up). */
+void *tn_flow_peek(struct tn_flow_table *t, const struct tn_flow_key *key);
+
 /*
  * A new entry for `key` (not in the table), its payload zeroed. NULL when the
  * table is full (the caller evicts first: tn_flow_oldest, tn_flow_remove) or

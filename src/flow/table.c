@@ -216,21 +216,36 @@ static uint32_t new_entry(struct tn_flow_table *t)
 	return NIL;
 }
 
-void *tn_flow_find(struct tn_flow_table *t, const struct tn_flow_key *key)
+/* The index of key's entry, or NIL. */
+static uint32_t lookup(const struct tn_flow_table *t, const struct tn_flow_key *key)
 {
 	uint32_t h = hash_key(t, key);
 	for (uint32_t i = t->buckets[h & t->mask]; i != NIL; i = at(t, i)->next) {
-		struct entry *e = at(t, i);
-		if (e->hash != h || memcmp(&e->key, key, sizeof *key) != 0)
-			continue;
-		e->last_ns = t->now_ns;
-		if (t->lru_head[e->cls] != i) {
-			lru_unlink(t, i);
-			lru_push_front(t, i);
-		}
-		return e->payload;
+		const struct entry *e = at(t, i);
+		if (e->hash == h && memcmp(&e->key, key, sizeof *key) == 0)
+			return i;
 	}
-	return NULL;
+	return NIL;
+}
+
+void *tn_flow_find(struct tn_flow_table *t, const struct tn_flow_key *key)
+{
+	uint32_t i = lookup(t, key);
+	if (i == NIL)
+		return NULL;
+	struct entry *e = at(t, i);
+	e->last_ns = t->now_ns;
+	if (t->lru_head[e->cls] != i) {
+		lru_unlink(t, i);
+		lru_push_front(t, i);
+	}
+	return e->payload;
+}
+
+void *tn_flow_peek(struct tn_flow_table *t, const struct tn_flow_key *key)
+{
+	uint32_t i = lookup(t, key);
+	return i == NIL ? NULL : at(t, i)->payload;
 }
 
 void *tn_flow_insert(struct tn_flow_table *t, const struct tn_flow_key *key)

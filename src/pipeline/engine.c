@@ -272,7 +272,7 @@ static bool icmp_error(struct tn_pipeline *p, const struct tn_frame *frame, int6
 	if (tn_decode_icmp_error(p->pkt, frame->data, frame->caplen, &e) < 0)
 		return false;
 	tn_flow_key_from(e.family, e.src, e.dst, e.sport, e.dport, &key);
-	struct tn_conn *c = tn_flow_find(p->flows, &key);
+	struct tn_conn *c = tn_flow_peek(p->flows, &key); /* not activity: only a hint */
 	if (!c)
 		return false;
 	p->sum.icmp_errors++;
