@@ -297,6 +297,7 @@ struct tn_summary {
 	bool link_supported;
 	uint64_t packets;              /* frames read from the file */
 	uint64_t filtered;             /* dropped by the filter expression */
+	uint64_t inner_filtered;       /* TCP segments --inner left out */
 	uint64_t segments;             /* TCP segments narrated */
 	uint64_t skipped[TN_DEC_RESULT_COUNT];
 	uint64_t over_snaplen;         /* records that claimed more than the snapshot length */
@@ -383,6 +384,7 @@ struct tn_conn_view {
 	int64_t leg_server_ns, leg_client_ns;     /* the handshake's two legs, 0 unknown */
 	int64_t first_ns;         /* capture time of its first segment */
 	char community_id[32];    /* Community ID v1 (seed 0) */
+	uint32_t tunnel;          /* the key's tunnel identity, 0 when not tunnelled */
 	const char *conn_state;   /* Zeek's conn_state */
 	char history[20];         /* Zeek's history */
 	bool roles_inferred, port_reused;
@@ -466,6 +468,13 @@ struct tn_compare_conn {
 	uint32_t greeting_n;       /* the server's data before any request (SMTP, FTP, SSH) */
 	int64_t response_ns;       /* the first response byte: the server's first data after the request */
 	bool fast_open_refused;    /* the SYN-ACK acknowledged the SYN but not its data */
+	/*
+	 * The first response ends where the client's next request begins (a
+	 * keep-alive connection carries several): only its segments are step 6's.
+	 */
+	uint32_t next_request_n;   /* the client's first new data after the response began */
+	uint32_t response_segs;    /* new data segments of the first response */
+	uint64_t response_bytes;
 };
 
 enum tn_cmp_opt {

@@ -73,6 +73,41 @@ enum tn_tcpopt_kind {
 #define TN_MAX_VLAN 4
 #define TN_MAX_IP6_EXT 8
 #define TN_PROBLEM_LEN 160
+#define TN_MAX_ENCAP 16      /* layers between the link header and the innermost IP */
+
+/* The layers a segment was carried in, outermost first (encap.c). */
+enum tn_encap_kind {
+	TN_ENC_IPV4 = 1,      /* an outer IPv4 header carrying a tunnel */
+	TN_ENC_IPV6,          /* an outer IPv6 header carrying a tunnel */
+	TN_ENC_GRE,           /* RFC 2784/2890: id = key (version 1: call id), seq = sequence */
+	TN_ENC_ERSPAN,        /* ERSPAN type I/II/III: version, id = session */
+	TN_ENC_WCCP,          /* WCCP redirect header: id = service id */
+	TN_ENC_VXLAN,         /* RFC 7348: id = VNI */
+	TN_ENC_GENEVE,        /* RFC 8926: id = VNI, opt_len = option bytes */
+	TN_ENC_GTPU,          /* 3GPP TS 29.281: id = TEID, opt_len = extension headers */
+	TN_ENC_TEREDO,        /* RFC 4380: IPv6 in UDP */
+	TN_ENC_MPLS,          /* RFC 3032: id = label, tc, ttl, bos */
+	TN_ENC_PPPOE,         /* RFC 2516 session stage: id = session id */
+	TN_ENC_PPP,           /* RFC 1661: proto = PPP protocol */
+	TN_ENC_ETH,           /* Ethernet carried by a tunnel: proto = ethertype */
+	TN_ENC_VLAN,          /* an 802.1Q/ad tag inside a tunnel: id = VLAN id */
+	TN_ENC_PBB,           /* 802.1ah I-TAG: id = I-SID */
+	TN_ENC_UDP,           /* UDP to a port no tunnel listens on: never recorded alone */
+};
+
+struct tn_encap {
+	uint8_t kind;         /* enum tn_encap_kind */
+	uint8_t version;      /* GRE and ERSPAN version; MPLS traffic class */
+	bool has_id, has_seq;
+	bool bos;             /* MPLS: bottom of the stack */
+	uint8_t ttl;          /* MPLS TTL */
+	uint16_t proto;       /* what the layer says follows (IP protocol, ethertype, PPP) */
+	uint16_t sport, dport;/* UDP ports of a UDP-carried tunnel */
+	uint16_t opt_len;     /* Geneve option bytes; GTP-U extension headers */
+	uint32_t id;          /* key, VNI, TEID, label, session, VLAN, I-SID */
+	uint32_t seq;         /* GRE sequence number */
+	uint8_t src[16], dst[16]; /* outer IP endpoints (4 or 16 bytes used) */
+};
 
 struct tn_tcp_option {
 	uint8_t kind;
@@ -175,6 +210,7 @@ enum tn_problem {
 	TN_PROB_TCP_DATA_OFFSET,
 	TN_PROB_TCP_OPTION,
 	TN_PROB_LINK,
+	TN_PROB_ENCAP,        /* a tunnel or label header that cannot be right, or too deep */
 };
 
 struct tn_packet {
@@ -185,7 +221,9 @@ struct tn_packet {
 	uint16_t vlan[TN_MAX_VLAN];
 	int sll_pkttype;         /* Linux cooked packet type, -1 when not cooked */
 	uint16_t ethertype;      /* or address family for NULL/LOOP */
-	uint32_t ip_offset;      /* where the IP header starts in the frame */
+	uint32_t ip_offset;      /* where the (innermost) IP header starts in the frame */
+	uint8_t n_encap;         /* layers in encap[], outermost first */
+	struct tn_encap encap[TN_MAX_ENCAP];
 
 	/* IP layer */
 	uint8_t ip_version;      /* 4 or 6, 0 before IP */
@@ -213,6 +251,9 @@ enum tn_decode_result tn_decode(uint32_t linktype, const uint8_t *data, uint32_t
 
 /* Is this link type one tn_decode understands? */
 bool tn_decode_link_supported(uint32_t linktype);
+
+/* A layer kind's short name ("vxlan", "gre", "mpls"). */
+const char *tn_encap_name(enum tn_encap_kind k);
 
 /* The reason a result was skipped, in a few words ("not TCP"). */
 const char *tn_decode_result_name(enum tn_decode_result r);

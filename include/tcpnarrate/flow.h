@@ -26,6 +26,7 @@ struct tn_flow_key {
 	uint8_t family;        /* 4 or 6 */
 	uint8_t addr[2][16];   /* endpoint 0 is the lower (address, port) */
 	uint16_t port[2];
+	uint32_t tunnel;       /* tn_flow_tunnel_id(): 0 when not carried in a tunnel */
 };
 
 #define TN_FLOW_DEFAULT_MAX 131072u
@@ -93,10 +94,24 @@ uint32_t tn_flow_table_count(const struct tn_flow_table *t);
 uint64_t tn_flow_table_evictions(const struct tn_flow_table *t);
 uint32_t tn_flow_table_max(const struct tn_flow_table *t);
 
+/*
+ * The identity of the tunnels a segment was carried in, the same for both
+ * directions: a hash of every outer IP header's two endpoints (in canonical
+ * order) and of the identifiers both directions share — VXLAN and Geneve
+ * VNI, GRE key (version 0), ERSPAN session, PPPoE session, 802.1ah I-SID. MPLS labels,
+ * GTP-U TEIDs and VLAN ids are left out: they differ per direction or per
+ * hop, or (VLAN) never told connections apart. 0 for a segment carried in
+ * none of these (docs/encap.md).
+ */
+uint32_t tn_flow_tunnel_id(const struct tn_packet *pkt);
+
 /* Builds the canonical key of a decoded packet; returns the side pkt came from. */
 int tn_flow_key_make(const struct tn_packet *pkt, struct tn_flow_key *key);
 
-/* The same from a 4-tuple (family 4 or 6): a segment quoted in an ICMP error. */
+/*
+ * The same from a 4-tuple (family 4 or 6): a segment quoted in an ICMP
+ * error. The tunnel is left 0; the caller sets it (the error's own).
+ */
 int tn_flow_key_from(uint8_t family, const uint8_t *src, const uint8_t *dst, uint16_t sport,
 		     uint16_t dport, struct tn_flow_key *key);
 

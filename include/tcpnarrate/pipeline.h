@@ -23,6 +23,7 @@
  *     icmp                      an ICMP error quoting a segment of a tracked
  *                               connection: nothing more
  *     skip                      the frame is not a TCP segment: nothing more
+ *                               (a segment --inner leaves out is only counted)
  *     connection (evicted)      the table is full and this segment needs an
  *                               entry: the least recently active goes first
  *     connection (reused)       this SYN reopens a closed port pair: the old
@@ -49,12 +50,13 @@
 #include <tcpnarrate/analysis.h>
 #include <tcpnarrate/capture.h>
 #include <tcpnarrate/flow.h>
+#include <tcpnarrate/inner.h>
 #include <tcpnarrate/render.h>
 #include <tcpnarrate/track.h>
 
 /*
- * One connection, as the flow table holds it: 256 bytes with the table's own
- * entry header (64), so the documented per-connection memory holds; the
+ * One connection, as the flow table holds it: with the table's own entry
+ * header (80 bytes) it is the documented 976 bytes per connection; the
  * comparison state follows only when --compare asks for it.
  */
 struct tn_conn {
@@ -73,6 +75,7 @@ struct tn_pipeline_opts {
 	uint64_t only_conn;         /* render only connection N (0: all) */
 	uint64_t max_segments;      /* stop after this many TCP segments (0: no limit) */
 	struct tn_reasm_limits reasm; /* the IP fragment table's limits (zeros: defaults) */
+	struct tn_inner_filter inner; /* --inner: segments must match it (n == 0: all do) */
 	/*
 	 * The byte the reused packet buffer is filled with at creation. Tests
 	 * vary it: what is rendered must not depend on a field the decoder left

@@ -64,6 +64,7 @@ enum tn_why {
 	TN_WHY_AFTER_CLOSE,         /* a segment from or to a side that has closed */
 	TN_WHY_SYN_CHALLENGED,      /* a SYN inside a synchronized connection: challenge ACK, no change */
 	TN_WHY_FIN_TAKEN,           /* ESTABLISHED → CLOSE-WAIT: its ACK shows a FIN held back is taken now */
+	TN_WHY_FIN_TAKEN_THEN_FIN,  /* ESTABLISHED → LAST-ACK: that, and its own FIN in the same segment */
 	TN_WHY_COUNT
 };
 
@@ -100,7 +101,8 @@ struct tn_track_side {
 	uint64_t changed_n;
 	uint64_t segments;
 	uint64_t payload_bytes;
-	uint64_t window;      /* last window it advertised, in bytes when known */
+	uint32_t window;      /* last window it advertised, in bytes when known (≤ 65535 << 14) */
+	uint32_t changed_ms;  /* when that change was shown: ms after the connection's first segment */
 };
 
 /* How a side's own segment proves an earlier state shown for it wrong. */
@@ -111,6 +113,7 @@ enum tn_corr {
 	TN_CORR_FIN_UNSEEN,         /* its FIN does not acknowledge the peer's: that FIN had not reached it (simultaneous close) */
 	TN_CORR_FIN_ACK_UNSEEN,     /* it sent its FIN again: the ACK of it had not reached it */
 	TN_CORR_FIN_NOT_TAKEN,      /* its ACK does not cover the peer's FIN: not taken yet (in flight, or out of order) */
+	TN_CORR_FIN_LOST,           /* the peer sent its FIN again after 0.5 s of silence: the earlier copy was not taken */
 	TN_CORR_COUNT
 };
 

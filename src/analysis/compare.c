@@ -196,6 +196,25 @@ static void app_steps(struct tn_compare_conn *cc, const struct cmp_seg *g, bool 
 	}
 }
 
+/*
+ * The first response (step 6) runs from its first byte to the client's next
+ * request: on a keep-alive connection the later answers are not part of it.
+ * Every server segment counts (a TLS record runs on over several); only
+ * application data from the client starts the next request (not a TLS alert).
+ */
+static void first_exchange(struct tn_compare_conn *cc, const struct cmp_seg *g, bool app)
+{
+	if (!cc->step_n[6] || cc->next_request_n)
+		return;
+	if (g->from_client) {
+		if (app)
+			cc->next_request_n = g->n;
+	} else {
+		cc->response_segs++;
+		cc->response_bytes += g->seg->new_bytes;
+	}
+}
+
 /* Data: new or sent again (the analysis decided which), requests, steps 4 and 6. */
 static void data_step(struct tn_compare_conn *cc, const struct cmp_seg *g)
 {
@@ -230,6 +249,7 @@ static void data_step(struct tn_compare_conn *cc, const struct cmp_seg *g)
 		S->first_app_ns = g->ns;
 	}
 	app_steps(cc, g, app);
+	first_exchange(cc, g, app);
 	/* The response counts from its first byte: not a TLS handshake, nor a greeting. */
 	if (S->first_app_n && (g->from_client || cc->step_n[6])) {
 		S->app_segs++;
@@ -511,10 +531,16 @@ static void exchange(const struct tn_compare_conn *cc, const struct tn_conn_repo
 		add(out, "extra_round_trips", 4, c->first_app_n, "The first request byte left after "
 		    "%d round trips instead of one.", out->rtts_before_request);
 	}
-	if (c->requests > 1)
+	if (c->requests > 1 && cc->next_request_n)
 		add(out, "several_requests", 4, cc->step_n[4], "%u requests travelled on this one "
-		    "connection (HTTP keep-alive): the handshake was paid once for all of them.",
-		    c->requests);
+		    "connection (HTTP keep-alive): the handshake was paid once for all of them. "
+		    "Steps 4 to 7 are the first request and its answer; the next request began at "
+		    "#%u, and the server sent %llu bytes in all.", c->requests, cc->next_request_n,
+		    (unsigned long long)s->app_bytes);
+	else if (c->requests > 1)
+		add(out, "several_requests", 4, cc->step_n[4], "%u requests travelled on this one "
+		    "connection, sent one after another before any answer (HTTP pipelining): the "
+		    "handshake was paid once for all of them.", c->requests);
 	/* Joined mid-stream, the request may be before the capture: nothing to say of it. */
 	bool joined = rep->conn->roles_inferred || (!cc->step_n[1] && !cc->step_n[2]);
 	if (!c->first_data_n && rep->how != TN_END_REFUSED && !joined)
@@ -522,12 +548,13 @@ static void exchange(const struct tn_compare_conn *cc, const struct tn_conn_repo
 	if (cc->step_n[4] && cc->step_n[6] && !cc->step_n[5])
 		add(out, "ack_piggybacked", 5, cc->step_n[6], "The server sent no ACK of its own for "
 		    "the request: the acknowledgement rode on the first response segment.");
-	if (s->app_segs > 1) {
+	if (cc->response_segs > 1) {
 		unsigned mss = c->syn_mss ? c->syn_mss : 536;
-		add(out, "response_split", 6, cc->step_n[6], "The server's data took %u segments "
+		add(out, "response_split", 6, cc->step_n[6], "The %sresponse took %u segments "
 		    "(%llu bytes). Anything longer than the client's maximum segment size (%u byte%s) "
-		    "is cut into several segments.", s->app_segs,
-		    (unsigned long long)s->app_bytes, mss, mss == 1 ? "" : "s");
+		    "is cut into several segments.", cc->next_request_n ? "first " : "",
+		    cc->response_segs, (unsigned long long)cc->response_bytes, mss,
+		    mss == 1 ? "" : "s");
 	}
 	if (c->coalesced_acks || s->coalesced_acks)
 		add(out, "coalesced_acks", 7, cc->step_n[7], "One ACK covered several segments "

@@ -107,6 +107,7 @@ void tn_analysis_conn_view(const struct tn_conn_report *rep, const struct tn_flo
 	out->duration = rep->duration;
 	out->time_wait_sec = rep->time_wait_sec;
 	tn_community_id(key, 0, out->community_id, sizeof out->community_id);
+	out->tunnel = key->tunnel;
 	out->capture_point = tn_capture_point(ac);
 	out->leg_server_ns = ac->leg_server_ns;
 	out->leg_client_ns = ac->leg_client_ns;

@@ -95,6 +95,9 @@ static const struct why_text {
 		"its ACK now covers the other side's FIN, which it had not taken before (it was in "
 		"flight, or arrived ahead of missing data: a FIN is processed only in sequence, RFC "
 		"9293 §3.10.7.4)" },
+	[TN_WHY_FIN_TAKEN_THEN_FIN] = { "fin_taken_then_fin",
+		"its ACK now covers the other side's FIN, which it had not taken before, and it "
+		"closes its own direction in the same segment: CLOSE-WAIT, then at once LAST-ACK" },
 };
 
 const char *tn_role_name(int side, int client)
@@ -163,6 +166,10 @@ static const struct {
 	[TN_CORR_FIN_NOT_TAKEN] = { "fin_not_taken",
 		"its ACK does not cover the other side's FIN, so it had not taken that FIN yet: the "
 		"FIN was still in flight, or arrived ahead of missing data and waits for it" },
+	[TN_CORR_FIN_LOST] = { "fin_lost",
+		"the other side sent its FIN again after more than 0.5 s in which this side sent "
+		"nothing, and a FIN must be acknowledged sooner than that (RFC 9293 §3.8.6.3): the "
+		"earlier FIN had not been taken (lost past the capture point, or dropped on arrival)" },
 };
 
 const char *tn_corr_key(enum tn_corr why)

@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <tcpnarrate/inner.h>
 #include <tcpnarrate/render.h>
 
 enum tn_exit {
@@ -44,6 +45,7 @@ struct tn_cli_opts {
 	uint32_t msl_sec;           /* --msl: TIME-WAIT lasts twice this */
 	uint32_t idle_sec;          /* --idle-timeout: forget a flow after this much quiet */
 	char *filter;               /* joined from the remaining arguments, owned */
+	struct tn_inner_filter inner; /* --inner: on the decoded headers (n == 0: none) */
 	bool help, version;
 };
 

@@ -12,7 +12,7 @@
 #include <string.h>
 
 enum long_only { OPT_JSON = 256, OPT_COLOR, OPT_MAX_FLOWS, OPT_CONN, OPT_MSL, OPT_IDLE, OPT_REFERENCE, OPT_WRITE_REFERENCE, OPT_COMPARE, OPT_STRICT,
-		OPT_SUMMARY, OPT_PROBLEMS, OPT_ASCII };
+		OPT_SUMMARY, OPT_PROBLEMS, OPT_ASCII, OPT_INNER };
 
 static const struct option long_opts[] = {
 	{ "read", required_argument, NULL, 'r' },
@@ -38,11 +38,29 @@ static const struct option long_opts[] = {
 	{ "strict", no_argument, NULL, OPT_STRICT },
 	{ "summary", no_argument, NULL, OPT_SUMMARY },
 	{ "problems", no_argument, NULL, OPT_PROBLEMS },
+	{ "inner", required_argument, NULL, OPT_INNER },
 	{ "write-reference", required_argument, NULL, OPT_WRITE_REFERENCE },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
 };
+
+/* The two filters and the exit statuses: the end of --help. */
+static void usage_filters(FILE *out)
+{
+	fputs(
+"\n"
+"The filter expression uses pcap-filter(7) syntax, as in tcpdump:\n"
+"  tcpnarrate -r capture.pcap port 80 and host 10.0.2.10\n"
+"Through a tunnel it sees the outer headers, as in tcpdump; --inner sees\n"
+"the inner ones:\n"
+"  tcpnarrate -r vxlan.pcap --inner 'host 10.0.0.1 and port 80' udp port 4789\n"
+"\n"
+"Exit status: 0 when the input was read to the end, 1 when it could not be\n"
+"read (or was damaged part-way, or has no connection N for --conn N), 2 for\n"
+"a usage error, 3 with --compare --strict when a connection differs from\n"
+"the textbook.\n", out);
+}
 
 void tn_cli_usage(FILE *out)
 {
@@ -93,16 +111,12 @@ void tn_cli_usage(FILE *out)
 "      --max-flows N    connections tracked at once (default 131072); when full,\n"
 "                       the least recently active half-open or closed one is\n"
 "                       evicted (else the least recently active), and counted\n"
+"      --inner EXPR     narrate only segments whose decoded (innermost) headers\n"
+"                       match EXPR: terms 'host ADDR', 'net ADDR/LEN', 'port N'\n"
+"                       (each may start with src or dst) joined by 'and'\n"
 "  -h, --help           this help\n"
-"  -V, --version        version and library versions\n"
-"\n"
-"The filter expression uses pcap-filter(7) syntax, as in tcpdump:\n"
-"  tcpnarrate -r capture.pcap port 80 and host 10.0.2.10\n"
-"\n"
-"Exit status: 0 when the input was read to the end, 1 when it could not be\n"
-"read (or was damaged part-way, or has no connection N for --conn N), 2 for\n"
-"a usage error, 3 with --compare --strict when a connection differs from\n"
-"the textbook.\n", out);
+"  -V, --version        version and library versions\n", out);
+	usage_filters(out);
 }
 
 static int parse_u64(const char *s, uint64_t max, uint64_t *out)
@@ -261,6 +275,10 @@ int tn_cli_parse(int argc, char **argv, struct tn_cli_opts *o, char *err, size_t
 		}
 		case OPT_WRITE_REFERENCE:
 			o->write_reference = optarg;
+			break;
+		case OPT_INNER:
+			if (tn_inner_parse(optarg, &o->inner, err, errlen) < 0)
+				return -1;
 			break;
 		case OPT_IDLE:
 			if (parse_u64(optarg, 30u * 86400, &v) < 0 || v == 0) {

@@ -181,6 +181,7 @@ static int make_pipeline(const struct tn_cli_opts *o, struct tn_capture *cap,
 		.compare = o->compare,
 		.only_conn = o->only_conn,
 		.max_segments = o->max_segments,
+		.inner = o->inner,
 	};
 	return tn_pipeline_create(pipe, &po, *rend, err, errlen);
 }

@@ -168,12 +168,10 @@ static enum tn_decode_result hand_off(struct tn_rd *r, struct tn_packet *pkt, ui
 			return res;
 	}
 	pkt->ip_proto = proto;
-	if (proto != IPPROTO_TCP_NUM)
-		return TN_DEC_NOT_TCP;
-
+	/* Not TCP: *seg still holds the payload, for a tunnel it may carry. */
 	pkt->l4_len = l4;
 	*seg = tn_rd_sub(&body, l4, NULL);
-	return TN_DEC_TCP;
+	return proto == IPPROTO_TCP_NUM ? TN_DEC_TCP : TN_DEC_NOT_TCP;
 }
 
 enum tn_decode_result tn_decode_ipv4(struct tn_rd *r, struct tn_packet *pkt, struct tn_rd *seg)

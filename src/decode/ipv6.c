@@ -180,11 +180,10 @@ static enum tn_decode_result hand_off(struct walk *w, struct tn_packet *pkt, str
 {
 	pkt->ip6.upper = w->nh;
 	pkt->ip_proto = w->nh;
-	if (w->nh != NH_TCP)
-		return TN_DEC_NOT_TCP;
+	/* Not TCP: *seg still holds the payload, for a tunnel it may carry. */
 	pkt->l4_len = w->plen - w->used;
 	*seg = tn_rd_sub(&w->p, pkt->l4_len, NULL);
-	return TN_DEC_TCP;
+	return w->nh == NH_TCP ? TN_DEC_TCP : TN_DEC_NOT_TCP;
 }
 
 enum tn_decode_result tn_decode_ipv6(struct tn_rd *r, struct tn_packet *pkt, struct tn_rd *seg)

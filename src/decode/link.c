@@ -27,10 +27,20 @@
 #ifndef DLT_IPV6
 #define DLT_IPV6 229
 #endif
+#ifndef DLT_NFLOG
+#define DLT_NFLOG 239
+#endif
+#ifndef DLT_IPOIB
+#define DLT_IPOIB 242
+#endif
+
+#define SLL_HATYPE_80211 801
+#define SLL_HATYPE_RADIOTAP 803
+#define SLL_PROTO_802_2 0x0004
 
 typedef enum tn_decode_result (*link_fn)(struct tn_rd *r, struct tn_packet *pkt);
 
-static enum tn_decode_result cut(struct tn_packet *pkt, struct tn_rd *r, const char *what)
+enum tn_decode_result tn_link_cut(struct tn_packet *pkt, struct tn_rd *r, const char *what)
 {
 	tn_packet_problem(pkt, TN_PROB_CUT, (uint32_t)r->len,
 			  "frame ends after %u bytes, inside the %s header", (unsigned)r->len, what);
@@ -42,7 +52,7 @@ static bool is_vlan_tpid(uint16_t t)
 	return t == 0x8100 || t == 0x88a8 || t == 0x9100 || t == 0x9200;
 }
 
-static enum tn_decode_result ethernet(struct tn_rd *r, struct tn_packet *pkt)
+enum tn_decode_result tn_link_ethernet(struct tn_rd *r, struct tn_packet *pkt)
 {
 	tn_rd_skip(r, 12);
 	uint16_t type = tn_rd_be16(r);
@@ -58,43 +68,56 @@ static enum tn_decode_result ethernet(struct tn_rd *r, struct tn_packet *pkt)
 		}
 		pkt->vlan[pkt->n_vlan++] = tci & 0x0fff;
 	}
-	if (!r->err && type <= 1500) {
-		/* 802.3 length field: only 802.2 LLC/SNAP can carry IP. */
-		uint8_t dsap = tn_rd_u8(r), ssap = tn_rd_u8(r), ctl = tn_rd_u8(r);
-		tn_rd_skip(r, 3); /* OUI */
-		type = tn_rd_be16(r);
-		if (!r->err && !(dsap == 0xaa && ssap == 0xaa && ctl == 0x03))
-			return TN_DEC_NOT_IP;
-	}
 	if (r->err)
-		return cut(pkt, r, "Ethernet");
+		return tn_link_cut(pkt, r, "Ethernet");
 	pkt->ethertype = type;
+	if (type <= 1500)  /* 802.3 length field: 802.2 LLC follows */
+		return tn_link_llc(r, pkt, &pkt->ethertype);
+	return TN_DEC_TCP;
+}
+
+/*
+ * What a cooked header's protocol and hardware type say follows: mostly the
+ * network header with its ethertype; an 802.2 LLC header (ETH_P_802_2); a
+ * whole 802.11 frame from a monitor interface (ARPHRD_IEEE80211, and with
+ * radiotap in front, ARPHRD_IEEE80211_RADIOTAP).
+ */
+static enum tn_decode_result sll_payload(struct tn_rd *r, struct tn_packet *pkt, uint16_t hatype,
+					 uint16_t proto)
+{
+	pkt->ethertype = proto;
+	if (hatype == SLL_HATYPE_80211)
+		return tn_link_wifi(r, pkt);
+	if (hatype == SLL_HATYPE_RADIOTAP)
+		return tn_link_radiotap(r, pkt);
+	if (proto == SLL_PROTO_802_2)
+		return tn_link_llc(r, pkt, &pkt->ethertype);
 	return TN_DEC_TCP;
 }
 
 static enum tn_decode_result linux_sll(struct tn_rd *r, struct tn_packet *pkt)
 {
 	uint16_t pkttype = tn_rd_be16(r);
-	tn_rd_skip(r, 2 + 2 + 8); /* ARPHRD type, address length, address */
+	uint16_t hatype = tn_rd_be16(r);
+	tn_rd_skip(r, 2 + 8); /* address length, address */
 	uint16_t proto = tn_rd_be16(r);
 	if (r->err)
-		return cut(pkt, r, "Linux cooked");
+		return tn_link_cut(pkt, r, "Linux cooked");
 	pkt->sll_pkttype = pkttype;
-	pkt->ethertype = proto;
-	return TN_DEC_TCP;
+	return sll_payload(r, pkt, hatype, proto);
 }
 
 static enum tn_decode_result linux_sll2(struct tn_rd *r, struct tn_packet *pkt)
 {
 	uint16_t proto = tn_rd_be16(r);
-	tn_rd_skip(r, 2 + 4 + 2); /* reserved, interface index, ARPHRD type */
+	tn_rd_skip(r, 2 + 4);     /* reserved, interface index */
+	uint16_t hatype = tn_rd_be16(r);
 	uint8_t pkttype = tn_rd_u8(r);
 	tn_rd_skip(r, 1 + 8);     /* address length, address */
 	if (r->err)
-		return cut(pkt, r, "Linux cooked v2");
+		return tn_link_cut(pkt, r, "Linux cooked v2");
 	pkt->sll_pkttype = pkttype;
-	pkt->ethertype = proto;
-	return TN_DEC_TCP;
+	return sll_payload(r, pkt, hatype, proto);
 }
 
 static enum tn_decode_result af_to_ethertype(uint32_t af, struct tn_packet *pkt)
@@ -120,7 +143,7 @@ static enum tn_decode_result bsd_null(struct tn_rd *r, struct tn_packet *pkt)
 {
 	uint32_t af = tn_rd_le32(r);
 	if (r->err)
-		return cut(pkt, r, "BSD loopback");
+		return tn_link_cut(pkt, r, "BSD loopback");
 	if (af > 0xffff)
 		af = (af >> 24) | ((af >> 8) & 0xff00) | ((af << 8) & 0xff0000) | (af << 24);
 	return af_to_ethertype(af, pkt);
@@ -131,7 +154,7 @@ static enum tn_decode_result bsd_loop(struct tn_rd *r, struct tn_packet *pkt)
 {
 	uint32_t af = tn_rd_be32(r);
 	if (r->err)
-		return cut(pkt, r, "BSD loopback");
+		return tn_link_cut(pkt, r, "BSD loopback");
 	return af_to_ethertype(af, pkt);
 }
 
@@ -139,7 +162,7 @@ static enum tn_decode_result bsd_loop(struct tn_rd *r, struct tn_packet *pkt)
 static enum tn_decode_result raw_ip(struct tn_rd *r, struct tn_packet *pkt)
 {
 	if (tn_rd_left(r) == 0)
-		return cut(pkt, r, "IP");
+		return tn_link_cut(pkt, r, "IP");
 	uint8_t v = tn_rd_here(r)[0] >> 4;
 	if (v == 4)
 		pkt->ethertype = TN_ETHERTYPE_IPV4;
@@ -168,7 +191,7 @@ static const struct link_entry {
 	uint32_t dlt;
 	link_fn fn;
 } link_table[] = {
-	{ DLT_EN10MB, ethernet },
+	{ DLT_EN10MB, tn_link_ethernet },
 	{ DLT_LINUX_SLL, linux_sll },
 	{ DLT_LINUX_SLL2, linux_sll2 },
 	{ DLT_NULL, bsd_null },
@@ -177,6 +200,17 @@ static const struct link_entry {
 	{ 14, raw_ip },       /* DLT_RAW on OpenBSD */
 	{ DLT_IPV4, only_ipv4 },
 	{ DLT_IPV6, only_ipv6 },
+	{ DLT_NFLOG, tn_link_nflog },
+	{ DLT_IPOIB, tn_link_ipoib },
+	{ DLT_FDDI, tn_link_fddi },
+	{ DLT_ARCNET_LINUX, tn_link_arcnet },
+	{ DLT_JUNIPER_ETHER, tn_link_juniper_ether },
+	{ DLT_IEEE802_11, tn_link_wifi },
+	{ DLT_IEEE802_11_RADIO, tn_link_radiotap },
+	{ DLT_PPP, tn_link_ppp_dlt },
+	{ DLT_PPP_SERIAL, tn_link_ppp_serial },
+	{ DLT_C_HDLC, tn_link_chdlc },
+	{ DLT_PPP_ETHER, tn_link_ppp_ether },
 	{ 0, NULL },          /* sentinel (DLT_NULL is 0 too: look at fn) */
 };
 
@@ -202,7 +236,6 @@ enum tn_decode_result tn_decode_link(uint32_t linktype, struct tn_rd *r, struct 
 	pkt->ip_offset = (uint32_t)r->off;
 	if (res != TN_DEC_TCP)
 		return res;
-	if (pkt->ethertype != TN_ETHERTYPE_IPV4 && pkt->ethertype != TN_ETHERTYPE_IPV6)
-		return TN_DEC_NOT_IP;
-	return TN_DEC_TCP;
+	/* What follows is encap.c's to follow; 0 means the link layer found nothing to. */
+	return pkt->ethertype ? TN_DEC_TCP : TN_DEC_NOT_IP;
 }

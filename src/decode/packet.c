@@ -1,7 +1,8 @@
 /*
  * packet.c — tn_decode(): one frame through link, IP and TCP.
  *
- * The frame is handed down as nested readers: each layer sees only the bytes
+ * The link layer first (link.c), then the walk through IP and any tunnels
+ * to TCP (encap.c). The frame is handed down as nested readers: each layer sees only the bytes
  * its parent says it owns, so a wrong length in one header cannot make a
  * later layer read another packet's memory.
  */
@@ -47,6 +48,7 @@ enum tn_decode_result tn_decode(uint32_t linktype, const uint8_t *data, uint32_t
 	out->caplen = caplen;
 	out->wirelen = wirelen < caplen ? caplen : wirelen; /* a corrupt header may claim less */
 	out->n_vlan = 0;
+	out->n_encap = 0;
 	out->sll_pkttype = -1;
 	out->ethertype = 0;
 	out->ip_offset = out->tcp_offset = 0;
@@ -68,19 +70,6 @@ enum tn_decode_result tn_decode(uint32_t linktype, const uint8_t *data, uint32_t
 	if (res != TN_DEC_TCP)
 		return res;
 
-	struct tn_rd ip = tn_rd_sub(&r, tn_rd_left(&r), NULL);
-	struct tn_rd seg;
-	if (out->ethertype == TN_ETHERTYPE_IPV4)
-		res = tn_decode_ipv4(&ip, out, &seg);
-	else
-		res = tn_decode_ipv6(&ip, out, &seg);
-	if (res != TN_DEC_TCP)
-		return res;
-
-	out->tcp_offset = (uint32_t)(seg.p - data);
-	res = tn_decode_tcp(&seg, out->l4_len, out);
-	if (res != TN_DEC_TCP)
-		return res;
-	tn_checksum_verify(out, data);
-	return TN_DEC_TCP;
+	struct tn_rd rest = tn_rd_sub(&r, tn_rd_left(&r), NULL);
+	return tn_decode_walk(&rest, data, out);
 }

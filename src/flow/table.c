@@ -26,7 +26,7 @@
 #define CHUNK (1u << CHUNK_SHIFT)
 #define NIL UINT32_MAX
 
-/* Laid out so the header is 64 bytes: cls sits in the key's tail padding. */
+/* The header is 72 bytes (cls right after the key); the payload starts at 80. */
 struct entry {
 	struct tn_flow_key key;
 	uint8_t cls;               /* enum tn_flow_class: which LRU list */
@@ -128,9 +128,11 @@ int tn_flow_key_from(uint8_t family, const uint8_t *src, const uint8_t *dst, uin
 int tn_flow_key_make(const struct tn_packet *pkt, struct tn_flow_key *key)
 {
 	bool v4 = pkt->ip_version == 4;
-	return tn_flow_key_from(pkt->ip_version, v4 ? pkt->ip4.src : pkt->ip6.src,
-				v4 ? pkt->ip4.dst : pkt->ip6.dst, pkt->tcp.sport, pkt->tcp.dport,
-				key);
+	int side = tn_flow_key_from(pkt->ip_version, v4 ? pkt->ip4.src : pkt->ip6.src,
+				    v4 ? pkt->ip4.dst : pkt->ip6.dst, pkt->tcp.sport,
+				    pkt->tcp.dport, key);
+	key->tunnel = tn_flow_tunnel_id(pkt);
+	return side;
 }
 
 uint64_t tn_flow_key_hash(const struct tn_flow_key *k, uint64_t seed)
@@ -142,15 +144,20 @@ uint64_t tn_flow_key_hash(const struct tn_flow_key *k, uint64_t seed)
 	 */
 	uint64_t h = seed ^ 0x9e3779b97f4a7c15ull;
 	const unsigned char *p = (const unsigned char *)k;
-	for (size_t i = 0; i + 8 <= sizeof *k; i += 8) {
+	/* The addresses and ports; the tunnel is mixed in apart, so that an
+	 * untunnelled connection hashes as it did before keys had one. */
+	size_t n = offsetof(struct tn_flow_key, port) + sizeof k->port;
+	for (size_t i = 0; i + 8 <= n; i += 8) {
 		uint64_t w = 0;
 		for (int b = 0; b < 8; b++)
 			w |= (uint64_t)p[i + (size_t)b] << (8 * b); /* the same on any byte order */
 		h = (h ^ w) * 0xff51afd7ed558ccdull;
 		h ^= h >> 32;
 	}
-	for (size_t i = sizeof *k & ~(size_t)7; i < sizeof *k; i++)
+	for (size_t i = n & ~(size_t)7; i < n; i++)
 		h = (h ^ p[i]) * 0xc4ceb9fe1a85ec53ull;
+	if (k->tunnel)
+		h = (h ^ k->tunnel) * 0xff51afd7ed558ccdull;
 	h ^= h >> 29;
 	h *= 0xbf58476d1ce4e5b9ull;
 	h ^= h >> 32;

@@ -272,6 +272,7 @@ static bool icmp_error(struct tn_pipeline *p, const struct tn_frame *frame, int6
 	if (tn_decode_icmp_error(p->pkt, frame->data, frame->caplen, &e) < 0)
 		return false;
 	tn_flow_key_from(e.family, e.src, e.dst, e.sport, e.dport, &key);
+	key.tunnel = tn_flow_tunnel_id(p->pkt); /* it came back through the same tunnel */
 	struct tn_conn *c = tn_flow_peek(p->flows, &key); /* not activity: only a hint */
 	if (!c)
 		return false;
@@ -339,6 +340,10 @@ enum tn_feed tn_pipeline_feed(struct tn_pipeline *p, uint32_t linktype,
 		tn_render_skip(p->rend, &sk);
 		return TN_FEED_MORE;
 	}
+	if (p->o.inner.n && !tn_inner_match(&p->o.inner, p->pkt)) {
+		p->sum.inner_filtered++;
+		return TN_FEED_MORE;
+	}
 	struct tn_flow_key key;
 	int side = tn_flow_key_make(p->pkt, &key);
 	struct tn_tw_cut cut = { .side = -1 };
@@ -395,6 +400,7 @@ int tn_pipeline_finish(struct tn_pipeline *p, struct tn_summary *sum, char *errb
 	sum->segments = p->sum.segments;
 	memcpy(sum->skipped, p->sum.skipped, sizeof sum->skipped);
 	sum->over_snaplen = p->sum.over_snaplen;
+	sum->inner_filtered = p->sum.inner_filtered;
 	sum->idle_expired = p->sum.idle_expired;
 	sum->icmp_errors = p->sum.icmp_errors;
 	tn_reasm_stats(p->reasm, true, &sum->reasm);

@@ -424,6 +424,71 @@ static void add_fragments(cJSON *j, const struct tn_reasm_done *d)
 	}
 }
 
+/* The identifier's JSON key for a layer kind ("vni", "key", "label"...), NULL for none. */
+static const char *encap_id_key(enum tn_encap_kind k)
+{
+	switch (k) {
+	case TN_ENC_GRE: return "key";
+	case TN_ENC_ERSPAN: case TN_ENC_PPPOE: return "session";
+	case TN_ENC_WCCP: return "service";
+	case TN_ENC_VXLAN: case TN_ENC_GENEVE: return "vni";
+	case TN_ENC_GTPU: return "teid";
+	case TN_ENC_MPLS: return "label";
+	case TN_ENC_VLAN: return "vlan";
+	case TN_ENC_PBB: return "isid";
+	default: return NULL;
+	}
+}
+
+/* One layer: its type, then only the fields that kind has (docs/json.md, "encap"). */
+static cJSON *encap_object(const struct tn_encap *e)
+{
+	enum tn_encap_kind k = (enum tn_encap_kind)e->kind;
+	cJSON *j = cJSON_CreateObject();
+	cJSON_AddStringToObject(j, "type", tn_encap_name(k));
+	if (k == TN_ENC_IPV4 || k == TN_ENC_IPV6) {
+		char a[48];
+		tn_encap_addr(e, true, a, sizeof a);
+		cJSON_AddStringToObject(j, "src", a);
+		tn_encap_addr(e, false, a, sizeof a);
+		cJSON_AddStringToObject(j, "dst", a);
+		cJSON_AddNumberToObject(j, "proto", e->proto);
+		cJSON_AddNumberToObject(j, "ttl", e->ttl);
+	}
+	if (e->dport) {     /* UDP, and the tunnels UDP carries */
+		cJSON_AddNumberToObject(j, "sport", e->sport);
+		cJSON_AddNumberToObject(j, "dport", e->dport);
+	}
+	const char *idk = encap_id_key(k);
+	if (idk && e->has_id)
+		cJSON_AddNumberToObject(j, idk, e->id);
+	if (e->has_seq)
+		cJSON_AddNumberToObject(j, "seq", e->seq);
+	if (k == TN_ENC_GRE || k == TN_ENC_GENEVE || k == TN_ENC_PPP || k == TN_ENC_ETH)
+		cJSON_AddNumberToObject(j, "proto", e->proto);
+	if (k == TN_ENC_ERSPAN || k == TN_ENC_GRE)
+		cJSON_AddNumberToObject(j, "version", e->version);
+	if (k == TN_ENC_GENEVE)
+		cJSON_AddNumberToObject(j, "options_len", e->opt_len);
+	if (k == TN_ENC_GTPU)
+		cJSON_AddNumberToObject(j, "extensions", e->opt_len);
+	if (k == TN_ENC_MPLS) {
+		cJSON_AddNumberToObject(j, "tc", e->version);
+		cJSON_AddNumberToObject(j, "ttl", e->ttl);
+		cJSON_AddBoolToObject(j, "bottom", e->bos);
+	}
+	return j;
+}
+
+static void add_encap(cJSON *j, const struct tn_packet *pkt)
+{
+	if (!pkt->n_encap)
+		return;
+	cJSON *a = cJSON_AddArrayToObject(j, "encap");
+	for (unsigned i = 0; i < pkt->n_encap; i++)
+		cJSON_AddItemToArray(a, encap_object(&pkt->encap[i]));
+}
+
 static cJSON *segment_object(struct tn_renderer *r, const struct tn_segment *seg)
 {
 	const struct tn_packet *pkt = seg->pkt;
@@ -453,6 +518,7 @@ static cJSON *segment_object(struct tn_renderer *r, const struct tn_segment *seg
 		for (unsigned i = 0; i < pkt->n_vlan; i++)
 			cJSON_AddItemToArray(vl, cJSON_CreateNumber(pkt->vlan[i]));
 	}
+	add_encap(j, pkt);
 	cJSON_AddItemToObject(j, "ip", ip_object(pkt));
 	cJSON_AddItemToObject(j, "tcp", tcp_object(seg));
 	cJSON_AddNumberToObject(j, "payload_len", pkt->payload_len);
@@ -546,6 +612,8 @@ static void json_end(struct tn_renderer *r, const struct tn_summary *sum)
 	cJSON_AddBoolToObject(j, "linktype_supported", sum->link_supported);
 	cJSON_AddNumberToObject(j, "packets", (double)sum->packets);
 	cJSON_AddNumberToObject(j, "filtered", (double)sum->filtered);
+	if (sum->inner_filtered)
+		cJSON_AddNumberToObject(j, "inner_filtered", (double)sum->inner_filtered);
 	cJSON_AddNumberToObject(j, "segments", (double)sum->segments);
 	cJSON *sk = cJSON_AddObjectToObject(j, "skipped");
 	for (int i = 1; i < TN_DEC_RESULT_COUNT; i++)
@@ -690,6 +758,11 @@ static cJSON *report_object(struct tn_renderer *r, const struct tn_conn_view *cv
 	add_counts(r, j, cv);
 	add_conn_timing(r, j, cv);
 	cJSON_AddStringToObject(j, "community_id", cv->community_id);
+	if (cv->tunnel) {
+		char t[12];
+		snprintf(t, sizeof t, "%08x", cv->tunnel);
+		cJSON_AddStringToObject(j, "tunnel", t);
+	}
 	cJSON_AddStringToObject(j, "conn_state", cv->conn_state);
 	cJSON_AddStringToObject(j, "history", cv->history);
 	return j;

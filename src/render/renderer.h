@@ -24,6 +24,16 @@ const char *tn_csum_status_name(enum tn_csum c);   /* "ok", "bad", "unverified" 
 const char *tn_skip_reason_key(enum tn_decode_result r); /* "not_ip", ... */
 
 /*
+ * One layer a segment was carried in, in words (encap.c): in full for the
+ * breakdown ("VXLAN, VNI 42, UDP 51234 → 4789"), or compact for -q
+ * ("vxlan:42"; empty for a layer -q leaves out).
+ */
+void tn_encap_text(const struct tn_encap *e, bool compact, char *buf, size_t len);
+
+/* An IP layer's source or destination address. */
+void tn_encap_addr(const struct tn_encap *e, bool src, char *buf, size_t len);
+
+/*
  * --summary in text: the connection in one line, every field in a fixed order
  * (text_summary.c); cmp, with --compare, adds the textbook's verdict.
  */

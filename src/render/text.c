@@ -483,6 +483,34 @@ static void timing_lines(struct tn_renderer *r, const struct tn_segment *seg)
 }
 
 /* The end of a quiet line: state changes, client first, and the verdicts. */
+/* The layers the segment was carried in, outermost first, when there are any. */
+static void encap_rows(struct tn_renderer *r, const struct tn_packet *pkt)
+{
+	if (!pkt->n_encap)
+		return;
+	section(r, "Carried in (outermost first)");
+	for (unsigned i = 0; i < pkt->n_encap; i++) {
+		char label[16], text[160];
+		snprintf(label, sizeof label, "layer %u", i + 1);
+		tn_encap_text(&pkt->encap[i], false, text, sizeof text);
+		row(r, -1, label, "%s", text);
+	}
+}
+
+/* -q: the layers in one bracket, " via 192.0.2.1>192.0.2.2 vxlan:42". */
+static void encap_compact(struct tn_renderer *r, const struct tn_packet *pkt)
+{
+	if (!pkt->n_encap)
+		return;
+	fputs(" via", r->opts.out);
+	for (unsigned i = 0; i < pkt->n_encap; i++) {
+		char text[112];
+		tn_encap_text(&pkt->encap[i], true, text, sizeof text);
+		if (text[0])
+			fprintf(r->opts.out, " %s", text);
+	}
+}
+
 static void quiet_tail(struct tn_renderer *r, const struct tn_segment *seg)
 {
 	FILE *o = r->opts.out;
@@ -551,6 +579,7 @@ static void quiet_line(struct tn_renderer *r, const struct tn_segment *seg)
 		fputs(" (bad checksum)", o);
 		sty(r, S_RESET);
 	}
+	encap_compact(r, pkt);
 	quiet_tail(r, seg);
 	if (seg->reasm)
 		fprintf(o, " · from %u fragments%s", seg->reasm->n_frags,
@@ -779,6 +808,7 @@ static void conn_header(struct tn_renderer *r, const struct tn_segment *seg)
 	fprintf(o, "== Connection %" PRIu64 ": client %s → server %s", v->conn, cl, sv);
 	if (svc)
 		fprintf(o, " (%s)", svc);
+	encap_compact(r, seg->pkt);   /* two tenants' overlays: which tunnel this one is in */
 	sty(r, S_RESET);
 	if (v->roles_inferred && v->new_conn)
 		fputs(" — joined mid-connection; roles inferred from the ports, both sides taken as "
@@ -924,6 +954,7 @@ static void segment_block(struct tn_renderer *r, const struct tn_segment *seg)
 	problem_line(r, pkt);
 	if (seg->frame->over_snaplen)
 		snaplen_line(r, seg->frame, false);
+	encap_rows(r, pkt);
 	if (pkt->ip_version == 4)
 		ipv4_rows(r, pkt);
 	else
@@ -1101,6 +1132,9 @@ static void text_end(struct tn_renderer *r, const struct tn_summary *sum)
 		fprintf(o, "  %" PRIu64 " ICMP error%s about tracked connections, narrated in them\n",
 			sum->icmp_errors, plural(sum->icmp_errors));
 	reasm_summary(o, &sum->reasm);
+	if (sum->inner_filtered)
+		fprintf(o, "  %" PRIu64 " TCP segment%s did not match --inner\n", sum->inner_filtered,
+			sum->inner_filtered == 1 ? "" : "s");
 	fprintf(o, "  %" PRIu64 " connection%s", sum->connections, sum->connections == 1 ? "" : "s");
 	if (sum->evictions)
 		fprintf(o, "; %" PRIu64 " evicted from the full flow table (relative numbers restart "
@@ -1164,27 +1198,32 @@ static double ms(int64_t ns)
 	return (double)ns / 1e6;
 }
 
-/* The handshake's two legs, and what they say about where the capture was taken. */
+/*
+ * The handshake's two legs, what they say about where the capture was
+ * taken, and what that means for the states shown: a side's change is shown
+ * when the segment causing it passes the capture point, and happens when the
+ * segment reaches the side, about half that side's leg later.
+ */
 static void handshake_line(struct tn_renderer *r, const struct tn_conn_view *cv)
 {
-	static const struct {
-		const char *key, *text;
-	} where[] = {
-		{ "client", "taken near the client" },
-		{ "server", "taken near the server" },
-		{ "between", "taken between the two" },
-		{ "unknown", "both ends within 0.2 ms of the capture: where it was taken cannot be told" },
-		{ NULL, NULL },
-	};
 	if (!cv->leg_server_ns || !cv->leg_client_ns)
 		return;
-	const char *text = "";
-	for (size_t i = 0; where[i].key; i++)
-		if (strcmp(where[i].key, cv->capture_point) == 0)
-			text = where[i].text;
-	fprintf(r->opts.out, "   handshake: %.3f ms to the server and back, %.3f ms to the client and "
-		"back, from the capture point; %s\n", ms(cv->leg_server_ns), ms(cv->leg_client_ns),
-		text);
+	FILE *o = r->opts.out;
+	double to_server = ms(cv->leg_server_ns) / 2, to_client = ms(cv->leg_client_ns) / 2;
+	fprintf(o, "   handshake: %.3f ms to the server and back, %.3f ms to the client and back, "
+		"from the capture point; ", ms(cv->leg_server_ns), ms(cv->leg_client_ns));
+	if (strcmp(cv->capture_point, "client") == 0)
+		fprintf(o, "taken near the client: its states change where shown, the server's "
+			"about %.3f ms later\n", to_server);
+	else if (strcmp(cv->capture_point, "server") == 0)
+		fprintf(o, "taken near the server: its states change where shown, the client's "
+			"about %.3f ms later\n", to_client);
+	else if (strcmp(cv->capture_point, "between") == 0)
+		fprintf(o, "taken between the two: the client's states change about %.3f ms after "
+			"they are shown, the server's about %.3f ms after\n", to_client, to_server);
+	else
+		fprintf(o, "both ends within 0.2 ms of the capture: where it was taken cannot be "
+			"told, and states change within that time of where they are shown\n");
 }
 
 /* One side's data: its round trips, how much it had out, what held it back, how fast. */

@@ -98,5 +98,7 @@ void tn_text_summary_line(FILE *o, const struct tn_conn_view *cv, const struct t
 		fputs("; joined mid-stream", o);
 	if (cv->port_reused)
 		fputs("; ports reused", o);
+	if (cv->tunnel)
+		fprintf(o, "; tunnel %08x", cv->tunnel);
 	fprintf(o, "; %s\n", cv->community_id);
 }

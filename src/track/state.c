@@ -143,6 +143,22 @@ static void enter_time_wait(struct tn_track *tr, struct tn_track_conn *c, int64_
 	tr->tw_tail = c;
 }
 
+/* s moves to TIME-WAIT; the connection joins the queue of those in it. */
+static void time_wait_from(struct segment *g, struct tn_track_side *s, uint8_t *why_out,
+			   enum tn_why why)
+{
+	move(s, TN_ST_TIME_WAIT, why, why_out);
+	enter_time_wait(g->tr, g->c, g->now_ns);
+}
+
+/* Milliseconds from the connection's first segment to now, saturated. */
+static uint32_t ms_into(const struct segment *g)
+{
+	int64_t ms = (g->now_ns - g->c->first_ns) / 1000000;
+	return ms < 0 ? 0 : ms > UINT32_MAX ? UINT32_MAX : (uint32_t)ms;
+}
+
+
 /*
  * RFC 5961 §3.2: R accepts a reset whose sequence number is exactly the next
  * one it expects. A sender seen to send nothing but resets leaves nothing to
@@ -298,7 +314,39 @@ static void sends_fin(struct segment *g)
 	else if (S->state == TN_ST_CLOSE_WAIT && !acks_peer_fin)
 		move(S, TN_ST_CLOSING, TN_WHY_SIMULTANEOUS_CLOSE, g->why_s);
 	else if (S->state == TN_ST_CLOSE_WAIT)
-		move(S, TN_ST_LAST_ACK, TN_WHY_SENT_FIN_SECOND, g->why_s);
+		move(S, TN_ST_LAST_ACK, *g->why_s == TN_WHY_FIN_TAKEN ? TN_WHY_FIN_TAKEN_THEN_FIN
+								 : TN_WHY_SENT_FIN_SECOND, g->why_s);
+}
+
+/* s's last change came from the peer's FIN reaching it. */
+static bool took_peer_fin(const struct tn_track_side *s)
+{
+	if (!s->by_receive)
+		return false;
+	switch (s->recv_why) {
+	case TN_WHY_GOT_FIN:
+	case TN_WHY_SIMULTANEOUS_CLOSE:
+	case TN_WHY_GOT_FIN_AFTER_OURS:
+	case TN_WHY_GOT_FIN_AND_ACK:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/*
+ * In a state the peer's FIN put it in, every ACK the side sends covers that
+ * FIN (its ACK field is RCV.NXT). One that does not shows the FIN was not
+ * taken: RFC 9293 §3.10.7.4 processes a FIN only in sequence.
+ */
+static enum tn_corr fin_evidence(const struct segment *g)
+{
+	const struct tn_track_side *S = g->S;
+	if (!g->ack || fin_acked_by(g->R, g->t->ack))
+		return TN_CORR_NONE;
+	if (S->state == TN_ST_CLOSE_WAIT && g->fin && !S->fin_sent)
+		return TN_CORR_FIN_UNSEEN;
+	return took_peer_fin(S) ? TN_CORR_FIN_NOT_TAKEN : TN_CORR_NONE;
 }
 
 /*
@@ -319,16 +367,15 @@ static enum tn_corr contradiction(const struct segment *g)
 	case TN_ST_SYN_RECEIVED:
 		return g->syn && !g->ack && !S->syn_sent ? TN_CORR_SYN_UNSEEN : TN_CORR_NONE;
 	case TN_ST_CLOSE_WAIT:
-		if (g->ack && fin_acked_by(g->R, g->t->ack))
-			return TN_CORR_NONE;
-		if (g->fin && !S->fin_sent)
-			return TN_CORR_FIN_UNSEEN;
-		/* RFC 9293 §3.10.7.4: a FIN is processed only once everything before it is. */
-		return g->ack && S->recv_why == TN_WHY_GOT_FIN ? TN_CORR_FIN_NOT_TAKEN
-							      : TN_CORR_NONE;
+	case TN_ST_CLOSING:
+		return fin_evidence(g);
 	case TN_ST_FIN_WAIT_2:
 		return g->fin && S->fin_sent && S->recv_why == TN_WHY_GOT_ACK_OF_FIN
 		       ? TN_CORR_FIN_ACK_UNSEEN : TN_CORR_NONE;
+	case TN_ST_TIME_WAIT:
+		if (g->fin && S->fin_sent && S->recv_why == TN_WHY_CLOSING_ACKED)
+			return TN_CORR_FIN_ACK_UNSEEN;
+		return fin_evidence(g);
 	default:
 		return TN_CORR_NONE;
 	}
@@ -360,43 +407,86 @@ static void replay(struct segment *g, uint8_t why)
 	S->prev_state = st;
 	S->recv_why = why;
 	S->changed_n = g->tr->now_n;
+	S->changed_ms = ms_into(g);
+}
+
+/*
+ * Takes back the state shown for side i since its last change: the view
+ * says so (the correction comes before this segment), and i is back where
+ * it was. A TIME-WAIT taken back leaves the queue unless the other side
+ * still holds one.
+ */
+static void take_back(struct segment *g, int i, enum tn_corr why, struct tn_track_view *v)
+{
+	struct tn_track_side *s = &g->c->side[i];
+	v->corr_side = (int8_t)i;
+	v->corr_shown = s->state;
+	v->corr_held = s->prev_state;
+	v->corr_why = (uint8_t)why;
+	v->corr_from_n = s->changed_n;
+	v->before[i] = s->prev_state;
+	v->inferred[i] = s->prev_state == TN_ST_LISTEN;
+	bool was_tw = s->state == TN_ST_TIME_WAIT;
+	s->state = s->prev_state;
+	s->by_receive = false;
+	if (was_tw && g->c->side[!i].state != TN_ST_TIME_WAIT)
+		tn_track_conn_forget(g->tr, g->c);
 }
 
 /* Takes back a state the sender's segment disproves; returns the change to replay, or 0. */
 static uint8_t correct_sender(struct segment *g, struct tn_track_view *v)
 {
-	struct tn_track_side *S = g->S;
 	enum tn_corr why = contradiction(g);
 	if (why == TN_CORR_NONE)
 		return 0;
-	v->corr_side = (int8_t)g->side;
-	v->corr_shown = S->state;
-	v->corr_held = S->prev_state;
-	v->corr_why = (uint8_t)why;
-	v->corr_from_n = S->changed_n;
-	v->before[g->side] = S->prev_state;
-	v->inferred[g->side] = S->prev_state == TN_ST_LISTEN;
-	S->state = S->prev_state;
-	S->by_receive = false;
-	return S->recv_why;
+	take_back(g, g->side, why, v);
+	return g->S->recv_why;
+}
+
+#define ACK_DELAY_MAX_MS 500u /* RFC 9293 §3.8.6.3: an ACK is delayed less than 0.5 s */
+
+/*
+ * S sends its FIN again. R was shown taking the earlier copy, and has sent
+ * nothing since (anything it sent would have confirmed or corrected that):
+ * after more than the longest an ACK may wait, its silence says the earlier
+ * copy was never taken. This copy reaches it instead (receiver_step).
+ */
+static void fin_copy_lost(struct segment *g, struct tn_track_view *v)
+{
+	const struct tn_track_side *R = g->R;
+	if (!g->fin || *g->why_s != TN_WHY_RETRANSMISSION || v->corr_side >= 0 ||
+	    !R->unconfirmed || !took_peer_fin(R))
+		return;
+	if (ms_into(g) - R->changed_ms <= ACK_DELAY_MAX_MS)
+		return;
+	take_back(g, !g->side, TN_CORR_FIN_LOST, v);
 }
 
 /*
  * A FIN held back (in flight when the side sent, or ahead of missing data)
- * is taken when the side's ACK first covers it: ESTABLISHED → CLOSE-WAIT.
+ * is taken when the side's ACK first covers it, before anything this
+ * segment sends: ESTABLISHED → CLOSE-WAIT, FIN-WAIT-1 → CLOSING,
+ * FIN-WAIT-2 → TIME-WAIT.
  */
 static void fin_taken_late(struct segment *g)
 {
 	struct tn_track_side *S = g->S;
-	if (S->state == TN_ST_ESTABLISHED && !S->fin_sent && g->ack && !g->fin &&
-	    fin_acked_by(g->R, g->t->ack))
+	if (!g->ack || !fin_acked_by(g->R, g->t->ack))
+		return;
+	if (S->state == TN_ST_ESTABLISHED && !S->fin_sent)
 		move(S, TN_ST_CLOSE_WAIT, TN_WHY_FIN_TAKEN, g->why_s);
+	else if (S->state == TN_ST_FIN_WAIT_1)
+		move(S, TN_ST_CLOSING, TN_WHY_FIN_TAKEN, g->why_s);
+	else if (S->state == TN_ST_FIN_WAIT_2)
+		time_wait_from(g, S, g->why_s, TN_WHY_FIN_TAKEN);
 }
 
 /* The sender: what sending this segment does to it. */
 static void sender_step(struct segment *g, struct tn_track_view *v)
 {
 	uint8_t again = correct_sender(g, v);
+	if (!again || v->corr_why == TN_CORR_FIN_NOT_TAKEN)
+		fin_taken_late(g);
 	uint8_t st = g->S->state;
 	if (g->syn)
 		sends_syn(g);
@@ -408,7 +498,7 @@ static void sender_step(struct segment *g, struct tn_track_view *v)
 		replay(g, again);
 	else if (g->ack && tn_seq_geq(g->t->ack, g->S->confirm_ack))
 		g->S->unconfirmed = false; /* it acknowledges what moved it */
-	fin_taken_late(g);
+	fin_copy_lost(g, v);
 	if (g->S->state == TN_ST_CLOSED && *g->why_s == TN_WHY_NONE)
 		*g->why_s = TN_WHY_AFTER_CLOSE;
 }
@@ -418,11 +508,6 @@ static void sender_step(struct segment *g, struct tn_track_view *v)
  * RFC 9293 §3.10.7.4 takes the ACK field first, then SYN, then FIN, so a
  * handler whose ACK moves R on hands the FIN to the handler of its new state.
  */
-static void time_wait_from(struct segment *g, enum tn_why why)
-{
-	move(g->R, TN_ST_TIME_WAIT, why, g->why_r);
-	enter_time_wait(g->tr, g->c, g->now_ns);
-}
 
 static void in_established(struct segment *g)
 {
@@ -464,7 +549,7 @@ static void in_fin_wait_1(struct segment *g)
 	if (g->R->fin_acked) {
 		move(g->R, TN_ST_FIN_WAIT_2, TN_WHY_GOT_ACK_OF_FIN, g->why_r);
 		if (g->fin)
-			time_wait_from(g, TN_WHY_GOT_FIN_AND_ACK);
+			time_wait_from(g, g->R, g->why_r, TN_WHY_GOT_FIN_AND_ACK);
 	} else if (g->fin) {
 		move(g->R, TN_ST_CLOSING, TN_WHY_SIMULTANEOUS_CLOSE, g->why_r);
 	}
@@ -473,13 +558,13 @@ static void in_fin_wait_1(struct segment *g)
 static void in_fin_wait_2(struct segment *g)
 {
 	if (g->fin)
-		time_wait_from(g, TN_WHY_GOT_FIN_AFTER_OURS);
+		time_wait_from(g, g->R, g->why_r, TN_WHY_GOT_FIN_AFTER_OURS);
 }
 
 static void in_closing(struct segment *g)
 {
 	if (g->R->fin_acked)
-		time_wait_from(g, TN_WHY_CLOSING_ACKED);
+		time_wait_from(g, g->R, g->why_r, TN_WHY_CLOSING_ACKED);
 }
 
 static void in_last_ack(struct segment *g)
@@ -522,6 +607,7 @@ static void note_receive(struct segment *g, uint8_t before)
 	R->prev_state = before;
 	R->recv_why = *g->why_r;
 	R->changed_n = g->tr->now_n;
+	R->changed_ms = ms_into(g);
 	R->confirm_ack = g->t->seq + g->pkt->payload_len + (g->syn ? 1u : 0u) + (g->fin ? 1u : 0u);
 }
 

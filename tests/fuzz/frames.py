@@ -22,17 +22,21 @@ import struct
 import sys
 
 # Keep in step with link_types[] in fuzz_decode.c: index -> DLT value.
-DECODE_LINKS = [1, 113, 276, 0, 108, 12, 14, 228, 229, 147]
+DECODE_LINKS = [1, 113, 276, 0, 108, 12, 14, 228, 229, 147,
+                239, 242, 10, 129, 178, 105, 127, 9, 50, 104, 51]
 UNSUPPORTED_INDEX = 9
 
 # DLT value (as tn_decode sees it) -> LINKTYPE value to write in a pcap file so
 # that libpcap hands tcpnarrate that DLT again.
 DLT_TO_LINKTYPE = {1: 1, 113: 113, 276: 276, 0: 0, 108: 108, 12: 101, 14: 101,
-                   228: 228, 229: 229, 147: 147}
+                   228: 228, 229: 229, 147: 147, 239: 239, 242: 242, 10: 10, 129: 129,
+                   178: 178, 105: 105, 127: 127, 9: 9, 50: 50, 104: 104, 51: 51}
 
 # LINKTYPE in a file -> fuzz_decode index (RAW gets both of its DLT values).
 LINKTYPE_TO_INDEX = {1: [0], 113: [1], 276: [2], 0: [3], 108: [4], 101: [5, 6], 12: [5, 6],
-                     14: [5, 6], 228: [7], 229: [8]}
+                     14: [5, 6], 228: [7], 229: [8], 239: [10], 242: [11], 10: [12],
+                     129: [13], 178: [14], 105: [15], 127: [16], 9: [17], 50: [18],
+                     104: [19], 51: [20]}
 
 MAX_FRAME = 262144
 MAX_FRAMES_PER_FILE = 48

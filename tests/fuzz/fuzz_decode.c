@@ -3,7 +3,7 @@
  * everything a decoded packet is used for.
  *
  * Input layout:
- *   byte 0     link type: index (mod 10) into link_types[] below — the nine
+ *   byte 0     link type: index (mod 21) into link_types[] below — the twenty
  *              tn_decode() supports and one it does not
  *   bytes 1-2  how the wire length relates to the captured length (see
  *              wire_len()): equal, longer, or shorter (a corrupt record)
@@ -45,6 +45,17 @@ static const uint32_t link_types[] = {
 	228, /* IPV4 */
 	229, /* IPV6 */
 	147, /* USER0: not decoded */
+	239, /* NFLOG */
+	242, /* IPOIB */
+	10,  /* FDDI */
+	129, /* ARCNET_LINUX */
+	178, /* JUNIPER_ETHER */
+	105, /* IEEE802_11 */
+	127, /* IEEE802_11_RADIO */
+	9,   /* PPP */
+	50,  /* PPP_SERIAL */
+	104, /* C_HDLC */
+	51,  /* PPP_ETHER */
 };
 #define N_LINKS (sizeof link_types / sizeof link_types[0])
 

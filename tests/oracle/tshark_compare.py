@@ -75,11 +75,9 @@ TSHARK_PREFS = [
     "ipv6.tso_support:TRUE",
 ]
 
+# A TCP header after one of these is a quoted one, not a segment.
+ICMP_LAYERS = {"icmp", "icmpv6"}
 IP_LAYERS = {"ip", "ipv6"}
-# Protocols that may sit between the IP header and the TCP header of a plain
-# segment in tshark's frame.protocols: IPv6 extension headers and AH.
-IPV6_EXT = {"ipv6.hopopts", "ipv6.routing", "ipv6.dstopts", "ipv6.fraghdr",
-            "ah"}
 
 HEADER_FIELDS = ["sport", "dport", "seq_raw", "ack_raw", "flags", "window",
                  "hdr_len", "payload_len", "urgent", "checksum"]
@@ -151,10 +149,10 @@ def classify_stack(protocols):
     """Why a tshark frame cannot be compared, or None if it can.
 
     Comparable: the frame's protocol stack contains exactly one "tcp", and
-    the protocols before it are link layers, exactly one IP layer, and
-    nothing after that IP layer except IPv6 extension headers or AH.  Any
-    other protocol there (GRE, UDP for VXLAN/Geneve, ICMP, a second IP) means
-    the TCP header is an inner one, which tcpnarrate does not decode."""
+    before it at least one IP layer; tunnels between IP layers (GRE, VXLAN,
+    Geneve, GTP-U, IP in IP, MPLS...) are decoded by tcpnarrate too, so a TCP
+    header inside them is compared.  A TCP header quoted by an ICMP error is
+    not: tcpnarrate does not narrate those as segments."""
     stack = protocols.split(":") if protocols else []
     ntcp = stack.count("tcp")
     if ntcp == 0:
@@ -163,11 +161,8 @@ def classify_stack(protocols):
     ips = [i for i, p in enumerate(before) if p in IP_LAYERS]
     if not ips:
         return "tshark: TCP not above IP"
-    if len(ips) > 1:
-        return "tshark: TCP inside a tunnel or ICMP error"
-    between = before[ips[0] + 1:]
-    if any(p not in IPV6_EXT for p in between):
-        return "tshark: TCP inside a tunnel or ICMP error"
+    if any(p in ICMP_LAYERS for p in before):
+        return "tshark: TCP inside an ICMP error"
     if ntcp > 1:
         return "tshark: more than one TCP header"
     return None

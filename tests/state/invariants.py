@@ -36,6 +36,10 @@ DIAGRAM = {
     # close); a FIN arriving with the ACK that completes the handshake.
     ("FIN-WAIT-1", "TIME-WAIT"), ("ESTABLISHED", "CLOSING"), ("SYN-RECEIVED", "CLOSE-WAIT"),
     ("SYN-SENT", "CLOSE-WAIT"),
+    # Its ACK shows it took the peer's FIN it had held back, and its own FIN
+    # goes in the same segment (ESTABLISHED -> CLOSE-WAIT -> LAST-ACK); or it
+    # took it in FIN-WAIT-2 and is sending an ACK (-> TIME-WAIT).
+    ("ESTABLISHED", "LAST-ACK"),
     # A reset (§3.10.7): anything to CLOSED, SYN-RECEIVED back to LISTEN.
     ("SYN-RECEIVED", "LISTEN"),
 }

@@ -64,7 +64,8 @@ SCENARIOS = {
         # right after (a correction, then SYN-SENT → SYN-RECEIVED), as RFC 9293 §3.5 draws it.
         [("SYN-SENT", "SYN-RECEIVED"), ("SYN-RECEIVED", "SYN-RECEIVED"), ("ESTABLISHED", "SYN-RECEIVED"),
          ("ESTABLISHED", "ESTABLISHED")],
-        {"ended_by": "open", "report": "end_of_capture"}),
+        {"ended_by": "open", "report": "end_of_capture",
+         "corrections": [("server", 1, 2, "LISTEN", "syn_unseen")]}),
     "simultaneous close": (
         HANDSHAKE + [seg("c", "FA", CI + 1, SI + 1), seg("s", "FA", SI + 1, CI + 1),
                      seg("c", "A", CI + 2, SI + 2), seg("s", "A", SI + 2, CI + 2)],
@@ -72,14 +73,16 @@ SCENARIOS = {
         # both were closing at once (FIN-WAIT-1 → CLOSING), and both end in TIME-WAIT.
         HS_STATES + [("FIN-WAIT-1", "CLOSE-WAIT"), ("CLOSING", "CLOSING"),
                      ("CLOSING", "TIME-WAIT"), ("TIME-WAIT", "TIME-WAIT")],
-        {"ended_by": "fin", "time_wait": "both"}),
+        {"ended_by": "fin", "time_wait": "both",
+         "corrections": [("server", 4, 5, "ESTABLISHED", "fin_unseen")]}),
     "both FINs cross": (
         HANDSHAKE + [seg("c", "FA", CI + 1, SI + 1, t=1700000000.010),
                      seg("s", "FA", SI + 1, CI + 1, t=1700000000.011),
                      seg("s", "A", SI + 2, CI + 2), seg("c", "A", CI + 2, SI + 2)],
         HS_STATES + [("FIN-WAIT-1", "CLOSE-WAIT"), ("CLOSING", "CLOSING"), ("TIME-WAIT", "CLOSING"),
                      ("TIME-WAIT", "TIME-WAIT")],
-        {"ended_by": "fin", "time_wait": "both"}),
+        {"ended_by": "fin", "time_wait": "both",
+         "corrections": [("server", 4, 5, "ESTABLISHED", "fin_unseen")]}),
     "second FIN acknowledges the first: LAST-ACK": (
         HANDSHAKE + [seg("c", "FA", CI + 1, SI + 1), seg("s", "FA", SI + 1, CI + 2),
                      seg("c", "A", CI + 2, SI + 2)],
@@ -142,6 +145,49 @@ SCENARIOS = {
         [("SYN-SENT", "SYN-RECEIVED")] * 2 + [("ESTABLISHED", "SYN-RECEIVED")] * 2 +
         [("ESTABLISHED", "ESTABLISHED"), ("FIN-WAIT-1", "CLOSE-WAIT"), ("FIN-WAIT-1", "CLOSE-WAIT")],
         {}),
+    # Both FINs cross and are lost after the capture point; each side's FIN
+    # sent again still acknowledges nothing of the other's: corrections.
+    "FINs cross, both lost past the capture point": (
+        HANDSHAKE + [seg("c", "FA", CI + 1, SI + 1), seg("s", "FA", SI + 1, CI + 1),
+                     seg("c", "FA", CI + 1, SI + 1, t=1700000000.2),
+                     seg("s", "FA", SI + 1, CI + 1), seg("c", "FA", CI + 1, SI + 1, t=1700000001.2),
+                     seg("s", "A", SI + 2, CI + 2), seg("s", "FA", SI + 1, CI + 2),
+                     seg("c", "A", CI + 2, SI + 2)],
+        HS_STATES + [("FIN-WAIT-1", "CLOSE-WAIT"), ("CLOSING", "CLOSING"),
+                     ("FIN-WAIT-1", "CLOSING"), ("CLOSING", "FIN-WAIT-1"),
+                     ("FIN-WAIT-1", "CLOSING"), ("FIN-WAIT-2", "CLOSING"),
+                     ("TIME-WAIT", "CLOSING"), ("TIME-WAIT", "TIME-WAIT")],
+        {"ended_by": "fin", "time_wait": "both",
+         "corrections": [("server", 4, 5, "ESTABLISHED", "fin_unseen"),
+                         ("client", 5, 6, "FIN-WAIT-1", "fin_not_taken"),
+                         ("server", 5, 7, "FIN-WAIT-1", "fin_not_taken"),
+                         ("client", 7, 8, "FIN-WAIT-1", "fin_not_taken")]}),
+    # Data crosses the server's FIN, which is lost; the FIN sent again 0.3 s
+    # later is lost too, and the third copy 1 s after that is taken: the
+    # client's silence past 0.5 s takes back the second copy's CLOSE-WAIT.
+    "data crosses a FIN, the FIN lost twice": (
+        HANDSHAKE + [seg("s", "FA", SI + 1, CI + 1), seg("c", "PA", CI + 1, SI + 1, b"d" * 100),
+                     seg("s", "A", SI + 2, CI + 101),
+                     seg("s", "FA", SI + 1, CI + 101, t=1700000000.3),
+                     seg("s", "FA", SI + 1, CI + 101, t=1700000001.3),
+                     seg("c", "A", CI + 101, SI + 2), seg("c", "FA", CI + 101, SI + 2),
+                     seg("s", "A", SI + 2, CI + 102)],
+        HS_STATES + [("CLOSE-WAIT", "FIN-WAIT-1"), ("ESTABLISHED", "FIN-WAIT-1"),
+                     ("ESTABLISHED", "FIN-WAIT-1"), ("CLOSE-WAIT", "FIN-WAIT-1"),
+                     ("CLOSE-WAIT", "FIN-WAIT-1"), ("CLOSE-WAIT", "FIN-WAIT-2"),
+                     ("LAST-ACK", "TIME-WAIT"), ("CLOSED", "TIME-WAIT")],
+        {"ended_by": "fin", "time_wait": "server",
+         "corrections": [("client", 4, 5, "ESTABLISHED", "fin_not_taken"),
+                         ("client", 7, 8, "ESTABLISHED", "fin_lost")]}),
+    # The client's ACK stops short of the server's FIN; its next segment both
+    # acknowledges that FIN and carries its own: ESTABLISHED -> LAST-ACK.
+    "FIN taken late, with the side's own FIN": (
+        HANDSHAKE + [seg("s", "FA", SI + 1, CI + 1), seg("c", "A", CI + 1, SI + 1),
+                     seg("c", "FA", CI + 1, SI + 2), seg("s", "A", SI + 2, CI + 2)],
+        HS_STATES + [("CLOSE-WAIT", "FIN-WAIT-1"), ("ESTABLISHED", "FIN-WAIT-1"),
+                     ("LAST-ACK", "TIME-WAIT"), ("CLOSED", "TIME-WAIT")],
+        {"ended_by": "fin", "time_wait": "server",
+         "corrections": [("client", 4, 5, "ESTABLISHED", "fin_not_taken")]}),
     "mid-stream join": (
         [seg("s", "PA", 777000, 555000, b"x" * 100), seg("c", "A", 555000, 777100)],
         [("ESTABLISHED", "ESTABLISHED")] * 2,
@@ -169,6 +215,12 @@ def check_scenario(tmp, name, segs, states, report):
     write(path, segs)
     r, objs = narrate(path)
     problems = []
+    report = dict(report)
+    want_corr = report.pop("corrections", [])
+    got_corr = [(o["side"], o["from_n"], o["to_n"], o["state"], o["why"])
+                for o in objs if o["type"] == "correction"]
+    if got_corr != want_corr:
+        problems.append("corrections %r, wanted %r" % (got_corr, want_corr))
     if r.returncode != 0:
         problems.append("exit %d: %s" % (r.returncode, r.stderr))
     got = [(o["states"]["client"]["after"], o["states"]["server"]["after"])

@@ -18,6 +18,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <tcpnarrate/community_id.h>
+
 #include "unit.h"
 
 /* tn_flow_key_hash of 10.0.1.5:45174 ↔ 10.0.2.10:80 with seed 0, as first computed. */
@@ -506,6 +508,72 @@ START_TEST(test_hash_deterministic)
 }
 END_TEST
 
+/* Adds an outer IPv4 header and a layer with an identifier to a packet. */
+static void tunnel(struct tn_packet *p, const uint8_t o_src[4], const uint8_t o_dst[4],
+		   enum tn_encap_kind kind, uint32_t id)
+{
+	p->n_encap = 2;
+	memset(p->encap, 0, sizeof p->encap[0] * 2);
+	p->encap[0].kind = TN_ENC_IPV4;
+	memcpy(p->encap[0].src, o_src, 4);
+	memcpy(p->encap[0].dst, o_dst, 4);
+	p->encap[1].kind = (uint8_t)kind;
+	p->encap[1].has_id = true;
+	p->encap[1].id = id;
+}
+
+/*
+ * Two overlays with the same inner addresses are two connections; both
+ * directions of one are one; a per-direction identifier (an MPLS label, a
+ * GTP-U TEID) does not split a connection; the Community ID stays the inner
+ * 5-tuple's.
+ */
+START_TEST(test_tunnel_identity)
+{
+	static const uint8_t a[4] = { 10, 0, 0, 1 }, b[4] = { 10, 0, 0, 2 };
+	static const uint8_t oa[4] = { 192, 0, 2, 1 }, ob[4] = { 192, 0, 2, 2 };
+	struct tn_packet p, r, q;
+	struct tn_flow_key kp, kr, kq, plain;
+	char id1[TN_COMMUNITY_ID_SIZE], id2[TN_COMMUNITY_ID_SIZE];
+	pkt4(&p, a, 40000, b, 80);
+	p.n_encap = 0;
+	tn_flow_key_make(&p, &plain);
+	ck_assert_uint_eq(plain.tunnel, 0);
+	tunnel(&p, oa, ob, TN_ENC_VXLAN, 1);
+	reverse(&r, &p);
+	tunnel(&r, ob, oa, TN_ENC_VXLAN, 1);
+	pkt4(&q, a, 40000, b, 80);
+	tunnel(&q, oa, ob, TN_ENC_VXLAN, 2);
+	tn_flow_key_make(&p, &kp);
+	tn_flow_key_make(&r, &kr);
+	tn_flow_key_make(&q, &kq);
+	ck_assert_uint_ne(kp.tunnel, 0);
+	ck_assert(memcmp(&kp, &kr, sizeof kp) == 0);
+	ck_assert(memcmp(&kp, &kq, sizeof kp) != 0);
+	ck_assert(memcmp(&kp, &plain, sizeof kp) != 0);
+	ck_assert_uint_ne(tn_flow_key_hash(&kp, 0), tn_flow_key_hash(&kq, 0));
+	tn_community_id(&kp, 0, id1, sizeof id1);
+	tn_community_id(&kq, 0, id2, sizeof id2);
+	ck_assert_str_eq(id1, id2);
+	/* Labels differ per direction: the same connection all the same. */
+	tunnel(&p, oa, ob, TN_ENC_MPLS, 100);
+	tunnel(&r, ob, oa, TN_ENC_MPLS, 200);
+	tn_flow_key_make(&p, &kp);
+	tn_flow_key_make(&r, &kr);
+	ck_assert(memcmp(&kp, &kr, sizeof kp) == 0);
+	/* So do PPTP's call ids (GRE version 1); a version 0 key is the tunnel's. */
+	tunnel(&p, oa, ob, TN_ENC_GRE, 100);
+	tunnel(&r, ob, oa, TN_ENC_GRE, 200);
+	tn_flow_key_make(&p, &kp);
+	tn_flow_key_make(&r, &kr);
+	ck_assert(memcmp(&kp, &kr, sizeof kp) != 0);
+	p.encap[1].version = r.encap[1].version = 1;
+	tn_flow_key_make(&p, &kp);
+	tn_flow_key_make(&r, &kr);
+	ck_assert(memcmp(&kp, &kr, sizeof kp) == 0);
+}
+END_TEST
+
 /* 64 shards by hash % 64 over 64k flows: none empty, none more than twice its share. */
 START_TEST(test_hash_spread)
 {
@@ -553,6 +621,7 @@ static Suite *flow_suite(void)
 	suite_add_tcase(s, tc);
 	tc = tcase_create("hash");
 	tcase_add_test(tc, test_hash_deterministic);
+	tcase_add_test(tc, test_tunnel_identity);
 	tcase_add_test(tc, test_hash_spread);
 	suite_add_tcase(s, tc);
 	return s;
