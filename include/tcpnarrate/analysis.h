@@ -20,6 +20,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <tcpnarrate/reasm.h>
 #include <tcpnarrate/capture.h>
 #include <tcpnarrate/decode.h>
 #include <tcpnarrate/flow.h>
@@ -143,6 +144,7 @@ struct tn_segment {
 	struct tn_seg_timing timing;
 	uint32_t new_bytes;       /* payload bytes the capture shows for the first time */
 	char note[TN_NOTE_LEN];   /* one plain-language sentence */
+	const struct tn_reasm_done *reasm; /* reassembled from IP fragments (listed), or NULL */
 };
 
 /* Does the segment carry any retransmission verdict (plain, fast or spurious)? */
@@ -302,6 +304,8 @@ struct tn_summary {
 	uint64_t connections;
 	uint64_t evictions;
 	uint64_t idle_expired;         /* forgotten after --idle-timeout of capture time */
+	uint64_t icmp_errors;          /* ICMP errors narrated in the connection they quote */
+	struct tn_reasm_stats reasm;   /* IP fragments held, datagrams made whole, limits hit */
 	bool have_stats;               /* live capture: libpcap's counters */
 	uint64_t received, dropped, if_dropped;
 	const char *error;             /* where a damaged file stopped, or NULL */

@@ -27,6 +27,7 @@ struct tn_frame {
 	const uint8_t *data;
 	bool over_snaplen;   /* the record claimed more than the file's snapshot length */
 	uint32_t file_caplen;/* captured length the record claimed (libpcap trims it to caplen) */
+	uint32_t linktype;   /* DLT_ value of the interface it was captured on */
 };
 
 /*

@@ -42,6 +42,9 @@ void tn_flow_table_destroy(struct tn_flow_table *t);
  */
 void *tn_flow_find(struct tn_flow_table *t, const struct tn_flow_key *key);
 
+/* The same, but not as activity: nothing about the entry changes (an ICMP error's look-up). */
+void *tn_flow_peek(struct tn_flow_table *t, const struct tn_flow_key *key);
+
 /*
  * A new entry for `key` (not in the table), its payload zeroed. NULL when the
  * table is full (the caller evicts first: tn_flow_oldest, tn_flow_remove) or
@@ -104,6 +107,13 @@ uint32_t tn_flow_tunnel_id(const struct tn_packet *pkt);
 
 /* Builds the canonical key of a decoded packet; returns the side pkt came from. */
 int tn_flow_key_make(const struct tn_packet *pkt, struct tn_flow_key *key);
+
+/*
+ * The same from a 4-tuple (family 4 or 6): a segment quoted in an ICMP
+ * error. The tunnel is left 0; the caller sets it (the error's own).
+ */
+int tn_flow_key_from(uint8_t family, const uint8_t *src, const uint8_t *dst, uint16_t sport,
+		     uint16_t dport, struct tn_flow_key *key);
 
 /*
  * A deterministic 64-bit hash of a canonical key. Both directions of a

@@ -6,7 +6,7 @@
  * creates an engine with a renderer, feeds it frames one at a time, and
  * finishes it; it never calls the stages itself.
  *
- * The engine owns the flow table, the tracker, TIME-WAIT expiry, idle expiry
+ * The engine owns the IP fragment table, the flow table, the tracker, TIME-WAIT expiry, idle expiry
  * and eviction, and one struct tn_conn per connection inside the flow table.
  * The renderer belongs to the caller, who destroys it after the engine.
  *
@@ -16,6 +16,12 @@
  *     state                     TIME-WAIT that ran out by the frame's time
  *     connection (idle)         connections quiet for the idle timeout,
  *                               checked once a second of capture time
+ *     (held)                    an IP fragment of a TCP segment is held for
+ *                               reassembly: nothing more for this frame; the
+ *                               last one brings the whole segment, which
+ *                               goes on as this frame
+ *     icmp                      an ICMP error quoting a segment of a tracked
+ *                               connection: nothing more
  *     skip                      the frame is not a TCP segment: nothing more
  *                               (a segment --inner leaves out is only counted)
  *     connection (evicted)      the table is full and this segment needs an
@@ -69,6 +75,7 @@ struct tn_pipeline_opts {
 	bool compare;               /* hold every connection against the textbook */
 	uint64_t only_conn;         /* render only connection N (0: all) */
 	uint64_t max_segments;      /* stop after this many TCP segments (0: no limit) */
+	struct tn_reasm_limits reasm; /* the IP fragment table's limits (zeros: defaults) */
 	struct tn_inner_filter inner; /* --inner: segments must match it (n == 0: all do) */
 	/*
 	 * --shard I/N: render only the connections whose canonical key hashes

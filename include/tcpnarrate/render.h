@@ -17,6 +17,7 @@
 #include <stdio.h>
 
 #include <tcpnarrate/analysis.h>
+#include <tcpnarrate/icmp.h>
 
 enum tn_detail {
 	TN_DETAIL_QUIET = -1,   /* one line per segment */
@@ -102,6 +103,8 @@ struct tn_render_ops {
 	void (*state)(struct tn_renderer *r, const struct tn_state_event *ev);
 	/* A state shown earlier was wrong, as the segment that follows proves. */
 	void (*correction)(struct tn_renderer *r, const struct tn_correction *c);
+	/* An ICMP error quoting a segment of a tracked connection (may be NULL). */
+	void (*icmp)(struct tn_renderer *r, const struct tn_icmp_event *ev);
 	/* A connection's report; with --compare, cmp holds it against the textbook (else NULL). */
 	void (*connection)(struct tn_renderer *r, const struct tn_conn_view *cv,
 			   const struct tn_comparison *cmp);
@@ -135,6 +138,7 @@ void tn_render_segment(struct tn_renderer *r, const struct tn_segment *seg);
 void tn_render_skip(struct tn_renderer *r, const struct tn_skip *skip);
 void tn_render_state(struct tn_renderer *r, const struct tn_state_event *ev);
 void tn_render_correction(struct tn_renderer *r, const struct tn_correction *c);
+void tn_render_icmp(struct tn_renderer *r, const struct tn_icmp_event *ev);
 void tn_render_connection(struct tn_renderer *r, const struct tn_conn_view *cv,
 			  const struct tn_comparison *cmp);
 void tn_render_end(struct tn_renderer *r, const struct tn_summary *sum);

@@ -30,6 +30,9 @@ struct tn_capture {
 	struct pcap_pkthdr last_h;    /* the frame delivered last, as read, for dump_last */
 	const u_char *last_data;      /* its bytes (libpcap's or the reference's), or NULL */
 	struct tn_reference *reference; /* the built-in textbook connection, or NULL */
+	char *path;                   /* files by name: to reopen for the pcapng fallback */
+	char *filter;                 /* the BPF expression, for the fallback to compile */
+	struct tn_pcapng *ng;         /* the project's pcapng reader, when libpcap refused */
 };
 
 void tn_capture_delivered(struct tn_capture *cap, const struct pcap_pkthdr *h,

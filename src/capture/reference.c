@@ -156,6 +156,7 @@ int tn_capture_next_reference(struct tn_capture *cap, struct tn_frame *frame)
 	frame->caplen = frame->wirelen = frame->file_caplen = ref->len[i];
 	frame->data = ref->frames[i];
 	frame->over_snaplen = false;
+	frame->linktype = DLT_EN10MB;
 	struct pcap_pkthdr h = { .caplen = ref->len[i], .len = ref->len[i] };
 	h.ts.tv_sec = (time_t)frame->ts_sec;
 	h.ts.tv_usec = (suseconds_t)(frame->ts_nsec / 1000);

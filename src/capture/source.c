@@ -10,6 +10,7 @@
  */
 #define _GNU_SOURCE
 #include "internal.h"
+#include "pcapng.h"
 
 #include <tcpnarrate/rd.h>
 
@@ -201,6 +202,73 @@ void tn_capture_copy_error(char *dst, size_t len, const char *msg)
 		dst[--n] = '\0';
 }
 
+/* The BPF filter for the file's (first) link type; no filter is fine. */
+static int compile_filter(struct tn_capture *cap, const char *filter, char *errbuf,
+			  size_t errlen)
+{
+	if (!filter || !*filter)
+		return 0;
+	if (pcap_compile(cap->pcap, &cap->prog, filter, 1, PCAP_NETMASK_UNKNOWN) < 0) {
+		char msg[PCAP_ERRBUF_SIZE];
+		tn_capture_copy_error(msg, sizeof msg, pcap_geterr(cap->pcap));
+		snprintf(errbuf, errlen, "bad filter expression '%s': %s", filter, msg);
+		return -1;
+	}
+	cap->have_prog = true;
+	return 0;
+}
+
+/* Stands in for libpcap's handle: link type, snapshot length and -w for the first interface. */
+static int dead_handle(struct tn_capture *cap, uint32_t linktype, uint32_t snaplen,
+		       char *errbuf, size_t errlen)
+{
+	cap->pcap = pcap_open_dead_with_tstamp_precision((int)linktype, (int)(snaplen ? snaplen :
+									262144),
+							 PCAP_TSTAMP_PRECISION_NANO);
+	if (!cap->pcap) {
+		snprintf(errbuf, errlen, "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * A pcapng file whose first bytes already show interfaces libpcap would
+ * refuse goes to the project's reader from the start. 1 when it did, 0 when libpcap reads
+ * the file, -1 on error.
+ */
+static int open_own_at_start(struct tn_capture *cap, FILE **stream, const char *filter,
+			     char *errbuf, size_t errlen)
+{
+	struct counted_file *cf = cap->cf;
+	uint32_t lt = 0, snap = 0;
+	struct tn_rd r;
+	tn_rd_init(&r, cf->peek, cf->peek_len);
+	if (tn_rd_be32(&r) != PCAPNG_SHB ||
+	    !tn_pcapng_mixed_interfaces(cf->peek, cf->peek_len, &lt, &snap))
+		return 0;
+	if (dead_handle(cap, lt, snap, errbuf, errlen) < 0)
+		return -1;
+	/* Refused here when wrong for the first interface too; the reader compiles its own. */
+	if (compile_filter(cap, filter, errbuf, errlen) < 0)
+		goto err_handle;
+	if (cap->have_prog)
+		pcap_freecode(&cap->prog);
+	cap->have_prog = false;
+	/* The counted stream replays the bytes peeked, so a pipe reads whole. */
+	if (tn_pcapng_create(&cap->ng, *stream, filter, errbuf, errlen) < 0)
+		goto err_handle;
+	*stream = NULL;    /* the reader closes it, and cf with it */
+	cap->cf = NULL;
+	cap->classic_pcap = false;
+	return 1;
+
+err_handle:
+	pcap_close(cap->pcap);
+	cap->pcap = NULL;
+	return -1;
+}
+
 int tn_capture_open_file(struct tn_capture **out, const char *path, const char *filter,
 			 char *errbuf, size_t errlen)
 {
@@ -219,6 +287,18 @@ int tn_capture_open_file(struct tn_capture **out, const char *path, const char *
 	}
 	cap->ts_digits = sniff_digits(cap->cf->peek, cap->cf->peek_len);
 	cap->classic_pcap = is_classic_pcap(cap->cf->peek, cap->cf->peek_len);
+	if ((strcmp(path, "-") != 0 && !(cap->path = strdup(path))) ||
+	    (filter && *filter && !(cap->filter = strdup(filter)))) {
+		snprintf(errbuf, errlen, "out of memory");
+		goto err_stream;
+	}
+	int own = open_own_at_start(cap, &stream, filter, errbuf, errlen);
+	if (own != 0) {
+		if (own < 0)
+			goto err_stream;
+		*out = cap;
+		return 0;
+	}
 	cap->pcap = pcap_fopen_offline_with_tstamp_precision(stream, PCAP_TSTAMP_PRECISION_NANO,
 							     pcap_err);
 	if (!cap->pcap) {
@@ -227,15 +307,8 @@ int tn_capture_open_file(struct tn_capture **out, const char *path, const char *
 	}
 	stream = NULL; /* pcap_close() closes it now */
 	cap->record_start = tn_capture_offset(cap);
-	if (filter && *filter) {
-		if (pcap_compile(cap->pcap, &cap->prog, filter, 1, PCAP_NETMASK_UNKNOWN) < 0) {
-			char msg[PCAP_ERRBUF_SIZE];
-			tn_capture_copy_error(msg, sizeof msg, pcap_geterr(cap->pcap));
-			snprintf(errbuf, errlen, "bad filter expression '%s': %s", filter, msg);
-			goto err_pcap;
-		}
-		cap->have_prog = true;
-	}
+	if (compile_filter(cap, filter, errbuf, errlen) < 0)
+		goto err_pcap;
 	*out = cap;
 	return 0;
 
@@ -244,6 +317,8 @@ err_pcap:
 err_stream:
 	if (stream)
 		fclose(stream);
+	free(cap->path);
+	free(cap->filter);
 err_free:
 	free(cap);
 	return -1;
@@ -261,6 +336,7 @@ static void fill_frame(struct tn_capture *cap, struct tn_frame *frame,
 	frame->data = data;
 	frame->file_caplen = h->caplen;
 	frame->over_snaplen = false;
+	frame->linktype = (uint32_t)pcap_datalink(cap->pcap);
 }
 
 /* libpcap could not read the next record: say after which packet, and where it starts. */
@@ -343,6 +419,93 @@ static bool file_record(struct tn_capture *cap, struct tn_frame *frame,
 	return true;
 }
 
+/* A packet from the project's pcapng reader, with its own interface's link type. */
+static void own_record(struct tn_capture *cap, struct tn_frame *frame,
+		       const struct tn_pcapng_rec *rec)
+{
+	struct pcap_pkthdr h = { .caplen = rec->caplen, .len = rec->wirelen };
+	h.ts.tv_sec = (time_t)rec->ts_sec;
+	h.ts.tv_usec = (suseconds_t)rec->ts_nsec;
+	fill_frame(cap, frame, &h, rec->data);
+	frame->ts_sec = rec->ts_sec;
+	frame->ts_nsec = rec->ts_nsec;
+	frame->linktype = rec->linktype;
+	frame->file_caplen = rec->file_caplen;
+	frame->over_snaplen = rec->snaplen && rec->file_caplen > rec->snaplen;
+	/* -w writes one link type, the first interface's: other frames cannot go in it. */
+	if (rec->linktype == (uint32_t)pcap_datalink(cap->pcap))
+		tn_capture_delivered(cap, &h, rec->data);
+}
+
+static int own_next(struct tn_capture *cap, struct tn_frame *frame, char *errbuf, size_t errlen)
+{
+	struct tn_pcapng_rec rec;
+	char msg[TN_ERRBUF_SIZE];
+	while (!cap->stop) {
+		int rc = tn_pcapng_next(cap->ng, &rec, msg, sizeof msg);
+		if (rc == 0)
+			return 0;
+		if (rc < 0) {
+			snprintf(errbuf, errlen, "stopped after packet %llu; %s",
+				 (unsigned long long)cap->n, msg);
+			return -1;
+		}
+		cap->n++;
+		if (rec.filtered_out) {
+			cap->filtered++;
+			continue;
+		}
+		own_record(cap, frame, &rec);
+		return 1;
+	}
+	return 0;
+}
+
+/*
+ * libpcap stopped at an interface unlike the first (or a section in the
+ * other byte order): read the file again with the project's reader, passing
+ * over the packets already delivered. Only a file opened by name can be
+ * read again; true when the switch was made.
+ */
+static bool switch_to_own(struct tn_capture *cap, char *errbuf, size_t errlen)
+{
+	const char *why = pcap_geterr(cap->pcap);
+	if (cap->live || !cap->path || (!strstr(why, "different from the") &&
+					 !strstr(why, "sections with different byte orders")))
+		return false;
+	FILE *f = fopen(cap->path, "rb");
+	if (!f)
+		return false;
+	struct tn_pcapng *ng;
+	if (tn_pcapng_create(&ng, f, cap->filter, errbuf, errlen) < 0) {
+		fclose(f);
+		return false;
+	}
+	struct tn_pcapng_rec rec;
+	char msg[TN_ERRBUF_SIZE];
+	for (uint64_t k = 0; k < cap->n; k++) {
+		if (tn_pcapng_next(ng, &rec, msg, sizeof msg) != 1) {
+			tn_pcapng_destroy(ng);
+			return false;
+		}
+	}
+	pcap_t *old = cap->pcap;
+	if (dead_handle(cap, (uint32_t)pcap_datalink(old), (uint32_t)pcap_snapshot(old), errbuf,
+			errlen) < 0) {
+		cap->pcap = old;
+		tn_pcapng_destroy(ng);
+		return false;
+	}
+	pcap_close(old); /* closes the counted stream, and the file with it */
+	if (cap->have_prog)
+		pcap_freecode(&cap->prog);
+	cap->have_prog = false;
+	cap->cf = NULL;
+	cap->ng = ng;
+	cap->classic_pcap = false;
+	return true;
+}
+
 int tn_capture_next(struct tn_capture *cap, struct tn_frame *frame, char *errbuf, size_t errlen)
 {
 	cap->last_data = NULL; /* the last frame's bytes are libpcap's again */
@@ -353,11 +516,15 @@ int tn_capture_next(struct tn_capture *cap, struct tn_frame *frame, char *errbuf
 			return 0;
 		if (cap->reference)
 			return tn_capture_next_reference(cap, frame);
+		if (cap->ng)
+			return own_next(cap, frame, errbuf, errlen);
 		int rc = pcap_next_ex(cap->pcap, &h, &data);
 		if (rc == PCAP_ERROR_BREAK || (rc == 0 && cap->stop))
 			return 0;
 		if (rc == 0)
 			continue; /* live: the read timeout passed with no packet */
+		if (rc != 1 && switch_to_own(cap, errbuf, errlen))
+			continue;
 		if (rc != 1)
 			return read_error(cap, errbuf, errlen);
 		cap->n++;
@@ -402,6 +569,8 @@ uint64_t tn_capture_frames(const struct tn_capture *cap)
 
 uint64_t tn_capture_offset(const struct tn_capture *cap)
 {
+	if (cap->ng)
+		return tn_pcapng_block_start(cap->ng);
 	FILE *f = cap->live || cap->reference ? NULL : pcap_file(cap->pcap);
 	long pos = f ? ftell(f) : -1;
 	return pos < 0 ? 0 : (uint64_t)pos;
@@ -414,6 +583,9 @@ void tn_capture_destroy(struct tn_capture *cap)
 	if (cap->dumper)
 		pcap_dump_close(cap->dumper);
 	tn_capture_reference_free(cap);
+	tn_pcapng_destroy(cap->ng);
+	free(cap->path);
+	free(cap->filter);
 	if (cap->have_prog)
 		pcap_freecode(&cap->prog);
 	if (cap->pcap)

@@ -31,7 +31,7 @@
 static const char magic[8] = { 't', 'n', 'r', 'e', 'c', '0', '1', '\n' };
 
 enum rec_kind {
-	K_BEGIN = 1, K_SEGMENT, K_SKIP, K_STATE, K_CORRECTION, K_CONNECTION, K_END,
+	K_BEGIN = 1, K_SEGMENT, K_SKIP, K_STATE, K_CORRECTION, K_CONNECTION, K_END, K_ICMP,
 	K_TRAILER = 0xFF,
 };
 
@@ -171,6 +171,15 @@ static void rec_end(struct tn_renderer *r, const struct tn_summary *sum)
 	emit(rec, K_END, 0, 0);
 }
 
+/* An ICMP error about a connection: in text, a block of its own like a segment's. */
+static void rec_icmp(struct tn_renderer *r, const struct tn_icmp_event *ev)
+{
+	struct tn_records *rec = rec_of(r);
+	bool block = rec->text && rec->focus != TN_FOCUS_SUMMARY && rec->detail > TN_DETAIL_QUIET;
+	tn_render_icmp(rec->inner, ev);
+	emit(rec, K_ICMP, ev->conn, block ? F_SETS | F_SEP : 0);
+}
+
 static void rec_elsewhere(struct tn_renderer *r, uint64_t conn, uint64_t n)
 {
 	tn_render_elsewhere(rec_of(r)->inner, conn, n);
@@ -186,6 +195,7 @@ static const struct tn_render_ops records_ops = {
 	.correction = rec_correction,
 	.connection = rec_connection,
 	.end = rec_end,
+	.icmp = rec_icmp,
 	.elsewhere = rec_elsewhere,
 };
 

@@ -257,12 +257,11 @@ static int feed_all(struct source *src, struct tn_pipeline *pipe, FILE *out, boo
 		    char *err, size_t errlen, char *file_err, size_t file_errlen)
 {
 	struct tn_frame frame;
-	uint32_t linktype = tn_capture_linktype(src->cap);
 	bool live = tn_capture_is_live(src->cap);
 	uint64_t dump_conn = src->o->write_file ? src->o->only_conn : 0;
 	int rc;
 	while ((rc = next_frame(src, &frame, file_err, file_errlen)) == 1) {
-		enum tn_feed f = tn_pipeline_feed(pipe, linktype, &frame, err, errlen);
+		enum tn_feed f = tn_pipeline_feed(pipe, frame.linktype, &frame, err, errlen);
 		if (f == TN_FEED_ERROR)
 			return -2;
 		if (dump_conn && tn_pipeline_last_conn(pipe) == dump_conn)

@@ -110,27 +110,27 @@ void tn_flow_table_destroy(struct tn_flow_table *t)
 	free(t);
 }
 
-int tn_flow_key_make(const struct tn_packet *pkt, struct tn_flow_key *key)
+int tn_flow_key_from(uint8_t family, const uint8_t *src, const uint8_t *dst, uint16_t sport,
+		     uint16_t dport, struct tn_flow_key *key)
 {
-	const uint8_t *src, *dst;
-	size_t alen;
+	size_t alen = family == 4 ? 4 : 16;
 	memset(key, 0, sizeof *key);
-	if (pkt->ip_version == 4) {
-		src = pkt->ip4.src;
-		dst = pkt->ip4.dst;
-		alen = 4;
-	} else {
-		src = pkt->ip6.src;
-		dst = pkt->ip6.dst;
-		alen = 16;
-	}
-	key->family = pkt->ip_version;
+	key->family = family;
 	int c = memcmp(src, dst, alen);
-	int side = c > 0 || (c == 0 && pkt->tcp.sport > pkt->tcp.dport);
+	int side = c > 0 || (c == 0 && sport > dport);
 	memcpy(key->addr[side], src, alen);
 	memcpy(key->addr[!side], dst, alen);
-	key->port[side] = pkt->tcp.sport;
-	key->port[!side] = pkt->tcp.dport;
+	key->port[side] = sport;
+	key->port[!side] = dport;
+	return side;
+}
+
+int tn_flow_key_make(const struct tn_packet *pkt, struct tn_flow_key *key)
+{
+	bool v4 = pkt->ip_version == 4;
+	int side = tn_flow_key_from(pkt->ip_version, v4 ? pkt->ip4.src : pkt->ip6.src,
+				    v4 ? pkt->ip4.dst : pkt->ip6.dst, pkt->tcp.sport,
+				    pkt->tcp.dport, key);
 	key->tunnel = tn_flow_tunnel_id(pkt);
 	return side;
 }
@@ -223,21 +223,36 @@ static uint32_t new_entry(struct tn_flow_table *t)
 	return NIL;
 }
 
-void *tn_flow_find(struct tn_flow_table *t, const struct tn_flow_key *key)
+/* The index of key's entry, or NIL. */
+static uint32_t lookup(const struct tn_flow_table *t, const struct tn_flow_key *key)
 {
 	uint32_t h = hash_key(t, key);
 	for (uint32_t i = t->buckets[h & t->mask]; i != NIL; i = at(t, i)->next) {
-		struct entry *e = at(t, i);
-		if (e->hash != h || memcmp(&e->key, key, sizeof *key) != 0)
-			continue;
-		e->last_ns = t->now_ns;
-		if (t->lru_head[e->cls] != i) {
-			lru_unlink(t, i);
-			lru_push_front(t, i);
-		}
-		return e->payload;
+		const struct entry *e = at(t, i);
+		if (e->hash == h && memcmp(&e->key, key, sizeof *key) == 0)
+			return i;
 	}
-	return NULL;
+	return NIL;
+}
+
+void *tn_flow_find(struct tn_flow_table *t, const struct tn_flow_key *key)
+{
+	uint32_t i = lookup(t, key);
+	if (i == NIL)
+		return NULL;
+	struct entry *e = at(t, i);
+	e->last_ns = t->now_ns;
+	if (t->lru_head[e->cls] != i) {
+		lru_unlink(t, i);
+		lru_push_front(t, i);
+	}
+	return e->payload;
+}
+
+void *tn_flow_peek(struct tn_flow_table *t, const struct tn_flow_key *key)
+{
+	uint32_t i = lookup(t, key);
+	return i == NIL ? NULL : at(t, i)->payload;
 }
 
 void *tn_flow_insert(struct tn_flow_table *t, const struct tn_flow_key *key)

@@ -19,10 +19,15 @@
 #include <string.h>
 
 #include <tcpnarrate/decode.h>
+#include <tcpnarrate/icmp.h>
+#include <tcpnarrate/reasm.h>
 
 struct tn_pipeline {
 	struct tn_pipeline_opts o;
 	struct tn_renderer *rend;
+	struct tn_reasm *reasm;     /* IP fragments held until their datagram is whole */
+	struct tn_reasm_done done;  /* the datagram made whole last */
+	const struct tn_reasm_done *done_frags; /* this frame's, or NULL */
 	struct tn_flow_table *flows;
 	struct tn_track tracker;
 	struct tn_packet *pkt;
@@ -52,8 +57,10 @@ int tn_pipeline_create(struct tn_pipeline **out, const struct tn_pipeline_opts *
 	size_t conn_size = sizeof(struct tn_conn) +
 			   (opts->compare ? sizeof(struct tn_compare_conn) : 0);
 	uint32_t max = opts->max_flows ? opts->max_flows : TN_FLOW_DEFAULT_MAX;
-	if (tn_flow_table_create(&p->flows, max, conn_size, errbuf, errlen) < 0)
+	if (tn_reasm_create(&p->reasm, &opts->reasm, errbuf, errlen) < 0)
 		goto err_pkt;
+	if (tn_flow_table_create(&p->flows, max, conn_size, errbuf, errlen) < 0)
+		goto err_reasm;
 	tn_track_init(&p->tracker);
 	if (opts->msl_ns > 0)
 		p->tracker.msl_ns = opts->msl_ns;
@@ -61,6 +68,8 @@ int tn_pipeline_create(struct tn_pipeline **out, const struct tn_pipeline_opts *
 	*out = p;
 	return 0;
 
+err_reasm:
+	tn_reasm_destroy(p->reasm);
 err_pkt:
 	free(p->pkt);
 err_pipeline:
@@ -76,6 +85,7 @@ void tn_pipeline_destroy(struct tn_pipeline *p)
 	if (!p)
 		return;
 	tn_flow_table_destroy(p->flows);
+	tn_reasm_destroy(p->reasm);
 	free(p->pkt);
 	free(p);
 }
@@ -254,7 +264,8 @@ static void segment(struct tn_pipeline *p, struct tn_conn *c, int side,
 		    const struct tn_frame *frame, int64_t now_ns, const struct tn_tw_cut *cut)
 {
 	struct tn_segment seg = { .frame = frame, .pkt = p->pkt, .key = c->key,
-				  .rel_ns = now_ns - p->first_ns, .tw_cut = *cut };
+				  .rel_ns = now_ns - p->first_ns, .tw_cut = *cut,
+				  .reasm = p->done_frags };
 	p->tracker.now_n = frame->n;
 	tn_track_update(&p->tracker, &c->track, side, p->pkt, now_ns, &seg.track);
 	bool show = shown(p, c);
@@ -292,6 +303,61 @@ static void segment(struct tn_pipeline *p, struct tn_conn *c, int side,
 			  ? TN_FLOW_KEEP : TN_FLOW_EXPENDABLE);
 }
 
+/*
+ * An ICMP error that quotes a segment of a tracked connection is narrated
+ * in that connection; it changes nothing tracked (RFC 5927: it is only a
+ * hint). True when it was; an error about no known connection is skipped
+ * like any other packet that is not TCP.
+ */
+static bool icmp_error(struct tn_pipeline *p, const struct tn_frame *frame, int64_t now_ns)
+{
+	struct tn_icmp_error e;
+	struct tn_flow_key key;
+	if (tn_decode_icmp_error(p->pkt, frame->data, frame->caplen, &e) < 0)
+		return false;
+	tn_flow_key_from(e.family, e.src, e.dst, e.sport, e.dport, &key);
+	key.tunnel = tn_flow_tunnel_id(p->pkt); /* it came back through the same tunnel */
+	struct tn_conn *c = tn_flow_peek(p->flows, &key); /* not activity: only a hint */
+	if (!c)
+		return false;
+	p->sum.icmp_errors++;
+	p->last_conn = c->track.id;
+	p->events++;
+	if (!shown(p, c))
+		return true;
+	struct tn_icmp_event ev = { .frame = frame, .rel_ns = now_ns - p->first_ns };
+	tn_icmp_event_make(&e, c->key, &c->track, &ev);
+	tn_render_icmp(p->rend, &ev);
+	return true;
+}
+
+/*
+ * IP fragments of TCP segments go to the fragment table, before the flow
+ * table: a fragment is held (nothing more happens for its frame), or it
+ * completes its datagram, which is decoded in its place as one frame with
+ * the last fragment's number and time. False when the frame was held.
+ */
+static bool reassemble(struct tn_pipeline *p, uint32_t linktype, const struct tn_frame **frame,
+		       struct tn_frame *whole, enum tn_decode_result *res, int64_t now_ns)
+{
+	const struct tn_frame *f = *frame;
+	p->done_frags = NULL;
+	enum tn_reasm_result rr = tn_reasm_add(p->reasm, p->pkt, *res, f->data, f->caplen, f->n,
+					       now_ns, &p->done);
+	if (rr == TN_REASM_HELD)
+		return false;
+	if (rr != TN_REASM_DONE)
+		return true;
+	*whole = *f;
+	whole->data = p->done.frame;
+	whole->caplen = whole->wirelen = whole->file_caplen = p->done.len;
+	whole->over_snaplen = false;
+	*frame = whole;
+	*res = tn_decode(linktype, whole->data, whole->caplen, whole->wirelen, p->pkt);
+	p->done_frags = &p->done;
+	return true;
+}
+
 enum tn_feed tn_pipeline_feed(struct tn_pipeline *p, uint32_t linktype,
 			      const struct tn_frame *frame, char *errbuf, size_t errlen)
 {
@@ -307,6 +373,11 @@ enum tn_feed tn_pipeline_feed(struct tn_pipeline *p, uint32_t linktype,
 					      frame->wirelen, p->pkt);
 	if (frame->over_snaplen)
 		p->sum.over_snaplen++;
+	struct tn_frame whole;
+	if (!reassemble(p, linktype, &frame, &whole, &res, now_ns))
+		return TN_FEED_MORE;
+	if (res == TN_DEC_NOT_TCP && icmp_error(p, frame, now_ns))
+		return TN_FEED_MORE;
 	if (res != TN_DEC_TCP) {
 		p->sum.skipped[res]++;
 		struct tn_skip sk = { .frame = frame, .pkt = p->pkt, .why = res,
@@ -378,6 +449,8 @@ int tn_pipeline_finish(struct tn_pipeline *p, struct tn_summary *sum, char *errb
 	sum->over_snaplen = p->sum.over_snaplen;
 	sum->inner_filtered = p->sum.inner_filtered;
 	sum->idle_expired = p->sum.idle_expired;
+	sum->icmp_errors = p->sum.icmp_errors;
+	tn_reasm_stats(p->reasm, true, &sum->reasm);
 	sum->connections = p->tracker.next_id - 1;
 	sum->evictions = tn_flow_table_evictions(p->flows);
 	p->events++;

@@ -402,6 +402,28 @@ static const char *community_id(struct tn_renderer *r, const struct tn_flow_key 
 	return st->id;
 }
 
+/* "fragments": [{"n", "offset", "len", "overlap", "duplicate"}] and "fragment_overlap". */
+static void add_fragments(cJSON *j, const struct tn_reasm_done *d)
+{
+	if (!d)
+		return;
+	cJSON *a = cJSON_AddArrayToObject(j, "fragments");
+	for (unsigned i = 0; i < d->n_frags; i++) {
+		cJSON *f = cJSON_CreateObject();
+		cJSON_AddNumberToObject(f, "n", (double)d->frags[i].n);
+		cJSON_AddNumberToObject(f, "offset", d->frags[i].offset);
+		cJSON_AddNumberToObject(f, "len", d->frags[i].len);
+		cJSON_AddBoolToObject(f, "overlap", d->frags[i].overlap);
+		cJSON_AddBoolToObject(f, "duplicate", d->frags[i].duplicate);
+		cJSON_AddItemToArray(a, f);
+	}
+	if (d->overlap_bytes) {
+		cJSON *o = cJSON_AddObjectToObject(j, "fragment_overlap");
+		cJSON_AddNumberToObject(o, "bytes", d->overlap_bytes);
+		cJSON_AddBoolToObject(o, "conflict", d->conflict);
+	}
+}
+
 /* The identifier's JSON key for a layer kind ("vni", "key", "label"...), NULL for none. */
 static const char *encap_id_key(enum tn_encap_kind k)
 {
@@ -508,6 +530,7 @@ static cJSON *segment_object(struct tn_renderer *r, const struct tn_segment *seg
 	}
 	cJSON_AddStringToObject(j, "note", seg->note);
 	add_problem(j, pkt);
+	add_fragments(j, seg->reasm);
 	add_states(j, seg);
 	add_analysis(r, j, seg);
 	add_timing(r, j, seg);
@@ -562,6 +585,23 @@ static void json_skip(struct tn_renderer *r, const struct tn_skip *s)
 	emit(r, j);
 }
 
+/* "ip_fragments": the fragment table's counts, when there were any. */
+static void add_reasm_counts(cJSON *j, const struct tn_reasm_stats *st)
+{
+	if (!st->fragments && !st->table_full && !st->memory_full && !st->cut)
+		return;
+	cJSON *o = cJSON_AddObjectToObject(j, "ip_fragments");
+	cJSON_AddNumberToObject(o, "held", (double)st->fragments);
+	cJSON_AddNumberToObject(o, "reassembled", (double)st->reassembled);
+	cJSON_AddNumberToObject(o, "overlapping", (double)st->overlaps);
+	cJSON_AddNumberToObject(o, "timed_out", (double)st->timed_out);
+	cJSON_AddNumberToObject(o, "incomplete", (double)st->incomplete);
+	cJSON_AddNumberToObject(o, "too_many_pieces", (double)st->too_many);
+	cJSON_AddNumberToObject(o, "table_full", (double)st->table_full);
+	cJSON_AddNumberToObject(o, "memory_full", (double)st->memory_full);
+	cJSON_AddNumberToObject(o, "cut", (double)st->cut);
+}
+
 static void json_end(struct tn_renderer *r, const struct tn_summary *sum)
 {
 	cJSON *j = cJSON_CreateObject();
@@ -583,6 +623,9 @@ static void json_end(struct tn_renderer *r, const struct tn_summary *sum)
 	cJSON_AddNumberToObject(j, "connections", (double)sum->connections);
 	cJSON_AddNumberToObject(j, "evictions", (double)sum->evictions);
 	cJSON_AddNumberToObject(j, "idle_expired", (double)sum->idle_expired);
+	if (sum->icmp_errors)
+		cJSON_AddNumberToObject(j, "icmp_errors", (double)sum->icmp_errors);
+	add_reasm_counts(j, &sum->reasm);
 	if (sum->have_stats) {
 		cJSON *cs = cJSON_AddObjectToObject(j, "capture_stats");
 		cJSON_AddNumberToObject(cs, "received", (double)sum->received);
@@ -763,6 +806,64 @@ static void json_correction(struct tn_renderer *r, const struct tn_correction *c
 	emit(r, j);
 }
 
+/* {"version", "type", "code", "kind", "mtu", "from"}: the error itself. */
+static cJSON *icmp_object(const struct tn_icmp_event *ev)
+{
+	const struct tn_icmp_error *e = ev->err;
+	char addr[64];
+	cJSON *o = cJSON_CreateObject();
+	cJSON_AddNumberToObject(o, "version", e->family == 6 ? 6 : 4);
+	cJSON_AddNumberToObject(o, "type", e->type);
+	cJSON_AddNumberToObject(o, "code", e->code);
+	cJSON_AddStringToObject(o, "kind", tn_icmp_kind_key(e->kind));
+	if (e->kind == TN_ICMP_FRAG_NEEDED)
+		cJSON_AddNumberToObject(o, "mtu", e->mtu);
+	tn_endpoint_addr(&ev->reporter, addr, sizeof addr);
+	cJSON_AddStringToObject(o, "from", addr);
+	return o;
+}
+
+/* {"side", "src", "sport", "dst", "dport", "seq", "seq_raw", "ip_len", "df", "ttl"}: what it quotes. */
+static cJSON *quoted_object(const struct tn_icmp_event *ev)
+{
+	const struct tn_icmp_error *e = ev->err;
+	cJSON *o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "side", tn_role_key(ev->role));
+	cJSON_AddItemToObject(o, "src", endpoint(&ev->from));
+	cJSON_AddItemToObject(o, "dst", endpoint(&ev->to));
+	cJSON_AddNumberToObject(o, "seq", ev->rel_seq);
+	cJSON_AddNumberToObject(o, "seq_raw", e->seq);
+	cJSON_AddNumberToObject(o, "ip_len", e->quoted_len);
+	if (e->family == 4)
+		cJSON_AddBoolToObject(o, "df", e->quoted_df);
+	cJSON_AddNumberToObject(o, "ttl", e->quoted_ttl);
+	return o;
+}
+
+static void json_icmp(struct tn_renderer *r, const struct tn_icmp_event *ev)
+{
+	if (r->opts.focus == TN_FOCUS_SUMMARY)
+		return;
+	cJSON *j = cJSON_CreateObject();
+	cJSON_AddStringToObject(j, "type", "icmp_error");
+	cJSON_AddNumberToObject(j, "n", (double)ev->frame->n);
+	add_ts(r, j, ev->frame);
+	cJSON_AddNumberToObject(j, "conn", (double)ev->conn);
+	cJSON_AddItemToObject(j, "icmp", icmp_object(ev));
+	cJSON_AddItemToObject(j, "quoted", quoted_object(ev));
+	cJSON_AddStringToObject(j, "seq_check", tn_icmp_seq_key(ev->seq_check));
+	if (ev->mss_after)
+		cJSON_AddNumberToObject(j, "mss_after", ev->mss_after);
+	if (ev->err->kind == TN_ICMP_FRAG_NEEDED)
+		cJSON_AddBoolToObject(j, "fits_mtu", ev->too_small_quote);
+	cJSON_AddStringToObject(j, "state", tn_state_name(ev->sender_state));
+	cJSON_AddBoolToObject(j, "state_changed", 0);
+	cJSON_AddStringToObject(j, "meaning", ev->meaning);
+	cJSON_AddStringToObject(j, "host_action", ev->host_action);
+	cJSON_AddStringToObject(j, "socket_error", ev->error_text);
+	emit(r, j);
+}
+
 /* [{"step", "reference", "n", "sender"}]: which real packet plays each textbook step, sent by whom. */
 static void add_steps(cJSON *j, const struct tn_comparison *cmp)
 {
@@ -882,6 +983,7 @@ const struct tn_render_ops tn_render_json_ops = {
 	.skip = json_skip,
 	.state = json_state,
 	.correction = json_correction,
+	.icmp = json_icmp,
 	.connection = json_connection,
 	.elsewhere = json_elsewhere,
 	.end = json_end,

@@ -109,6 +109,12 @@ void tn_render_correction(struct tn_renderer *r, const struct tn_correction *c)
 		r->ops->correction(r, c);
 }
 
+void tn_render_icmp(struct tn_renderer *r, const struct tn_icmp_event *ev)
+{
+	if (r->ops->icmp)
+		r->ops->icmp(r, ev);
+}
+
 void tn_render_connection(struct tn_renderer *r, const struct tn_conn_view *cv,
 			  const struct tn_comparison *cmp)
 {

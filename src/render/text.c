@@ -44,6 +44,9 @@ struct text_state {
 	char *scratch_buf;         /* its buffer, owned by the stream until it is closed */
 	size_t scratch_len;
 	uint64_t last_conn;        /* connection of the last problem shown */
+	/* the last ICMP error shown in full: a repeat of it is shown short */
+	uint64_t icmp_conn, icmp_n;
+	int icmp_kind;
 };
 
 static struct text_state *state_of(struct tn_renderer *r)
@@ -578,6 +581,9 @@ static void quiet_line(struct tn_renderer *r, const struct tn_segment *seg)
 	}
 	encap_compact(r, pkt);
 	quiet_tail(r, seg);
+	if (seg->reasm)
+		fprintf(o, " · from %u fragments%s", seg->reasm->n_frags,
+			seg->reasm->overlap_bytes ? ", overlapping" : "");
 	fputc('\n', o);
 	problem_line(r, pkt);
 	if (seg->frame->over_snaplen)
@@ -881,6 +887,40 @@ static void text_begin(struct tn_renderer *r, const struct tn_run_info *run)
 }
 
 /* A segment in full (normal and verbose): its heading, sentence, verdicts, states and rows. */
+/*
+ * A segment made whole from IP fragments: which frames carried which bytes,
+ * and any overlap between them (RFC 5722: a receiver may drop the lot).
+ */
+static void fragment_lines(struct tn_renderer *r, const struct tn_segment *seg)
+{
+	const struct tn_reasm_done *d = seg->reasm;
+	char buf[TN_REASM_MAX_FRAGS * 48 + 160];
+	size_t at = 0;
+	if (!d)
+		return;
+	at += (size_t)snprintf(buf, sizeof buf, "reassembled from %u IP fragments:", d->n_frags);
+	for (unsigned i = 0; i < d->n_frags && at < sizeof buf; i++) {
+		const struct tn_frag_ref *f = &d->frags[i];
+		at += (size_t)snprintf(buf + at, sizeof buf - at, "%s #%" PRIu64 " (bytes %" PRIu32
+				       "-%" PRIu32 "%s)", i ? "," : "", f->n, f->offset,
+				       f->offset + f->len - 1, f->duplicate ? ", a duplicate" :
+				       f->overlap ? ", overlapping" : "");
+	}
+	wrapped_in(r, 2, S_NOTE, buf);
+	if (!d->overlap_bytes)
+		return;
+	bool overlap = false;
+	for (unsigned i = 0; i < d->n_frags; i++)
+		overlap = overlap || d->frags[i].overlap;
+	snprintf(buf, sizeof buf, "%" PRIu32 " byte%s arrived in more than one fragment%s; the first "
+		 "copy is shown. %s", d->overlap_bytes, plural(d->overlap_bytes),
+		 d->conflict ? ", with different contents" : ", the same each time",
+		 overlap ? "Linux, and any IPv6 host (RFC 5722), drops a datagram whose fragments "
+		 "overlap: the receiver may never have seen this segment." :
+		 "A receiver ignores an exact duplicate fragment.");
+	wrapped_in(r, 2, S_WARN, buf);
+}
+
 static void segment_block(struct tn_renderer *r, const struct tn_segment *seg)
 {
 	FILE *o = r->opts.out;
@@ -909,6 +949,7 @@ static void segment_block(struct tn_renderer *r, const struct tn_segment *seg)
 	verdict_lines(r, seg);
 	timing_lines(r, seg);
 	state_lines(r, seg);
+	fragment_lines(r, seg);
 	ideas(r, seg->ideas, seg->n_ideas);
 	problem_line(r, pkt);
 	if (seg->frame->over_snaplen)
@@ -1028,6 +1069,31 @@ static void text_skip(struct tn_renderer *r, const struct tn_skip *s)
 		snaplen_line(r, s->frame, false);
 }
 
+/* The fragment table's counts, when there were fragments of TCP segments. */
+static void reasm_summary(FILE *o, const struct tn_reasm_stats *st)
+{
+	uint64_t refused = st->table_full + st->memory_full + st->cut;
+	if (!st->fragments && !refused)
+		return;
+	fprintf(o, "  %" PRIu64 " IP fragment%s of TCP segments held: %" PRIu64 " segment%s "
+		"reassembled", st->fragments, plural(st->fragments), st->reassembled,
+		plural(st->reassembled));
+	if (st->overlaps)
+		fprintf(o, " (%" PRIu64 " from overlapping fragments)", st->overlaps);
+	if (st->timed_out)
+		fprintf(o, "; %" PRIu64 " given up after the timeout", st->timed_out);
+	if (st->incomplete)
+		fprintf(o, "; %" PRIu64 " still missing pieces at the end", st->incomplete);
+	if (st->too_many)
+		fprintf(o, "; %" PRIu64 " given up for more than %d pieces", st->too_many,
+			TN_REASM_MAX_FRAGS);
+	if (refused)
+		fprintf(o, "; %" PRIu64 " fragment%s not held (%" PRIu64 " table full, %" PRIu64
+			" memory limit, %" PRIu64 " cut short or inconsistent)", refused,
+			plural(refused), st->table_full, st->memory_full, st->cut);
+	fputc('\n', o);
+}
+
 static void text_end(struct tn_renderer *r, const struct tn_summary *sum)
 {
 	FILE *o = r->opts.out;
@@ -1062,6 +1128,10 @@ static void text_end(struct tn_renderer *r, const struct tn_summary *sum)
 	if (sum->filtered)
 		fprintf(o, "  %" PRIu64 " packet%s did not match the filter\n", sum->filtered,
 			sum->filtered == 1 ? "" : "s");
+	if (sum->icmp_errors)
+		fprintf(o, "  %" PRIu64 " ICMP error%s about tracked connections, narrated in them\n",
+			sum->icmp_errors, plural(sum->icmp_errors));
+	reasm_summary(o, &sum->reasm);
 	if (sum->inner_filtered)
 		fprintf(o, "  %" PRIu64 " TCP segment%s did not match --inner\n", sum->inner_filtered,
 			sum->inner_filtered == 1 ? "" : "s");
@@ -1339,6 +1409,114 @@ static void text_correction(struct tn_renderer *r, const struct tn_correction *c
 	wrapped_after(r, 12, 4, buf);
 }
 
+/* A label, then text wrapped under the value column. */
+static void long_row(struct tn_renderer *r, const char *label, const char *text)
+{
+	fputs("    ", r->opts.out);
+	sty(r, S_DIM);
+	fprintf(r->opts.out, "%-*s", LABEL_W, label);
+	sty(r, S_RESET);
+	wrapped_after(r, 4 + LABEL_W, 4 + LABEL_W, text);
+}
+
+/* The rows under an ICMP error's header line; buf is scratch. */
+static void icmp_rows(struct tn_renderer *r, const struct tn_icmp_event *ev, char *buf,
+		      size_t len)
+{
+	const struct tn_icmp_error *e = ev->err;
+	struct text_state *st = state_of(r);
+	long_row(r, "quote checked", tn_icmp_seq_text(ev->seq_check));
+	if (r->opts.detail < TN_DETAIL_VERBOSE && st->icmp_conn == ev->conn &&
+	    st->icmp_kind == (int)e->kind) {
+		snprintf(buf, len, "as #%" PRIu64 " (-v repeats it); tracked state unchanged", st->icmp_n);
+		long_row(r, "meaning", buf);
+		return;
+	}
+	st->icmp_conn = ev->conn;
+	st->icmp_kind = (int)e->kind;
+	st->icmp_n = ev->frame->n;
+	snprintf(buf, len, "%s", ev->meaning);
+	if (ev->too_small_quote)
+		snprintf(buf + strlen(buf), len - strlen(buf), " But the quoted packet (%" PRIu32
+			 " bytes) fits the MTU named: a stale or forged error, which Linux ignores.",
+			 e->quoted_len);
+	long_row(r, "meaning", buf);
+	snprintf(buf, len, "%s", ev->host_action);
+	if (ev->mss_after)
+		snprintf(buf + strlen(buf), len - strlen(buf), " Under an MTU of %" PRIu32 " a "
+			 "segment carries at most %" PRIu32 " bytes of data (IP and TCP headers "
+			 "without options).", e->mtu, ev->mss_after);
+	long_row(r, "what a host does", buf);
+	snprintf(buf, len, "unchanged, the %s still %s: an ICMP error is only a hint (RFC 5927); a "
+		 "socket would be told \"%s\"", tn_role_key(ev->role),
+		 tn_state_name(ev->sender_state), ev->error_text);
+	long_row(r, "tracked state", buf);
+}
+
+/* "fragmentation needed, next-hop MTU 1400" and the like: what the error says, in a few words. */
+static void icmp_what(const struct tn_icmp_event *ev, char *buf, size_t len)
+{
+	const struct tn_icmp_error *e = ev->err;
+	if (e->kind == TN_ICMP_FRAG_NEEDED && e->mtu)
+		snprintf(buf, len, "%s, next-hop MTU %" PRIu32, tn_icmp_kind_text(e), e->mtu);
+	else if (e->kind == TN_ICMP_FRAG_NEEDED)
+		snprintf(buf, len, "%s, no MTU given", tn_icmp_kind_text(e));
+	else
+		snprintf(buf, len, "%s", tn_icmp_kind_text(e));
+}
+
+static void icmp_quiet(struct tn_renderer *r, const struct tn_icmp_event *ev, const char *what,
+		       const char *reporter, const char *to)
+{
+	static const char *const seq_words[] = { "unchecked", "in flight", "already acknowledged",
+						 "never sent" };
+	char ts[48];
+	tn_format_time(ev->frame->ts_sec, ev->frame->ts_nsec, r->opts.ts_digits, false, ts,
+		       sizeof ts);
+	fprintf(r->opts.out, "%" PRIu64 " %s ICMP %s → %s: ", ev->frame->n, ts, reporter,
+		tn_role_key(ev->role));
+	sty(r, S_WARN);
+	fputs(what, r->opts.out);
+	sty(r, S_RESET);
+	fprintf(r->opts.out, "; quotes %s seq %" PRIu32 " to %s (%" PRIu32 " bytes), %s; state "
+		"unchanged\n", tn_role_key(ev->role), ev->rel_seq, to, ev->err->quoted_len,
+		seq_words[ev->seq_check]);
+}
+
+/* An ICMP error about a tracked connection: what it quotes, means, and what a host does. */
+static void text_icmp(struct tn_renderer *r, const struct tn_icmp_event *ev)
+{
+	const struct tn_icmp_error *e = ev->err;
+	char what[96], reporter[64], from[64], to[64], ts[48], rel[32], buf[1024];
+	if (r->opts.focus == TN_FOCUS_SUMMARY)
+		return;
+	icmp_what(ev, what, sizeof what);
+	tn_endpoint_addr(&ev->reporter, reporter, sizeof reporter);
+	tn_endpoint_format(&ev->from, from, sizeof from);
+	tn_endpoint_format(&ev->to, to, sizeof to);
+	if (r->opts.detail <= TN_DETAIL_QUIET) {
+		icmp_quiet(r, ev, what, reporter, to);
+		return;
+	}
+	tn_format_time(ev->frame->ts_sec, ev->frame->ts_nsec, r->opts.ts_digits, true, ts,
+		       sizeof ts);
+	tn_format_offset(ev->rel_ns, r->opts.ts_digits, rel, sizeof rel);
+	if (state_of(r)->first_line_done)
+		fputc('\n', r->opts.out);
+	state_of(r)->first_line_done = true;
+	fprintf(r->opts.out, "#%" PRIu64 "  %s  %ss  ICMP%s error from %s about connection %"
+		PRIu64 ": ", ev->frame->n, ts, rel, e->family == 6 ? "v6" : "", reporter, ev->conn);
+	sty(r, S_WARN);
+	fprintf(r->opts.out, "%s", what);
+	sty(r, S_RESET);
+	fprintf(r->opts.out, " (type %u, code %u)\n", e->type, e->code);
+	row(r, (enum tn_field)-1, "quotes", "the %s's segment %s → %s, seq %" PRIu32 ", %" PRIu32
+	    " bytes of IP%s, %s %u", tn_role_key(ev->role), from, to, ev->rel_seq, e->quoted_len,
+	    e->family == 4 ? (e->quoted_df ? ", DF set" : ", DF clear") : "",
+	    e->family == 4 ? "TTL" : "hop limit", e->quoted_ttl);
+	icmp_rows(r, ev, buf, sizeof buf);
+}
+
 static void text_connection(struct tn_renderer *r, const struct tn_conn_view *cv,
 			    const struct tn_comparison *cmp)
 {
@@ -1408,6 +1586,7 @@ const struct tn_render_ops tn_render_text_ops = {
 	.skip = text_skip,
 	.state = text_state,
 	.correction = text_correction,
+	.icmp = text_icmp,
 	.connection = text_connection,
 	.elsewhere = text_elsewhere,
 	.end = text_end,

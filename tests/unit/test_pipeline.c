@@ -10,7 +10,9 @@
  * to, and so are the verdicts the analysis gives each segment, the
  * connection each frame is said to belong to (for --conn N -w) and the
  * memory a connection takes. The built-in renderers' --problems mode is
- * driven here too, past the cap on the connections it remembers.
+ * driven here too, past the cap on the connections it remembers. ICMP
+ * errors come as events in the connection they quote without changing its
+ * state, and IP fragments become one segment at the last of them.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <tcpnarrate/pipeline.h>
@@ -61,6 +63,8 @@ static void rec_segment(struct tn_renderer *r, const struct tn_segment *seg)
 	}
 	if (seg->timing.oversize_mss)
 		logf_(r, " over_mss %u", seg->timing.oversize_mss);
+	if (seg->reasm)
+		logf_(r, " from %u fragments len %u", seg->reasm->n_frags, seg->pkt->payload_len);
 	logf_(r, "\n");
 }
 
@@ -92,10 +96,18 @@ static void rec_end(struct tn_renderer *r, const struct tn_summary *sum)
 	      sum->evictions, sum->idle_expired);
 }
 
+static void rec_icmp(struct tn_renderer *r, const struct tn_icmp_event *ev)
+{
+	logf_(r, "icmp #%" PRIu64 " c%" PRIu64 " %s %s %s %s\n", ev->frame->n, ev->conn,
+	      tn_icmp_kind_key(ev->err->kind), tn_role_key(ev->role),
+	      tn_state_name(ev->sender_state), tn_icmp_seq_key(ev->seq_check));
+}
+
 static const struct tn_render_ops rec_ops = {
 	.name = "record",
 	.state_size = sizeof(struct rec),
 	.begin = rec_begin,
+	.icmp = rec_icmp,
 	.segment = rec_segment,
 	.skip = rec_skip,
 	.state = rec_state,
@@ -563,6 +575,89 @@ START_TEST(test_conn_memory)
 }
 END_TEST
 
+/*
+ * An ICMP error quoting the last frame built (t->k): from the router
+ * 10.0.9.1, type and code as given; the quote is the whole packet.
+ */
+static void feed_icmp(struct run *t, uint8_t type, uint8_t code, int64_t at_ms)
+{
+	struct pb q = t->k;
+	struct pb_ip4 ip = pb_ip4_default;
+	uint8_t router[4] = { 10, 0, 9, 1 };
+	memcpy(ip.src, router, 4);
+	memcpy(ip.dst, q.b + q.l3 + 12, 4); /* back to the quoted packet's source */
+	pb_init(&t->k);
+	pb_eth(&t->k, 0x0800);
+	pb_ipv4(&t->k, &ip);
+	pb_proto(&t->k, 1, 8);
+	pb_put8(&t->k, t->k.l4, type);
+	pb_put8(&t->k, t->k.l4 + 1, code);
+	pb_payload(&t->k, q.b + q.l3, q.len - q.l3);
+	pb_finish(&t->k);
+	feed_frame(t, at_ms);
+}
+
+/* The last frame built (t->k), sent again as IPv4 fragments of 512 and the rest, last first. */
+static void feed_fragments(struct run *t, int64_t at_ms)
+{
+	struct pb whole = t->k;
+	size_t ip = whole.l3, hdr = whole.l4 - whole.l3, body = whole.len - whole.l4;
+	for (int i = 1; i >= 0; i--) {
+		size_t off = i ? 512 : 0, len = i ? body - 512 : 512;
+		pb_init(&t->k);
+		pb_bytes(&t->k, whole.b, ip + hdr);
+		pb_put16(&t->k, ip + 2, (uint16_t)(hdr + len));
+		pb_put16(&t->k, ip + 6, (uint16_t)((i ? 0 : 0x2000) | off / 8));
+		pb_bytes(&t->k, whole.b + whole.l4 + off, len);
+		t->k.l3 = ip;
+		t->k.ipver = 4;
+		pb_put16(&t->k, ip + 10, 0);
+		pb_put16(&t->k, ip + 10, (uint16_t)~pb_fold(pb_sum(0, t->k.b + ip, hdr)));
+		feed_frame(t, at_ms + 1 - i);
+	}
+}
+
+/*
+ * ICMP errors are narrated in the connection they quote and change no state
+ * (the connection still opens and closes normally); one about no tracked
+ * connection is skipped. A segment sent in two fragments is one segment,
+ * whole, at the frame of the fragment that completed it.
+ */
+START_TEST(test_icmp_and_fragments)
+{
+	struct run t;
+	struct tn_pipeline_opts o = opts();
+	run_init(&t, &o);
+	const struct seg syn = { 5, 40000, true, SYN, 1000, 0, 0, 0 };
+	feed(&t, &syn);
+	feed_icmp(&t, 3, 3, 1);                       /* port unreachable, about the SYN */
+	const struct seg stray = { 7, 40009, true, SYN, 1, 0, 0, 2 };
+	feed(&t, &stray);                             /* a connection of its own... */
+	struct pb keep = t.k;
+	const struct seg rest[] = {
+		{ 5, 40000, false, SYN | ACK, 5000, 1001, 0, 3 },
+		{ 5, 40000, true, ACK, 1001, 5001, 0, 4 },
+		{ 5, 40000, true, PSH | ACK, 1001, 5001, 1000, 5 },
+	};
+	feed_all(&t, rest, 3);
+	feed_fragments(&t, 6);                        /* the 1000 bytes again, in fragments */
+	t.k = keep;
+	t.k.b[t.k.l3 + 12 + 3] = 99;                  /* ...and an error about 10.0.1.99 */
+	feed_icmp(&t, 11, 0, 8);
+	finish_expect(&t,
+		"begin test\n"
+		"seg #1 c1\n"
+		"icmp #2 c1 port_unreachable client SYN-SENT in_flight\n"
+		"seg #3 c2\n"
+		"seg #4 c1\nseg #5 c1\nseg #6 c1\n"
+		"seg #8 c1 retransmission+data[1-1000] from 2 fragments len 1000\n"
+		"skip #9 not TCP\n"
+		"conn c1 end_of_capture 10.0.1.5:40000>10.0.2.10:80 zeek S1 ShADT\n"
+		"conn c2 end_of_capture 10.0.1.7:40009>10.0.2.10:80 zeek S0 S\n"
+		"end 9 packets 6 segments 2 conns 0 evicted 0 idle\n");
+}
+END_TEST
+
 START_TEST(test_destroy_null)
 {
 	tn_pipeline_destroy(NULL);
@@ -592,6 +687,7 @@ static Suite *pipeline_suite(void)
 	tc = tcase_create("memory");
 	tcase_add_test(tc, test_conn_memory);
 	tcase_add_test(tc, test_destroy_null);
+	tcase_add_test(tc, test_icmp_and_fragments);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -1,0 +1,60 @@
+/*
+ * pcapng.h — the project's own pcapng block reader (internal to the capture source).
+ *
+ * libpcap 1.10 refuses a pcapng file whose interfaces differ in link type or
+ * snapshot length. For such files the capture source falls back to this
+ * reader: it keeps every interface of the current section, with its own link
+ * type, snapshot length, timestamp resolution and offset, and hands out
+ * packets (EPB, SPB, OPB) each with its interface's link type. Blocks it
+ * does not use are skipped. The BPF filter is compiled once per interface
+ * for that interface's link type (pcap_open_dead) and applied here.
+ */
+#ifndef TN_CAPTURE_PCAPNG_H
+#define TN_CAPTURE_PCAPNG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <pcap/pcap.h>
+
+struct tn_pcapng;
+
+struct tn_pcapng_rec {
+	uint32_t linktype;
+	uint32_t snaplen;     /* the interface's; 0 when it set none */
+	int64_t ts_sec;
+	uint32_t ts_nsec;
+	uint32_t caplen;      /* trimmed to the snapshot length */
+	uint32_t file_caplen; /* what the block claimed */
+	uint32_t wirelen;
+	const uint8_t *data;
+	bool filtered_out;    /* the filter dropped it */
+};
+
+/*
+ * Reads from `f`, which it closes at destroy, from its current position (the
+ * start of a section header). `filter` may be NULL. Opening reads nothing:
+ * errors show at the first tn_pcapng_next().
+ */
+int tn_pcapng_create(struct tn_pcapng **out, FILE *f, const char *filter, char *errbuf,
+		     size_t errlen);
+
+/* 1 and a packet record; 0 at the end; -1 with a one-line reason. */
+int tn_pcapng_next(struct tn_pcapng *g, struct tn_pcapng_rec *rec, char *errbuf, size_t errlen);
+
+/* Bytes of the file consumed so far; where the block being read started. */
+uint64_t tn_pcapng_block_start(const struct tn_pcapng *g);
+
+/*
+ * True when the IDBs found in the first `len` bytes of a pcapng file differ
+ * in link type or snapshot length: libpcap would refuse the file. The first
+ * interface's link type and snapshot length are stored when there is one.
+ */
+bool tn_pcapng_mixed_interfaces(const uint8_t *p, size_t len, uint32_t *first_lt,
+				uint32_t *first_snap);
+
+void tn_pcapng_destroy(struct tn_pcapng *g);
+
+#endif
