@@ -60,6 +60,11 @@ struct tn_render_opts {
 	bool ascii;
 	int ts_digits;          /* 6 or 9 */
 	enum tn_focus focus;
+	/*
+	 * Ladder: the columns it may use (the terminal's, or --width); 0 for
+	 * the default, 80. The other renderers ignore it.
+	 */
+	int width;
 };
 
 /* What a run is about, given to a renderer before anything else. */
@@ -132,6 +137,13 @@ void tn_render_end(struct tn_renderer *r, const struct tn_summary *sum);
  * it with fclose(), which leaves `under` open. NULL when out of memory.
  */
 FILE *tn_render_ascii_stream(FILE *under);
+
+/*
+ * The same spelling into a buffer: `in` (UTF-8) as ASCII in out, always
+ * NUL-terminated, cut at outlen. For a renderer that must know how wide the
+ * ASCII text will be before writing it (the ladder wraps its notes).
+ */
+void tn_render_ascii_spell(const char *in, char *out, size_t outlen);
 
 /* Well-known service name for a TCP port from a built-in table, or NULL. */
 const char *tn_service_name(uint16_t port);
