@@ -32,6 +32,7 @@
 #include "renderer.h"
 
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -42,6 +43,7 @@
 #define LADDER_MAX_W 400
 #define LADDER_DEFAULT_W 80
 #define MID_MAX 72               /* the middle stops growing here: arrows stay readable */
+#define MID_WIDE 56              /* from here the labels have room for the window */
 #define TIME_W 10                /* "999.999999" */
 #define STATE_W 13               /* "SYN-RECEIVED" and its mark */
 #define SIDE_W (TIME_W + 1 + STATE_W + 1)   /* everything left of the client's column */
@@ -67,7 +69,7 @@ static const struct glyphs unicode_glyphs = {
 
 static const struct glyphs ascii_glyphs = {
 	.col = "|", .gap_col = ":", .shaft = "-", .lead = ".", .right = ">", .left = "<",
-	.note = "`", .gap = "...", .cut = "~", .top = "+", .bottom = "+", .rule = "-",
+	.note = "`-", .gap = "...", .cut = "~", .top = "+", .bottom = "+", .rule = "-",
 	.cross = "x", .step = "~",
 };
 
@@ -77,12 +79,16 @@ struct side_mem {
 	bool corrected;         /* a correction came: the next state written is marked */
 	uint64_t last_n;        /* its last segment */
 	uint64_t space_n;       /* its last segment that took sequence space, 0 for none */
-	uint32_t space_end;     /* relative: one past that segment's last sequence number */
+	uint32_t space_start;   /* relative: that segment's first sequence number */
+	uint32_t space_end;     /* ... and one past its last */
+	int64_t space_ns;       /* ... and when it passed the capture point */
+	int64_t leg_ns;         /* round trip from the capture point to this side, 0 unknown */
 };
 
 struct conn_mem {
 	uint64_t id;            /* 0: the entry is free */
 	uint64_t used;          /* when it was last drawn, in rows */
+	int64_t syn_ns, synack_ns;  /* the handshake, to time the two legs; -1 before */
 	struct side_mem role[2];
 };
 
@@ -251,7 +257,10 @@ static void note_lines(struct tn_renderer *r, const char *style, const char *tex
 	bool first = true;
 	while (next_line(&p, st->mid - lead - 1, line, sizeof line)) {
 		left_part(r, "", "");
-		fprintf(o, "%s %s ", st->g->col, first ? st->g->note : " ");
+		if (first)
+			fprintf(o, "%s %s ", st->g->col, st->g->note);
+		else
+			fprintf(o, "%s %*s ", st->g->col, dwidth(st->g->note), "");
 		sty(r, style);
 		int w = put_cut(o, line, st->mid - lead);
 		sty(r, style[0] ? S_RESET : "");
@@ -282,6 +291,7 @@ static struct conn_mem *conn_mem(struct ladder_state *st, uint64_t id)
 	c->id = id;
 	c->used = ++st->rows;
 	c->role[0].shown = c->role[1].shown = NO_STATE;
+	c->syn_ns = c->synack_ns = -1;
 	return c;
 }
 
@@ -354,13 +364,33 @@ static void flag_words(uint16_t flags, bool shorter, char *buf, size_t len)
 		snprintf(buf, len, "no flags");
 }
 
+/* Label room in an arrow: the middle less the head, a space and a shaft glyph each side. */
+static int label_room(const struct ladder_state *st)
+{
+	return st->mid - 1 - 2 - 2;
+}
+
+/* Appends to a label what fmt makes, if the label then still fits in room columns. */
+static void add_if_fits(char *buf, size_t len, int room, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static void add_if_fits(char *buf, size_t len, int room, const char *fmt, ...)
+{
+	char more[96];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(more, sizeof more, fmt, ap);
+	va_end(ap);
+	size_t u = strlen(buf);
+	if (dwidth(buf) + dwidth(more) <= room && u + strlen(more) < len)
+		memcpy(buf + u, more, strlen(more) + 1);
+}
+
 /*
- * "#4 PSH,ACK seq=1 ack=1 len=77", with the window when it is zero or there
- * is room. Shorter (to fit 80 columns): ACK goes unsaid beside "ack=", and
- * a segment with no data, SYN or FIN goes without its sequence number.
+ * "#4 PSH,ACK seq=1 ack=1 len=77", and a zero window. Shorter (to fit 80
+ * columns): ACK goes unsaid beside "ack=", and a segment with no data, SYN
+ * or FIN goes without its sequence number.
  */
-static void arrow_label(const struct ladder_state *st, const struct tn_segment *seg, bool shorter,
-			char *buf, size_t len)
+static void arrow_label(const struct tn_segment *seg, bool shorter, char *buf, size_t len)
 {
 	const struct tn_tcp *t = &seg->pkt->tcp;
 	char fl[64];
@@ -373,20 +403,38 @@ static void arrow_label(const struct ladder_state *st, const struct tn_segment *
 		u += snprintf(buf + u, len - (size_t)u, " ack=%" PRIu32, seg->track.rel_ack);
 	if (u >= 0 && (size_t)u < len && seg->pkt->payload_len)
 		u += snprintf(buf + u, len - (size_t)u, " len=%" PRIu32, seg->pkt->payload_len);
-	bool wide = st->mid >= 60;
-	if (u >= 0 && (size_t)u < len && (t->window == 0 || wide)) {
-		uint64_t win = seg->track.window_known ? seg->track.window_scaled : t->window;
-		u += snprintf(buf + u, len - (size_t)u, " win=%" PRIu64, win);
-	}
-	if (u >= 0 && (size_t)u < len && wide && seg->track.n_sack)
-		snprintf(buf + u, len - (size_t)u, " sack=%" PRIu32 "-%" PRIu32,
-			 seg->track.sack_rel_left[0], seg->track.sack_rel_right[0]);
+	if (u >= 0 && (size_t)u < len && t->window == 0 && !(t->flags & TN_TH_RST))
+		snprintf(buf + u, len - (size_t)u, " win=0");
 }
 
-/* Label room in an arrow: the middle less the head, a space and a shaft glyph each side. */
-static int label_room(const struct ladder_state *st)
+/*
+ * The label that fits: the full one, with the newest SACK block when there
+ * is one (a loss is read from them), else the shorter, else without the
+ * block; then as many more blocks as fit, and the window when the arrow is
+ * wide (MID_WIDE columns) and it fits. What still does not fit is cut.
+ */
+static void compose_label(const struct ladder_state *st, const struct tn_segment *seg, char *buf,
+			  size_t len)
 {
-	return st->mid - 1 - 2 - 2;
+	const struct tn_track_view *v = &seg->track;
+	int room = label_room(st);
+	unsigned n_sack = v->n_sack < TN_MAX_SACK_BLOCKS ? v->n_sack : TN_MAX_SACK_BLOCKS;
+	for (int attempt = 0; attempt < 4; attempt++) {
+		bool with_sack = attempt < 2 && n_sack;
+		arrow_label(seg, attempt & 1, buf, len);
+		if (with_sack)
+			add_if_fits(buf, len, INT32_MAX, " sack=%" PRIu32 "-%" PRIu32,
+				    v->sack_rel_left[0], v->sack_rel_right[0]);
+		if (dwidth(buf) <= room) {
+			for (unsigned i = 1; with_sack && i < n_sack; i++)
+				add_if_fits(buf, len, room, ",%" PRIu32 "-%" PRIu32,
+					    v->sack_rel_left[i], v->sack_rel_right[i]);
+			break;
+		}
+	}
+	if (st->mid >= MID_WIDE && seg->pkt->tcp.window != 0)
+		add_if_fits(buf, len, room, " win=%" PRIu64,
+			    v->window_known ? v->window_scaled : seg->pkt->tcp.window);
 }
 
 /* The worst verdict's colour, or "" when it has none worth one. */
@@ -442,9 +490,7 @@ static void segment_row(struct tn_renderer *r, const struct tn_segment *seg, str
 	fmt_time(seg->rel_ns, time, sizeof time);
 	state_slot(&cm->role[TN_ROLE_CLIENT], v->after[cl], v->confirmed[cl], cs, sizeof cs);
 	state_slot(&cm->role[TN_ROLE_SERVER], v->after[sv], v->confirmed[sv], ss, sizeof ss);
-	arrow_label(st, seg, false, label, sizeof label);
-	if (dwidth(label) > label_room(st))
-		arrow_label(st, seg, true, label, sizeof label);
+	compose_label(st, seg, label, sizeof label);
 	left_part(r, time, cs);
 	fputs(st->g->col, o);
 	const char *style = arrow_style(seg);
@@ -484,16 +530,25 @@ static void verdict_words(const struct tn_segment *seg, char *buf, size_t len)
 	}
 }
 
-/* "≈ textbook step 9, ACK of the first FIN": the steps of the textbook this segment plays. */
-static void step_words(const struct ladder_state *st, uint16_t steps, char *buf, size_t len)
+/*
+ * "≈ textbook step 8, client FIN, here the server's": the steps of the
+ * textbook this segment plays, and who plays it when that is the other side
+ * (a server that closes first plays the client's close).
+ */
+static void step_words(const struct ladder_state *st, uint16_t steps, int sender, char *buf,
+		       size_t len)
 {
 	size_t u = 0;
 	buf[0] = '\0';
 	for (unsigned s = 1; s <= TN_COMPARE_STEPS && u + 1 < len; s++) {
 		if (!(steps & (1u << s)))
 			continue;
-		int n = snprintf(buf + u, len - u, "%s%s textbook step %u, %s", u ? "; " : "",
-				 u ? "" : st->g->step, s, tn_compare_step_name(s));
+		int n = u ? snprintf(buf + u, len - u, "; step %u, %s", s, tn_compare_step_name(s))
+			  : snprintf(buf, len, "%s textbook step %u, %s", st->g->step, s,
+				     tn_compare_step_name(s));
+		if (n > 0 && (size_t)n < len - u && tn_compare_step_role(s) != sender)
+			n += snprintf(buf + u + (size_t)n, len - u - (size_t)n, ", here the %s's",
+				      tn_role_key((enum tn_role)sender));
 		if (n < 0 || (size_t)n >= len - u)
 			return;
 		u += (size_t)n;
@@ -517,7 +572,8 @@ static void segment_notes(struct tn_renderer *r, const struct tn_segment *seg, u
 		note_lines(r, S_DIM, buf);
 	}
 	if (seg->cmp_steps) {
-		step_words(st, seg->cmp_steps, buf, sizeof buf);
+		int sender = seg->track.side == seg->track.client ? TN_ROLE_CLIENT : TN_ROLE_SERVER;
+		step_words(st, seg->cmp_steps, sender, buf, sizeof buf);
 		note_lines(r, S_DIM, buf);
 	}
 	if (seg->pkt->tcp.checksum_status == TN_CSUM_BAD)
@@ -525,23 +581,50 @@ static void segment_notes(struct tn_renderer *r, const struct tn_segment *seg, u
 }
 
 /*
- * Did this segment cross the peer's last one in flight? Only when the peer's
- * last segment that took sequence space came after this side's previous
- * segment, and this one does not acknowledge it (or acknowledges nothing).
- * A duplicate ACK answers data that did arrive, so it crossed nothing.
- * Returns the frame it crossed, or 0.
+ * Did this segment cross the peer's last one in flight, that is, leave its
+ * sender before that one could have reached it? Only when the peer's last
+ * segment that took sequence space came after this side's previous one, and
+ * this one does not acknowledge it (or acknowledges nothing). When the
+ * handshake timed the leg between the capture point and this side, it must
+ * also have passed the capture point less than that round trip after the
+ * peer's: a segment reaching this side takes half the leg after the capture
+ * point, one leaving it half the leg before. An ACK that stops short of the
+ * peer's segment (a hole before it), a duplicate ACK, or an ACK with SACK
+ * blocks answers data that did arrive: it is held back by a hole, not by
+ * time. Returns the frame it crossed, or 0.
  */
 static uint64_t crossing(const struct tn_segment *seg, const struct conn_mem *cm, int me)
 {
 	const struct side_mem *peer = &cm->role[!me];
 	const struct tn_tcp *t = &seg->pkt->tcp;
+	uint32_t ack = seg->track.rel_ack;
 	if (!peer->space_n || peer->space_n < cm->role[me].last_n || (t->flags & TN_TH_RST))
 		return 0;
-	if (tn_segment_verdict(seg, TN_V_DUPLICATE_ACK))
+	if (tn_segment_verdict(seg, TN_V_DUPLICATE_ACK) || seg->track.n_sack)
 		return 0;
-	if ((t->flags & TN_TH_ACK) && !tn_seq_lt(seg->track.rel_ack, peer->space_end))
+	if ((t->flags & TN_TH_ACK) &&
+	    (!tn_seq_lt(ack, peer->space_end) || tn_seq_lt(ack, peer->space_start)))
+		return 0;
+	int64_t leg = cm->role[me].leg_ns;
+	if (leg > 0 && seg->rel_ns - peer->space_ns >= leg)
 		return 0;
 	return peer->space_n;
+}
+
+/* The handshake's legs: SYN to SYN-ACK is the server's round trip, SYN-ACK to ACK the client's. */
+static void time_legs(struct conn_mem *cm, int me, const struct tn_segment *seg)
+{
+	uint16_t fl = seg->pkt->tcp.flags;
+	bool syn = fl & TN_TH_SYN, ack = fl & TN_TH_ACK;
+	if (syn && !ack && me == TN_ROLE_CLIENT) {
+		cm->syn_ns = seg->rel_ns;
+	} else if (syn && ack && me == TN_ROLE_SERVER && cm->syn_ns >= 0) {
+		cm->synack_ns = seg->rel_ns;
+		cm->role[TN_ROLE_SERVER].leg_ns = seg->rel_ns - cm->syn_ns;
+	} else if (!syn && ack && me == TN_ROLE_CLIENT && cm->synack_ns >= 0 &&
+		   !cm->role[TN_ROLE_CLIENT].leg_ns) {
+		cm->role[TN_ROLE_CLIENT].leg_ns = seg->rel_ns - cm->synack_ns;
+	}
 }
 
 /* Remembers what the next segments are judged against: this one's frame and sequence space. */
@@ -557,7 +640,9 @@ static void remember(struct conn_mem *cm, int me, const struct tn_segment *seg)
 	    tn_segment_verdict(seg, TN_V_KEEP_ALIVE))
 		return;   /* nothing the peer must acknowledge at once */
 	m->space_n = seg->frame->n;
+	m->space_start = seg->track.rel_seq;
 	m->space_end = seg->track.rel_seq + space;
+	m->space_ns = seg->rel_ns;
 }
 
 /* A pause of GAP_NS or more since the last row: drawn as a gap with its length. */
@@ -608,6 +693,7 @@ static void ladder_segment(struct tn_renderer *r, const struct tn_segment *seg)
 	segment_row(r, seg, cm, crossed != 0);
 	segment_notes(r, seg, crossed);
 	remember(cm, me, seg);
+	time_legs(cm, me, seg);
 	st->last_ns = seg->rel_ns;
 	st->any_row = true;
 }
@@ -730,9 +816,7 @@ static void ladder_begin(struct tn_renderer *r, const struct tn_run_info *run)
 	else
 		snprintf(buf, sizeof buf, "%s (%s)", run->source ? run->source : "capture",
 			 run->linktype_name ? run->linktype_name : "unknown link type");
-	sty(r, S_HEAD);
-	block(r, 0, "", buf);
-	sty(r, S_RESET);
+	block(r, 0, S_HEAD, buf);
 	snprintf(buf, sizeof buf, "time in seconds since the first packet; state? = not yet shown "
 		 "by that side's own segments; state* = corrected; an arrow dotted (%s) on its "
 		 "sender's side crossed the other side's last segment in flight", st->g->lead);
