@@ -105,6 +105,12 @@ struct ladder_state {
 	bool first_abs_set;
 	uint64_t rows;
 	uint64_t forgotten;     /* connections whose entry was taken for another */
+	/*
+	 * A correction comes just before the segment that proves it: kept until
+	 * that segment's connection heading is drawn, then written above it.
+	 */
+	uint64_t pending_conn;  /* 0: none */
+	char pending[TN_NOTE_LEN + 200];
 	struct conn_mem conn[LADDER_CONNS];
 };
 
@@ -578,6 +584,12 @@ static void segment_notes(struct tn_renderer *r, const struct tn_segment *seg, u
 	}
 	if (seg->pkt->tcp.checksum_status == TN_CSUM_BAD)
 		note_lines(r, "\033[1;31m", "bad checksum");
+	if (seg->pkt->problem != TN_PROB_NONE) {
+		snprintf(buf, sizeof buf, "%s: %s (byte %u of the frame)",
+			 seg->pkt->problem == TN_PROB_CUT ? "cut short" : "malformed",
+			 seg->pkt->problem_text, seg->pkt->problem_offset);
+		note_lines(r, seg->pkt->problem == TN_PROB_CUT ? S_WARN : "\033[1;31m", buf);
+	}
 }
 
 /*
@@ -645,16 +657,38 @@ static void remember(struct conn_mem *cm, int me, const struct tn_segment *seg)
 	m->space_ns = seg->rel_ns;
 }
 
+/* "0.749 s", "2 min 5 s", "20 h 22 min": a pause, as precisely as it matters. */
+static void fmt_pause(int64_t ns, char *buf, size_t len)
+{
+	int64_t sec = ns / 1000000000;
+	if (sec < 60)
+		snprintf(buf, len, "%.3f s", (double)ns / 1e9);
+	else if (sec < 3600)
+		snprintf(buf, len, "%" PRId64 " min %" PRId64 " s", sec / 60, sec % 60);
+	else
+		snprintf(buf, len, "%" PRId64 " h %" PRId64 " min", sec / 3600, sec % 3600 / 60);
+}
+
 /* A pause of GAP_NS or more since the last row: drawn as a gap with its length. */
 static void gap_line(struct tn_renderer *r, int64_t now_ns)
 {
 	struct ladder_state *st = state_of(r);
 	if (!st->any_row || now_ns - st->last_ns < GAP_NS)
 		return;
-	char text[64];
-	snprintf(text, sizeof text, "%s %.3f s later %s", st->g->gap,
-		 (double)(now_ns - st->last_ns) / 1e9, st->g->gap);
+	char text[64], len[32];
+	fmt_pause(now_ns - st->last_ns, len, sizeof len);
+	snprintf(text, sizeof text, "%s %s later %s", st->g->gap, len, st->g->gap);
 	middle_line(r, "", "", st->g->gap_col, text, S_DIM, "");
+}
+
+/* Writes the correction kept for the connection just headed, if any. */
+static void flush_correction(struct tn_renderer *r)
+{
+	struct ladder_state *st = state_of(r);
+	if (!st->pending_conn)
+		return;
+	block(r, 2, S_WARN, st->pending);
+	st->pending_conn = 0;
 }
 
 /* The states both sides start in, on a row of their own (LISTEN, inferred, for a server). */
@@ -684,9 +718,9 @@ static void ladder_segment(struct tn_renderer *r, const struct tn_segment *seg)
 		conn_header(r, seg->track.conn, ep, !fresh);
 		cm->role[0].shown = cm->role[1].shown = NO_STATE;
 		st->last_conn = seg->track.conn;
-	} else {
-		gap_line(r, seg->rel_ns);
 	}
+	gap_line(r, seg->rel_ns);
+	flush_correction(r);
 	if (fresh && seg->track.new_conn)
 		opening_row(r, seg, cm);
 	uint64_t crossed = crossing(seg, cm, me);
@@ -709,9 +743,8 @@ static void ladder_state_event(struct tn_renderer *r, const struct tn_state_even
 		conn_header(r, ev->conn, ev->ep, true);
 		cm->role[0].shown = cm->role[1].shown = NO_STATE;
 		st->last_conn = ev->conn;
-	} else {
-		gap_line(r, rel);
 	}
+	gap_line(r, rel);
 	fmt_time(rel, time, sizeof time);
 	if (ev->expired[TN_ROLE_CLIENT])
 		state_slot(&cm->role[TN_ROLE_CLIENT], TN_ST_CLOSED, true, cs, sizeof cs);
@@ -722,18 +755,22 @@ static void ladder_state_event(struct tn_renderer *r, const struct tn_state_even
 	st->any_row = true;
 }
 
-/* A state written earlier was wrong: said in words, and the next state written is marked '*'. */
+/*
+ * A state written earlier was wrong: said in words above the segment that
+ * proves it, and the next state written for that side is marked '*'.
+ */
 static void ladder_correction(struct tn_renderer *r, const struct tn_correction *c)
 {
 	struct ladder_state *st = state_of(r);
-	char buf[TN_NOTE_LEN + 200];
 	struct conn_mem *cm = conn_mem(st, c->conn);
 	int role = c->role == TN_ROLE_SERVER ? TN_ROLE_SERVER : TN_ROLE_CLIENT;
 	cm->role[role].corrected = true;
-	snprintf(buf, sizeof buf, "* correction: the %s was %s, not %s, from #%" PRIu64 " until #%"
-		 PRIu64 ": %s.", tn_role_key((enum tn_role)role), tn_state_name(c->held),
-		 tn_state_name(c->shown), c->from_n, c->to_n, tn_corr_text(c->why));
-	block(r, 2, S_WARN, buf);
+	flush_correction(r);   /* one before it had no segment: not expected, but not lost */
+	snprintf(st->pending, sizeof st->pending, "* correction: the %s was %s, not %s, from #%"
+		 PRIu64 " until #%" PRIu64 ": %s.", tn_role_key((enum tn_role)role),
+		 tn_state_name(c->held), tn_state_name(c->shown), c->from_n, c->to_n,
+		 tn_corr_text(c->why));
+	st->pending_conn = c->conn;
 }
 
 /* What the side got wrong, if anything: "client: 2 retransmissions, 1 duplicate ACK". */
@@ -842,6 +879,7 @@ static void ladder_end(struct tn_renderer *r, const struct tn_summary *sum)
 		snprintf(buf + u, sizeof buf - (size_t)u, "; %" PRIu64 " time%s more than %d "
 			 "connections were drawn at once (the states beside the columns start afresh)",
 			 st->forgotten, st->forgotten == 1 ? "" : "s", LADDER_CONNS);
+	flush_correction(r);
 	fputc('\n', r->opts.out);
 	block(r, 0, S_HEAD, buf);
 	if (sum->error) {
