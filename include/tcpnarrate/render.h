@@ -3,8 +3,8 @@
  *
  * A renderer turns analysed segments, skipped frames, connection reports and
  * the run summary into output on a stream. Renderers are chosen by name from
- * a const table ("text", "json", "ladder"), or supplied by the caller; each keeps its
- * own state behind struct tn_renderer. A renderer owns its private state and
+ * a const table ("text", "json", "ladder"), or supplied by the caller; each
+ * keeps its own state behind struct tn_renderer. A renderer owns its private state and
  * nothing else: the views it is given belong to the pipeline and live only
  * for the call.
  */

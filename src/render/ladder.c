@@ -212,7 +212,10 @@ static void block(struct tn_renderer *r, int indent, const char *style, const ch
 	}
 }
 
-/* "0.000123", "12.345678", "1234.567": seconds since the first packet, in TIME_W columns. */
+/*
+ * "0.000123", "12.345678", "1234.567", "-2.147e+09": seconds since the first
+ * packet (negative when the capture's clock ran back), in TIME_W columns.
+ */
 static void fmt_time(int64_t ns, char *buf, size_t len)
 {
 	double s = (double)ns / 1e9;
@@ -220,8 +223,10 @@ static void fmt_time(int64_t ns, char *buf, size_t len)
 		snprintf(buf, len, "%.6f", s);
 	else if (s < 1e6 && s > -1e5)
 		snprintf(buf, len, "%.3f", s);
-	else
+	else if (s < 1e9 && s > -1e8)
 		snprintf(buf, len, "%.0f", s);
+	else
+		snprintf(buf, len, "%.3e", s);
 }
 
 /* What left of the client's column: time, then the client's state against its column. */
