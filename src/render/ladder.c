@@ -306,7 +306,7 @@ static struct conn_mem *conn_mem(struct ladder_state *st, uint64_t id)
 	return c;
 }
 
-/* "┌─ connection 2: client 10.0.0.1:43210 ⇄ server 10.0.0.2:80", then the column heads. */
+/* "┌─ connection 2: client 10.0.0.1:43210, server 10.0.0.2:80 ──", then the column heads. */
 static void conn_header(struct tn_renderer *r, uint64_t id, const struct tn_endpoint ep[2],
 			bool again)
 {
