@@ -82,7 +82,7 @@ struct side_mem {
 	uint32_t space_start;   /* relative: that segment's first sequence number */
 	uint32_t space_end;     /* ... and one past its last */
 	int64_t space_ns;       /* ... and when it passed the capture point */
-	int64_t leg_ns;         /* round trip from the capture point to this side, 0 unknown */
+	int64_t leg_ns;         /* round trip from the capture point to this side, -1 unknown */
 };
 
 struct conn_mem {
@@ -303,6 +303,7 @@ static struct conn_mem *conn_mem(struct ladder_state *st, uint64_t id)
 	c->used = ++st->rows;
 	c->role[0].shown = c->role[1].shown = NO_STATE;
 	c->syn_ns = c->synack_ns = -1;
+	c->role[0].leg_ns = c->role[1].leg_ns = -1;
 	return c;
 }
 
@@ -578,6 +579,8 @@ static void segment_notes(struct tn_renderer *r, const struct tn_segment *seg, u
 		snprintf(buf, sizeof buf, "%s crossed #%" PRIu64 " in flight", st->g->cross, crossed);
 		note_lines(r, S_DIM, buf);
 	}
+	if (r->opts.detail == TN_DETAIL_VERBOSE && seg->note[0])
+		note_lines(r, "", seg->note);
 	if (seg->step && seg->n_ideas) {
 		snprintf(buf, sizeof buf, "step %u: %s", seg->step, seg->ideas[0].title);
 		note_lines(r, S_DIM, buf);
@@ -623,7 +626,7 @@ static uint64_t crossing(const struct tn_segment *seg, const struct conn_mem *cm
 	    (!tn_seq_lt(ack, peer->space_end) || tn_seq_lt(ack, peer->space_start)))
 		return 0;
 	int64_t leg = cm->role[me].leg_ns;
-	if (leg > 0 && seg->rel_ns - peer->space_ns >= leg)
+	if (leg >= 0 && seg->rel_ns - peer->space_ns >= leg)
 		return 0;
 	return peer->space_n;
 }
@@ -639,7 +642,7 @@ static void time_legs(struct conn_mem *cm, int me, const struct tn_segment *seg)
 		cm->synack_ns = seg->rel_ns;
 		cm->role[TN_ROLE_SERVER].leg_ns = seg->rel_ns - cm->syn_ns;
 	} else if (!syn && ack && me == TN_ROLE_CLIENT && cm->synack_ns >= 0 &&
-		   !cm->role[TN_ROLE_CLIENT].leg_ns) {
+		   cm->role[TN_ROLE_CLIENT].leg_ns < 0) {
 		cm->role[TN_ROLE_CLIENT].leg_ns = seg->rel_ns - cm->synack_ns;
 	}
 }
@@ -822,6 +825,30 @@ static void comparison_lines(struct tn_renderer *r, const struct tn_comparison *
 	}
 }
 
+/*
+ * The handshake's two legs from the capture point, which the crossings are
+ * judged by, and where that puts the capture (tn_capture_point).
+ */
+static void legs_line(struct tn_renderer *r, const struct tn_conn_view *cv)
+{
+	static const struct { const char *key, *text; } where[] = {
+		{ "client", "taken near the client" },
+		{ "server", "taken near the server" },
+		{ "between", "taken between the two" },
+		{ NULL, "where it was taken cannot be told" },
+	};
+	char buf[256];
+	if (!cv->leg_server_ns || !cv->leg_client_ns)
+		return;
+	size_t i = 0;
+	while (where[i].key && strcmp(where[i].key, cv->capture_point) != 0)
+		i++;
+	snprintf(buf, sizeof buf, "handshake: %.3f ms to the server and back, %.3f ms to the "
+		 "client and back, from the capture point (%s)", (double)cv->leg_server_ns / 1e6,
+		 (double)cv->leg_client_ns / 1e6, where[i].text);
+	block(r, 2, "", buf);
+}
+
 /* The connection's end, under its ladder: how it ended, how long, what went wrong. */
 static void ladder_connection(struct tn_renderer *r, const struct tn_conn_view *cv,
 			      const struct tn_comparison *cmp)
@@ -840,6 +867,7 @@ static void ladder_connection(struct tn_renderer *r, const struct tn_conn_view *
 	if (st->last_conn != cv->id)
 		fputc('\n', r->opts.out);
 	block(r, 0, S_HEAD, buf);
+	legs_line(r, cv);
 	if (cmp)
 		comparison_lines(r, cmp);
 	for (size_t i = 0; i < LADDER_CONNS; i++)
