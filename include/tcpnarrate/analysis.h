@@ -143,6 +143,7 @@ struct tn_segment {
 	bool accecn;              /* after an AccECN handshake: AE, CWR, ECE are the ACE counter */
 	struct tn_seg_timing timing;
 	uint32_t new_bytes;       /* payload bytes the capture shows for the first time */
+	uint16_t cmp_steps;       /* --compare: bit i set when it plays the textbook's step i */
 	char note[TN_NOTE_LEN];   /* one plain-language sentence */
 	const struct tn_reasm_done *reasm; /* reassembled from IP fragments (listed), or NULL */
 };
@@ -514,6 +515,8 @@ void tn_compare_init(struct tn_compare_conn *cc);
  */
 void tn_compare_segment(struct tn_compare_conn *cc, const struct tn_segment *seg,
 			const struct tn_analysis_conn *ac);
+/* The textbook steps (bit i for step i) that frame n plays, as far as the connection has gone. */
+uint16_t tn_compare_steps_of(const struct tn_compare_conn *cc, uint64_t n);
 /* The verdict for a connection, at its end. */
 void tn_compare_finish(const struct tn_compare_conn *cc, const struct tn_conn_report *rep,
 		       struct tn_comparison *out);

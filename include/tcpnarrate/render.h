@@ -3,8 +3,8 @@
  *
  * A renderer turns analysed segments, skipped frames, connection reports and
  * the run summary into output on a stream. Renderers are chosen by name from
- * a const table ("text", "json"), or supplied by the caller; each keeps its
- * own state behind struct tn_renderer. A renderer owns its private state and
+ * a const table ("text", "json", "ladder"), or supplied by the caller; each
+ * keeps its own state behind struct tn_renderer. A renderer owns its private state and
  * nothing else: the views it is given belong to the pipeline and live only
  * for the call.
  */
@@ -68,6 +68,11 @@ struct tn_render_opts {
 	 * the headings one process would not have printed (docs/shards.md).
 	 */
 	bool every_heading;
+	/*
+	 * Ladder: the columns it may use (the terminal's, or --width); 0 for
+	 * the default, 80. The other renderers ignore it.
+	 */
+	int width;
 };
 
 /* What a run is about, given to a renderer before anything else. */
@@ -152,6 +157,13 @@ void tn_render_elsewhere(struct tn_renderer *r, uint64_t conn, uint64_t n);
  * it with fclose(), which leaves `under` open. NULL when out of memory.
  */
 FILE *tn_render_ascii_stream(FILE *under);
+
+/*
+ * The same spelling into a buffer: `in` (UTF-8) as ASCII in out, always
+ * NUL-terminated, cut at outlen. For a renderer that must know how wide the
+ * ASCII text will be before writing it (the ladder wraps its notes).
+ */
+void tn_render_ascii_spell(const char *in, char *out, size_t outlen);
 
 /* Well-known service name for a TCP port from a built-in table, or NULL. */
 const char *tn_service_name(uint16_t port);

@@ -322,6 +322,16 @@ void tn_compare_segment(struct tn_compare_conn *cc, const struct tn_segment *seg
 	close_steps(cc, &g);
 }
 
+/* Steps are given their packet as it passes, so the packet just recorded can ask. */
+uint16_t tn_compare_steps_of(const struct tn_compare_conn *cc, uint64_t n)
+{
+	uint16_t bits = 0;
+	for (unsigned st = 1; st <= TN_COMPARE_STEPS; st++)
+		if (n && cc->step_n[st] == (uint32_t)n)
+			bits |= (uint16_t)(1u << st);
+	return bits;
+}
+
 static void add(struct tn_comparison *out, const char *kind, unsigned step, uint64_t n,
 		const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 static void add(struct tn_comparison *out, const char *kind, unsigned step, uint64_t n,

@@ -47,11 +47,12 @@ struct tn_cli_opts {
 	const char *write_reference;/* --write-reference FILE */
 	int snaplen;                /* -s, 0 for the default */
 	int buffer_kib;             /* -B */
-	const char *renderer;       /* "text" or "json" */
+	const char *renderer;       /* "text", "json" or "ladder" */
 	enum tn_detail detail;
 	enum tn_focus focus;        /* --summary, --problems */
 	enum tn_color_mode color;
 	bool ascii;                 /* --ascii: text in ASCII only, whatever the locale */
+	int width;                  /* --width: the ladder's columns (0: the terminal's) */
 	uint64_t max_segments;      /* -c, 0 for no limit */
 	uint32_t max_flows;
 	uint64_t only_conn;         /* --conn N: narrate only connection N (0: all) */

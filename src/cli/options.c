@@ -13,7 +13,7 @@
 
 enum long_only { OPT_JSON = 256, OPT_COLOR, OPT_MAX_FLOWS, OPT_CONN, OPT_MSL, OPT_IDLE, OPT_REFERENCE, OPT_WRITE_REFERENCE, OPT_COMPARE, OPT_STRICT,
 		OPT_SUMMARY, OPT_PROBLEMS, OPT_ASCII, OPT_INNER, OPT_READ_LIST, OPT_SHARD, OPT_JOBS,
-		OPT_RECORDS, OPT_MERGE };
+		OPT_RECORDS, OPT_MERGE, OPT_LADDER, OPT_WIDTH };
 
 static const struct option long_opts[] = {
 	{ "read", required_argument, NULL, 'r' },
@@ -27,6 +27,8 @@ static const struct option long_opts[] = {
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "count", required_argument, NULL, 'c' },
 	{ "json", no_argument, NULL, OPT_JSON },
+	{ "ladder", no_argument, NULL, OPT_LADDER },
+	{ "width", required_argument, NULL, OPT_WIDTH },
 	{ "color", required_argument, NULL, OPT_COLOR },
 	{ "colour", required_argument, NULL, OPT_COLOR },
 	{ "ascii", no_argument, NULL, OPT_ASCII },
@@ -50,6 +52,8 @@ static const struct option long_opts[] = {
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
 };
+
+static void usage_output(FILE *out);
 
 /* The two filters and the exit statuses: the end of --help. */
 static void usage_filters(FILE *out)
@@ -97,10 +101,21 @@ static void usage_first(FILE *out)
 "  -s SNAPLEN           bytes kept of each live packet (default 262144)\n"
 "  -B KIB               kernel capture buffer size in KiB\n"
 "  -Z USER              user to run as after opening the interface as root\n"
-"                       (default nobody)\n"
+"                       (default nobody)\n", out);
+	usage_output(out);
+}
+
+/* The options that choose what is shown and how. */
+static void usage_output(FILE *out)
+{
+	fputs(
 "  -q, --quiet          one line per segment\n"
 "  -v, --verbose        also explain what every field is for\n"
 "      --json           JSON Lines: one object per segment, then a summary\n"
+"      --ladder         a ladder diagram: client left, server right, one arrow\n"
+"                       per segment, each side's state beside its column\n"
+"      --width N        columns the ladder may use (default: the terminal's\n"
+"                       width, else $COLUMNS, else 80; 64 to 400)\n"
 "      --summary        only the connection reports, one line (object) each\n"
 "      --problems       only the segments with a verdict, each after the one\n"
 "                       before it on its connection, and the reports of the\n"
@@ -287,6 +302,8 @@ static const char *conflict_of(const struct tn_cli_opts *o)
 		return "--jobs and --shard do not go with --reference (one connection)";
 	if (o->jobs > 1 && o->shards)
 		return "--jobs and --shard: choose one";
+	if ((o->jobs > 1 || o->shards) && strcmp(o->renderer, "ladder") == 0)
+		return "--jobs and --shard do not go with --ladder (one picture, drawn in order)";
 	if (o->jobs > 1 && o->interface)
 		return "--jobs reads files (every job reads the file itself): record with -w, "
 		       "then narrate the file with --jobs";
@@ -379,7 +396,22 @@ int tn_cli_parse(int argc, char **argv, struct tn_cli_opts *o, char *err, size_t
 			o->max_segments = v;
 			break;
 		case OPT_JSON:
-			o->renderer = "json";
+		case OPT_LADDER: {
+			const char *want = c == OPT_JSON ? "json" : "ladder";
+			if (strcmp(o->renderer, "text") != 0 && strcmp(o->renderer, want) != 0) {
+				snprintf(err, errlen, "--json and --ladder: choose one");
+				return -1;
+			}
+			o->renderer = want;
+			break;
+		}
+		case OPT_WIDTH:
+			if (parse_u64(optarg, 400, &v) < 0 || v < 64) {
+				snprintf(err, errlen, "--width wants columns from 64 to 400, not '%s'",
+					 optarg);
+				return -1;
+			}
+			o->width = (int)v;
 			break;
 		case OPT_COLOR:
 			if (strcmp(optarg, "auto") == 0)
@@ -474,6 +506,11 @@ int tn_cli_parse(int argc, char **argv, struct tn_cli_opts *o, char *err, size_t
 	}
 	if (o->list_interfaces || o->write_reference)
 		return 0;
+	if (strcmp(o->renderer, "ladder") == 0 && o->focus != TN_FOCUS_ALL) {
+		snprintf(err, errlen, "--ladder draws every segment: it does not go with %s",
+			 o->focus == TN_FOCUS_SUMMARY ? "--summary" : "--problems");
+		return -1;
+	}
 	if (o->merge) {
 		o->merge_files = argv + optind;
 		o->n_merge_files = (size_t)(argc - optind);

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include <tcpnarrate/capture.h>
@@ -57,6 +58,27 @@ static bool charset_is_utf8(void)
 		if (names[i] && *names[i])
 			return strcasestr(names[i], "UTF-8") || strcasestr(names[i], "utf8");
 	return false;
+}
+
+/*
+ * The ladder's width: --width, else the terminal standard output is (when it
+ * is one), else $COLUMNS, else 0 (the renderer's default, 80).
+ */
+static int output_width(int asked)
+{
+	struct winsize ws;
+	if (asked)
+		return asked;
+	if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
+		return ws.ws_col;
+	const char *cols = getenv("COLUMNS");
+	if (cols && *cols) {
+		char *end;
+		long v = strtol(cols, &end, 10);
+		if (!*end && v > 0 && v <= 400)
+			return (int)v;
+	}
+	return 0;
 }
 
 /* A closed reader (`| head`) is not an error: stop quietly. */
@@ -221,6 +243,7 @@ static int make_pipeline(const struct tn_cli_opts *o, struct tn_capture *cap, FI
 		.color = want_color(o->color),
 		.ascii = o->ascii || !charset_is_utf8(),
 		.ts_digits = tn_capture_ts_digits(cap),
+		.width = output_width(o->width),
 	};
 	if (o->records) {
 		if (tn_records_create(rec, o, &ro, rend, err, errlen) < 0)

@@ -289,8 +289,10 @@ static void segment(struct tn_pipeline *p, struct tn_conn *c, int side,
 			seg.step = (unsigned)frame->n;
 			seg.ideas = tn_reference_ideas(seg.step, &seg.n_ideas);
 		}
-		if (p->o.compare)
+		if (p->o.compare) {
 			tn_compare_segment(&c->compare[0], &seg, &c->analysis);
+			seg.cmp_steps = tn_compare_steps_of(&c->compare[0], (uint32_t)frame->n);
+		}
 		tn_analysis_segment(&seg);
 		tn_render_segment(p->rend, &seg);
 	} else if (elsewhere(p, c)) {

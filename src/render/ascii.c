@@ -125,6 +125,27 @@ static int ascii_close(void *cookie)
 	return rc;
 }
 
+void tn_render_ascii_spell(const char *in, char *out, size_t outlen)
+{
+	const unsigned char *p = (const unsigned char *)in;
+	size_t u = 0;
+	if (!outlen)
+		return;
+	while (*p) {
+		size_t n = char_len(*p), k = 1;
+		while (k < n && (p[k] & 0xc0) == 0x80)
+			k++;
+		const char *s = n == 1 ? (const char *)p : k == n && n > 1 ? spelled(p, n) : "?";
+		size_t len = n == 1 ? 1 : strlen(s);
+		if (u + len >= outlen)
+			break;
+		memcpy(out + u, s, len);
+		u += len;
+		p += n == 1 ? 1 : k;
+	}
+	out[u] = '\0';
+}
+
 FILE *tn_render_ascii_stream(FILE *under)
 {
 	struct ascii_stream *a = calloc(1, sizeof *a);

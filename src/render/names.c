@@ -80,3 +80,35 @@ const char *tn_skip_reason_key(enum tn_decode_result r)
 	};
 	return (unsigned)r < TN_DEC_RESULT_COUNT ? k[r] : "unknown";
 }
+
+/*
+ * A plain retransmission verdict goes without saying when a more specific
+ * one (fast, spurious) is there: tshark's tcp.analysis.retransmission is set
+ * for those too, and JSON lists it, but a reader needs the one word.
+ */
+bool tn_render_verdict_shown(const struct tn_segment *seg, unsigned i)
+{
+	if (seg->verdict[i].kind != TN_V_RETRANSMISSION)
+		return true;
+	return !tn_segment_verdict(seg, TN_V_FAST_RETRANSMISSION) &&
+	       !tn_segment_verdict(seg, TN_V_SPURIOUS_RETRANSMISSION);
+}
+
+/* Loss and stalls stand out (bold red); trouble that may pass, yellow; the rest, cyan. */
+const char *tn_render_verdict_style(enum tn_verdict_kind k)
+{
+	switch (k) {
+	case TN_V_WINDOW_UPDATE:
+	case TN_V_KEEP_ALIVE:
+	case TN_V_KEEP_ALIVE_ACK:
+	case TN_V_REUSED_PORTS:
+		return "\033[36m";
+	case TN_V_DUPLICATE_ACK:
+	case TN_V_OUT_OF_ORDER:
+	case TN_V_ZERO_WINDOW_PROBE_ACK:
+	case TN_V_WINDOW_FULL:
+		return "\033[33m";
+	default:
+		return "\033[1;31m";
+	}
+}

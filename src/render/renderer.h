@@ -14,6 +14,19 @@ struct tn_renderer {
 
 extern const struct tn_render_ops tn_render_text_ops;
 extern const struct tn_render_ops tn_render_json_ops;
+extern const struct tn_render_ops tn_render_ladder_ops;
+
+/*
+ * --ascii (r->opts.ascii): r->opts.out is replaced by a stream that spells
+ * UTF-8 in ASCII (ascii.c), kept in *kept for the renderer to fclose() at
+ * finish; *kept stays NULL otherwise. -1 and errbuf when memory runs out.
+ */
+int tn_render_ascii_out(struct tn_renderer *r, FILE **kept, char *errbuf, size_t errlen);
+
+/* Is verdict i of seg worth showing to a reader (not a plain retransmission beside a fast one)? */
+bool tn_render_verdict_shown(const struct tn_segment *seg, unsigned i);
+/* The colour (an ANSI sequence) a verdict stands out in: loss red, trouble yellow, notes cyan. */
+const char *tn_render_verdict_style(enum tn_verdict_kind k);
 
 /* Shared wording: DSCP names, ECN names, IPv6 extension names, MPTCP subtypes. */
 const char *tn_dscp_name(uint8_t dscp);

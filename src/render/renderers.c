@@ -10,6 +10,7 @@
 static const struct tn_render_ops *const renderer_table[] = {
 	&tn_render_text_ops,
 	&tn_render_json_ops,
+	&tn_render_ladder_ops,
 	NULL,
 };
 
@@ -60,6 +61,20 @@ const char *const *tn_renderer_names(void)
 	for (size_t i = 0; renderer_table[i]; i++)
 		names[i] = renderer_table[i]->name;
 	return names;
+}
+
+int tn_render_ascii_out(struct tn_renderer *r, FILE **kept, char *errbuf, size_t errlen)
+{
+	*kept = NULL;
+	if (!r->opts.ascii)
+		return 0;
+	*kept = tn_render_ascii_stream(r->opts.out);
+	if (!*kept) {
+		snprintf(errbuf, errlen, "out of memory");
+		return -1;
+	}
+	r->opts.out = *kept;
+	return 0;
 }
 
 const struct tn_render_opts *tn_renderer_opts(const struct tn_renderer *r)

@@ -384,48 +384,16 @@ static void snaplen_line(struct tn_renderer *r, const struct tn_frame *f, bool n
 	fputc('\n', r->opts.out);
 }
 
-/*
- * A plain retransmission verdict goes without saying when a more specific
- * one (fast, spurious) is there: tshark's tcp.analysis.retransmission is set
- * for those too, and JSON lists it, but a reader needs the one word.
- */
-static bool shown_verdict(const struct tn_segment *seg, unsigned i)
-{
-	if (seg->verdict[i].kind != TN_V_RETRANSMISSION)
-		return true;
-	return !tn_segment_verdict(seg, TN_V_FAST_RETRANSMISSION) &&
-	       !tn_segment_verdict(seg, TN_V_SPURIOUS_RETRANSMISSION);
-}
-
-/* Loss and stalls stand out; the rest is worth a note. */
-static const char *verdict_style(enum tn_verdict_kind k)
-{
-	switch (k) {
-	case TN_V_WINDOW_UPDATE:
-	case TN_V_KEEP_ALIVE:
-	case TN_V_KEEP_ALIVE_ACK:
-	case TN_V_REUSED_PORTS:
-		return S_NOTE;
-	case TN_V_DUPLICATE_ACK:
-	case TN_V_OUT_OF_ORDER:
-	case TN_V_ZERO_WINDOW_PROBE_ACK:
-	case TN_V_WINDOW_FULL:
-		return S_WARN;
-	default:
-		return S_BAD;
-	}
-}
-
 /* One line per verdict under the segment's sentence, with its evidence. */
 static void verdict_lines(struct tn_renderer *r, const struct tn_segment *seg)
 {
 	char buf[TN_NOTE_LEN];
 	for (unsigned i = 0; i < seg->n_verdicts; i++) {
-		if (!shown_verdict(seg, i))
+		if (!tn_render_verdict_shown(seg, i))
 			continue;
 		const struct tn_verdict *v = &seg->verdict[i];
 		tn_verdict_explain(v, buf, sizeof buf);
-		sty(r, verdict_style(v->kind));
+		sty(r, tn_render_verdict_style(v->kind));
 		int used = fprintf(r->opts.out, "  ! %s:", tn_verdict_name(v->kind));
 		sty(r, S_RESET);
 		fputc(' ', r->opts.out);
@@ -522,9 +490,9 @@ static void quiet_tail(struct tn_renderer *r, const struct tn_segment *seg)
 				tn_state_name(v->after[i]));
 	}
 	for (unsigned i = 0; i < seg->n_verdicts; i++) {
-		if (!shown_verdict(seg, i))
+		if (!tn_render_verdict_shown(seg, i))
 			continue;
-		sty(r, verdict_style(seg->verdict[i].kind));
+		sty(r, tn_render_verdict_style(seg->verdict[i].kind));
 		fprintf(o, " · %s", tn_verdict_name(seg->verdict[i].kind));
 		sty(r, S_RESET);
 	}
@@ -1545,14 +1513,8 @@ static void text_elsewhere(struct tn_renderer *r, uint64_t conn, uint64_t n)
 static int text_init(struct tn_renderer *r, char *errbuf, size_t errlen)
 {
 	struct text_state *st = state_of(r);
-	if (r->opts.ascii) {
-		st->ascii = tn_render_ascii_stream(r->opts.out);
-		if (!st->ascii) {
-			snprintf(errbuf, errlen, "out of memory");
-			return -1;
-		}
-		r->opts.out = st->ascii;
-	}
+	if (tn_render_ascii_out(r, &st->ascii, errbuf, errlen) < 0)
+		return -1;
 	if (r->opts.focus != TN_FOCUS_PROBLEMS)
 		return 0;
 	if (tn_focus_create(&st->focus, true, errbuf, errlen) < 0)

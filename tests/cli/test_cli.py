@@ -273,6 +273,63 @@ def colour_cases():
     return passed, failed
 
 
+def ladder_lines_over(text, width):
+    """Lines of a ladder wider than width (colour left out), as (number, columns)."""
+    return [(n, len(SGR.sub("", line))) for n, line in enumerate(text.split("\n"), 1)
+            if len(SGR.sub("", line)) > width]
+
+
+def ladder_cases():
+    """--ladder: no line wider than the width it was given (--width, $COLUMNS, else 80) on
+    every shipped capture and the reference, in both character sets and in colour; ASCII under
+    LC_ALL=C; its usage errors."""
+    passed = failed = 0
+    caps = sorted(os.path.join(ROOT, "captures", f) for f in os.listdir(os.path.join(ROOT, "captures"))
+                  if f.endswith(".pcap") or f.endswith(".pcapng"))
+    sources = [["-r", c] for c in caps] + [["--reference"]]
+    runs = []
+    for src in sources:
+        for width, how in ((80, []), (64, ["--width", "64"]), (132, ["--width", "132"]),
+                           (132, ["COLUMNS"]), (200, ["--width", "200", "--ascii", "--compare"]),
+                           (80, ["--color=always", "--compare"])):
+            env = dict(UTF8_ENV, COLUMNS=str(width)) if how == ["COLUMNS"] else \
+                {k: v for k, v in UTF8_ENV.items() if k != "COLUMNS"}
+            args = ["--ladder"] + [a for a in how if a != "COLUMNS"] + src
+            runs.append((width, args, env))
+    bad = []
+    for width, args, env in runs:
+        r = run(args, env=env)
+        over = ladder_lines_over(r.stdout, width)
+        if r.returncode or over or r.stderr:
+            bad.append("%s: exit %d, lines over %d: %r" % (" ".join(os.path.basename(a) for a in args),
+                                                          r.returncode, width, over[:3]))
+    print("ok   --ladder fits its width (%d runs)" % len(runs) if not bad else
+          "FAIL --ladder fits its width: %s" % "; ".join(bad[:4]))
+    passed, failed = passed + (not bad), failed + bool(bad)
+    loss = os.path.join(ROOT, "captures", "http11-nginx-loss-ipv4.pcap")
+    r = run(["--ladder", "--compare", "-r", loss], env=locale_env(LC_ALL="C"))
+    ok = r.returncode == 0 and is_ascii(r.stdout) and "|<-" in r.stdout and "->|" in r.stdout
+    print("ok   --ladder in ASCII under LC_ALL=C" if ok else
+          "FAIL --ladder in ASCII under LC_ALL=C: %r" % r.stdout[:300])
+    passed, failed = passed + ok, failed + (not ok)
+    r = run(["--ladder", "--color=always", "-r", loss])
+    unended = [line for line in r.stdout.split("\n")
+               if SGR.findall(line) and SGR.findall(line)[-1] != "\x1b[0m"]
+    ok = r.returncode == 0 and "\x1b[1;31m" in r.stdout and not unended
+    print("ok   --ladder colours verdicts and ends every colour" if ok else
+          "FAIL --ladder colour: %r" % unended[:3])
+    passed, failed = passed + ok, failed + (not ok)
+    for args, pat in ((["--ladder", "--json"], r"--json and --ladder: choose one"),
+                      (["--ladder", "--summary"], r"--ladder draws every segment: it does not go with --summary"),
+                      (["--problems", "--ladder"], r"does not go with --problems"),
+                      (["--ladder", "--width", "20"], r"--width wants columns from 64 to 400, not '20'")):
+        r = run(args + ["-r", loss])
+        ok = r.returncode == 2 and re.search(pat, r.stderr) and r.stderr.count("\n") == 1
+        print("ok   usage: %s" % " ".join(args) if ok else "FAIL usage: %s: %r" % (" ".join(args), r.stderr))
+        passed, failed = passed + bool(ok), failed + (not ok)
+    return passed, failed
+
+
 def deroff(line):
     return line.replace("\\(->", "→").replace("\\-", "-").replace("\\e", "\\")
 
@@ -531,7 +588,7 @@ def accecn_cases():
 def main():
     passed, failed = write_cases()
     for more in (singular_cases, wscale_cases, port_glossary_cases, ascii_cases, colour_cases,
-                 manual_cases, ece_cases, accecn_cases):
+                 manual_cases, ece_cases, accecn_cases, ladder_cases):
         p, f = more()
         passed, failed = passed + p, failed + f
     for name, make, want_rc, err_re, out_res in CASES:

@@ -31,7 +31,8 @@ from concurrent.futures import ThreadPoolExecutor
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 MODES = [[], ["-v"], ["-q"], ["--json"], ["--json", "--compare"],
          ["--summary", "--compare"], ["--json", "--summary"], ["--problems"], ["-q", "--problems"],
-         ["--json", "--problems"], ["-v", "--ascii", "--compare"]]
+         ["--json", "--problems"], ["-v", "--ascii", "--compare"], ["--ladder", "--width", "80"],
+         ["--ladder", "--width", "64", "--ascii", "--compare"]]
 SAN = re.compile(r"(AddressSanitizer|LeakSanitizer|UndefinedBehaviorSanitizer|runtime error:)")
 CTRL = re.compile(rb"[\x00-\x09\x0b-\x1f\x7f]")
 NON_ASCII = re.compile(rb"[\x80-\xff]")
@@ -91,6 +92,12 @@ def check(binary, f, mode, limit):
         problems.append("control byte 0x%02x in text output" % CTRL.search(r.stdout).group(0)[0])
     elif "--ascii" in mode and NON_ASCII.search(r.stdout):
         problems.append("byte 0x%02x in --ascii output" % NON_ASCII.search(r.stdout).group(0)[0])
+    if "--ladder" in mode:
+        width = int(mode[mode.index("--width") + 1])
+        wide = [i + 1 for i, line in enumerate(r.stdout.decode("utf-8", "replace").splitlines())
+                if len(line) > width]
+        if wide:
+            problems.append("ladder line %d is wider than %d columns" % (wide[0], width))
     r2, _ = run_once(binary, f, mode, limit)
     if r2 is None or r2.stdout != r.stdout or r2.returncode != r.returncode:
         problems.append("a second run printed something else")

@@ -8,10 +8,11 @@
  * and opened by path (/proc/self/fd/N), so the capture source reads it
  * through libpcap like any file.
  *
- * Each input is run in the eight core modes — text, -v, -q, --json, each
- * without and with --compare — and in one extra mode picked by a hash of the
- * input (tiny flow tables that evict, --msl 0, --idle-timeout 1, --conn,
- * -c, --strict, colour, a filter, --summary, --problems), which is run twice
+ * Each input is run in the nine core modes — text, -v, -q, --json, each
+ * without and with --compare, and --ladder — and in one extra mode picked by
+ * a hash of the input (tiny flow tables that evict, --msl 0, --idle-timeout
+ * 1, --conn, -c, --strict, colour, a filter, --summary, --problems, the
+ * ladder in ASCII, in colour, with --compare), which is run twice
  * to check that nothing carried over from one run to the next changes the
  * result.
  *
@@ -19,7 +20,8 @@
  * status is 0 or 1 (3 with --strict); exit 1 comes with one
  * `tcpnarrate: FILE: ...` line on stderr; exit 0 prints nothing on stderr but
  * the unsupported-link-type line; text has no control bytes but newline
- * (and ESC with colour); every JSON line parses; the second run of the extra
+ * (and ESC with colour); every JSON line parses; no ladder line is wider
+ * than 80 columns (colour aside); the second run of the extra
  * mode prints the same bytes and exits the same.
  *
  * Process state the run touches, and how it is kept from leaking between
@@ -70,6 +72,7 @@ static const struct mode core_modes[] = {
 	{ { "-v", "--compare", NULL }, false },
 	{ { "-q", "--compare", NULL }, false },
 	{ { "--json", "--compare", NULL }, false },
+	{ { "--ladder", "--width", "80", NULL }, false },
 };
 
 static const struct mode extra_modes[] = {
@@ -88,6 +91,9 @@ static const struct mode extra_modes[] = {
 	{ { "-q", "--problems", "--max-flows", "1", NULL }, false },
 	{ { "--json", "--problems", "--compare", NULL }, false },
 	{ { "-v", "--ascii", "--problems", NULL }, false },
+	{ { "--ladder", "--width", "80", "--ascii", "--compare", "--max-flows", "1", NULL }, false },
+	{ { "--ladder", "--width", "80", "--color=always", "--conn", "2", NULL }, true },
+	{ { "--ladder", "--width", "80", "--idle-timeout", "1", "--msl", "0", NULL }, false },
 };
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
@@ -168,6 +174,23 @@ static size_t count_lines(const uint8_t *p, size_t n)
 	return lines;
 }
 
+/* Columns of the widest line: UTF-8 characters, colour (ESC [ ... m) left out. */
+static size_t widest_line(const uint8_t *p, size_t n)
+{
+	size_t most = 0, cols = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (p[i] == '\n') {
+			cols = 0;
+		} else if (p[i] == 0x1b) {
+			while (i < n && p[i] != 'm' && p[i] != '\n')
+				i++;
+		} else if ((p[i] & 0xc0) != 0x80 && ++cols > most) {
+			most = cols;
+		}
+	}
+	return most;
+}
+
 static void describe(const struct mode *m, char *buf, size_t len)
 {
 	size_t o = (size_t)snprintf(buf, len, "tcpnarrate --color=never --max-flows 8192 -r FILE");
@@ -203,11 +226,15 @@ static void check(const struct mode *m, bool strict, int status)
 	}
 
 	/* stdout */
-	bool json = false, ascii = false;
+	bool json = false, ascii = false, ladder = false;
 	for (size_t i = 0; m->args[i]; i++) {
 		json |= strcmp(m->args[i], "--json") == 0;
 		ascii |= strcmp(m->args[i], "--ascii") == 0;
+		ladder |= strcmp(m->args[i], "--ladder") == 0;
 	}
+	size_t wide = ladder ? widest_line(g_stdout.buf, g_stdout.len) : 0;
+	if (wide > 80)
+		fuzz_die("%s: a ladder line %zu columns wide", what, wide);
 	if (json) {
 		size_t bad = fuzz_json_bad_line(g_stdout.buf, g_stdout.len);
 		if (bad)

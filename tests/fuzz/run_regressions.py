@@ -5,7 +5,7 @@ Files in tests/fuzz/crashes/ and tests/fuzz/regressions/ (README.md and dot
 files aside) are reproducers: those named decode-* are fuzz_decode inputs and
 are turned into one-packet pcap files first (frames.py); every other file is
 a capture. Each is run through the tcpnarrate binary in the modes the
-fuzz_capture target uses (the eight core modes and every extra mode), and
+fuzz_capture target uses (the nine core modes and every extra mode), and
 must not crash: no signal, no sanitizer report, exit status 0 or 1 (3 with
 --strict), within the time limit.
 
@@ -31,7 +31,8 @@ import frames  # noqa: E402
 
 # Keep in step with core_modes[] and extra_modes[] in fuzz_capture.c.
 CORE_MODES = [[], ["-v"], ["-q"], ["--json"],
-              ["--compare"], ["-v", "--compare"], ["-q", "--compare"], ["--json", "--compare"]]
+              ["--compare"], ["-v", "--compare"], ["-q", "--compare"], ["--json", "--compare"],
+              ["--ladder", "--width", "80"]]
 EXTRA_MODES = [["-q", "--max-flows", "1"],
                ["--json", "--max-flows", "2", "--compare"],
                ["-v", "--msl", "0"],
@@ -46,7 +47,10 @@ EXTRA_MODES = [["-q", "--max-flows", "1"],
                ["--problems", "--idle-timeout", "1"],
                ["-q", "--problems", "--max-flows", "1"],
                ["--json", "--problems", "--compare"],
-               ["-v", "--ascii", "--problems"]]
+               ["-v", "--ascii", "--problems"],
+               ["--ladder", "--width", "80", "--ascii", "--compare", "--max-flows", "1"],
+               ["--ladder", "--width", "80", "--color=always", "--conn", "2"],
+               ["--ladder", "--width", "80", "--idle-timeout", "1", "--msl", "0"]]
 SAN = re.compile(r"(AddressSanitizer|LeakSanitizer|UndefinedBehaviorSanitizer|runtime error:"
                  r"|==tcpnarrate-fuzz==)")
 ENV = dict(os.environ, ASAN_OPTIONS="detect_leaks=1:abort_on_error=0",

@@ -128,6 +128,10 @@ def main():
           "2106-02-07 06:28:15.999999999" in out and "1970-01-01 00:16:40.000000001" in out, out[:200] + err)
     check("time since the first packet, exact to the nanosecond, also backwards",
           "-2147482646.999999999s" in out and "+2147483648.999999999s" in out, out[:600])
+    rc, out, err, _ = run_measured(["--ladder", "--color=never", "-r", path])
+    wide = [ln for ln in out.splitlines() if len(ln) > 80]
+    check("the ladder's time column holds 2038, 2106 and a clock run backwards in 80 columns",
+          rc == 0 and not wide and "-2.147e+09" in out, (rc, wide[:2], err))
 
     # Bytes from the wire stay inert.
     path = os.path.join(tmp, "evil.pcap")
@@ -141,6 +145,13 @@ def main():
             body = body.replace(code, "")
         check("escape sequences from the wire are escaped (%s)" % (" ".join(mode) or "text"),
               rc == 0 and "\x1b" not in body and "\x07" not in body and "\\x1b[2J" in out, repr(out[:400]))
+    for mode in (["--ladder"], ["--ladder", "--color=always", "--ascii"]):
+        rc, out, err, _ = run_measured(["-r", path] + mode)
+        body = out
+        for code in ("\x1b[0m", "\x1b[1m", "\x1b[2m", "\x1b[1;31m", "\x1b[33m", "\x1b[36m"):
+            body = body.replace(code, "")
+        check("escape sequences from the wire stay off the ladder (%s)" % " ".join(mode),
+              rc == 0 and "\x1b" not in body and "\x07" not in body and "#1 PSH,ACK" in out, repr(out[:400]))
     rc, objs, err = segments(path)
     seg = [o for o in objs if o["type"] == "segment"][0]
     check("JSON stays valid and the preview is escaped", seg["preview"].startswith("\\x1b[2J\\x1b[31mRED"),

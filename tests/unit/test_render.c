@@ -1,7 +1,7 @@
 /*
  * test_render.c — the renderers' pure helpers (include/tcpnarrate/render.h):
  * tn_escape_preview(), tn_service_name(), tn_format_time(), and the ASCII
- * stream of tn_render_ascii_stream().
+ * stream of tn_render_ascii_stream() and its spelling into a buffer.
  *
  * Output buffers are poisoned with 0xA5 and have guard bytes after the
  * length passed in, so a write past outlen or a missing terminator shows.
@@ -226,6 +226,36 @@ START_TEST(test_ascii_table)
 }
 END_TEST
 
+/* The same text spelled into a buffer (the ladder measures notes so): what the stream writes. */
+START_TEST(test_ascii_spell_table)
+{
+	const struct ascii_case *c = &ascii_cases[_i];
+	char in[64] = "", out[64];
+	for (size_t i = 0; c->chunks[i]; i++)
+		strcat(in, c->chunks[i]);
+	memset(out, 'Z', sizeof out);
+	tn_render_ascii_spell(in, out, sizeof out);
+	ck_assert_msg(strcmp(out, c->out) == 0, "%s: '%s', expected '%s'", c->name, out, c->out);
+}
+END_TEST
+
+/* Cut at the buffer: never half a spelling, always terminated. */
+START_TEST(test_ascii_spell_cut)
+{
+	char out[8];
+	memset(out, 'Z', sizeof out);
+	tn_render_ascii_spell("a→b→c§", out, 5);
+	ck_assert_str_eq(out, "a->b");
+	tn_render_ascii_spell("§", out, 4);
+	ck_assert_str_eq(out, "");
+	tn_render_ascii_spell("x", out, 1);
+	ck_assert_str_eq(out, "");
+	out[0] = 'Z';
+	tn_render_ascii_spell("x", out, 0);
+	ck_assert_int_eq(out[0], 'Z');
+}
+END_TEST
+
 /* What is written reaches the stream below at once: a live capture flushes only that one. */
 START_TEST(test_ascii_unbuffered)
 {
@@ -262,6 +292,8 @@ static Suite *render_suite(void)
 	tc = tcase_create("ascii");
 	TN_ADD_TABLE_TEST(tc, test_ascii_table, ascii_cases);
 	tcase_add_test(tc, test_ascii_unbuffered);
+	TN_ADD_TABLE_TEST(tc, test_ascii_spell_table, ascii_cases);
+	tcase_add_test(tc, test_ascii_spell_cut);
 	suite_add_tcase(s, tc);
 	return s;
 }
