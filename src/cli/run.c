@@ -22,6 +22,8 @@
 #include <tcpnarrate/decode.h>
 #include <tcpnarrate/pipeline.h>
 
+#define OUT_BUF (256 * 1024)
+
 static bool want_color(enum tn_color_mode m)
 {
 	if (m == TN_COLOR_ALWAYS)
@@ -258,6 +260,12 @@ int tn_cli_run(const struct tn_cli_opts *o)
 	bool gone = false;
 	int status = TN_EXIT_INPUT;
 
+	/*
+	 * Output to a file or a pipe goes out in large writes (a terminal, or a
+	 * live capture, which flushes after each segment, keeps its own pace).
+	 */
+	if (!isatty(STDOUT_FILENO))
+		setvbuf(stdout, NULL, _IOFBF, OUT_BUF);
 	if (open_source(o, &cap, err, sizeof err) < 0) {
 		fprintf(stderr, "tcpnarrate: %s: %s\n", name, err);
 		tn_capture_destroy(cap);
