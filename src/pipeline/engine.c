@@ -238,7 +238,8 @@ static void segment(struct tn_pipeline *p, struct tn_conn *c, int side,
 	if (p->o.compare)
 		tn_compare_segment(&c->compare[0], &seg, &c->analysis);
 	if (shown(p, c->track.id)) {
-		tn_analysis_segment(&seg);
+		if (tn_render_needs_note(p->rend))
+			tn_analysis_segment(&seg);
 		tn_render_segment(p->rend, &seg);
 	}
 	if (seg.track.conn_closed)

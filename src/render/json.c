@@ -778,6 +778,11 @@ static void json_connection(struct tn_renderer *r, const struct tn_conn_view *cv
 		json_comparison(r, cmp);
 }
 
+static bool json_needs_note(const struct tn_renderer *r)
+{
+	return r->opts.focus != TN_FOCUS_SUMMARY;
+}
+
 static int json_init(struct tn_renderer *r, char *errbuf, size_t errlen)
 {
 	struct json_state *st = r->state;
@@ -804,4 +809,5 @@ const struct tn_render_ops tn_render_json_ops = {
 	.correction = json_correction,
 	.connection = json_connection,
 	.end = json_end,
+	.needs_note = json_needs_note,
 };

@@ -1353,6 +1353,12 @@ static void text_finish(struct tn_renderer *r)
 		fclose(st->ascii);
 }
 
+/* The sentence is shown in the full breakdown only (-q and --summary have no room for it). */
+static bool text_needs_note(const struct tn_renderer *r)
+{
+	return r->opts.focus != TN_FOCUS_SUMMARY && r->opts.detail > TN_DETAIL_QUIET;
+}
+
 const struct tn_render_ops tn_render_text_ops = {
 	.name = "text",
 	.state_size = sizeof(struct text_state),
@@ -1365,4 +1371,5 @@ const struct tn_render_ops tn_render_text_ops = {
 	.correction = text_correction,
 	.connection = text_connection,
 	.end = text_end,
+	.needs_note = text_needs_note,
 };
