@@ -24,15 +24,36 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The reused print buffer: cJSON's size estimate can be a few bytes short, hence the margin. */
+#define PRINT_BUF (64 * 1024)
+#define PRINT_MARGIN 5
+
+/* What the JSON renderer remembers: the last connection's Community ID, as segments come in runs. */
+struct json_state {
+	struct tn_flow_key key;
+	bool have;
+	char id[TN_COMMUNITY_ID_SIZE + 1];
+	struct tn_focus_table *focus;   /* --problems: each connection's last frame */
+	char print_buf[PRINT_BUF + PRINT_MARGIN];
+};
+
+/*
+ * Prints the object into the reused buffer (or, when it does not fit, into
+ * arena memory) and writes it as one line. The tree and anything printed
+ * live in the arena (arena.c), so no tree is deleted: the reset drops it.
+ */
 static void emit(struct tn_renderer *r, cJSON *obj)
 {
-	char *s = cJSON_PrintUnformatted(obj);
-	if (s) {
-		fputs(s, r->opts.out);
-		fputc('\n', r->opts.out);
-		free(s);
+	struct json_state *st = r->state;
+	if (cJSON_PrintPreallocated(obj, st->print_buf, PRINT_BUF, 0)) {
+		fputs(st->print_buf, r->opts.out);
+	} else {
+		char *s = cJSON_PrintUnformatted(obj);
+		if (s)
+			fputs(s, r->opts.out);
 	}
-	cJSON_Delete(obj);
+	fputc('\n', r->opts.out);
+	tn_json_arena_reset();
 }
 
 static void add_ts(struct tn_renderer *r, cJSON *obj, const struct tn_frame *f)
@@ -380,14 +401,6 @@ static void json_begin(struct tn_renderer *r, const struct tn_run_info *run)
 	add_ideas(j, run->intro, run->n_intro);
 	emit(r, j);
 }
-
-/* What the JSON renderer remembers: the last connection's Community ID, as segments come in runs. */
-struct json_state {
-	struct tn_flow_key key;
-	bool have;
-	char id[TN_COMMUNITY_ID_SIZE + 1];
-	struct tn_focus_table *focus;   /* --problems: each connection's last frame */
-};
 
 static const char *community_id(struct tn_renderer *r, const struct tn_flow_key *key)
 {
@@ -786,15 +799,18 @@ static bool json_needs_note(const struct tn_renderer *r)
 static int json_init(struct tn_renderer *r, char *errbuf, size_t errlen)
 {
 	struct json_state *st = r->state;
-	if (r->opts.focus != TN_FOCUS_PROBLEMS)
-		return 0;
-	return tn_focus_create(&st->focus, false, errbuf, errlen);
+	if (r->opts.focus == TN_FOCUS_PROBLEMS &&
+	    tn_focus_create(&st->focus, false, errbuf, errlen) < 0)
+		return -1;
+	tn_json_arena_begin();
+	return 0;
 }
 
 static void json_finish(struct tn_renderer *r)
 {
 	struct json_state *st = r->state;
 	tn_focus_destroy(st->focus);
+	tn_json_arena_end();
 }
 
 const struct tn_render_ops tn_render_json_ops = {

@@ -30,6 +30,16 @@ const char *tn_skip_reason_key(enum tn_decode_result r); /* "not_ip", ... */
 void tn_text_summary_line(FILE *out, const struct tn_conn_view *cv,
 			  const struct tn_comparison *cmp);
 
+/*
+ * cJSON's memory while a JSON renderer lives (arena.c): begin installs the
+ * arena as cJSON's allocator (process-wide, counted), reset drops every
+ * tree the calling thread built since the last reset, end puts cJSON's
+ * allocator back after the last user and frees the thread's blocks.
+ */
+void tn_json_arena_begin(void);
+void tn_json_arena_reset(void);
+void tn_json_arena_end(void);
+
 /* Length of the payload preview, in input bytes. */
 #define TN_PREVIEW_BYTES 80
 
