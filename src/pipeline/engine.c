@@ -6,7 +6,8 @@
  * (pipeline.h) is written here and nowhere else: drivers feed frames and
  * read nothing back but a status. One struct tn_packet is reused for every
  * frame, so after the flow table has grown the per-packet path allocates
- * nothing here (the JSON renderer still does, inside cJSON).
+ * nothing here, nor in the renderers (the JSON renderer writes segments with
+ * a streaming writer and takes cJSON's memory from an arena).
  *
  * Ownership: the engine owns the flow table (and so every struct tn_conn),
  * the tracker, the packet buffer and the list used to report the last
