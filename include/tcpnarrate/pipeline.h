@@ -110,5 +110,7 @@ uint64_t tn_pipeline_last_conn(const struct tn_pipeline *p);
 
 /* --compare: connections reported so far that are not of the textbook shape. */
 uint64_t tn_pipeline_differing(const struct tn_pipeline *p);
+/* Connections seen so far (every incarnation of a port pair counts). */
+uint64_t tn_pipeline_connections(const struct tn_pipeline *p);
 
 #endif

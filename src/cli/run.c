@@ -7,6 +7,7 @@
  */
 #define _GNU_SOURCE /* strcasestr */
 #include "cli.h"
+#include "progress.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -192,8 +193,9 @@ static int make_pipeline(const struct tn_cli_opts *o, struct tn_capture *cap,
  * output. dump_conn (--conn N with -w): only the frames of that connection
  * are written, once the engine has said whose each frame is.
  */
-static int feed_all(struct tn_capture *cap, struct tn_pipeline *pipe, uint64_t dump_conn,
-		    bool *gone, char *err, size_t errlen, char *file_err, size_t file_errlen)
+static int feed_frames(struct tn_capture *cap, struct tn_pipeline *pipe, uint64_t dump_conn,
+		       struct tn_progress *pg, bool *gone, char *err, size_t errlen,
+		       char *file_err, size_t file_errlen)
 {
 	struct tn_frame frame;
 	uint32_t linktype = tn_capture_linktype(cap);
@@ -203,6 +205,7 @@ static int feed_all(struct tn_capture *cap, struct tn_pipeline *pipe, uint64_t d
 		enum tn_feed f = tn_pipeline_feed(pipe, linktype, &frame, err, errlen);
 		if (f == TN_FEED_ERROR)
 			return -2;
+		tn_progress_update(pg, tn_capture_offset(cap), tn_pipeline_connections(pipe));
 		if (dump_conn && tn_pipeline_last_conn(pipe) == dump_conn)
 			tn_capture_dump_last(cap);
 		if (live)
@@ -215,6 +218,20 @@ static int feed_all(struct tn_capture *cap, struct tn_pipeline *pipe, uint64_t d
 			return 0;
 	}
 	return rc < 0 ? -1 : 0;
+}
+
+/* Every frame, with the progress line on standard error while a file is read. */
+static int feed_all(const struct tn_cli_opts *o, struct tn_capture *cap,
+		    struct tn_pipeline *pipe, bool *gone, char *err, size_t errlen,
+		    char *file_err, size_t file_errlen)
+{
+	uint64_t dump_conn = o->write_file ? o->only_conn : 0;
+	struct tn_progress pg;
+	tn_progress_init(&pg, o->reference ? NULL : o->read_file, o->interface != NULL);
+	int fed = feed_frames(cap, pipe, dump_conn, &pg, gone, err, errlen, file_err,
+			      file_errlen);
+	tn_progress_finish(&pg, tn_capture_offset(cap), tn_pipeline_connections(pipe));
+	return fed;
 }
 
 /* What only the capture knows for the summary: filter and kernel counters, where it broke. */
@@ -276,9 +293,7 @@ int tn_cli_run(const struct tn_cli_opts *o)
 	describe_source(cap, name, ltname, sizeof ltname, &sum);
 	if (make_pipeline(o, cap, &sum, &rend, &pipe, err, sizeof err) < 0)
 		goto err_msg;
-	uint64_t dump_conn = o->write_file ? o->only_conn : 0;
-	int fed = feed_all(cap, pipe, dump_conn, &gone, err, sizeof err, file_err,
-			   sizeof file_err);
+	int fed = feed_all(o, cap, pipe, &gone, err, sizeof err, file_err, sizeof file_err);
 	if (fed == -2)
 		goto err_msg;
 	if (gone)

@@ -90,6 +90,11 @@ uint64_t tn_pipeline_differing(const struct tn_pipeline *p)
 	return p->differing;
 }
 
+uint64_t tn_pipeline_connections(const struct tn_pipeline *p)
+{
+	return p->tracker.next_id - 1;
+}
+
 static bool shown(const struct tn_pipeline *p, uint64_t id)
 {
 	return p->o.only_conn == 0 || p->o.only_conn == id;
