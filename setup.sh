@@ -17,8 +17,12 @@ BUILD_PKGS=(meson ninja-build pkg-config gcc libc6-dev libpcap-dev libcjson-dev 
 # and nginx-light make the network-namespace hosts of the live-capture test;
 # nftables and tcpdump hold and record segments for the kernel-truth test;
 # valgrind checks memory; clang and its runtime build the libFuzzer targets;
-# GNU time measures peak memory for the hostile-input test and the benchmark.
-TEST_PKGS=(python3 python3-distributed tshark util-linux iproute2 curl nginx-light nftables tcpdump valgrind clang libclang-rt-14-dev time)
+# GNU time measures peak memory for the hostile-input test and the benchmark;
+# ab (apache2-utils) makes the benchmark capture's short and keep-alive
+# connections, ethtool turns off segmentation offloads for it, and tcptrace is
+# one of the tools the benchmark measures against.
+TEST_PKGS=(python3 python3-distributed tshark util-linux iproute2 curl nginx-light nftables tcpdump valgrind clang libclang-rt-14-dev time
+           apache2-utils ethtool tcptrace)
 
 mode=${1:-all}
 case "$mode" in

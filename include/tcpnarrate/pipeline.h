@@ -143,5 +143,7 @@ uint32_t tn_pipeline_shard_of(const struct tn_flow_key *key, uint32_t shards);
 
 /* --compare: connections reported so far that are not of the textbook shape. */
 uint64_t tn_pipeline_differing(const struct tn_pipeline *p);
+/* Connections seen so far (every incarnation of a port pair counts). */
+uint64_t tn_pipeline_connections(const struct tn_pipeline *p);
 
 #endif

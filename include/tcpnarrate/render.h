@@ -123,6 +123,13 @@ struct tn_render_ops {
 	 * forgotten alike. May be NULL.
 	 */
 	void (*elsewhere)(struct tn_renderer *r, uint64_t conn, uint64_t n);
+	/*
+	 * Whether the segments given to segment() must carry their sentence
+	 * (seg->note, written by tn_analysis_segment); NULL means they must.
+	 * Writing it is a good part of a segment's cost, so modes that never
+	 * show it (one line per segment, --summary) say no.
+	 */
+	bool (*needs_note)(const struct tn_renderer *r);
 };
 
 /* Creates renderer `name` from the built-in table; -1 and errbuf when there is none. */
@@ -138,6 +145,8 @@ void tn_renderer_destroy(struct tn_renderer *r);
 const struct tn_render_opts *tn_renderer_opts(const struct tn_renderer *r);
 void *tn_renderer_state(struct tn_renderer *r);
 
+/* Whether segments must carry their sentence (seg->note) for this renderer. */
+bool tn_render_needs_note(const struct tn_renderer *r);
 void tn_render_begin(struct tn_renderer *r, const struct tn_run_info *run);
 void tn_render_segment(struct tn_renderer *r, const struct tn_segment *seg);
 void tn_render_skip(struct tn_renderer *r, const struct tn_skip *skip);

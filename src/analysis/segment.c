@@ -17,9 +17,42 @@
 #include <stdio.h>
 #include <string.h>
 
+/* v in decimal at p; returns the digits written (at most 5). */
+static size_t put_dec(char *p, unsigned v)
+{
+	char d[5];
+	size_t n = 0, i = 0;
+	do {
+		d[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v && n < sizeof d);
+	while (n)
+		p[i++] = d[--n];
+	return i;
+}
+
+/*
+ * Dotted decimal, as inet_ntop writes it: every address of every segment
+ * goes through here, and inet_ntop's own formatting is a printf.
+ */
+static void ipv4_str(const uint8_t a[4], char *buf)
+{
+	size_t n = 0;
+	for (int i = 0; i < 4; i++) {
+		if (i)
+			buf[n++] = '.';
+		n += put_dec(buf + n, a[i]);
+	}
+	buf[n] = '\0';
+}
+
 void tn_addr_str(const struct tn_packet *pkt, bool src, char *buf, size_t len)
 {
 	const char *ok = NULL;
+	if (pkt->ip_version == 4 && len >= INET_ADDRSTRLEN) {
+		ipv4_str(src ? pkt->ip4.src : pkt->ip4.dst, buf);
+		return;
+	}
 	if (pkt->ip_version == 4)
 		ok = inet_ntop(AF_INET, src ? pkt->ip4.src : pkt->ip4.dst, buf, (socklen_t)len);
 	else if (pkt->ip_version == 6)
@@ -30,13 +63,27 @@ void tn_addr_str(const struct tn_packet *pkt, bool src, char *buf, size_t len)
 
 void tn_endpoint_str(const struct tn_packet *pkt, bool src, char *buf, size_t len)
 {
-	char a[TN_ADDR_STRLEN];
-	tn_addr_str(pkt, src, a, sizeof a);
+	char a[TN_ADDR_STRLEN + 10];
+	tn_addr_str(pkt, src, a + 1, TN_ADDR_STRLEN);
 	unsigned port = src ? pkt->tcp.sport : pkt->tcp.dport;
-	if (pkt->ip_version == 6)
-		snprintf(buf, len, "[%s]:%u", a, port);
-	else
-		snprintf(buf, len, "%s:%u", a, port);
+	/* "[addr]:port" for IPv6, "addr:port" else, built in place after a[0]. */
+	size_t n = 1 + strlen(a + 1);
+	char *start = a + 1;
+	if (pkt->ip_version == 6) {
+		a[0] = '[';
+		a[n++] = ']';
+		start = a;
+	}
+	a[n++] = ':';
+	n += put_dec(a + n, port);
+	a[n] = '\0';
+	n -= (size_t)(start - a);
+	if (len == 0)
+		return;
+	if (n >= len)
+		n = len - 1; /* cut, as snprintf would */
+	memcpy(buf, start, n);
+	buf[n] = '\0';
 }
 
 const uint16_t tn_flag_order[] = { TN_TH_FIN, TN_TH_SYN, TN_TH_RST, TN_TH_PSH, TN_TH_ACK,

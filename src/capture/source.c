@@ -22,6 +22,12 @@
 #include <sys/stat.h>
 
 #define PEEK_MAX 4096
+/*
+ * libpcap reads a record header, then the record, through stdio: with the
+ * default buffer that is a read() every 4 KiB. A larger buffer on the stream
+ * libpcap reads makes whole-file runs spend less time in the kernel.
+ */
+#define READ_BUF (256 * 1024)
 
 #define PCAP_MAGIC_US 0xa1b2c3d4u
 #define PCAP_MAGIC_NS 0xa1b23c4du
@@ -182,6 +188,7 @@ static int open_counted(const char *path, struct counted_file **out, FILE **stre
 		snprintf(errbuf, errlen, "cannot read: %s", strerror(errno));
 		goto err_close;
 	}
+	setvbuf(*stream, NULL, _IOFBF, READ_BUF); /* a failure leaves the default buffer */
 	*out = cf;
 	return 0;
 

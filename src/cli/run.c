@@ -8,6 +8,7 @@
 #define _GNU_SOURCE /* strcasestr */
 #include "cli.h"
 #include "records.h"
+#include "progress.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -23,6 +24,8 @@
 #include <tcpnarrate/capture.h>
 #include <tcpnarrate/decode.h>
 #include <tcpnarrate/pipeline.h>
+
+#define OUT_BUF (256 * 1024)
 
 static bool want_color(enum tn_color_mode m)
 {
@@ -276,8 +279,9 @@ static int make_pipeline(const struct tn_cli_opts *o, struct tn_capture *cap, FI
  * output. dump_conn (--conn N with -w): only the frames of that connection
  * are written, once the engine has said whose each frame is.
  */
-static int feed_all(struct source *src, struct tn_pipeline *pipe, FILE *out, bool *gone,
-		    char *err, size_t errlen, char *file_err, size_t file_errlen)
+static int feed_frames(struct source *src, struct tn_pipeline *pipe, FILE *out,
+		       struct tn_progress *pg, bool *gone, char *err, size_t errlen,
+		       char *file_err, size_t file_errlen)
 {
 	struct tn_frame frame;
 	bool live = tn_capture_is_live(src->cap);
@@ -287,6 +291,7 @@ static int feed_all(struct source *src, struct tn_pipeline *pipe, FILE *out, boo
 		enum tn_feed f = tn_pipeline_feed(pipe, frame.linktype, &frame, err, errlen);
 		if (f == TN_FEED_ERROR)
 			return -2;
+		tn_progress_update(pg, tn_capture_offset(src->cap), tn_pipeline_connections(pipe));
 		if (dump_conn && tn_pipeline_last_conn(pipe) == dump_conn)
 			tn_capture_dump_last(src->cap);
 		if (live)
@@ -299,6 +304,18 @@ static int feed_all(struct source *src, struct tn_pipeline *pipe, FILE *out, boo
 			return 0;
 	}
 	return rc < 0 ? -1 : 0;
+}
+
+/* Every frame, with the progress line on standard error while a file is read. */
+static int feed_all(struct source *src, struct tn_pipeline *pipe, FILE *out, bool *gone,
+		    char *err, size_t errlen, char *file_err, size_t file_errlen)
+{
+	const struct tn_cli_opts *o = src->o;
+	struct tn_progress pg;
+	tn_progress_init(&pg, o->reference ? NULL : o->read_file, o->interface != NULL);
+	int fed = feed_frames(src, pipe, out, &pg, gone, err, errlen, file_err, file_errlen);
+	tn_progress_finish(&pg, tn_capture_offset(src->cap), tn_pipeline_connections(pipe));
+	return fed;
 }
 
 /* What only the capture knows for the summary: filter and kernel counters, where it broke. */
@@ -369,6 +386,12 @@ int tn_cli_run_to(const struct tn_cli_opts *o, FILE *out)
 	bool gone = false;
 	int status = TN_EXIT_INPUT;
 
+	/*
+	 * Output to a file or a pipe goes out in large writes (a terminal, or a
+	 * live capture, which flushes after each segment, keeps its own pace).
+	 */
+	if (!isatty(STDOUT_FILENO))
+		setvbuf(stdout, NULL, _IOFBF, OUT_BUF);
 	if (strcmp(src.name, "-") == 0)
 		src.name = "(standard input)";
 	if (open_source(&src, err, sizeof err) < 0) {

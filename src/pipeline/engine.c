@@ -6,7 +6,8 @@
  * (pipeline.h) is written here and nowhere else: drivers feed frames and
  * read nothing back but a status. One struct tn_packet is reused for every
  * frame, so after the flow table has grown the per-packet path allocates
- * nothing here (the JSON renderer still does, inside cJSON).
+ * nothing here, nor in the renderers (the JSON renderer writes segments with
+ * a streaming writer and takes cJSON's memory from an arena).
  *
  * Ownership: the engine owns the flow table (and so every struct tn_conn),
  * the tracker, the packet buffer and the list used to report the last
@@ -98,6 +99,11 @@ uint64_t tn_pipeline_last_conn(const struct tn_pipeline *p)
 uint64_t tn_pipeline_differing(const struct tn_pipeline *p)
 {
 	return p->differing;
+}
+
+uint64_t tn_pipeline_connections(const struct tn_pipeline *p)
+{
+	return p->tracker.next_id - 1;
 }
 
 uint64_t tn_pipeline_event_seq(const struct tn_pipeline *p)
@@ -293,7 +299,8 @@ static void segment(struct tn_pipeline *p, struct tn_conn *c, int side,
 			tn_compare_segment(&c->compare[0], &seg, &c->analysis);
 			seg.cmp_steps = tn_compare_steps_of(&c->compare[0], (uint32_t)frame->n);
 		}
-		tn_analysis_segment(&seg);
+		if (tn_render_needs_note(p->rend))
+			tn_analysis_segment(&seg);
 		tn_render_segment(p->rend, &seg);
 	} else if (elsewhere(p, c)) {
 		tn_render_elsewhere(p->rend, c->track.id, frame->n);

@@ -8,6 +8,8 @@
 #define _POSIX_C_SOURCE 200809L
 #include <tcpnarrate/render.h>
 
+#include "strbuf.h"
+
 #include <stdio.h>
 #include <time.h>
 
@@ -48,22 +50,44 @@ size_t tn_escape_preview(const uint8_t *p, size_t n, size_t max_in, char *out, s
 	return i;
 }
 
+/*
+ * The last second formatted, per thread: lines come in time order, so most
+ * share their second with the line before, and gmtime_r and the format are
+ * paid once a second rather than once a line. Times are UTC: no time zone
+ * file is read, ever.
+ */
+static _Thread_local struct {
+	bool valid;
+	int64_t sec;
+	char date[48];       /* "2026-11-23 " */
+	char hms[16];        /* "21:07:38." */
+} t_last;
+
 void tn_format_time(int64_t sec, uint32_t nsec, int digits, bool with_date, char *buf,
 		    size_t len)
 {
-	struct tm tm;
-	time_t t = (time_t)sec;
 	uint32_t frac = digits >= 9 ? nsec : nsec / 1000;
 	int fd = digits >= 9 ? 9 : 6;
-	if ((int64_t)t != sec || !gmtime_r(&t, &tm)) {
-		snprintf(buf, len, "%lld.%0*u", (long long)sec, fd, frac);
-		return;
+	if (!t_last.valid || t_last.sec != sec) {
+		struct tm tm;
+		time_t t = (time_t)sec;
+		if ((int64_t)t != sec || !gmtime_r(&t, &tm)) {
+			snprintf(buf, len, "%lld.%0*u", (long long)sec, fd, frac);
+			return;
+		}
+		snprintf(t_last.date, sizeof t_last.date, "%04lld-%02d-%02d ",
+			 (long long)tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
+		snprintf(t_last.hms, sizeof t_last.hms, "%02d:%02d:%02d.", tm.tm_hour, tm.tm_min,
+			 tm.tm_sec);
+		t_last.sec = sec;
+		t_last.valid = true;
 	}
+	struct tn_sb b;
+	tn_sb_init(&b, buf, len);
 	if (with_date)
-		snprintf(buf, len, "%04lld-%02d-%02d %02d:%02d:%02d.%0*u", (long long)tm.tm_year + 1900,
-			 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, fd, frac);
-	else
-		snprintf(buf, len, "%02d:%02d:%02d.%0*u", tm.tm_hour, tm.tm_min, tm.tm_sec, fd, frac);
+		tn_sb_str(&b, t_last.date);
+	tn_sb_str(&b, t_last.hms);
+	tn_sb_uint_w(&b, frac, fd);
 }
 
 void tn_format_offset(int64_t ns, int digits, char *buf, size_t len)
@@ -71,10 +95,13 @@ void tn_format_offset(int64_t ns, int digits, char *buf, size_t len)
 	/* Integer arithmetic: a double would lose nanoseconds over decades. */
 	uint64_t mag = ns < 0 ? (uint64_t)0 - (uint64_t)ns : (uint64_t)ns;
 	uint64_t sec = mag / 1000000000u, frac = mag % 1000000000u;
+	struct tn_sb b;
+	tn_sb_init(&b, buf, len);
+	tn_sb_chr(&b, ns < 0 ? '-' : '+');
+	tn_sb_uint(&b, sec);
+	tn_sb_chr(&b, '.');
 	if (digits >= 9)
-		snprintf(buf, len, "%c%llu.%09llu", ns < 0 ? '-' : '+', (unsigned long long)sec,
-			 (unsigned long long)frac);
+		tn_sb_uint_w(&b, frac, 9);
 	else
-		snprintf(buf, len, "%c%llu.%06llu", ns < 0 ? '-' : '+', (unsigned long long)sec,
-			 (unsigned long long)(frac / 1000));
+		tn_sb_uint_w(&b, frac / 1000, 6);
 }

@@ -13,6 +13,7 @@
  * and the connection objects of connections that had a verdict.
  */
 #include "focus.h"
+#include "json_segment.h"
 #include "renderer.h"
 
 #include <tcpnarrate/community_id.h>
@@ -24,24 +25,43 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The reused print buffer: cJSON's size estimate can be a few bytes short, hence the margin. */
+#define PRINT_BUF (64 * 1024)
+#define PRINT_MARGIN 5
+
+/* What the JSON renderer remembers: the last connection's Community ID, as segments come in runs. */
+struct json_state {
+	struct tn_flow_key key;
+	bool have;
+	char id[TN_COMMUNITY_ID_SIZE + 1];
+	struct tn_focus_table *focus;   /* --problems: each connection's last frame */
+	char print_buf[PRINT_BUF + PRINT_MARGIN];
+	struct tn_jw w;                 /* segments and the reference's step 0 */
+};
+
+/*
+ * Prints the object into the reused buffer (or, when it does not fit, into
+ * arena memory) and writes it as one line. The tree and anything printed
+ * live in the arena (arena.c), so no tree is deleted: the reset drops it.
+ */
 static void emit(struct tn_renderer *r, cJSON *obj)
 {
-	char *s = cJSON_PrintUnformatted(obj);
-	if (s) {
-		fputs(s, r->opts.out);
-		fputc('\n', r->opts.out);
-		free(s);
+	struct json_state *st = r->state;
+	if (cJSON_PrintPreallocated(obj, st->print_buf, PRINT_BUF, 0)) {
+		fputs(st->print_buf, r->opts.out);
+	} else {
+		char *s = cJSON_PrintUnformatted(obj);
+		if (s)
+			fputs(s, r->opts.out);
 	}
-	cJSON_Delete(obj);
+	fputc('\n', r->opts.out);
+	tn_json_arena_reset();
 }
 
 static void add_ts(struct tn_renderer *r, cJSON *obj, const struct tn_frame *f)
 {
 	char ts[48];
-	if (r->opts.ts_digits >= 9)
-		snprintf(ts, sizeof ts, "%" PRId64 ".%09" PRIu32, f->ts_sec, f->ts_nsec);
-	else
-		snprintf(ts, sizeof ts, "%" PRId64 ".%06" PRIu32, f->ts_sec, f->ts_nsec / 1000);
+	tn_json_format_ts(r->opts.ts_digits, f, ts, sizeof ts);
 	cJSON_AddRawToObject(obj, "ts", ts);
 }
 
@@ -49,7 +69,7 @@ static void add_ts(struct tn_renderer *r, cJSON *obj, const struct tn_frame *f)
 static void add_seconds(struct tn_renderer *r, cJSON *obj, const char *key, double secs)
 {
 	char v[48];
-	snprintf(v, sizeof v, "%.*f", r->opts.ts_digits >= 9 ? 9 : 6, secs);
+	tn_json_format_seconds(r->opts.ts_digits, secs, v, sizeof v);
 	cJSON_AddRawToObject(obj, key, v);
 }
 
@@ -63,331 +83,26 @@ static void add_problem(cJSON *obj, const struct tn_packet *pkt)
 	cJSON_AddStringToObject(p, "text", pkt->problem_text);
 }
 
-static cJSON *ip_object(const struct tn_packet *pkt)
-{
-	char a[TN_ADDR_STRLEN];
-	cJSON *ip = cJSON_CreateObject();
-	if (pkt->ip_version == 4) {
-		const struct tn_ipv4 *h = &pkt->ip4;
-		cJSON_AddNumberToObject(ip, "version", 4);
-		cJSON_AddNumberToObject(ip, "hdr_len", h->hdr_len);
-		cJSON_AddNumberToObject(ip, "dscp", h->dscp);
-		cJSON_AddNumberToObject(ip, "ecn", h->ecn);
-		cJSON_AddNumberToObject(ip, "total_len", h->total_len);
-		cJSON_AddNumberToObject(ip, "id", h->id);
-		cJSON_AddBoolToObject(ip, "df", h->df);
-		cJSON_AddBoolToObject(ip, "mf", h->mf);
-		cJSON_AddBoolToObject(ip, "rf", h->rf);
-		cJSON_AddNumberToObject(ip, "frag_off", h->frag_off);
-		cJSON_AddNumberToObject(ip, "ttl", h->ttl);
-		cJSON_AddNumberToObject(ip, "proto", h->proto);
-		if (h->ah_len)
-			cJSON_AddNumberToObject(ip, "ah_len", h->ah_len);
-		cJSON_AddNumberToObject(ip, "checksum", h->checksum);
-		cJSON_AddStringToObject(ip, "checksum_status", tn_csum_status_name(h->checksum_status));
-	} else {
-		const struct tn_ipv6 *h = &pkt->ip6;
-		cJSON_AddNumberToObject(ip, "version", 6);
-		cJSON_AddNumberToObject(ip, "tclass", h->tclass);
-		cJSON_AddNumberToObject(ip, "dscp", h->tclass >> 2);
-		cJSON_AddNumberToObject(ip, "ecn", h->tclass & 3);
-		cJSON_AddNumberToObject(ip, "flow_label", h->flow);
-		cJSON_AddNumberToObject(ip, "payload_len", h->payload_len);
-		cJSON_AddNumberToObject(ip, "next_header", h->next_header);
-		cJSON_AddNumberToObject(ip, "hop_limit", h->hop_limit);
-		cJSON *ext = cJSON_AddArrayToObject(ip, "ext");
-		for (unsigned i = 0; i < h->n_ext; i++) {
-			cJSON *e = cJSON_CreateObject();
-			cJSON_AddNumberToObject(e, "type", h->ext[i].type);
-			cJSON_AddStringToObject(e, "name", tn_ip6_ext_name(h->ext[i].type));
-			cJSON_AddNumberToObject(e, "len", h->ext[i].len);
-			cJSON_AddItemToArray(ext, e);
-		}
-	}
-	tn_addr_str(pkt, true, a, sizeof a);
-	cJSON_AddStringToObject(ip, "src", a);
-	tn_addr_str(pkt, false, a, sizeof a);
-	cJSON_AddStringToObject(ip, "dst", a);
-	return ip;
-}
-
-/* SACK blocks, relative and raw; *sack_i walks the view's blocks across options. */
-static void add_sack_blocks(cJSON *j, const struct tn_tcp_option *o,
-			    const struct tn_track_view *v, unsigned *sack_i)
-{
-	cJSON *rel = cJSON_AddArrayToObject(j, "blocks");
-	cJSON *raw = cJSON_AddArrayToObject(j, "blocks_raw");
-	for (unsigned b = 0; b < o->u.sack.count; b++, (*sack_i)++) {
-		cJSON *pr = cJSON_CreateArray(), *pw = cJSON_CreateArray();
-		if (*sack_i < v->n_sack) {
-			cJSON_AddItemToArray(pr, cJSON_CreateNumber(v->sack_rel_left[*sack_i]));
-			cJSON_AddItemToArray(pr, cJSON_CreateNumber(v->sack_rel_right[*sack_i]));
-		}
-		cJSON_AddItemToArray(pw, cJSON_CreateNumber(o->u.sack.left[b]));
-		cJSON_AddItemToArray(pw, cJSON_CreateNumber(o->u.sack.right[b]));
-		cJSON_AddItemToArray(rel, pr);
-		cJSON_AddItemToArray(raw, pw);
-	}
-}
-
-/* Fast Open (kind 34, or an experimental kind carrying its magic), or another experiment. */
-static void add_fastopen(cJSON *j, const struct tn_tcp_option *o)
-{
-	if (o->kind != TN_OPT_FASTOPEN) {
-		cJSON_AddNumberToObject(j, "exid", o->exid);
-		if (!o->u.tfo.experimental)
-			return;
-	}
-	if (o->u.tfo.len == 0) {
-		cJSON_AddBoolToObject(j, "request", 1);
-	} else {
-		char hex[33];
-		for (unsigned i = 0; i < o->u.tfo.len; i++)
-			snprintf(hex + 2 * i, 3, "%02x", o->u.tfo.bytes[i]);
-		cJSON_AddStringToObject(j, "cookie", hex);
-	}
-}
-
-/* The shift as sent, the one applied (RFC 7323 §2.3: over 14 is taken as 14), and its factor. */
-static void add_wscale(cJSON *j, uint8_t shift)
-{
-	uint8_t used = shift > TN_WSCALE_MAX ? TN_WSCALE_MAX : shift;
-	cJSON_AddNumberToObject(j, "shift", shift);
-	cJSON_AddNumberToObject(j, "shift_used", used);
-	cJSON_AddBoolToObject(j, "clamped", shift != used);
-	cJSON_AddNumberToObject(j, "multiplier", 1u << used);
-}
-
-static cJSON *option_object(const struct tn_tcp_option *o, const struct tn_track_view *v,
-			    unsigned *sack_i)
-{
-	cJSON *j = cJSON_CreateObject();
-	cJSON_AddNumberToObject(j, "kind", o->kind);
-	cJSON_AddStringToObject(j, "name", tn_tcpopt_name(o));
-	cJSON_AddNumberToObject(j, "len", o->len);
-	switch (o->kind) {
-	case TN_OPT_MSS:
-		cJSON_AddNumberToObject(j, "value", o->u.mss);
-		break;
-	case TN_OPT_WSCALE:
-		add_wscale(j, o->u.shift);
-		break;
-	case TN_OPT_SACK_PERM:
-		cJSON_AddBoolToObject(j, "present", 1);
-		break;
-	case TN_OPT_SACK:
-		add_sack_blocks(j, o, v, sack_i);
-		break;
-	case TN_OPT_TIMESTAMP:
-		cJSON_AddNumberToObject(j, "tsval", o->u.ts.val);
-		cJSON_AddNumberToObject(j, "tsecr", o->u.ts.ecr);
-		break;
-	case TN_OPT_FASTOPEN:
-	case TN_OPT_EXP1:
-	case TN_OPT_EXP2:
-		add_fastopen(j, o);
-		break;
-	case TN_OPT_MPTCP:
-		cJSON_AddNumberToObject(j, "subtype", o->u.mptcp.subtype);
-		cJSON_AddStringToObject(j, "subtype_name", tn_mptcp_subtype_name(o->u.mptcp.subtype));
-		break;
-	case TN_OPT_AO:
-		cJSON_AddNumberToObject(j, "keyid", o->u.ao.keyid);
-		cJSON_AddNumberToObject(j, "rnextkeyid", o->u.ao.rnextkeyid);
-		break;
-	case TN_OPT_UTO:
-		cJSON_AddNumberToObject(j, "timeout", o->u.uto.timeout);
-		cJSON_AddStringToObject(j, "unit", o->u.uto.minutes ? "minutes" : "seconds");
-		break;
-	default:
-		break;
-	}
-	return j;
-}
-
-static cJSON *tcp_object(const struct tn_segment *seg)
-{
-	const struct tn_tcp *t = &seg->pkt->tcp;
-	const struct tn_track_view *v = &seg->track;
-	cJSON *j = cJSON_CreateObject();
-	cJSON_AddNumberToObject(j, "seq", v->rel_seq);
-	if (t->flags & TN_TH_ACK)
-		cJSON_AddNumberToObject(j, "ack", v->rel_ack);
-	else
-		cJSON_AddNullToObject(j, "ack");
-	cJSON_AddNumberToObject(j, "seq_raw", t->seq);
-	cJSON_AddNumberToObject(j, "ack_raw", t->ack);
-	cJSON *fl = cJSON_AddArrayToObject(j, "flags");
-	for (size_t i = 0; tn_flag_order[i]; i++)
-		if (t->flags & tn_flag_order[i])
-			cJSON_AddItemToArray(fl, cJSON_CreateString(tn_flag_name(tn_flag_order[i])));
-	cJSON_AddNumberToObject(j, "flags_raw", t->flags | (unsigned)t->reserved << 9);
-	if (seg->accecn) /* RFC 9768 §3.2.2: AE, CWR, ECE are one 3-bit counter */
-		cJSON_AddNumberToObject(j, "ace", tn_ace(t->flags));
-	cJSON_AddNumberToObject(j, "window", t->window);
-	if (v->window_known)
-		cJSON_AddNumberToObject(j, "window_scaled", (double)v->window_scaled);
-	else
-		cJSON_AddNullToObject(j, "window_scaled");
-	if (v->window_known)
-		cJSON_AddNumberToObject(j, "window_shift", v->shift);
-	else
-		cJSON_AddNullToObject(j, "window_shift");
-	cJSON_AddNumberToObject(j, "hdr_len", t->hdr_len);
-	cJSON_AddNumberToObject(j, "reserved", t->reserved);
-	cJSON_AddNumberToObject(j, "checksum", t->checksum);
-	cJSON_AddStringToObject(j, "checksum_status", tn_csum_status_name(t->checksum_status));
-	cJSON_AddBoolToObject(j, "checksum_offload", t->checksum_status == TN_CSUM_OFFLOAD);
-	cJSON_AddNumberToObject(j, "urgent", t->urgent);
-	cJSON *opts = cJSON_AddArrayToObject(j, "options");
-	unsigned sack_i = 0;
-	for (unsigned i = 0; i < t->n_opts; i++)
-		cJSON_AddItemToArray(opts, option_object(&t->opts[i], v, &sack_i));
-	cJSON_AddBoolToObject(j, "options_malformed", t->opts_malformed);
-	cJSON_AddBoolToObject(j, "options_cut", t->opts_cut);
-	return j;
-}
-
-/* The evidence of one verdict: only the members its kind gives a meaning (docs/json.md). */
-static cJSON *evidence_object(struct tn_renderer *r, const struct tn_verdict *v)
-{
-	char text[TN_NOTE_LEN];
-	cJSON *e = cJSON_CreateObject();
-	if (v->has_range) {
-		cJSON_AddNumberToObject(e, "first", v->first);
-		cJSON_AddNumberToObject(e, "last", v->last);
-	}
-	if (v->ref_n)
-		cJSON_AddNumberToObject(e, "frame", (double)v->ref_n);
-	if (v->kind == TN_V_DUPLICATE_ACK) {
-		cJSON_AddNumberToObject(e, "number", v->num);
-		cJSON_AddNumberToObject(e, "ack", v->num2);
-	} else if (v->kind == TN_V_FAST_RETRANSMISSION) {
-		cJSON_AddNumberToObject(e, "duplicate_acks", v->num);
-		cJSON_AddNumberToObject(e, "last_duplicate_ack", (double)v->ref2_n);
-	} else if (v->kind == TN_V_WINDOW_UPDATE) {
-		cJSON_AddNumberToObject(e, "old_window", v->num);
-		cJSON_AddNumberToObject(e, "new_window", v->num2);
-	} else if (v->kind == TN_V_WINDOW_FULL) {
-		cJSON_AddNumberToObject(e, "window", v->num);
-	} else if (v->kind == TN_V_SPURIOUS_RETRANSMISSION) {
-		cJSON_AddNumberToObject(e, "acked_before", v->num);
-	}
-	if (v->dt_ns)
-		add_seconds(r, e, "seconds", (double)v->dt_ns / 1e9);
-	if (v->gap) {
-		cJSON_AddStringToObject(e, "gap", v->gap == TN_GAP_RESENT ? "lost" : "missed_by_capture");
-		cJSON_AddNumberToObject(e, "gap_frame", (double)v->gap_n);
-	}
-	tn_verdict_explain(v, text, sizeof text);
-	cJSON_AddStringToObject(e, "text", text);
-	return e;
-}
-
-/* The timing stage's word on a segment: only what it measured (docs/json.md). */
-static void add_timing(struct tn_renderer *r, cJSON *j, const struct tn_segment *seg)
-{
-	const struct tn_seg_timing *t = &seg->timing;
-	cJSON *o = cJSON_AddObjectToObject(j, "timing");
-	if (t->in_flight_known)
-		cJSON_AddNumberToObject(o, "in_flight", t->in_flight);
-	if (t->peer_window) {
-		cJSON_AddNumberToObject(o, "peer_window", t->peer_window);
-		cJSON_AddBoolToObject(o, "rwnd_limited", t->rwnd_limited);
-	}
-	if (t->rtt_ns)
-		add_seconds(r, o, "rtt", (double)t->rtt_ns / 1e9);
-	if (t->rtt_ts_ns)
-		add_seconds(r, o, "rtt_timestamps", (double)t->rtt_ts_ns / 1e9);
-	if (t->idle_ns)
-		add_seconds(r, o, "idle_before", (double)t->idle_ns / 1e9);
-	if (t->oversize_mss)
-		cJSON_AddNumberToObject(o, "over_mss", t->oversize_mss);
-	if (seg->tw_cut.side >= 0) {
-		cJSON *c = cJSON_AddObjectToObject(o, "time_wait_cut");
-		cJSON_AddStringToObject(c, "side", tn_role_name(seg->tw_cut.side, seg->track.client));
-		add_seconds(r, c, "after", (double)seg->tw_cut.after_ns / 1e9);
-		add_seconds(r, c, "time_wait", (double)seg->tw_cut.full_ns / 1e9);
-		cJSON_AddBoolToObject(c, "isn_above", seg->tw_cut.isn_above);
-	}
-	if (t->request_n) {
-		cJSON *a = cJSON_AddObjectToObject(o, "response");
-		cJSON_AddNumberToObject(a, "request", (double)t->request_n);
-		add_seconds(r, a, "seconds", (double)t->response_ns / 1e9);
-		add_seconds(r, a, "network", (double)t->response_net_ns / 1e9);
-		add_seconds(r, a, "server", (double)(t->response_ns - t->response_net_ns) / 1e9);
-	}
-}
-
-static void add_analysis(struct tn_renderer *r, cJSON *j, const struct tn_segment *seg)
-{
-	cJSON *names = cJSON_AddArrayToObject(j, "analysis");
-	cJSON *ev = cJSON_AddObjectToObject(j, "evidence");
-	for (unsigned i = 0; i < seg->n_verdicts; i++) {
-		const struct tn_verdict *v = &seg->verdict[i];
-		cJSON_AddItemToArray(names, cJSON_CreateString(tn_verdict_key(v->kind)));
-		cJSON_AddItemToObject(ev, tn_verdict_key(v->kind), evidence_object(r, v));
-	}
-}
-
-static void add_states(cJSON *j, const struct tn_segment *seg)
-{
-	const struct tn_track_view *v = &seg->track;
-	cJSON_AddStringToObject(j, "from", tn_role_name(v->side, v->client));
-	cJSON_AddBoolToObject(j, "roles_inferred", v->roles_inferred);
-	cJSON_AddBoolToObject(j, "new_connection", v->new_conn);
-	cJSON_AddBoolToObject(j, "port_reused", v->port_reused);
-	cJSON *st = cJSON_AddObjectToObject(j, "states");
-	for (int k = 0; k < 2; k++) {
-		int i = k == 0 ? v->client : !v->client;
-		cJSON *s = cJSON_AddObjectToObject(st, k == 0 ? "client" : "server");
-		cJSON_AddStringToObject(s, "before", tn_state_name(v->before[i]));
-		cJSON_AddStringToObject(s, "after", tn_state_name(v->after[i]));
-		cJSON_AddBoolToObject(s, "inferred", v->inferred[i]);
-		cJSON_AddBoolToObject(s, "confirmed", v->confirmed[i]);
-		cJSON_AddStringToObject(s, "why", tn_why_key(v->why[i]));
-		if (v->why[i] != TN_WHY_NONE)
-			cJSON_AddStringToObject(s, "reason", tn_why_text(v->why[i]));
-	}
-	cJSON_AddBoolToObject(j, "retransmission", tn_segment_resent(seg));
-	cJSON_AddBoolToObject(j, "connection_closed", v->conn_closed);
-}
-
-static void add_ideas(cJSON *j, const struct tn_idea *list, size_t n)
-{
-	cJSON *a = cJSON_AddArrayToObject(j, "ideas");
-	for (size_t i = 0; i < n; i++) {
-		cJSON *o = cJSON_CreateObject();
-		cJSON_AddStringToObject(o, "title", list[i].title);
-		cJSON_AddStringToObject(o, "text", list[i].text);
-		cJSON_AddItemToArray(a, o);
-	}
-}
-
 static void json_begin(struct tn_renderer *r, const struct tn_run_info *run)
 {
 	if (!run->reference || r->opts.focus != TN_FOCUS_ALL)
 		return;
-	cJSON *j = cJSON_CreateObject();
-	cJSON_AddStringToObject(j, "type", "step");
-	cJSON_AddNumberToObject(j, "step", 0);
-	cJSON *st = cJSON_AddObjectToObject(j, "states");
-	cJSON_AddStringToObject(st, "client", tn_state_name(TN_ST_CLOSED));
-	cJSON_AddStringToObject(st, "server", tn_state_name(TN_ST_LISTEN));
-	cJSON *isn = cJSON_AddObjectToObject(j, "isn");
-	cJSON_AddNumberToObject(isn, "client", TN_REFERENCE_CLIENT_ISN);
-	cJSON_AddNumberToObject(isn, "server", TN_REFERENCE_SERVER_ISN);
-	add_ideas(j, run->intro, run->n_intro);
-	emit(r, j);
+	struct tn_jw *w = &((struct json_state *)r->state)->w;
+	tn_jw_object(w, NULL);
+	tn_jw_string(w, "type", "step");
+	tn_jw_uint(w, "step", 0);
+	tn_jw_object(w, "states");
+	tn_jw_string(w, "client", tn_state_name(TN_ST_CLOSED));
+	tn_jw_string(w, "server", tn_state_name(TN_ST_LISTEN));
+	tn_jw_object_end(w);
+	tn_jw_object(w, "isn");
+	tn_jw_uint(w, "client", TN_REFERENCE_CLIENT_ISN);
+	tn_jw_uint(w, "server", TN_REFERENCE_SERVER_ISN);
+	tn_jw_object_end(w);
+	tn_json_ideas(w, run->intro, run->n_intro);
+	tn_jw_object_end(w);
+	tn_jw_line_end(w);
 }
-
-/* What the JSON renderer remembers: the last connection's Community ID, as segments come in runs. */
-struct json_state {
-	struct tn_flow_key key;
-	bool have;
-	char id[TN_COMMUNITY_ID_SIZE + 1];
-	struct tn_focus_table *focus;   /* --problems: each connection's last frame */
-};
 
 static const char *community_id(struct tn_renderer *r, const struct tn_flow_key *key)
 {
@@ -402,145 +117,6 @@ static const char *community_id(struct tn_renderer *r, const struct tn_flow_key 
 	return st->id;
 }
 
-/* "fragments": [{"n", "offset", "len", "overlap", "duplicate"}] and "fragment_overlap". */
-static void add_fragments(cJSON *j, const struct tn_reasm_done *d)
-{
-	if (!d)
-		return;
-	cJSON *a = cJSON_AddArrayToObject(j, "fragments");
-	for (unsigned i = 0; i < d->n_frags; i++) {
-		cJSON *f = cJSON_CreateObject();
-		cJSON_AddNumberToObject(f, "n", (double)d->frags[i].n);
-		cJSON_AddNumberToObject(f, "offset", d->frags[i].offset);
-		cJSON_AddNumberToObject(f, "len", d->frags[i].len);
-		cJSON_AddBoolToObject(f, "overlap", d->frags[i].overlap);
-		cJSON_AddBoolToObject(f, "duplicate", d->frags[i].duplicate);
-		cJSON_AddItemToArray(a, f);
-	}
-	if (d->overlap_bytes) {
-		cJSON *o = cJSON_AddObjectToObject(j, "fragment_overlap");
-		cJSON_AddNumberToObject(o, "bytes", d->overlap_bytes);
-		cJSON_AddBoolToObject(o, "conflict", d->conflict);
-	}
-}
-
-/* The identifier's JSON key for a layer kind ("vni", "key", "label"...), NULL for none. */
-static const char *encap_id_key(enum tn_encap_kind k)
-{
-	switch (k) {
-	case TN_ENC_GRE: return "key";
-	case TN_ENC_ERSPAN: case TN_ENC_PPPOE: return "session";
-	case TN_ENC_WCCP: return "service";
-	case TN_ENC_VXLAN: case TN_ENC_GENEVE: return "vni";
-	case TN_ENC_GTPU: return "teid";
-	case TN_ENC_MPLS: return "label";
-	case TN_ENC_VLAN: return "vlan";
-	case TN_ENC_PBB: return "isid";
-	default: return NULL;
-	}
-}
-
-/* One layer: its type, then only the fields that kind has (docs/json.md, "encap"). */
-static cJSON *encap_object(const struct tn_encap *e)
-{
-	enum tn_encap_kind k = (enum tn_encap_kind)e->kind;
-	cJSON *j = cJSON_CreateObject();
-	cJSON_AddStringToObject(j, "type", tn_encap_name(k));
-	if (k == TN_ENC_IPV4 || k == TN_ENC_IPV6) {
-		char a[48];
-		tn_encap_addr(e, true, a, sizeof a);
-		cJSON_AddStringToObject(j, "src", a);
-		tn_encap_addr(e, false, a, sizeof a);
-		cJSON_AddStringToObject(j, "dst", a);
-		cJSON_AddNumberToObject(j, "proto", e->proto);
-		cJSON_AddNumberToObject(j, "ttl", e->ttl);
-	}
-	if (e->dport) {     /* UDP, and the tunnels UDP carries */
-		cJSON_AddNumberToObject(j, "sport", e->sport);
-		cJSON_AddNumberToObject(j, "dport", e->dport);
-	}
-	const char *idk = encap_id_key(k);
-	if (idk && e->has_id)
-		cJSON_AddNumberToObject(j, idk, e->id);
-	if (e->has_seq)
-		cJSON_AddNumberToObject(j, "seq", e->seq);
-	if (k == TN_ENC_GRE || k == TN_ENC_GENEVE || k == TN_ENC_PPP || k == TN_ENC_ETH)
-		cJSON_AddNumberToObject(j, "proto", e->proto);
-	if (k == TN_ENC_ERSPAN || k == TN_ENC_GRE)
-		cJSON_AddNumberToObject(j, "version", e->version);
-	if (k == TN_ENC_GENEVE)
-		cJSON_AddNumberToObject(j, "options_len", e->opt_len);
-	if (k == TN_ENC_GTPU)
-		cJSON_AddNumberToObject(j, "extensions", e->opt_len);
-	if (k == TN_ENC_MPLS) {
-		cJSON_AddNumberToObject(j, "tc", e->version);
-		cJSON_AddNumberToObject(j, "ttl", e->ttl);
-		cJSON_AddBoolToObject(j, "bottom", e->bos);
-	}
-	return j;
-}
-
-static void add_encap(cJSON *j, const struct tn_packet *pkt)
-{
-	if (!pkt->n_encap)
-		return;
-	cJSON *a = cJSON_AddArrayToObject(j, "encap");
-	for (unsigned i = 0; i < pkt->n_encap; i++)
-		cJSON_AddItemToArray(a, encap_object(&pkt->encap[i]));
-}
-
-static cJSON *segment_object(struct tn_renderer *r, const struct tn_segment *seg)
-{
-	const struct tn_packet *pkt = seg->pkt;
-	char a[TN_ADDR_STRLEN];
-	cJSON *j = cJSON_CreateObject();
-	cJSON_AddStringToObject(j, "type", "segment");
-	cJSON_AddNumberToObject(j, "n", (double)seg->frame->n);
-	add_ts(r, j, seg->frame);
-	char rel[40];
-	tn_format_offset(seg->rel_ns, r->opts.ts_digits, rel, sizeof rel);
-	cJSON_AddRawToObject(j, "rel_time", rel[0] == '+' ? rel + 1 : rel);
-	cJSON_AddNumberToObject(j, "conn", (double)seg->track.conn);
-	cJSON_AddStringToObject(j, "community_id", community_id(r, seg->key));
-	tn_addr_str(pkt, true, a, sizeof a);
-	cJSON_AddStringToObject(j, "src", a);
-	cJSON_AddNumberToObject(j, "sport", pkt->tcp.sport);
-	tn_addr_str(pkt, false, a, sizeof a);
-	cJSON_AddStringToObject(j, "dst", a);
-	cJSON_AddNumberToObject(j, "dport", pkt->tcp.dport);
-	cJSON_AddNumberToObject(j, "caplen", pkt->caplen);
-	cJSON_AddNumberToObject(j, "len", pkt->wirelen);
-	cJSON_AddBoolToObject(j, "caplen_over_snaplen", seg->frame->over_snaplen);
-	if (seg->frame->over_snaplen)
-		cJSON_AddNumberToObject(j, "caplen_claimed", seg->frame->file_caplen);
-	if (pkt->n_vlan) {
-		cJSON *vl = cJSON_AddArrayToObject(j, "vlan");
-		for (unsigned i = 0; i < pkt->n_vlan; i++)
-			cJSON_AddItemToArray(vl, cJSON_CreateNumber(pkt->vlan[i]));
-	}
-	add_encap(j, pkt);
-	cJSON_AddItemToObject(j, "ip", ip_object(pkt));
-	cJSON_AddItemToObject(j, "tcp", tcp_object(seg));
-	cJSON_AddNumberToObject(j, "payload_len", pkt->payload_len);
-	cJSON_AddNumberToObject(j, "payload_captured", pkt->payload_captured);
-	if (pkt->payload_captured) {
-		char pv[4 * TN_PREVIEW_BYTES + 1];
-		tn_escape_preview(pkt->payload, pkt->payload_captured, TN_PREVIEW_BYTES, pv, sizeof pv);
-		cJSON_AddStringToObject(j, "preview", pv);
-	}
-	cJSON_AddStringToObject(j, "note", seg->note);
-	add_problem(j, pkt);
-	add_fragments(j, seg->reasm);
-	add_states(j, seg);
-	add_analysis(r, j, seg);
-	add_timing(r, j, seg);
-	if (seg->step) {
-		cJSON_AddNumberToObject(j, "step", seg->step);
-		add_ideas(j, seg->ideas, seg->n_ideas);
-	}
-	return j;
-}
-
 /* --problems: a segment with a verdict, naming the frame before it on its connection. */
 static void problem_segment(struct tn_renderer *r, const struct tn_segment *seg)
 {
@@ -551,22 +127,29 @@ static void problem_segment(struct tn_renderer *r, const struct tn_segment *seg)
 	tn_focus_seen(fc, seg->frame->n, show, show);
 	if (!show)
 		return;
-	cJSON *j = segment_object(r, seg);
+	tn_jw_object(&st->w, NULL);
+	tn_json_segment_members(&r->opts, &st->w, seg, community_id(r, seg->key));
 	if (context)
-		cJSON_AddNumberToObject(j, "context", (double)context);
+		tn_jw_uint(&st->w, "context", context);
 	else
-		cJSON_AddNullToObject(j, "context");
-	emit(r, j);
+		tn_jw_null(&st->w, "context");
+	tn_jw_object_end(&st->w);
+	tn_jw_line_end(&st->w);
 }
 
 static void json_segment(struct tn_renderer *r, const struct tn_segment *seg)
 {
+	struct json_state *st = r->state;
 	if (r->opts.focus == TN_FOCUS_SUMMARY)
 		return;
-	if (r->opts.focus == TN_FOCUS_PROBLEMS)
+	if (r->opts.focus == TN_FOCUS_PROBLEMS) {
 		problem_segment(r, seg);
-	else
-		emit(r, segment_object(r, seg));
+		return;
+	}
+	tn_jw_object(&st->w, NULL);
+	tn_json_segment_members(&r->opts, &st->w, seg, community_id(r, seg->key));
+	tn_jw_object_end(&st->w);
+	tn_jw_line_end(&st->w);
 }
 
 static void json_skip(struct tn_renderer *r, const struct tn_skip *s)
@@ -959,18 +542,27 @@ static void json_elsewhere(struct tn_renderer *r, uint64_t conn, uint64_t n)
 		tn_focus_elsewhere(st->focus, conn, n);
 }
 
+static bool json_needs_note(const struct tn_renderer *r)
+{
+	return r->opts.focus != TN_FOCUS_SUMMARY;
+}
+
 static int json_init(struct tn_renderer *r, char *errbuf, size_t errlen)
 {
 	struct json_state *st = r->state;
-	if (r->opts.focus != TN_FOCUS_PROBLEMS)
-		return 0;
-	return tn_focus_create(&st->focus, false, errbuf, errlen);
+	if (r->opts.focus == TN_FOCUS_PROBLEMS &&
+	    tn_focus_create(&st->focus, false, errbuf, errlen) < 0)
+		return -1;
+	tn_jw_init(&st->w, r->opts.out);
+	tn_json_arena_begin();
+	return 0;
 }
 
 static void json_finish(struct tn_renderer *r)
 {
 	struct json_state *st = r->state;
 	tn_focus_destroy(st->focus);
+	tn_json_arena_end();
 }
 
 const struct tn_render_ops tn_render_json_ops = {
@@ -987,4 +579,5 @@ const struct tn_render_ops tn_render_json_ops = {
 	.connection = json_connection,
 	.elsewhere = json_elsewhere,
 	.end = json_end,
+	.needs_note = json_needs_note,
 };

@@ -53,6 +53,16 @@ void tn_encap_addr(const struct tn_encap *e, bool src, char *buf, size_t len);
 void tn_text_summary_line(FILE *out, const struct tn_conn_view *cv,
 			  const struct tn_comparison *cmp);
 
+/*
+ * cJSON's memory while a JSON renderer lives (arena.c): begin installs the
+ * arena as cJSON's allocator (process-wide, counted), reset drops every
+ * tree the calling thread built since the last reset, end puts cJSON's
+ * allocator back after the last user and frees the thread's blocks.
+ */
+void tn_json_arena_begin(void);
+void tn_json_arena_reset(void);
+void tn_json_arena_end(void);
+
 /* Length of the payload preview, in input bytes. */
 #define TN_PREVIEW_BYTES 80
 

@@ -94,6 +94,11 @@ void tn_render_begin(struct tn_renderer *r, const struct tn_run_info *run)
 		r->ops->begin(r, run);
 }
 
+bool tn_render_needs_note(const struct tn_renderer *r)
+{
+	return !r->ops->needs_note || r->ops->needs_note(r);
+}
+
 void tn_render_segment(struct tn_renderer *r, const struct tn_segment *seg)
 {
 	if (r->ops->segment)

@@ -16,6 +16,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "focus.h"
 #include "renderer.h"
+#include "strbuf.h"
 
 #include <inttypes.h>
 #include <stdarg.h>
@@ -195,18 +196,17 @@ static void csum_text(struct tn_renderer *r, enum tn_csum c, char *buf, size_t l
 
 static void flags_str(uint16_t flags, char *buf, size_t len)
 {
-	size_t u = 0;
-	buf[0] = '\0';
+	struct tn_sb b;
+	tn_sb_init(&b, buf, len);
 	for (size_t i = 0; tn_flag_order[i]; i++) {
 		if (!(flags & tn_flag_order[i]))
 			continue;
-		int n = snprintf(buf + u, len - u, "%s%s", u ? " " : "", tn_flag_name(tn_flag_order[i]));
-		if (n < 0 || (size_t)n >= len - u)
-			return;
-		u += (size_t)n;
+		if (b.n)
+			tn_sb_chr(&b, ' ');
+		tn_sb_str(&b, tn_flag_name(tn_flag_order[i]));
 	}
-	if (!u)
-		snprintf(buf, len, "none");
+	if (!b.n)
+		tn_sb_str(&b, "none");
 }
 
 
@@ -498,50 +498,96 @@ static void quiet_tail(struct tn_renderer *r, const struct tn_segment *seg)
 	}
 }
 
+/* A style into a line being built, when colour is on. */
+static void sb_sty(struct tn_renderer *r, struct tn_sb *b, const char *s)
+{
+	if (r->opts.color)
+		tn_sb_str(b, s);
+}
+
+/* The numbers of a quiet line: sequence range, ACK, window, options. */
+static void quiet_numbers(struct tn_sb *b, const struct tn_segment *seg)
+{
+	const struct tn_packet *pkt = seg->pkt;
+	const struct tn_tcp *t = &pkt->tcp;
+	uint32_t s = seg->track.rel_seq + ((t->flags & TN_TH_SYN) ? 1u : 0u);
+	tn_sb_str(b, " seq ");
+	if (pkt->payload_len) {
+		tn_sb_uint(b, s);
+		tn_sb_chr(b, ':');
+		tn_sb_uint(b, (uint32_t)(s + pkt->payload_len));
+	} else {
+		tn_sb_uint(b, seg->track.rel_seq);
+	}
+	if (t->flags & TN_TH_ACK) {
+		tn_sb_str(b, " ack ");
+		tn_sb_uint(b, seg->track.rel_ack);
+	}
+	tn_sb_str(b, " win ");
+	tn_sb_uint(b, t->window);
+	if (seg->track.window_known && seg->track.shift) {
+		tn_sb_str(b, " (");
+		tn_sb_uint(b, seg->track.window_scaled);
+		tn_sb_chr(b, ')');
+	}
+	if (t->n_opts) {
+		tn_sb_str(b, " [");
+		unsigned sack_i = 0;
+		for (unsigned i = 0; i < t->n_opts; i++) {
+			char v[128];
+			option_compact(&t->opts[i], &seg->track, &sack_i, v, sizeof v);
+			if (i)
+				tn_sb_str(b, ", ");
+			tn_sb_str(b, v);
+		}
+		tn_sb_str(b, t->opts_malformed ? ", malformed]" : t->opts_cut ? ", cut]" : "]");
+	}
+}
+
+/*
+ * One line per segment (-q). Built in a buffer without printf and written
+ * at once: it is the line a big capture prints a million times.
+ */
 static void quiet_line(struct tn_renderer *r, const struct tn_segment *seg)
 {
 	FILE *o = r->opts.out;
 	const struct tn_packet *pkt = seg->pkt;
 	const struct tn_tcp *t = &pkt->tcp;
-	char ts[48], from[64], to[64], fl[48];
+	char line[2048], ts[48], ep[64], fl[48];
+	struct tn_sb b;
+	tn_sb_init(&b, line, sizeof line);
+	tn_sb_uint(&b, seg->frame->n);
+	tn_sb_chr(&b, ' ');
 	tn_format_time(seg->frame->ts_sec, seg->frame->ts_nsec, r->opts.ts_digits, false, ts,
 		       sizeof ts);
-	tn_endpoint_str(pkt, true, from, sizeof from);
-	tn_endpoint_str(pkt, false, to, sizeof to);
+	tn_sb_str(&b, ts);
+	tn_sb_chr(&b, ' ');
+	tn_sb_str(&b, tn_role_name(seg->track.side, seg->track.client));
+	tn_sb_chr(&b, ' ');
+	tn_endpoint_str(pkt, true, ep, sizeof ep);
+	tn_sb_str(&b, ep);
+	tn_sb_str(&b, " → ");
+	tn_endpoint_str(pkt, false, ep, sizeof ep);
+	tn_sb_str(&b, ep);
+	tn_sb_chr(&b, ' ');
 	flags_str(t->flags, fl, sizeof fl);
-	fprintf(o, "%" PRIu64 " %s %s %s → %s ", seg->frame->n, ts,
-		tn_role_name(seg->track.side, seg->track.client), from, to);
-	sty(r, S_FLAG);
-	fprintf(o, "[%s]", fl);
-	sty(r, S_RESET);
-	uint32_t s = seg->track.rel_seq;
-	if (pkt->payload_len)
-		fprintf(o, " seq %" PRIu32 ":%" PRIu32, s + ((t->flags & TN_TH_SYN) ? 1u : 0u),
-			s + ((t->flags & TN_TH_SYN) ? 1u : 0u) + pkt->payload_len);
-	else
-		fprintf(o, " seq %" PRIu32, s);
-	if (t->flags & TN_TH_ACK)
-		fprintf(o, " ack %" PRIu32, seg->track.rel_ack);
-	fprintf(o, " win %u", t->window);
-	if (seg->track.window_known && seg->track.shift)
-		fprintf(o, " (%" PRIu64 ")", seg->track.window_scaled);
-	if (t->n_opts) {
-		fputs(" [", o);
-		unsigned sack_i = 0;
-		for (unsigned i = 0; i < t->n_opts; i++) {
-			char v[128];
-			option_compact(&t->opts[i], &seg->track, &sack_i, v, sizeof v);
-			fprintf(o, "%s%s", i ? ", " : "", v);
-		}
-		fputs(t->opts_malformed ? ", malformed]" : t->opts_cut ? ", cut]" : "]", o);
-	}
-	fprintf(o, " len %" PRIu32, pkt->payload_len);
+	sb_sty(r, &b, S_FLAG);
+	tn_sb_chr(&b, '[');
+	tn_sb_str(&b, fl);
+	tn_sb_chr(&b, ']');
+	sb_sty(r, &b, S_RESET);
+	quiet_numbers(&b, seg);
+	tn_sb_str(&b, " len ");
+	tn_sb_uint(&b, pkt->payload_len);
 	if (pkt->payload_captured) {
 		char pv[4 * TN_PREVIEW_BYTES + 1];
 		bool more;
 		preview(pkt, pv, sizeof pv, &more);
-		fprintf(o, " \"%s\"%s", pv, more ? "..." : "");
+		tn_sb_str(&b, " \"");
+		tn_sb_str(&b, pv);
+		tn_sb_str(&b, more ? "\"..." : "\"");
 	}
+	fwrite(line, 1, b.n, o);
 	if (t->checksum_status == TN_CSUM_BAD) {
 		sty(r, S_BAD);
 		fputs(" (bad checksum)", o);
@@ -1538,6 +1584,12 @@ static void text_finish(struct tn_renderer *r)
 		fclose(st->ascii);
 }
 
+/* The sentence is shown in the full breakdown only (-q and --summary have no room for it). */
+static bool text_needs_note(const struct tn_renderer *r)
+{
+	return r->opts.focus != TN_FOCUS_SUMMARY && r->opts.detail > TN_DETAIL_QUIET;
+}
+
 const struct tn_render_ops tn_render_text_ops = {
 	.name = "text",
 	.state_size = sizeof(struct text_state),
@@ -1552,4 +1604,5 @@ const struct tn_render_ops tn_render_text_ops = {
 	.connection = text_connection,
 	.elsewhere = text_elsewhere,
 	.end = text_end,
+	.needs_note = text_needs_note,
 };

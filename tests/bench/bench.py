@@ -1,22 +1,35 @@
 #!/usr/bin/env python3
-"""Benchmark: tcpnarrate against tcpdump and tshark on the same captures, in
-the same run, on this machine; and how a SYN flood scales.
+"""Benchmark: tcpnarrate against tcpdump, tshark, tcptrace and a bare libpcap
+loop, on one big capture of real traffic, in one run on this machine.
 
-Prints seconds (best of --repeat runs), packets per second and peak memory
-for each tool, and the ratios that matter: tcpnarrate's time over tcpdump's
-and tshark's, and the SYN flood's time at N over its time at N/2 (2.0 means
-linear). Output goes to /dev/null, as when piped to a file nobody reads, so
-the numbers measure decoding and narrating, not a terminal.
+The capture is recorded by record_big.py (network namespaces, ab, keep-alive,
+lossy rate-limited bulk downloads, IPv4 and IPv6, snaplen 128) into a cache
+directory the first time, and reused after that; --capture names another.
 
-This reports; it asserts nothing (a slow CI machine must not fail a build).
+After a warm-up (the file read once, every fast tool run once untimed), the
+tools run in turn, round after round, so that a busy moment of the machine
+falls on all of them alike; each tool's best time counts (CPU time, user
+plus system, for the ratios and packets per second; wall time beside it),
+and its peak memory (GNU time's maximum resident set, or getrusage). Output goes to
+/dev/null, as when piped to a file nobody reads, so the numbers measure
+reading, decoding and narrating, not a terminal.
 
-usage: bench.py [--tcpnarrate PATH] [--packets N] [--flood N] [--repeat K] [--no-tshark]
-                [--lossy N] [--jobs-packets N] [--baseline PATH]
+Then the ratios the targets of issue 13 are about, each marked met or not;
+the calls to malloc/calloc/realloc/free per segment of `--json` after
+warm-up (an LD_PRELOAD counter, malloc_count.c, on the whole capture and on
+its first half: the difference over the difference in segments); and how the
+time of a SYN flood grows with its size (2.00 is linear).
+
+This reports; it asserts nothing (a slow machine must not fail a build),
+except that every tool it runs exits normally.
+
+usage: bench.py [--tcpnarrate PATH] [--capture FILE] [--rounds K] [--slow-rounds K]
+                [--pcap-count PATH] [--malloc-count PATH] [--baseline PATH]
+                [--no-tshark] [--flood N] [--quick]
 """
 import argparse
 import os
 import shutil
-import struct
 import subprocess
 import sys
 import tempfile
@@ -25,238 +38,238 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
 sys.path.insert(0, os.path.join(ROOT, "tests", "lib"))
+sys.path.insert(0, HERE)
 from pcapgen import write_syn_flood  # noqa: E402
+import record_big  # noqa: E402
+
+MIB = 1024.0
 
 
-def read_pcap(path):
-    with open(path, "rb") as f:
-        hdr = f.read(24)
-        frames = []
-        while True:
-            rh = f.read(16)
-            if len(rh) < 16:
-                break
-            sec, usec, cap, ln = struct.unpack("<IIII", rh)
-            frames.append((sec, usec, f.read(cap), ln))
-    return hdr, frames
+class Tool:
+    def __init__(self, name, cmd, env=None, slow=False):
+        self.name, self.cmd, self.env, self.slow = name, cmd, env, slow
+        self.secs, self.mib, self.wall = None, 0.0, None
 
 
-def many_connections(path, packets, source="http10-python-ipv4.pcap"):
-    """A shipped IPv4 capture (client 10.0.1.5) copied with a new client
-    address and port for every copy, until `packets` packets: many
-    real-shaped connections, one after another. With a lossy source, each
-    copy carries its losses, retransmissions and duplicate ACKs."""
-    hdr, frames = read_pcap(os.path.join(ROOT, "captures", source))
-    client = bytes([10, 0, 1, 5])
-    copies = packets // len(frames) + 1
-    n = 0
-    with open(path, "wb") as f:
-        f.write(hdr)
-        for c in range(copies):
-            addr = struct.pack("!I", 0x0A000000 + (c >> 8 << 0) + 0x10000)
-            port = struct.pack("!H", 1024 + c % 60000)
-            chunk = []
-            for sec, usec, data, wire in frames:
-                d = bytearray(data)
-                if d[26:30] == client:          # client → server
-                    d[26:30] = addr
-                    d[34:36] = port
-                else:
-                    d[30:34] = addr
-                    d[36:38] = port
-                chunk.append(struct.pack("<IIII", sec + c // 1000, usec, len(d), wire) + bytes(d))
-                n += 1
-                if n >= packets:
-                    break
-            f.write(b"".join(chunk))
-            if n >= packets:
-                break
-    return n
-
-
-def tiny_segments(path, count):
-    """One connection: a handshake, then `count` one-byte segments, its
-    sequence numbers starting just below 2^32 so they wrap."""
-    sys.path.insert(0, os.path.join(ROOT, "tests", "lib"))
-    from pcapgen import Pcap, ether, ipv4, tcp
-    isn = 2 ** 32 - 5000
-    with Pcap(path) as p:
-        p.add(ether(ipv4("10.0.1.5", "10.0.2.10", tcp(40000, 80, seq=isn, flags="S"))))
-        p.add(ether(ipv4("10.0.2.10", "10.0.1.5", tcp(80, 40000, seq=77, ack=isn + 1, flags="SA"))))
-    frame = bytearray(ether(ipv4("10.0.1.5", "10.0.2.10",
-                                 tcp(40000, 80, seq=0, ack=78, flags="A", payload=b"x"))))
-    rec = struct.pack("<IIII", 1700000001, 0, len(frame), len(frame))
-    with open(path, "ab") as f:
-        out = []
-        for i in range(count):
-            struct.pack_into("!I", frame, 38, (isn + 1 + i) & 0xFFFFFFFF)
-            out.append(rec)
-            out.append(bytes(frame))
-            if len(out) >= 40000:
-                f.write(b"".join(out))
-                out.clear()
-        f.write(b"".join(out))
-
-
-def peak_kib(cmd, stdout):
-    """Runs cmd; returns (exit status, peak RSS in KiB). GNU time measures the
-    process itself: a child forked from Python would start with Python's RSS
-    in its high-water mark."""
-    with tempfile.NamedTemporaryFile("r") as t:
-        if os.path.exists("/usr/bin/time"):
-            rc = subprocess.call(["/usr/bin/time", "-f", "%M", "-o", t.name] + cmd, stdout=stdout,
-                                 stderr=subprocess.DEVNULL)
-            try:
-                return rc, float(t.read().strip().splitlines()[-1])
-            except (ValueError, IndexError):
-                return rc, 0.0
-        p = subprocess.Popen(cmd, stdout=stdout, stderr=subprocess.DEVNULL)
+def run_once(cmd, env=None):
+    """Runs cmd with output to /dev/null; returns (CPU seconds, peak MiB,
+    wall seconds). CPU time (user + system) is what the ratios use: on a
+    machine shared with other work, wall time also counts the waits for a
+    core. GNU time measures the process itself (a child forked from Python
+    would start with Python's resident set in its high-water mark)."""
+    full_env = dict(os.environ, **(env or {}))
+    with tempfile.NamedTemporaryFile("r") as t, open(os.devnull, "wb") as null:
+        timed = (["/usr/bin/time", "-f", "%M", "-o", t.name]
+                 if os.path.exists("/usr/bin/time") else [])
+        t0 = time.perf_counter()
+        p = subprocess.Popen(timed + cmd, stdout=null, stderr=subprocess.PIPE, env=full_env)
+        err = p.stderr.read()
         _, status, ru = os.wait4(p.pid, 0)
-        return os.waitstatus_to_exitcode(status), float(ru.ru_maxrss)
+        wall = time.perf_counter() - t0
+        p.returncode = os.waitstatus_to_exitcode(status)
+        # wait4's usage includes the children GNU time waited for (the tool), to the microsecond.
+        kib, cpu = float(ru.ru_maxrss), ru.ru_utime + ru.ru_stime
+        if timed:
+            try:
+                kib = float(t.read().strip().splitlines()[-1])
+            except (ValueError, IndexError):
+                pass
+    if p.returncode not in (0, 1):
+        raise RuntimeError("%s exited with %d: %s" % (" ".join(cmd), p.returncode,
+                                                       err.decode(errors="replace")[-300:]))
+    return max(cpu, 1e-6), kib / MIB, wall
 
 
-def measure(cmd, repeat):
-    best, rss = None, 0.0
-    for _ in range(repeat):
-        with open(os.devnull, "wb") as null:
-            t0 = time.perf_counter()
-            rc, kib = peak_kib(cmd, null)
-            dt = time.perf_counter() - t0
-        if rc not in (0, 1):
-            return None, None
-        best = dt if best is None else min(best, dt)
-        rss = max(rss, kib / 1024.0)
-    return best, rss
+def count_packets(pcap_count, path):
+    out = subprocess.run([pcap_count, "--fopen", path], stdout=subprocess.PIPE, check=True,
+                         text=True).stdout
+    return int(out.strip())
 
 
-def table(title, rows, packets):
-    """rows: (name, seconds, peak MiB[, packets when not `packets`])"""
-    print("\n" + title)
-    print("  %-34s %9s %12s %9s" % ("tool", "seconds", "packets/s", "peak MiB"))
-    for row in rows:
-        name, secs, rss = row[:3]
-        n = row[3] if len(row) > 3 else packets
-        if secs is None:
-            print("  %-34s %9s" % (name, "failed"))
-        else:
-            print("  %-34s %9.3f %12.0f %9.1f" % (name, secs, n / secs, rss))
-
-
-def lossy(tn, a, tmp):
-    """Copies of the SACK loss capture: every verdict's classifier busy, on a million packets."""
-    path = os.path.join(tmp, "lossy.pcap")
-    n = many_connections(path, a.lossy, "analysis-loss-sack.pcap")
-    modes = [("-q", ["-q", "--color=never"]), ("--json", ["--json"]), ("--summary", ["--summary"])]
-    rows = []
-    for label, args in modes:
-        rows.append(("tcpnarrate %s" % label, *measure([tn] + args + ["-r", path], a.repeat)))
+def tools_for(a, tn, path):
+    t = [Tool("libpcap loop (pcap_open_offline)", [a.pcap_count, path]),
+         Tool("libpcap loop (fopen, 256 KiB buffer)", [a.pcap_count, "--fopen", path])]
+    for label, args in (("--summary", ["--summary"]), ("--json", ["--json"]),
+                        ("(default text)", ["--color=never"]), ("-q", ["-q", "--color=never"])):
+        t.append(Tool("tcpnarrate " + label, [tn] + args + ["-r", path]))
         if a.baseline:
-            rows.append(("baseline %s" % label,
-                         *measure([os.path.abspath(a.baseline)] + args + ["-r", path], a.repeat)))
+            t.append(Tool("baseline " + label, [os.path.abspath(a.baseline)] + args + ["-r", path]))
+    if shutil.which("tcptrace"):
+        t.append(Tool("tcptrace -l", ["tcptrace", "-l", path]))
     if shutil.which("tcpdump"):
-        rows.append(("tcpdump -n -r", *measure(["tcpdump", "-n", "-r", path], a.repeat)))
-    table("%d packets of lossy bulk downloads (copies of analysis-loss-sack.pcap)" % n, rows, n)
-    if a.baseline:
-        for i in range(0, 2 * len(modes), 2):
-            if rows[i][1] and rows[i + 1][1]:
-                print("  cost: %s takes %.2f× the baseline's time" % (rows[i][0], rows[i][1] /
-                                                                    rows[i + 1][1]))
-    os.unlink(path)
+        t.append(Tool("tcpdump -nn", ["tcpdump", "-nn", "-r", path]))
+        t.append(Tool("TZ=UTC tcpdump -nn", ["tcpdump", "-nn", "-r", path], {"TZ": "UTC"}))
+        t.append(Tool("tcpdump -nn -v", ["tcpdump", "-nn", "-v", "-r", path]))
+    if shutil.which("tshark") and not a.no_tshark:
+        t.append(Tool("tshark -n -q -z conv,tcp", ["tshark", "-n", "-q", "-z", "conv,tcp", "-r",
+                                                   path]))
+        t.append(Tool("tshark -n -T json", ["tshark", "-n", "-T", "json", "-r", path], slow=True))
+    return t
 
 
-def jobs_speedup(tn, a, tmp):
-    """--jobs 2 against one process on copies of the lossy bulk capture, per
-    mode: the speed-up the issue asks the benchmark to print. Each shard
-    still reads and tracks the whole capture, so --summary gains nothing;
-    the narration, split between the jobs, is what gets faster."""
-    path = os.path.join(tmp, "jobs.pcap")
-    n = many_connections(path, a.jobs_packets, "analysis-loss-sack.pcap")
-    rows, ratios = [], []
+def measure_all(tools, rounds, slow_rounds, warm):
+    if warm:
+        for tool in tools:
+            if not tool.slow:
+                run_once(tool.cmd, tool.env)
+    for r in range(rounds):
+        for tool in tools:
+            if tool.slow and r >= slow_rounds:
+                continue
+            secs, mib, wall = run_once(tool.cmd, tool.env)
+            tool.secs = secs if tool.secs is None else min(tool.secs, secs)
+            tool.wall = wall if tool.wall is None else min(tool.wall, wall)
+            tool.mib = max(tool.mib, mib)
+        print("  round %d of %d done" % (r + 1, rounds), file=sys.stderr, flush=True)
+
+
+def print_table(title, tools, packets, floor):
+    print("\n" + title)
+    print("  %-38s %8s %8s %11s %9s %8s" % ("tool", "CPU s", "wall s", "packets/s", "peak MiB",
+                                            "× floor"))
+    for t in tools:
+        print("  %-38s %8.3f %8.3f %11.0f %9.1f %8.2f"
+              % (t.name, t.secs, t.wall, packets / t.secs, t.mib, t.secs / floor.secs))
+
+
+def targets(by):
+    """(what, value, goal text, met) for each target that can be computed."""
+    rows = []
+
+    def ratio(what, slow, fast, goal, cmp):
+        if slow in by and fast in by:
+            v = by[slow].secs / by[fast].secs
+            rows.append((what, "%.2f×" % v, goal, cmp(v)))
+    ratio("--summary speed-up over tcptrace -l", "tcptrace -l", "tcpnarrate --summary",
+          "≥ 4×", lambda v: v >= 4)
+    if "tcpnarrate --summary" in by:
+        floor = by["libpcap loop (fopen, 256 KiB buffer)"]
+        v = by["tcpnarrate --summary"].secs / floor.secs
+        rows.append(("--summary time over the bare libpcap loop", "%.2f×" % v, "≤ 3×", v <= 3))
+    ratio("--json speed-up over tshark -T json", "tshark -n -T json", "tcpnarrate --json",
+          "≥ 20×", lambda v: v >= 20)
+    ratio("default text speed-up over tcpdump -nn -v", "tcpdump -nn -v",
+          "tcpnarrate (default text)", "≥ 1×", lambda v: v >= 1)
+    ratio("-q speed-up over tcpdump -nn", "tcpdump -nn", "tcpnarrate -q", "≥ 2×", lambda v: v >= 2)
+    ratio("-q speed-up over TZ=UTC tcpdump -nn", "TZ=UTC tcpdump -nn", "tcpnarrate -q", "≥ 1×",
+          lambda v: v >= 1)
+    for name, t in by.items():
+        if name.startswith("tcpnarrate "):
+            rows.append(("peak memory, " + name, "%.1f MiB" % t.mib, "≤ 64 MiB", t.mib <= 64))
+    return rows
+
+
+def mallocs_per_segment(a, tn, path, packets):
+    """Calls to the allocator per segment of --json after warm-up: the
+    whole capture against its first half, under malloc_count.so."""
+    if not a.malloc_count or not os.path.exists(a.malloc_count):
+        return None
+    res = []
+    with tempfile.TemporaryDirectory(prefix="tn-bench-") as tmp:
+        out = os.path.join(tmp, "count")
+        for n in (packets // 2, packets):
+            # Through env(1), so that GNU time itself is not counted.
+            run_once(["env", "LD_PRELOAD=" + os.path.abspath(a.malloc_count),
+                      "TN_MALLOC_COUNT_OUT=" + out, tn, "--json", "-c", str(n), "-r", path])
+            with open(out) as f:
+                w = f.read().split()
+            res.append((int(w[1]), int(w[3])))
+    dn = packets - packets // 2
+    return ((res[1][0] - res[0][0]) / dn, (res[1][1] - res[0][1]) / dn, res[1])
+
+
+def flood_scaling(tn, n, rounds):
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="tn-bench-") as tmp:
+        for random_sources in (False, True):
+            half, full = os.path.join(tmp, "half.pcap"), os.path.join(tmp, "full.pcap")
+            write_syn_flood(half, n // 2, random_sources)
+            write_syn_flood(full, n, random_sources)
+            args = ["--json", "--conn", "18446744073709551615", "-r"]
+            h = min(run_once([tn] + args + [half])[:2] for _ in range(rounds))
+            f = min(run_once([tn] + args + [full])[:2] for _ in range(rounds))
+            rows.append(("random" if random_sources else "sequential", h, f))
+    print("\nSYN flood (default limits): time at %d SYNs over time at %d (2.00 is linear)"
+          % (n, n // 2))
+    for kind, h, f in rows:
+        print("  %-10s sources: %.2f  (%.3f s, %.3f s; peak %.1f MiB)"
+              % (kind, f[0] / h[0], h[0], f[0], f[1]))
+
+
+def jobs_speedup(tn, path, rounds):
+    """--jobs 2 against one process on the same capture, per mode. Each shard
+    still reads and tracks the whole capture, so --summary gains little; the
+    narration, split between the jobs, is what gets faster. Wall time: the
+    point of --jobs is to use both cores."""
+    print("\n--jobs 2 against one process (wall time, best of %d, on %d CPUs)"
+          % (rounds, os.cpu_count() or 1))
     for label, args in [("default text", ["--color=never"]), ("-q", ["-q", "--color=never"]),
                         ("--json", ["--json"]), ("--summary", ["--summary"])]:
-        one = measure([tn] + args + ["-r", path], a.repeat)
-        two = measure([tn, "--jobs", "2"] + args + ["-r", path], a.repeat)
-        rows += [("tcpnarrate %s" % label, *one), ("tcpnarrate --jobs 2 %s" % label, *two)]
-        if one[0] and two[0]:
-            ratios.append("  speed-up: --jobs 2 %s runs %.2f× as fast as one process"
-                          % (label, one[0] / two[0]))
-    table("%d packets, one process against --jobs 2 (on %d CPUs)" % (n, os.cpu_count() or 1),
-          rows, n)
-    print("\n".join(ratios))
-    os.unlink(path)
+        one = min(run_once([tn] + args + ["-r", path])[2] for _ in range(rounds))
+        two = min(run_once([tn, "--jobs", "2"] + args + ["-r", path])[2] for _ in range(rounds))
+        print("  %-13s one %.2f s, --jobs 2 %.2f s: %.2f× as fast" % (label, one, two, one / two))
 
 
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--tcpnarrate", default=os.path.join(ROOT, "build", "tcpnarrate"))
-    ap.add_argument("--packets", type=int, default=500000)
-    ap.add_argument("--flood", type=int, default=1000000)
-    ap.add_argument("--repeat", type=int, default=2)
-    ap.add_argument("--tiny", type=int, default=10000000,
-                    help="one-byte segments on one connection (0 to skip)")
+    ap.add_argument("--capture", help="capture to measure on (default: the recorded big "
+                    "capture in the cache directory, recorded first if missing)")
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--slow-rounds", type=int, default=1,
+                    help="rounds for the slow tools (tshark -T json)")
+    ap.add_argument("--pcap-count", default=os.path.join(ROOT, "build", "tests", "bench",
+                                                         "pcap_count"))
+    ap.add_argument("--malloc-count", default=os.path.join(ROOT, "build", "tests", "bench",
+                                                           "libmalloc_count.so"))
+    ap.add_argument("--baseline", help="another tcpnarrate binary to time beside this one")
     ap.add_argument("--no-tshark", action="store_true")
-    ap.add_argument("--lossy", type=int, default=1000000,
-                    help="packets of copies of a lossy bulk download (0 to skip)")
-    ap.add_argument("--jobs-packets", type=int, default=1000000,
-                    help="packets for the --jobs 2 speed-up (0 to skip)")
-    ap.add_argument("--baseline", help="another tcpnarrate binary to time beside this one "
-                    "(e.g. a build from before a change: the change's cost)")
+    ap.add_argument("--flood", type=int, default=1000000, help="SYN flood size (0 to skip)")
+    ap.add_argument("--quick", action="store_true",
+                    help="one round, no warm-up, no flood: does the benchmark run at all")
     a = ap.parse_args()
+    if a.quick:
+        a.rounds, a.slow_rounds, a.flood = 1, 1, 0
     tn = os.path.abspath(a.tcpnarrate)
-    tmp = tempfile.mkdtemp(prefix="tn-bench-")
-    try:
-        path = os.path.join(tmp, "http.pcap")
-        n = many_connections(path, a.packets)
-        rows = [("tcpnarrate -q", *measure([tn, "-q", "--color=never", "-r", path], a.repeat)),
-                ("tcpnarrate (full breakdown)", *measure([tn, "--color=never", "-r", path], a.repeat)),
-                ("tcpnarrate --json", *measure([tn, "--json", "-r", path], a.repeat))]
-        peers = []
-        if shutil.which("tcpdump"):
-            peers.append(("tcpdump -n -r", *measure(["tcpdump", "-n", "-r", path], a.repeat)))
-        if shutil.which("tshark") and not a.no_tshark:
-            peers.append(("tshark -n -r", *measure(["tshark", "-n", "-r", path], 1)))
-        table("%d packets of real-shaped HTTP connections (%d each)" % (n, 16), rows + peers, n)
-        q = rows[0][1]
-        for name, secs, _ in peers:
-            if secs and q:
-                print("  ratio: tcpnarrate -q takes %.2f× the time of %s (below 1 is faster)"
-                      % (q / secs, name.split()[0]))
-
-        if a.lossy:
-            lossy(tn, a, tmp)
-
-        if a.jobs_packets:
-            jobs_speedup(tn, a, tmp)
-
-        for random_sources in (False, True):
-            kind = "random" if random_sources else "sequential"
-            half, full = os.path.join(tmp, "half.pcap"), os.path.join(tmp, "full.pcap")
-            write_syn_flood(half, a.flood // 2, random_sources)
-            write_syn_flood(full, a.flood, random_sources)
-            args = ["--json", "--conn", "18446744073709551615", "-r"]
-            h = measure([tn] + args + [half], a.repeat)
-            f = measure([tn] + args + [full], a.repeat)
-            table("SYN flood, %s sources (default limits)" % kind,
-                  [("tcpnarrate, %d SYNs" % (a.flood // 2), *h, a.flood // 2),
-                   ("tcpnarrate, %d SYNs" % a.flood, *f)],
-                  a.flood)
-            if h[0] and f[0]:
-                print("  scaling: %d SYNs take %.2f× the time of %d (2.00 is linear); peak %.1f MiB"
-                      % (a.flood, f[0] / h[0], a.flood // 2, f[1]))
-
-        if a.tiny:
-            path = os.path.join(tmp, "tiny.pcap")
-            tiny_segments(path, a.tiny)
-            rows = [("tcpnarrate -q", *measure([tn, "-q", "--color=never", "-r", path], 1))]
-            if shutil.which("tcpdump"):
-                rows.append(("tcpdump -n -r", *measure(["tcpdump", "-n", "-r", path], 1)))
-            table("one connection, %d one-byte segments, sequence numbers wrapping" % a.tiny,
-                  rows, a.tiny + 2)
-            os.unlink(path)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+    path = a.capture
+    if not path:
+        path = record_big.cache_path()
+        if not os.path.exists(path):
+            print("recording the big capture into %s (once)" % path, file=sys.stderr, flush=True)
+            rc = subprocess.call([sys.executable, os.path.join(HERE, "record_big.py"),
+                                  "--out", path], stdout=subprocess.DEVNULL)
+            if rc != 0:
+                print("bench.py: could not record the capture (exit %d); give one with "
+                      "--capture" % rc, file=sys.stderr)
+                return 77 if rc == 77 else 1
+    packets = count_packets(a.pcap_count, path)
+    with open(path, "rb") as f:       # into the page cache: every tool reads from memory
+        while f.read(1 << 20):
+            pass
+    tools = tools_for(a, tn, path)
+    measure_all(tools, a.rounds, a.slow_rounds, warm=not a.quick)
+    by = {t.name: t for t in tools}
+    floor = by["libpcap loop (fopen, 256 KiB buffer)"]
+    print_table("%s: %d packets, %.1f MiB; best of %d rounds (tshark -T json: %d)"
+                % (os.path.basename(path), packets, os.path.getsize(path) / MIB / MIB, a.rounds,
+                   min(a.rounds, a.slow_rounds)), tools, packets, floor)
+    print("\ntargets (issue 13), this run")
+    for what, val, goal, met in targets(by):
+        print("  %-46s %10s  %-9s %s" % (what, val, goal, "met" if met else "NOT MET"))
+    m = mallocs_per_segment(a, tn, path, packets)
+    if m:
+        print("\n--json allocator calls per segment after warm-up: %.4f allocations, %.4f frees "
+              "(whole capture: %d allocations, %d frees)" % (m[0], m[1], m[2][0], m[2][1]))
+    if not a.quick:
+        jobs_speedup(tn, path, a.rounds)
+    if a.flood:
+        flood_scaling(tn, a.flood, a.rounds)
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except (RuntimeError, subprocess.CalledProcessError) as e:
+        print("bench.py: %s" % e, file=sys.stderr)
+        sys.exit(1)
