@@ -30,6 +30,14 @@ const char *tn_skip_reason_key(enum tn_decode_result r); /* "not_ip", ... */
 void tn_text_summary_line(FILE *out, const struct tn_conn_view *cv,
 			  const struct tn_comparison *cmp);
 
+/* A sending direction's limits and congestion control (text_sender.c): report lines, summary field. */
+void tn_text_sender_lines(FILE *out, const struct tn_conn_view *cv, int role);
+void tn_text_sender_field(FILE *out, const struct tn_conn_view *cv);
+
+/* The connection object's "limits" and "congestion" (json_sender.c); digits: of seconds. */
+struct cJSON;
+void tn_json_sender(struct cJSON *conn, const struct tn_conn_view *cv, int digits);
+
 /* Length of the payload preview, in input bytes. */
 #define TN_PREVIEW_BYTES 80
 

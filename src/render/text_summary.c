@@ -98,5 +98,6 @@ void tn_text_summary_line(FILE *o, const struct tn_conn_view *cv, const struct t
 		fputs("; joined mid-stream", o);
 	if (cv->port_reused)
 		fputs("; ports reused", o);
+	tn_text_sender_field(o, cv);
 	fprintf(o, "; %s\n", cv->community_id);
 }
