@@ -78,6 +78,8 @@ static void algo_line(FILE *o, const struct tn_sender_view *v, int role)
 		fprintf(o, " (confidence %.2f)", v->confidence);
 	fprintf(o, ", %s; %u round%s, %u loss episode%s", v->reason, v->rounds,
 		v->rounds == 1 ? "" : "s", v->losses, v->losses == 1 ? "" : "s");
+	if (v->near && v->clocked_pm)
+		fprintf(o, "; %.0f%% of its new data sent on an ACK", v->clocked_pm / 10.0);
 	if (v->n_cuts) {
 		fprintf(o, "; flight after/before a loss: median %.2f of", v->cut_median);
 		for (unsigned i = 0; i < v->n_cuts; i++)

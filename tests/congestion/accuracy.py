@@ -14,6 +14,10 @@ exits 1 when a target of issue 15 is not met:
   points of the kernel's on at least 90% of the flows, and on at least 90% of
   those where the kernel counted 20% or more.
 Never records: CI runs it on the committed set.
+
+--known-unmet "a,b" names targets known not to be met yet (said in
+docs/congestion.md): the run passes only when exactly those are unmet, so a
+new miss fails and so does a fix (then the name comes off the list).
 """
 import json, os, subprocess, sys
 
@@ -37,6 +41,7 @@ def analyse(tn, path):
 
 def main():
     tn, d = sys.argv[1], sys.argv[2]
+    known = set(x for x in (sys.argv[4].split(",") if len(sys.argv) > 4 and sys.argv[3] == "--known-unmet" else []) if x)
     flows = json.load(open(os.path.join(d, "flows.json")))
     conf = {a: {b: 0 for b in ALGOS + ["undetermined"]} for a in ALGOS}
     long_open = long_undet = 0
@@ -99,11 +104,16 @@ def main():
     if r1 < 0.9:
         fails.append("rwnd agreement")
     if r2 < 0.9 or rw_hi_n < 20:
-        fails.append("rwnd agreement where >= 20%" + (" (too few flows)" if rw_hi_n < 20 else ""))
+        fails.append("rwnd agreement where >= 20%")
+        if rw_hi_n < 20:
+            print(f"only {rw_hi_n} flows where the kernel counted >= 20% (target: 20 or more)")
     if fails:
         print("targets not met: " + ", ".join(fails))
+    else:
+        print("all targets met")
+    if set(fails) != known:
+        print(f"expected unmet: {sorted(known)}; unmet now: {sorted(fails)}")
         return 1
-    print("all targets met")
     return 0
 
 
