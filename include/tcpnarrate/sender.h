@@ -74,7 +74,8 @@ struct tn_sender {
 	uint32_t ss_exit_round, ss_exit_flight;
 	uint32_t cwnd_rounds;       /* rounds mostly limited by the network */
 	uint32_t gain_ups, gain_downs, probe_rtt;  /* BBR's marks */
-	uint32_t lin_rounds, lin_sum_pm; /* growth per round in congestion avoidance, per mille of a segment */
+	uint32_t lin_rounds;        /* rounds of growth in congestion avoidance ... */
+	uint64_t lin_sum_pm;        /* ... and their growth, per mille of a segment (no wrap on long connections) */
 	uint32_t conv_epochs, conc_epochs, flat_epochs;
 	uint32_t epoch_round;       /* the round congestion avoidance began after the last loss */
 	uint32_t phase_changes;

@@ -214,7 +214,7 @@ void tn_cc_round(struct tn_sender *s, uint64_t n)
 		s->cwnd_rounds++;
 		if (f >= prev && f - prev < 8 * seg) {
 			s->lin_rounds++;
-			s->lin_sum_pm += (uint32_t)((uint64_t)(f - prev) * 1000 / seg);
+			s->lin_sum_pm += (uint64_t)(f - prev) * 1000 / seg;
 		}
 	}
 	if (!s->recovering)
@@ -295,7 +295,7 @@ static enum tn_cc_algo by_growth(const struct tn_sender *s)
 {
 	if (s->lin_rounds < GROWTH_MIN_ROUNDS)
 		return TN_CC_UNDETERMINED;
-	uint32_t g = s->lin_sum_pm / s->lin_rounds;
+	uint64_t g = s->lin_sum_pm / s->lin_rounds;
 	if (g >= RENO_GROWTH_LO_PM && g <= RENO_GROWTH_HI_PM)
 		return TN_CC_RENO;
 	if (g < CUBIC_GROWTH_MAX_PM || g > CUBIC_CONVEX_PM)
@@ -387,7 +387,7 @@ void tn_cc_view(const struct tn_sender *s, bool near, struct tn_sender_view *v)
 	v->gain_ups = s->gain_ups;
 	v->gain_downs = s->gain_downs;
 	v->probe_rtt = s->probe_rtt;
-	v->growth_per_round = s->lin_rounds ? s->lin_sum_pm / 1000.0 / s->lin_rounds : 0;
+	v->growth_per_round = s->lin_rounds ? (double)s->lin_sum_pm / 1000.0 / s->lin_rounds : 0;
 	v->last_shape = epoch_shape(s);
 	v->conv_epochs = s->conv_epochs;
 	v->conc_epochs = s->conc_epochs;
