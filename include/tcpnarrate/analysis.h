@@ -24,6 +24,7 @@
 #include <tcpnarrate/capture.h>
 #include <tcpnarrate/decode.h>
 #include <tcpnarrate/flow.h>
+#include <tcpnarrate/sender.h>
 #include <tcpnarrate/track.h>
 
 #define TN_NOTE_LEN 320
@@ -202,7 +203,8 @@ struct tn_timing_side {
 	int64_t first_data_ns;    /* its first byte of data, 0 before */
 	uint32_t max_in_flight;   /* bytes: the most it had unacknowledged */
 	uint32_t rwnd_limited;    /* data segments that filled the peer's window */
-	bool timing : 1, ts_pending : 1;
+	bool timing : 1, ts_pending : 1, cc_untracked : 1;
+	uint16_t cc_slot;         /* its sender state in the pool (sender.h), 0 none */
 	struct tn_rtt_stats ack, ts;
 };
 
@@ -279,6 +281,18 @@ void tn_analysis_update(struct tn_analysis_conn *ac, const struct tn_segment *se
 
 /* Timing (timing.c): fills seg->timing from the model before the segment, then updates it. */
 void tn_timing_segment(struct tn_analysis_conn *ac, struct tn_segment *seg);
+/*
+ * The sender's limits and congestion control (limits.c, congestion.c),
+ * after tn_analysis_update: takes a pool slot at a direction's first new
+ * data, then judges both directions at every segment. Release gives the
+ * slots back (before the connection is forgotten or restarted).
+ */
+void tn_sender_segment(struct tn_ccpool *pool, struct tn_analysis_conn *ac,
+		       const struct tn_segment *seg);
+void tn_sender_release(struct tn_ccpool *pool, struct tn_analysis_conn *ac);
+/* near: the capture was taken at (or near) this side, so its sending follows ACKs visibly. */
+void tn_sender_view(struct tn_ccpool *pool, const struct tn_analysis_side *side, bool near,
+		    struct tn_sender_view *v);
 /* Where the capture was taken, from the handshake's two legs: "client", "server", "between", "unknown". */
 const char *tn_capture_point(const struct tn_analysis_conn *ac);
 
@@ -381,6 +395,7 @@ struct tn_conn_view {
 	uint64_t segments[2], payload_bytes[2];   /* by role, as sent (retransmissions too) */
 	struct tn_analysis_counts count[2];       /* by role: what the analysis found */
 	struct tn_timing_side timing[2];          /* by role: round trips, in flight, first data */
+	struct tn_sender_view sender[2];          /* by role: limits and congestion control */
 	const char *capture_point;/* "client", "server", "between", "unknown" (tn_capture_point) */
 	int64_t leg_server_ns, leg_client_ns;     /* the handshake's two legs, 0 unknown */
 	int64_t first_ns;         /* capture time of its first segment */

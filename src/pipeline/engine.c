@@ -23,6 +23,8 @@
 #include <tcpnarrate/icmp.h>
 #include <tcpnarrate/reasm.h>
 
+#define SENDER_SLOTS 4096   /* sending directions followed at once (sender.h) */
+
 struct tn_pipeline {
 	struct tn_pipeline_opts o;
 	struct tn_renderer *rend;
@@ -30,6 +32,7 @@ struct tn_pipeline {
 	struct tn_reasm_done done;  /* the datagram made whole last */
 	const struct tn_reasm_done *done_frags; /* this frame's, or NULL */
 	struct tn_flow_table *flows;
+	struct tn_ccpool *senders;  /* sender states of the directions that carry data */
 	struct tn_track tracker;
 	struct tn_packet *pkt;
 	struct tn_summary sum;      /* the engine's counters */
@@ -62,6 +65,9 @@ int tn_pipeline_create(struct tn_pipeline **out, const struct tn_pipeline_opts *
 		goto err_pkt;
 	if (tn_flow_table_create(&p->flows, max, conn_size, errbuf, errlen) < 0)
 		goto err_reasm;
+	if (tn_ccpool_create(&p->senders, max < SENDER_SLOTS / 2 ? max * 2 : SENDER_SLOTS,
+			     errbuf, errlen) < 0)
+		goto err_flows;
 	tn_track_init(&p->tracker);
 	if (opts->msl_ns > 0)
 		p->tracker.msl_ns = opts->msl_ns;
@@ -69,6 +75,8 @@ int tn_pipeline_create(struct tn_pipeline **out, const struct tn_pipeline_opts *
 	*out = p;
 	return 0;
 
+err_flows:
+	tn_flow_table_destroy(p->flows);
 err_reasm:
 	tn_reasm_destroy(p->reasm);
 err_pkt:
@@ -87,6 +95,7 @@ void tn_pipeline_destroy(struct tn_pipeline *p)
 		return;
 	tn_flow_table_destroy(p->flows);
 	tn_reasm_destroy(p->reasm);
+	tn_ccpool_destroy(p->senders);
 	free(p->pkt);
 	free(p);
 }
@@ -160,6 +169,13 @@ static void report(struct tn_pipeline *p, struct tn_conn *c, enum tn_report_why 
 		return;
 	}
 	tn_analysis_conn_view(&rep, c->key, &c->analysis, &cv);
+	for (int role = 0; role < 2; role++) {
+		/* near the sender: the capture is at its end, or too close to both to tell */
+		bool near = !strcmp(cv.capture_point, tn_role_key(role)) ||
+			    !strcmp(cv.capture_point, "unknown");
+		tn_sender_view(p->senders, &c->analysis.side[role == TN_ROLE_CLIENT ? rep.client :
+				!rep.client], near, &cv.sender[role]);
+	}
 	if (p->o.compare) {
 		tn_compare_finish(&c->compare[0], &rep, &cmp);
 		if (!cmp.matches)
@@ -175,6 +191,7 @@ static void forget(struct tn_pipeline *p, struct tn_conn *c, enum tn_report_why 
 	if (!c->track.reported)
 		report(p, c, why);
 	tn_track_conn_forget(&p->tracker, &c->track);
+	tn_sender_release(p->senders, &c->analysis);
 	tn_flow_remove(p->flows, c, evicted);
 }
 
@@ -239,6 +256,7 @@ static struct tn_conn *conn_for(struct tn_pipeline *p, const struct tn_flow_key 
 			if (!c->track.reported)
 				report(p, c, TN_REPORT_REUSED);
 			tn_track_conn_restart(&p->tracker, &c->track);
+			tn_sender_release(p->senders, &c->analysis);
 			tn_analysis_conn_init(&c->analysis);
 			if (p->o.compare)
 				tn_compare_init(&c->compare[0]);
@@ -291,6 +309,7 @@ static void segment(struct tn_pipeline *p, struct tn_conn *c, int side,
 		tn_analysis_classify(&c->analysis, &seg);
 		tn_timing_segment(&c->analysis, &seg);
 		tn_analysis_update(&c->analysis, &seg);
+		tn_sender_segment(p->senders, &c->analysis, &seg);
 		if (p->o.run.reference) {
 			seg.step = (unsigned)frame->n;
 			seg.ideas = tn_reference_ideas(seg.step, &seg.n_ideas);

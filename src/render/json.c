@@ -340,6 +340,7 @@ static cJSON *report_object(struct tn_renderer *r, const struct tn_conn_view *cv
 	add_by_role(j, "payload_bytes", cv->payload_bytes);
 	add_counts(r, j, cv);
 	add_conn_timing(r, j, cv);
+	tn_json_sender(j, cv, r->opts.ts_digits >= 9 ? 9 : 6);
 	cJSON_AddStringToObject(j, "community_id", cv->community_id);
 	if (cv->tunnel) {
 		char t[12];

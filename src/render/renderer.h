@@ -63,6 +63,14 @@ void tn_json_arena_begin(void);
 void tn_json_arena_reset(void);
 void tn_json_arena_end(void);
 
+/* A sending direction's limits and congestion control (text_sender.c): report lines, summary field. */
+void tn_text_sender_lines(FILE *out, const struct tn_conn_view *cv, int role);
+void tn_text_sender_field(FILE *out, const struct tn_conn_view *cv);
+
+/* The connection object's "limits" and "congestion" (json_sender.c); digits: of seconds. */
+struct cJSON;
+void tn_json_sender(struct cJSON *conn, const struct tn_conn_view *cv, int digits);
+
 /* Length of the payload preview, in input bytes. */
 #define TN_PREVIEW_BYTES 80
 

@@ -1302,6 +1302,8 @@ static void text_report(struct tn_renderer *r, const struct tn_conn_view *cv)
 	handshake_line(r, cv);
 	for (int role = 0; role < 2; role++)
 		timing_line(r, cv, role);
+	for (int role = 0; role < 2; role++)
+		tn_text_sender_lines(o, cv, role);
 	fprintf(o, "   %s", cv->roles_inferred ? "joined mid-connection (roles inferred)" :
 		"opened by the client");
 	if (cv->closed_first >= 0)

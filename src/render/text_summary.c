@@ -100,5 +100,6 @@ void tn_text_summary_line(FILE *o, const struct tn_conn_view *cv, const struct t
 		fputs("; ports reused", o);
 	if (cv->tunnel)
 		fprintf(o, "; tunnel %08x", cv->tunnel);
+	tn_text_sender_field(o, cv);
 	fprintf(o, "; %s\n", cv->community_id);
 }
