@@ -12,7 +12,7 @@
 #include <string.h>
 
 enum long_only { OPT_JSON = 256, OPT_COLOR, OPT_MAX_FLOWS, OPT_CONN, OPT_MSL, OPT_IDLE, OPT_REFERENCE, OPT_WRITE_REFERENCE, OPT_COMPARE, OPT_STRICT,
-		OPT_SUMMARY, OPT_PROBLEMS, OPT_ASCII };
+		OPT_SUMMARY, OPT_PROBLEMS, OPT_ASCII, OPT_HTML };
 
 static const struct option long_opts[] = {
 	{ "read", required_argument, NULL, 'r' },
@@ -26,6 +26,7 @@ static const struct option long_opts[] = {
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "count", required_argument, NULL, 'c' },
 	{ "json", no_argument, NULL, OPT_JSON },
+	{ "html", required_argument, NULL, OPT_HTML },
 	{ "color", required_argument, NULL, OPT_COLOR },
 	{ "colour", required_argument, NULL, OPT_COLOR },
 	{ "ascii", no_argument, NULL, OPT_ASCII },
@@ -43,6 +44,29 @@ static const struct option long_opts[] = {
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
 };
+
+/* The options that choose what the narration looks like. */
+static void usage_output(FILE *out)
+{
+	fputs(
+"  -q, --quiet          one line per segment\n"
+"  -v, --verbose        also explain what every field is for\n"
+"      --json           JSON Lines: one object per segment, then a summary\n"
+"      --html FILE      also write FILE: one self-contained web page that draws\n"
+"                       the run (ladder, headers, states, verdicts, time-\n"
+"                       sequence graph); standard output keeps the narration\n"
+"                       (add --summary for one line a connection); at most\n"
+"                       50000 segments\n"
+"      --summary        only the connection reports, one line (object) each\n"
+"      --problems       only the segments with a verdict, each after the one\n"
+"                       before it on its connection, and the reports of the\n"
+"                       connections that had one\n"
+"  -c, --count N        stop after N TCP segments\n"
+"      --color=WHEN     auto (default: on a terminal, unless NO_COLOR is set),\n"
+"                       always or never\n"
+"      --ascii          text in ASCII only (->, *, x for arrows, dots and signs);\n"
+"                       the default when the locale's charset is not UTF-8\n", out);
+}
 
 void tn_cli_usage(FILE *out)
 {
@@ -69,19 +93,9 @@ void tn_cli_usage(FILE *out)
 "  -s SNAPLEN           bytes kept of each live packet (default 262144)\n"
 "  -B KIB               kernel capture buffer size in KiB\n"
 "  -Z USER              user to run as after opening the interface as root\n"
-"                       (default nobody)\n"
-"  -q, --quiet          one line per segment\n"
-"  -v, --verbose        also explain what every field is for\n"
-"      --json           JSON Lines: one object per segment, then a summary\n"
-"      --summary        only the connection reports, one line (object) each\n"
-"      --problems       only the segments with a verdict, each after the one\n"
-"                       before it on its connection, and the reports of the\n"
-"                       connections that had one\n"
-"  -c, --count N        stop after N TCP segments\n"
-"      --color=WHEN     auto (default: on a terminal, unless NO_COLOR is set),\n"
-"                       always or never\n"
-"      --ascii          text in ASCII only (->, *, x for arrows, dots and signs);\n"
-"                       the default when the locale's charset is not UTF-8\n"
+"                       (default nobody)\n", out);
+	usage_output(out);
+	fputs(
 "      --conn N         narrate only connection N (numbered as they appear);\n"
 "                       exit 1 when there is none\n"
 "      --msl SECONDS    maximum segment lifetime; TIME-WAIT lasts twice this in\n"
@@ -200,6 +214,13 @@ int tn_cli_parse(int argc, char **argv, struct tn_cli_opts *o, char *err, size_t
 			break;
 		case OPT_JSON:
 			o->renderer = "json";
+			break;
+		case OPT_HTML:
+			if (!*optarg) {
+				snprintf(err, errlen, "--html wants a file name");
+				return -1;
+			}
+			o->html_file = optarg;
 			break;
 		case OPT_COLOR:
 			if (strcmp(optarg, "auto") == 0)

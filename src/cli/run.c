@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <tcpnarrate/capture.h>
@@ -157,8 +158,34 @@ static void describe_source(struct tn_capture *cap, const char *name, char *ltna
 			"its packets are counted and skipped\n", name, sum->linktype_name, linktype);
 }
 
+/*
+ * The renderer for standard output, and with --html a tee of it and the page
+ * renderer writing to `page` (opened by the caller, who closes it after the
+ * renderer is destroyed).
+ */
+static int make_renderer(const struct tn_cli_opts *o, const struct tn_render_opts *ro,
+			 FILE *page, struct tn_renderer **rend, char *err, size_t errlen)
+{
+	struct tn_renderer *out = NULL, *html = NULL;
+	if (tn_renderer_create(&out, o->renderer, ro, err, errlen) < 0)
+		return -1;
+	if (!page) {
+		*rend = out;
+		return 0;
+	}
+	struct tn_render_opts ho = *ro;
+	ho.out = page;
+	ho.color = false;
+	ho.ascii = false;
+	if (tn_renderer_create(&html, "html", &ho, err, errlen) < 0) {
+		tn_renderer_destroy(out);
+		return -1;
+	}
+	return tn_renderer_create_tee(rend, out, html, err, errlen);
+}
+
 static int make_pipeline(const struct tn_cli_opts *o, struct tn_capture *cap,
-			 const struct tn_summary *sum, struct tn_renderer **rend,
+			 const struct tn_summary *sum, FILE *page, struct tn_renderer **rend,
 			 struct tn_pipeline **pipe, char *err, size_t errlen)
 {
 	struct tn_render_opts ro = {
@@ -169,7 +196,7 @@ static int make_pipeline(const struct tn_cli_opts *o, struct tn_capture *cap,
 		.ascii = o->ascii || !charset_is_utf8(),
 		.ts_digits = tn_capture_ts_digits(cap),
 	};
-	if (tn_renderer_create(rend, o->renderer, &ro, err, errlen) < 0)
+	if (make_renderer(o, &ro, page, rend, err, errlen) < 0)
 		return -1;
 	struct tn_pipeline_opts po = {
 		.run = { .source = sum->source, .linktype = sum->linktype,
@@ -246,6 +273,48 @@ static int end_status(const struct tn_cli_opts *o, const char *name, const char 
 	return o->strict && tn_pipeline_differing(pipe) ? TN_EXIT_DIFFERS : TN_EXIT_OK;
 }
 
+/* --html FILE: opens the page for writing; NULL without --html, or -1 with err. */
+static int open_page(const struct tn_cli_opts *o, FILE **page, char *err, size_t errlen)
+{
+	*page = NULL;
+	if (!o->html_file)
+		return 0;
+	*page = fopen(o->html_file, "w");
+	if (!*page) {
+		snprintf(err, errlen, "cannot write: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Destroys the renderer and closes the page. A page is kept only when the run
+ * reached its end and the page renderer did not refuse it (too many
+ * segments); else it is removed and, when refused or not written, the run
+ * fails with one line naming the page.
+ */
+static int finish_page(const struct tn_cli_opts *o, struct tn_renderer *rend, FILE *page,
+		       bool ended, int status)
+{
+	char why[TN_ERRBUF_SIZE] = "";
+	const char *f = rend && ended ? tn_renderer_failure(rend) : NULL;
+	if (f)
+		snprintf(why, sizeof why, "not written: %s", f);
+	tn_renderer_destroy(rend);
+	if (!page)
+		return status;
+	struct stat sb;
+	bool regular = fstat(fileno(page), &sb) == 0 && S_ISREG(sb.st_mode); /* not /dev/null */
+	if (fclose(page) != 0 && !why[0] && ended)
+		snprintf(why, sizeof why, "cannot write: %s", strerror(errno));
+	if ((why[0] || !ended) && regular)
+		remove(o->html_file);
+	if (!why[0])
+		return status;
+	fprintf(stderr, "tcpnarrate: %s: %s\n", o->html_file, why);
+	return TN_EXIT_INPUT;
+}
+
 int tn_cli_run(const struct tn_cli_opts *o)
 {
 	char err[TN_ERRBUF_SIZE], file_err[TN_ERRBUF_SIZE] = "", ltname[32];
@@ -255,7 +324,8 @@ int tn_cli_run(const struct tn_cli_opts *o)
 	struct tn_renderer *rend = NULL;
 	struct tn_pipeline *pipe = NULL;
 	struct tn_summary sum = { 0 };
-	bool gone = false;
+	FILE *page = NULL;
+	bool gone = false, ended = false;
 	int status = TN_EXIT_INPUT;
 
 	if (open_source(o, &cap, err, sizeof err) < 0) {
@@ -266,7 +336,13 @@ int tn_cli_run(const struct tn_cli_opts *o)
 	g_capture = cap;
 	catch_stop_signals();
 	describe_source(cap, name, ltname, sizeof ltname, &sum);
-	if (make_pipeline(o, cap, &sum, &rend, &pipe, err, sizeof err) < 0)
+	if (open_page(o, &page, err, sizeof err) < 0) {
+		fprintf(stderr, "tcpnarrate: %s: %s\n", o->html_file, err);
+		g_capture = NULL;
+		tn_capture_destroy(cap);
+		return TN_EXIT_INPUT;
+	}
+	if (make_pipeline(o, cap, &sum, page, &rend, &pipe, err, sizeof err) < 0)
 		goto err_msg;
 	uint64_t dump_conn = o->write_file ? o->only_conn : 0;
 	int fed = feed_all(cap, pipe, dump_conn, &gone, err, sizeof err, file_err,
@@ -279,6 +355,7 @@ int tn_cli_run(const struct tn_cli_opts *o)
 	capture_totals(cap, fed < 0 ? file_err : NULL, &sum);
 	if (tn_pipeline_finish(pipe, &sum, err, sizeof err) < 0)
 		goto err_msg;
+	ended = true;
 	fflush(stdout);
 	if (output_gone(stdout))
 		goto quiet_exit;
@@ -295,7 +372,7 @@ err_msg:
 done:
 	g_capture = NULL;
 	tn_pipeline_destroy(pipe);
-	tn_renderer_destroy(rend);
+	status = finish_page(o, rend, page, ended, status);
 	tn_capture_destroy(cap);
 	return status;
 }

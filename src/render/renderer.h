@@ -14,6 +14,7 @@ struct tn_renderer {
 
 extern const struct tn_render_ops tn_render_text_ops;
 extern const struct tn_render_ops tn_render_json_ops;
+extern const struct tn_render_ops tn_render_html_ops;  /* out: the page file */
 
 /* Shared wording: DSCP names, ECN names, IPv6 extension names, MPTCP subtypes. */
 const char *tn_dscp_name(uint8_t dscp);

@@ -88,6 +88,7 @@ static const struct mode extra_modes[] = {
 	{ { "-q", "--problems", "--max-flows", "1", NULL }, false },
 	{ { "--json", "--problems", "--compare", NULL }, false },
 	{ { "-v", "--ascii", "--problems", NULL }, false },
+	{ { "-q", "--compare", "--html", "/dev/null", NULL }, false },
 };
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
