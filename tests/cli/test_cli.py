@@ -473,6 +473,49 @@ def write_cases():
     return passed, failed
 
 
+def many_segments(name, count):
+    """One connection: a handshake, then `count` one-byte segments."""
+    from pcapgen import Pcap, ether, ipv4, tcp
+    f = path(name)
+    with Pcap(f) as p:
+        p.add(ether(ipv4("10.0.1.5", "10.0.2.10", tcp(40000, 80, seq=1000, flags="S"))))
+        p.add(ether(ipv4("10.0.2.10", "10.0.1.5", tcp(80, 40000, seq=77, ack=1001, flags="SA"))))
+        for i in range(count):
+            p.add(ether(ipv4("10.0.1.5", "10.0.2.10", tcp(40000, 80, seq=1001 + i, ack=78, flags="A",
+                                                          payload=b"x"))))
+    return f
+
+
+def html_cases():
+    """--html: a whole page, stdout's narration kept; refused past 50000 segments; bad paths."""
+    passed = failed = 0
+    page = path("page.html")
+    checks = []
+    r = run(["-q", "-r", good_file(), "--html", page])
+    body = open(page, encoding="utf-8").read() if os.path.exists(page) else ""
+    checks.append(("page written", r.returncode == 0 and not r.stderr and body.rstrip().endswith("</html>")
+                   and '"type":"segment"' in body and not re.search(r"(src|href)=|url\((?!#)|@import", body)))
+    checks.append(("stdout keeps the narration", re.search(r"^1 .*\[SYN\]", r.stdout, re.M) is not None))
+    big = many_segments("big.pcap", 50000)
+    r = run(["--summary", "-r", big, "--html", page])
+    checks.append(("past 50000 segments: refused, file removed",
+                   r.returncode == 1 and not os.path.exists(page) and re.fullmatch(
+                       r"tcpnarrate: .*page\.html: not written: more than 50000 segments: too many for one "
+                       r"page \(narrow it with --conn N, -c N or a filter\)\n", r.stderr) is not None))
+    r = run(["--summary", "-r", big, "-c", "49000", "--html", page])
+    checks.append(("-c narrows a big capture to one page", r.returncode == 0 and os.path.exists(page)))
+    r = run(["-r", good_file(), "--html", path("no/such/dir/page.html")])
+    checks.append(("unwritable page", r.returncode == 1 and re.fullmatch(
+        r"tcpnarrate: .*page\.html: cannot write: No such file or directory\n", r.stderr) is not None))
+    r = run(["-r", good_file(), "--html", ""])
+    checks.append(("empty --html", r.returncode == 2 and "--html wants a file name" in r.stderr))
+    for name, ok in checks:
+        print("ok   html: %s" % name if ok else "FAIL html: %s" % name)
+        passed += ok
+        failed += not ok
+    return passed, failed
+
+
 def ece_cases():
     """Classic ECN (RFC 3168 §6.1.3): an ECE on the receiver's ACK asks the other side, the
     data's sender, to slow down, not the ACK's own sender."""
@@ -520,7 +563,7 @@ def accecn_cases():
 def main():
     passed, failed = write_cases()
     for more in (singular_cases, wscale_cases, port_glossary_cases, ascii_cases, colour_cases,
-                 manual_cases, ece_cases, accecn_cases):
+                 manual_cases, ece_cases, accecn_cases, html_cases):
         p, f = more()
         passed, failed = passed + p, failed + f
     for name, make, want_rc, err_re, out_res in CASES:
