@@ -507,6 +507,22 @@ def html_cases():
     r = run(["-r", good_file(), "--html", path("no/such/dir/page.html")])
     checks.append(("unwritable page", r.returncode == 1 and re.fullmatch(
         r"tcpnarrate: .*page\.html: cannot write: No such file or directory\n", r.stderr) is not None))
+    hostile = b"GET /</script><img src=x onerror=alert(1)>\x1b[31m\xe2\x80\xa8&amp; HTTP/1.1\r\n"
+    from pcapgen import Pcap, ether, ipv4, tcp
+    with Pcap(path("hostile.pcap")) as p:
+        p.add(ether(ipv4("10.0.1.5", "10.0.2.10", tcp(40000, 80, seq=1000, ack=77, flags="PA",
+                                                      payload=hostile))))
+    r = run(["-q", "-r", path("hostile.pcap"), "--html", page])
+    body = open(page, "rb").read() if os.path.exists(page) else b""
+    data = body.split(b'id="tn-data">', 1)[-1].split(b"</script>", 1)[0].decode("utf-8")
+    try:
+        previews = [json.loads(line).get("preview", "") for line in data.split("\n") if line.strip()]
+    except ValueError:
+        previews = []
+    checks.append(("wire bytes cannot close the data element", r.returncode == 0 and
+                   body.count(b"</script>") == 2 and b"<img" not in body and b"\xe2\x80\xa8" not in body
+                   and b"&amp;" not in body and b"\x1b" not in body and
+                   any("</script><img src=x onerror=alert(1)>\\x1b[31m" in pv for pv in previews)))
     r = run(["-r", good_file(), "--html", ""])
     checks.append(("empty --html", r.returncode == 2 and "--html wants a file name" in r.stderr))
     for name, ok in checks:

@@ -665,7 +665,7 @@ const graph = (function () {
 		return dir;
 	}
 	function bounds() {
-		let t0 = Infinity, t1 = -Infinity, s0 = Infinity, s1 = -Infinity;
+		let t0 = Infinity, t1 = -Infinity, s0 = Infinity, s1 = -Infinity, w1 = -Infinity;
 		for (const s of S.conn ? S.conn.segs : []) {
 			const t = Number(s.rel_time);
 			t0 = Math.min(t0, t);
@@ -674,10 +674,14 @@ const graph = (function () {
 				s0 = Math.min(s0, s.tcp.seq);
 				s1 = Math.max(s1, s.tcp.seq + s.payload_len);
 			} else if (s.tcp.ack !== null) {
-				s0 = Math.min(s0, s.tcp.ack); /* the window line may run off the top */
+				s0 = Math.min(s0, s.tcp.ack);
 				s1 = Math.max(s1, s.tcp.ack);
+				w1 = Math.max(w1, s.tcp.ack + s.tcp.window_scaled);
 			}
 		}
+		/* The window line is in view unless it would squash the data into a sliver. */
+		if (w1 <= s0 + (s1 - s0) * 2)
+			s1 = Math.max(s1, w1);
 		if (!isFinite(t0))
 			return { t0: 0, t1: 1, s0: 0, s1: 1 };
 		if (t1 === t0)
