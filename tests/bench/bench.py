@@ -164,6 +164,25 @@ def lossy(tn, a, tmp):
     os.unlink(path)
 
 
+def html_page(tn, segments, tmp):
+    """The --html page of one connection of `segments` segments, in headless Chromium."""
+    cap, page = os.path.join(tmp, "html.pcap"), os.path.join(tmp, "page.html")
+    tiny_segments(cap, segments - 2)
+    t0 = time.monotonic()
+    subprocess.run([tn, "--summary", "-r", cap, "--html", page], stdout=subprocess.DEVNULL, check=True)
+    made = time.monotonic() - t0
+    print("\n--html, one connection of %d segments: page of %.1f MB written in %.2f s"
+          % (segments, os.path.getsize(page) / 1e6, made))
+    if not shutil.which("node"):
+        print("  Chromium: skipped (no node)")
+        return
+    r = subprocess.run(["node", os.path.join(ROOT, "tests", "bench", "html_bench.js"), page],
+                       capture_output=True, text=True)
+    print("  Chromium: " + (r.stdout.strip() or r.stderr.strip()))
+    os.unlink(cap)
+    os.unlink(page)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--tcpnarrate", default=os.path.join(ROOT, "build", "tcpnarrate"))
@@ -173,6 +192,8 @@ def main():
     ap.add_argument("--tiny", type=int, default=10000000,
                     help="one-byte segments on one connection (0 to skip)")
     ap.add_argument("--no-tshark", action="store_true")
+    ap.add_argument("--html", type=int, default=10000,
+                    help="segments of the --html page timed in Chromium (0 to skip)")
     ap.add_argument("--lossy", type=int, default=1000000,
                     help="packets of copies of a lossy bulk download (0 to skip)")
     ap.add_argument("--baseline", help="another tcpnarrate binary to time beside this one "
@@ -216,6 +237,9 @@ def main():
             if h[0] and f[0]:
                 print("  scaling: %d SYNs take %.2f× the time of %d (2.00 is linear); peak %.1f MiB"
                       % (a.flood, f[0] / h[0], a.flood // 2, f[1]))
+
+        if a.html:
+            html_page(tn, a.html, tmp)
 
         if a.tiny:
             path = os.path.join(tmp, "tiny.pcap")
