@@ -22,7 +22,9 @@ BUILD_PKGS=(meson ninja-build pkg-config gcc libc6-dev libpcap-dev libcjson-dev 
 # connections, ethtool turns off segmentation offloads for it, and tcptrace is
 # one of the tools the benchmark measures against.
 TEST_PKGS=(python3 python3-distributed tshark util-linux iproute2 curl nginx-light nftables tcpdump valgrind clang libclang-rt-14-dev time
-           apache2-utils ethtool tcptrace)
+           apache2-utils ethtool tcptrace chromium nodejs)
+# The version of playwright-core the browser test (tests/browser/) was written against.
+PLAYWRIGHT_CORE=playwright-core@1.65.1
 
 mode=${1:-all}
 case "$mode" in
@@ -49,7 +51,16 @@ install_missing() {
 }
 
 install_missing "${BUILD_PKGS[@]}"
-[ "$mode" = --test-deps ] && install_missing "${TEST_PKGS[@]}"
+if [ "$mode" = --test-deps ]; then
+  install_missing "${TEST_PKGS[@]}"
+  # The browser test skips itself without it; installing it needs the npm registry.
+  if command -v npm >/dev/null && ! (cd / && node -e "require.resolve('playwright-core', {paths: [require('child_process')
+        .execSync('npm root -g').toString().trim()]})") >/dev/null 2>&1; then
+    echo "setup.sh: installing $PLAYWRIGHT_CORE (npm, global)"
+    "${as_root[@]}" npm install -g --silent "$PLAYWRIGHT_CORE" || \
+      echo "setup.sh: could not install $PLAYWRIGHT_CORE; the browser test will be skipped" >&2
+  fi
+fi
 [ "$mode" = all ] || exit 0
 
 if [ -d build ]; then meson setup --reconfigure build >/dev/null; else meson setup build >/dev/null; fi

@@ -3,7 +3,8 @@
  *
  * A renderer turns analysed segments, skipped frames, connection reports and
  * the run summary into output on a stream. Renderers are chosen by name from
- * a const table ("text", "json", "ladder"), or supplied by the caller; each
+ * a const table ("text", "json", "ladder",
+ * "html"), or supplied by the caller; each
  * keeps its own state behind struct tn_renderer. A renderer owns its private state and
  * nothing else: the views it is given belong to the pipeline and live only
  * for the call.
@@ -130,6 +131,8 @@ struct tn_render_ops {
 	 * show it (one line per segment, --summary) say no.
 	 */
 	bool (*needs_note)(const struct tn_renderer *r);
+	/* After end: why the output is unusable (a page too big), or NULL. May be NULL. */
+	const char *(*failure)(struct tn_renderer *r);
 };
 
 /* Creates renderer `name` from the built-in table; -1 and errbuf when there is none. */
@@ -138,6 +141,22 @@ int tn_renderer_create(struct tn_renderer **out, const char *name,
 /* Creates a renderer from caller-supplied operations (tests, other front ends). */
 int tn_renderer_create_ops(struct tn_renderer **out, const struct tn_render_ops *ops,
 			   const struct tn_render_opts *opts, char *errbuf, size_t errlen);
+/*
+ * One renderer that passes every event to `first`, then to `second` (stdout's
+ * narration and --html's page). It owns both from the call on, and destroys
+ * them even when it fails.
+ */
+int tn_renderer_create_tee(struct tn_renderer **out, struct tn_renderer *first,
+			   struct tn_renderer *second, char *errbuf, size_t errlen);
+/* Why the renderer's output is unusable, once the run has ended, or NULL. */
+const char *tn_renderer_failure(struct tn_renderer *r);
+/*
+ * --html: the most segments one page holds; past it the page is refused
+ * (tn_renderer_failure says so). The page stays quick up to here because it
+ * draws only the rows in view.
+ */
+#define TN_HTML_MAX_SEGMENTS 50000
+
 /* The built-in renderers' names, NULL-terminated. */
 const char *const *tn_renderer_names(void);
 void tn_renderer_destroy(struct tn_renderer *r);

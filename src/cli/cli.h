@@ -48,6 +48,7 @@ struct tn_cli_opts {
 	int snaplen;                /* -s, 0 for the default */
 	int buffer_kib;             /* -B */
 	const char *renderer;       /* "text", "json" or "ladder" */
+	const char *html_file;      /* --html FILE: also write the page there */
 	enum tn_detail detail;
 	enum tn_focus focus;        /* --summary, --problems */
 	enum tn_color_mode color;

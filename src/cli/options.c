@@ -13,7 +13,8 @@
 
 enum long_only { OPT_JSON = 256, OPT_COLOR, OPT_MAX_FLOWS, OPT_CONN, OPT_MSL, OPT_IDLE, OPT_REFERENCE, OPT_WRITE_REFERENCE, OPT_COMPARE, OPT_STRICT,
 		OPT_SUMMARY, OPT_PROBLEMS, OPT_ASCII, OPT_INNER, OPT_READ_LIST, OPT_SHARD, OPT_JOBS,
-		OPT_RECORDS, OPT_MERGE, OPT_LADDER, OPT_WIDTH };
+		OPT_RECORDS, OPT_MERGE, OPT_LADDER, OPT_WIDTH,
+		OPT_HTML };
 
 static const struct option long_opts[] = {
 	{ "read", required_argument, NULL, 'r' },
@@ -29,6 +30,7 @@ static const struct option long_opts[] = {
 	{ "json", no_argument, NULL, OPT_JSON },
 	{ "ladder", no_argument, NULL, OPT_LADDER },
 	{ "width", required_argument, NULL, OPT_WIDTH },
+	{ "html", required_argument, NULL, OPT_HTML },
 	{ "color", required_argument, NULL, OPT_COLOR },
 	{ "colour", required_argument, NULL, OPT_COLOR },
 	{ "ascii", no_argument, NULL, OPT_ASCII },
@@ -116,6 +118,11 @@ static void usage_output(FILE *out)
 "                       per segment, each side's state beside its column\n"
 "      --width N        columns the ladder may use (default: the terminal's\n"
 "                       width, else $COLUMNS, else 80; 64 to 400)\n"
+"      --html FILE      also write FILE: one self-contained web page that draws\n"
+"                       the run (ladder, headers, states, verdicts, time-\n"
+"                       sequence graph); standard output keeps the narration\n"
+"                       (add --summary for one line a connection); at most\n"
+"                       50000 segments\n"
 "      --summary        only the connection reports, one line (object) each\n"
 "      --problems       only the segments with a verdict, each after the one\n"
 "                       before it on its connection, and the reports of the\n"
@@ -302,6 +309,8 @@ static const char *conflict_of(const struct tn_cli_opts *o)
 		return "--jobs and --shard do not go with --reference (one connection)";
 	if (o->jobs > 1 && o->shards)
 		return "--jobs and --shard: choose one";
+	if ((o->jobs > 1 || o->shards) && o->html_file)
+		return "--jobs and --shard do not go with --html (one page, written by one process)";
 	if ((o->jobs > 1 || o->shards) && strcmp(o->renderer, "ladder") == 0)
 		return "--jobs and --shard do not go with --ladder (one picture, drawn in order)";
 	if (o->jobs > 1 && o->interface)
@@ -412,6 +421,13 @@ int tn_cli_parse(int argc, char **argv, struct tn_cli_opts *o, char *err, size_t
 				return -1;
 			}
 			o->width = (int)v;
+			break;
+		case OPT_HTML:
+			if (!*optarg) {
+				snprintf(err, errlen, "--html wants a file name");
+				return -1;
+			}
+			o->html_file = optarg;
 			break;
 		case OPT_COLOR:
 			if (strcmp(optarg, "auto") == 0)

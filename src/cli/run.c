@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <tcpnarrate/capture.h>
@@ -235,8 +236,34 @@ static void describe_source(struct tn_capture *cap, const char *name, char *ltna
 			"its packets are counted and skipped\n", name, sum->linktype_name, linktype);
 }
 
+/*
+ * The renderer for standard output, and with --html a tee of it and the page
+ * renderer writing to `page` (opened by the caller, who closes it after the
+ * renderer is destroyed).
+ */
+static int make_renderer(const struct tn_cli_opts *o, const struct tn_render_opts *ro,
+			 FILE *page, struct tn_renderer **rend, char *err, size_t errlen)
+{
+	struct tn_renderer *out = NULL, *html = NULL;
+	if (tn_renderer_create(&out, o->renderer, ro, err, errlen) < 0)
+		return -1;
+	if (!page) {
+		*rend = out;
+		return 0;
+	}
+	struct tn_render_opts ho = *ro;
+	ho.out = page;
+	ho.color = false;
+	ho.ascii = false;
+	if (tn_renderer_create(&html, "html", &ho, err, errlen) < 0) {
+		tn_renderer_destroy(out);
+		return -1;
+	}
+	return tn_renderer_create_tee(rend, out, html, err, errlen);
+}
+
 static int make_pipeline(const struct tn_cli_opts *o, struct tn_capture *cap, FILE *out,
-			 const struct tn_summary *sum, struct tn_renderer **rend,
+			 const struct tn_summary *sum, FILE *page, struct tn_renderer **rend,
 			 struct tn_records **rec, struct tn_pipeline **pipe, char *err, size_t errlen)
 {
 	struct tn_render_opts ro = {
@@ -251,7 +278,7 @@ static int make_pipeline(const struct tn_cli_opts *o, struct tn_capture *cap, FI
 	if (o->records) {
 		if (tn_records_create(rec, o, &ro, rend, err, errlen) < 0)
 			return -1;
-	} else if (tn_renderer_create(rend, o->renderer, &ro, err, errlen) < 0) {
+	} else if (make_renderer(o, &ro, page, rend, err, errlen) < 0) {
 		return -1;
 	}
 	struct tn_pipeline_opts po = {
@@ -365,6 +392,48 @@ static const char *run_name(const struct tn_cli_opts *o, char *buf, size_t len)
 	return buf;
 }
 
+/* --html FILE: opens the page for writing; NULL without --html, or -1 with err. */
+static int open_page(const struct tn_cli_opts *o, FILE **page, char *err, size_t errlen)
+{
+	*page = NULL;
+	if (!o->html_file)
+		return 0;
+	*page = fopen(o->html_file, "w");
+	if (!*page) {
+		snprintf(err, errlen, "cannot write: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Destroys the renderer and closes the page. A page is kept only when the run
+ * reached its end and the page renderer did not refuse it (too many
+ * segments); else it is removed and, when refused or not written, the run
+ * fails with one line naming the page.
+ */
+static int finish_page(const struct tn_cli_opts *o, struct tn_renderer *rend, FILE *page,
+		       bool ended, int status)
+{
+	char why[TN_ERRBUF_SIZE] = "";
+	const char *f = rend && ended ? tn_renderer_failure(rend) : NULL;
+	if (f)
+		snprintf(why, sizeof why, "not written: %s", f);
+	tn_renderer_destroy(rend);
+	if (!page)
+		return status;
+	struct stat sb;
+	bool regular = fstat(fileno(page), &sb) == 0 && S_ISREG(sb.st_mode); /* not /dev/null */
+	if (fclose(page) != 0 && !why[0] && ended)
+		snprintf(why, sizeof why, "cannot write: %s", strerror(errno));
+	if ((why[0] || !ended) && regular)
+		remove(o->html_file);
+	if (!why[0])
+		return status;
+	fprintf(stderr, "tcpnarrate: %s: %s\n", o->html_file, why);
+	return TN_EXIT_INPUT;
+}
+
 int tn_cli_run(const struct tn_cli_opts *o)
 {
 	if (o->merge)
@@ -372,6 +441,33 @@ int tn_cli_run(const struct tn_cli_opts *o)
 	if (o->jobs > 1)
 		return tn_cli_jobs(o);
 	return tn_cli_run_to(o, stdout);
+}
+
+/*
+ * The source opened (stdout buffered for it) and, with --html, the page:
+ * -1 after the one line that says why not.
+ */
+static int start(struct source *src, FILE **page, char *err, size_t errlen)
+{
+	/* To a file or a pipe in large writes (a live capture flushes each segment). */
+	if (!isatty(STDOUT_FILENO))
+		setvbuf(stdout, NULL, _IOFBF, OUT_BUF);
+	if (strcmp(src->name, "-") == 0)
+		src->name = "(standard input)";
+	if (open_source(src, err, errlen) < 0) {
+		fprintf(stderr, "tcpnarrate: %s: %s\n", src->name, err);
+		tn_capture_destroy(src->cap);
+		return -1;
+	}
+	g_capture = src->cap;
+	catch_stop_signals();
+	if (open_page(src->o, page, err, errlen) < 0) {
+		fprintf(stderr, "tcpnarrate: %s: %s\n", src->o->html_file, err);
+		g_capture = NULL;
+		tn_capture_destroy(src->cap);
+		return -1;
+	}
+	return 0;
 }
 
 int tn_cli_run_to(const struct tn_cli_opts *o, FILE *out)
@@ -383,26 +479,14 @@ int tn_cli_run_to(const struct tn_cli_opts *o, FILE *out)
 	struct tn_records *rec = NULL;
 	struct tn_pipeline *pipe = NULL;
 	struct tn_summary sum = { 0 };
-	bool gone = false;
+	FILE *page = NULL;
+	bool gone = false, ended = false;
 	int status = TN_EXIT_INPUT;
 
-	/*
-	 * Output to a file or a pipe goes out in large writes (a terminal, or a
-	 * live capture, which flushes after each segment, keeps its own pace).
-	 */
-	if (!isatty(STDOUT_FILENO))
-		setvbuf(stdout, NULL, _IOFBF, OUT_BUF);
-	if (strcmp(src.name, "-") == 0)
-		src.name = "(standard input)";
-	if (open_source(&src, err, sizeof err) < 0) {
-		fprintf(stderr, "tcpnarrate: %s: %s\n", src.name, err);
-		tn_capture_destroy(src.cap);
+	if (start(&src, &page, err, sizeof err) < 0)
 		return TN_EXIT_INPUT;
-	}
-	g_capture = src.cap;
-	catch_stop_signals();
 	describe_source(src.cap, name, ltname, sizeof ltname, &sum);
-	if (make_pipeline(o, src.cap, out, &sum, &rend, &rec, &pipe, err, sizeof err) < 0)
+	if (make_pipeline(o, src.cap, out, &sum, page, &rend, &rec, &pipe, err, sizeof err) < 0)
 		goto err_msg;
 	int fed = feed_all(&src, pipe, out, &gone, err, sizeof err, file_err, sizeof file_err);
 	if (fed == -2)
@@ -414,6 +498,7 @@ int tn_cli_run_to(const struct tn_cli_opts *o, FILE *out)
 	if (tn_pipeline_finish(pipe, &sum, err, sizeof err) < 0)
 		goto err_msg;
 	tn_records_finish(rec);
+	ended = true;
 	fflush(out);
 	if (output_gone(out))
 		goto quiet_exit;
@@ -431,7 +516,7 @@ done:
 	g_capture = NULL;
 	tn_pipeline_destroy(pipe);
 	tn_records_destroy(rec);
-	tn_renderer_destroy(rend);
+	status = finish_page(o, rend, page, ended, status);
 	tn_capture_destroy(src.cap);
 	return status;
 }

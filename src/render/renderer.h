@@ -27,6 +27,7 @@ int tn_render_ascii_out(struct tn_renderer *r, FILE **kept, char *errbuf, size_t
 bool tn_render_verdict_shown(const struct tn_segment *seg, unsigned i);
 /* The colour (an ANSI sequence) a verdict stands out in: loss red, trouble yellow, notes cyan. */
 const char *tn_render_verdict_style(enum tn_verdict_kind k);
+extern const struct tn_render_ops tn_render_html_ops;  /* out: the page file */
 
 /* Shared wording: DSCP names, ECN names, IPv6 extension names, MPTCP subtypes. */
 const char *tn_dscp_name(uint8_t dscp);

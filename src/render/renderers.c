@@ -11,6 +11,7 @@ static const struct tn_render_ops *const renderer_table[] = {
 	&tn_render_text_ops,
 	&tn_render_json_ops,
 	&tn_render_ladder_ops,
+	&tn_render_html_ops,
 	NULL,
 };
 
@@ -146,6 +147,11 @@ void tn_render_end(struct tn_renderer *r, const struct tn_summary *sum)
 {
 	if (r->ops->end)
 		r->ops->end(r, sum);
+}
+
+const char *tn_renderer_failure(struct tn_renderer *r)
+{
+	return r->ops->failure ? r->ops->failure(r) : NULL;
 }
 
 void tn_renderer_destroy(struct tn_renderer *r)

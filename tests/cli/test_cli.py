@@ -541,6 +541,65 @@ def write_cases():
     return passed, failed
 
 
+def many_segments(name, count):
+    """One connection: a handshake, then `count` one-byte segments."""
+    from pcapgen import Pcap, ether, ipv4, tcp
+    f = path(name)
+    with Pcap(f) as p:
+        p.add(ether(ipv4("10.0.1.5", "10.0.2.10", tcp(40000, 80, seq=1000, flags="S"))))
+        p.add(ether(ipv4("10.0.2.10", "10.0.1.5", tcp(80, 40000, seq=77, ack=1001, flags="SA"))))
+        for i in range(count):
+            p.add(ether(ipv4("10.0.1.5", "10.0.2.10", tcp(40000, 80, seq=1001 + i, ack=78, flags="A",
+                                                          payload=b"x"))))
+    return f
+
+
+def html_cases():
+    """--html: a whole page, stdout's narration kept; refused past 50000 segments; bad paths."""
+    passed = failed = 0
+    page = path("page.html")
+    checks = []
+    r = run(["-q", "-r", good_file(), "--html", page])
+    body = open(page, encoding="utf-8").read() if os.path.exists(page) else ""
+    checks.append(("page written", r.returncode == 0 and not r.stderr and body.rstrip().endswith("</html>")
+                   and '"type":"segment"' in body and not re.search(r"(src|href)=|url\((?!#)|@import", body)))
+    checks.append(("stdout keeps the narration", re.search(r"^1 .*\[SYN\]", r.stdout, re.M) is not None))
+    big = many_segments("big.pcap", 50000)
+    r = run(["--summary", "-r", big, "--html", page])
+    checks.append(("past 50000 segments: refused, file removed",
+                   r.returncode == 1 and not os.path.exists(page) and re.fullmatch(
+                       r"tcpnarrate: .*page\.html: not written: more than 50000 segments: too many for one "
+                       r"page \(narrow it with --conn N, -c N or a filter\)\n", r.stderr) is not None))
+    r = run(["--summary", "-r", big, "-c", "49000", "--html", page])
+    checks.append(("-c narrows a big capture to one page", r.returncode == 0 and os.path.exists(page)))
+    r = run(["-r", good_file(), "--html", path("no/such/dir/page.html")])
+    checks.append(("unwritable page", r.returncode == 1 and re.fullmatch(
+        r"tcpnarrate: .*page\.html: cannot write: No such file or directory\n", r.stderr) is not None))
+    hostile = b"GET /</script><img src=x onerror=alert(1)>\x1b[31m\xe2\x80\xa8&amp; HTTP/1.1\r\n"
+    from pcapgen import Pcap, ether, ipv4, tcp
+    with Pcap(path("hostile.pcap")) as p:
+        p.add(ether(ipv4("10.0.1.5", "10.0.2.10", tcp(40000, 80, seq=1000, ack=77, flags="PA",
+                                                      payload=hostile))))
+    r = run(["-q", "-r", path("hostile.pcap"), "--html", page])
+    body = open(page, "rb").read() if os.path.exists(page) else b""
+    data = body.split(b'id="tn-data">', 1)[-1].split(b"</script>", 1)[0].decode("utf-8")
+    try:
+        previews = [json.loads(line).get("preview", "") for line in data.split("\n") if line.strip()]
+    except ValueError:
+        previews = []
+    checks.append(("wire bytes cannot close the data element", r.returncode == 0 and
+                   body.count(b"</script>") == 2 and b"<img" not in body and b"\xe2\x80\xa8" not in body
+                   and b"&amp;" not in body and b"\x1b" not in body and
+                   any("</script><img src=x onerror=alert(1)>\\x1b[31m" in pv for pv in previews)))
+    r = run(["-r", good_file(), "--html", ""])
+    checks.append(("empty --html", r.returncode == 2 and "--html wants a file name" in r.stderr))
+    for name, ok in checks:
+        print("ok   html: %s" % name if ok else "FAIL html: %s" % name)
+        passed += ok
+        failed += not ok
+    return passed, failed
+
+
 def ece_cases():
     """Classic ECN (RFC 3168 §6.1.3): an ECE on the receiver's ACK asks the other side, the
     data's sender, to slow down, not the ACK's own sender."""
@@ -588,7 +647,7 @@ def accecn_cases():
 def main():
     passed, failed = write_cases()
     for more in (singular_cases, wscale_cases, port_glossary_cases, ascii_cases, colour_cases,
-                 manual_cases, ece_cases, accecn_cases, ladder_cases):
+                 manual_cases, ece_cases, accecn_cases, ladder_cases, html_cases):
         p, f = more()
         passed, failed = passed + p, failed + f
     for name, make, want_rc, err_re, out_res in CASES:

@@ -13,7 +13,10 @@ captures/) and each mode (text, -v, -q, --json), checks that tcpnarrate:
     above any honest run, even under the sanitizers on a loaded machine) is
     killed and reported. Speed is not checked here: a test a busy machine can
     fail is a defect; the benchmark (tests/bench/) measures speed;
-  - prints exactly the same thing on a second run.
+  - prints exactly the same thing on a second run;
+  - with --html, writes a whole page (ending in </html>, the data unable to
+    close its script element) when it exits 0; exiting 1, either no page or,
+    for a file damaged part-way, a whole page of what was read; never half.
 Run it with a binary built with -Db_sanitize=address,undefined to make memory
 errors fatal.
 
@@ -25,14 +28,17 @@ import os
 import re
 import subprocess
 import sys
+import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+HTML = "@HTML@"  # replaced by a temporary file per run: the page is checked, then removed
 MODES = [[], ["-v"], ["-q"], ["--json"], ["--json", "--compare"],
          ["--summary", "--compare"], ["--json", "--summary"], ["--problems"], ["-q", "--problems"],
          ["--json", "--problems"], ["-v", "--ascii", "--compare"], ["--ladder", "--width", "80"],
-         ["--ladder", "--width", "64", "--ascii", "--compare"]]
+         ["--ladder", "--width", "64", "--ascii", "--compare"],
+         ["-q", "--compare", "--html", HTML]]
 SAN = re.compile(r"(AddressSanitizer|LeakSanitizer|UndefinedBehaviorSanitizer|runtime error:)")
 CTRL = re.compile(rb"[\x00-\x09\x0b-\x1f\x7f]")
 NON_ASCII = re.compile(rb"[\x80-\xff]")
@@ -50,15 +56,48 @@ def files_in(paths):
     return sorted(out)
 
 
+def read_page(path):
+    """The page --html wrote, or None when there is none; removed either way."""
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read()
+        os.unlink(path)
+        return data
+    except OSError:
+        return None
+
+
+def check_page(r):
+    if not hasattr(r, "page"):
+        return []
+    if r.returncode != 0 and not r.page:
+        return []  # nothing written (or, for a damaged file, see below)
+    if not r.page or not r.page.rstrip().endswith(b"</html>"):
+        return ["--html wrote no whole page (exit %d)" % r.returncode]
+    if r.page.count(b"</script>") != 2 or b"\x1b" in r.page:
+        return ["--html: wire bytes escaped the data element"]
+    return []
+
+
 def run_once(binary, f, mode, limit):
     env = dict(os.environ, ASAN_OPTIONS="detect_leaks=1:abort_on_error=0",
                UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1", LC_ALL="C.UTF-8")
+    page = None
+    if HTML in mode:
+        fd, page = tempfile.mkstemp(suffix=".html", prefix="tn-corpus-")
+        os.close(fd)
+        mode = [page if m == HTML else m for m in mode]
     t0 = time.monotonic()
     try:
         r = subprocess.run([binary, "--color=never", "-r", f] + mode, capture_output=True,
                            timeout=limit, env=env)
     except subprocess.TimeoutExpired:
         return None, 1e9
+    finally:
+        if page:
+            r_page = read_page(page)
+    if page:
+        r.page = r_page
     return r, time.monotonic() - t0
 
 
@@ -98,8 +137,10 @@ def check(binary, f, mode, limit):
                 if len(line) > width]
         if wide:
             problems.append("ladder line %d is wider than %d columns" % (wide[0], width))
+    problems += check_page(r)
     r2, _ = run_once(binary, f, mode, limit)
-    if r2 is None or r2.stdout != r.stdout or r2.returncode != r.returncode:
+    if r2 is None or r2.stdout != r.stdout or r2.returncode != r.returncode or \
+            getattr(r2, "page", None) != getattr(r, "page", None):
         problems.append("a second run printed something else")
     return problems, secs
 

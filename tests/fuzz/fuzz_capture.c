@@ -94,6 +94,7 @@ static const struct mode extra_modes[] = {
 	{ { "--ladder", "--width", "80", "--ascii", "--compare", "--max-flows", "1", NULL }, false },
 	{ { "--ladder", "--width", "80", "--color=always", "--conn", "2", NULL }, true },
 	{ { "--ladder", "--width", "80", "--idle-timeout", "1", "--msl", "0", NULL }, false },
+	{ { "-q", "--compare", "--html", "/dev/null", NULL }, false },
 };
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
