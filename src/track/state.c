@@ -244,8 +244,17 @@ static bool reset_arrives(struct segment *g)
 static void reset_step(struct segment *g)
 {
 	struct tn_track_conn *c = g->c;
-	if (reset_arrives(g) && c->side[0].state != TN_ST_TIME_WAIT &&
-	    c->side[1].state != TN_ST_TIME_WAIT)
+	uint8_t before = g->R->state;
+	if (!reset_arrives(g))
+		return;
+	/* Its own reset is proof of the sender's step; the receiver's rests on it arriving. */
+	g->S->unconfirmed = false;
+	g->S->by_receive = false;
+	if (g->R->state != before) {
+		g->R->unconfirmed = true;
+		g->R->by_receive = false;
+	}
+	if (c->side[0].state != TN_ST_TIME_WAIT && c->side[1].state != TN_ST_TIME_WAIT)
 		tn_track_conn_forget(g->tr, c);
 }
 

@@ -298,13 +298,26 @@ def check_conn_filter(tmp):
     return [] if conns == {2} else ["--conn 2 narrated connections %r" % conns]
 
 
+def check_reset_confirmed(tmp):
+    """An accepted reset: its sender's CLOSED is its own step (confirmed);
+    the receiver's rests on the reset arriving (unconfirmed)."""
+    path = os.path.join(tmp, "rst.pcap")
+    write(path, HANDSHAKE + [seg("s", "FA", SI + 1, CI + 1), seg("c", "R", CI + 1)])
+    _, objs = narrate(path)
+    last = [o for o in objs if o["type"] == "segment"][-1]["states"]
+    got = {side: (last[side]["after"], last[side]["confirmed"]) for side in ("client", "server")}
+    want = {"client": ("CLOSED", True), "server": ("CLOSED", False)}
+    return [] if got == want else ["reset: %r, wanted %r" % (got, want)]
+
+
 def main():
     tmp = tempfile.mkdtemp(prefix="tn-state-")
     passed = failed = 0
     checks = [(n, lambda n=n: check_scenario(tmp, n, *SCENARIOS[n])) for n in SCENARIOS]
     checks += [("port reuse", lambda: check_port_reuse(tmp)),
                ("TIME-WAIT ends in capture time", lambda: check_time_wait_expiry(tmp)),
-               ("--conn N", lambda: check_conn_filter(tmp))]
+               ("--conn N", lambda: check_conn_filter(tmp)),
+               ("a reset: sender confirmed, receiver not", lambda: check_reset_confirmed(tmp))]
     for name, fn in checks:
         problems = fn()
         if problems:
