@@ -31,6 +31,7 @@ import argparse
 import os
 import shutil
 import subprocess
+import struct
 import sys
 import tempfile
 import time
@@ -229,6 +230,49 @@ def html_page(tn, segments, tmp):
     os.unlink(page)
 
 
+def tiny_segments(path, count):
+    """One connection: a handshake, then `count` one-byte segments, its
+    sequence numbers starting just below 2^32 so they wrap."""
+    sys.path.insert(0, os.path.join(ROOT, "tests", "lib"))
+    from pcapgen import Pcap, ether, ipv4, tcp
+    isn = 2 ** 32 - 5000
+    with Pcap(path) as p:
+        p.add(ether(ipv4("10.0.1.5", "10.0.2.10", tcp(40000, 80, seq=isn, flags="S"))))
+        p.add(ether(ipv4("10.0.2.10", "10.0.1.5", tcp(80, 40000, seq=77, ack=isn + 1, flags="SA"))))
+    frame = bytearray(ether(ipv4("10.0.1.5", "10.0.2.10",
+                                 tcp(40000, 80, seq=0, ack=78, flags="A", payload=b"x"))))
+    rec = struct.pack("<IIII", 1700000001, 0, len(frame), len(frame))
+    with open(path, "ab") as f:
+        out = []
+        for i in range(count):
+            struct.pack_into("!I", frame, 38, (isn + 1 + i) & 0xFFFFFFFF)
+            out.append(rec)
+            out.append(bytes(frame))
+            if len(out) >= 40000:
+                f.write(b"".join(out))
+                out.clear()
+        f.write(b"".join(out))
+
+
+def html_page(tn, segments, tmp):
+    """The --html page of one connection of `segments` segments, in headless Chromium."""
+    cap, page = os.path.join(tmp, "html.pcap"), os.path.join(tmp, "page.html")
+    tiny_segments(cap, segments - 2)
+    t0 = time.monotonic()
+    subprocess.run([tn, "--summary", "-r", cap, "--html", page], stdout=subprocess.DEVNULL, check=True)
+    made = time.monotonic() - t0
+    print("\n--html, one connection of %d segments: page of %.1f MB written in %.2f s"
+          % (segments, os.path.getsize(page) / 1e6, made))
+    if not shutil.which("node"):
+        print("  Chromium: skipped (no node)")
+        return
+    r = subprocess.run(["node", os.path.join(ROOT, "tests", "bench", "html_bench.js"), page],
+                       capture_output=True, text=True)
+    print("  Chromium: " + (r.stdout.strip() or r.stderr.strip()))
+    os.unlink(cap)
+    os.unlink(page)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--tcpnarrate", default=os.path.join(ROOT, "build", "tcpnarrate"))
@@ -244,6 +288,8 @@ def main():
     ap.add_argument("--baseline", help="another tcpnarrate binary to time beside this one")
     ap.add_argument("--no-tshark", action="store_true")
     ap.add_argument("--flood", type=int, default=1000000, help="SYN flood size (0 to skip)")
+    ap.add_argument("--html", type=int, default=10000,
+                    help="segments of the --html page timed in Chromium (0 to skip)")
     ap.add_argument("--quick", action="store_true",
                     help="one round, no warm-up, no flood: does the benchmark run at all")
     a = ap.parse_args()
@@ -281,6 +327,12 @@ def main():
               "(whole capture: %d allocations, %d frees)" % (m[0], m[1], m[2][0], m[2][1]))
     if not a.quick:
         jobs_speedup(tn, path, a.rounds)
+    if a.html and not a.quick:
+        tmp = tempfile.mkdtemp(prefix="tn-bench-")
+        try:
+            html_page(tn, a.html, tmp)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
     if a.flood:
         flood_scaling(tn, a.flood, a.rounds)
     return 0
