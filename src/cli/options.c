@@ -335,191 +335,187 @@ static bool scale_conflict(const struct tn_cli_opts *o, char *err, size_t errlen
 	return conflict != NULL;
 }
 
-int tn_cli_parse(int argc, char **argv, struct tn_cli_opts *o, char *err, size_t errlen)
+/* The options of the capture: -i, -w, -D, -s, -B, -Z: 1 when c is one of them, 0 when not, -1 with err when its value is wrong. */
+static int opt_capture(int c, const char *arg, struct tn_cli_opts *o, char *err, size_t errlen)
 {
-	*o = (struct tn_cli_opts){
-		.renderer = "text",
-		.detail = TN_DETAIL_NORMAL,
-		.color = TN_COLOR_AUTO,
-		.max_flows = TN_FLOW_DEFAULT_MAX,
-		.msl_sec = 30,
-		/* Past the 7200 s keep-alive time of Linux, Windows and macOS: a
-		 * connection kept alive at their defaults is never split in two. */
-		.idle_sec = 7500,
-	};
-	int c;
 	uint64_t v;
-	opterr = 0;
-	optind = 0; /* 0, not 1: glibc then forgets a previous parse entirely */
-	/* Options may come after filter words too, as with tcpdump on Linux. */
-	while ((c = getopt_long(argc, argv, "r:i:w:Ds:B:Z:qvc:hV", long_opts, NULL)) != -1) {
-		switch (c) {
-		case 'r':
-		case OPT_READ_LIST:
-		case OPT_SHARD:
-		case OPT_JOBS:
-		case OPT_RECORDS:
-		case OPT_MERGE:
-			if (parse_scale_opt(c, optarg, o, err, errlen) < 0)
-				return -1;
-			break;
-		case 'i':
-			o->interface = optarg;
-			break;
-		case 'w':
-			o->write_file = optarg;
-			break;
-		case 'D':
-			o->list_interfaces = true;
-			break;
-		case 's':
-			if (parse_u64(optarg, 262144, &v) < 0) {
-				snprintf(err, errlen, "-s wants a snapshot length from 0 to 262144, not '%s'",
-					 optarg);
-				return -1;
-			}
-			o->snaplen = (int)v;
-			break;
-		case 'B':
-			if (parse_u64(optarg, 4u << 20, &v) < 0 || v == 0) {
-				snprintf(err, errlen, "-B wants a buffer size in KiB from 1 to %u, not '%s'",
-					 4u << 20, optarg);
-				return -1;
-			}
-			o->buffer_kib = (int)v;
-			break;
-		case 'Z':
-			o->user = optarg;
-			break;
-		case 'q':
-			o->detail = TN_DETAIL_QUIET;
-			break;
-		case 'v':
-			o->detail = TN_DETAIL_VERBOSE;
-			break;
-		case 'c':
-			if (parse_u64(optarg, UINT64_MAX, &v) < 0 || v == 0) {
-				snprintf(err, errlen, "-c wants a positive whole number, not '%s'", optarg);
-				return -1;
-			}
-			o->max_segments = v;
-			break;
-		case OPT_JSON:
-		case OPT_LADDER: {
-			const char *want = c == OPT_JSON ? "json" : "ladder";
-			if (strcmp(o->renderer, "text") != 0 && strcmp(o->renderer, want) != 0) {
-				snprintf(err, errlen, "--json and --ladder: choose one");
-				return -1;
-			}
-			o->renderer = want;
-			break;
-		}
-		case OPT_WIDTH:
-			if (parse_u64(optarg, 400, &v) < 0 || v < 64) {
-				snprintf(err, errlen, "--width wants columns from 64 to 400, not '%s'",
-					 optarg);
-				return -1;
-			}
-			o->width = (int)v;
-			break;
-		case OPT_HTML:
-			if (!*optarg) {
-				snprintf(err, errlen, "--html wants a file name");
-				return -1;
-			}
-			o->html_file = optarg;
-			break;
-		case OPT_COLOR:
-			if (strcmp(optarg, "auto") == 0)
-				o->color = TN_COLOR_AUTO;
-			else if (strcmp(optarg, "always") == 0)
-				o->color = TN_COLOR_ALWAYS;
-			else if (strcmp(optarg, "never") == 0)
-				o->color = TN_COLOR_NEVER;
-			else {
-				snprintf(err, errlen, "--color wants auto, always or never, not '%s'",
-					 optarg);
-				return -1;
-			}
-			break;
-		case OPT_ASCII:
-			o->ascii = true;
-			break;
-		case OPT_MAX_FLOWS:
-			if (parse_u64(optarg, 1u << 28, &v) < 0 || v == 0) {
-				snprintf(err, errlen, "--max-flows wants a number from 1 to %u, not '%s'",
-					 1u << 28, optarg);
-				return -1;
-			}
-			o->max_flows = (uint32_t)v;
-			break;
-		case OPT_CONN:
-			if (parse_u64(optarg, UINT64_MAX, &v) < 0 || v == 0) {
-				snprintf(err, errlen, "--conn wants a connection number (1, 2, ...), not '%s'",
-					 optarg);
-				return -1;
-			}
-			o->only_conn = v;
-			break;
-		case OPT_MSL:
-			if (parse_u64(optarg, 86400, &v) < 0) {
-				snprintf(err, errlen, "--msl wants seconds from 0 to 86400, not '%s'", optarg);
-				return -1;
-			}
-			o->msl_sec = (uint32_t)v;
-			break;
-		case OPT_REFERENCE:
-			o->reference = true;
-			break;
-		case OPT_COMPARE:
-			o->compare = true;
-			break;
-		case OPT_STRICT:
-			o->strict = true;
-			break;
-		case OPT_SUMMARY:
-		case OPT_PROBLEMS: {
-			enum tn_focus f = c == OPT_SUMMARY ? TN_FOCUS_SUMMARY : TN_FOCUS_PROBLEMS;
-			if (o->focus != TN_FOCUS_ALL && o->focus != f) {
-				snprintf(err, errlen, "--summary and --problems: choose one");
-				return -1;
-			}
-			o->focus = f;
-			break;
-		}
-		case OPT_WRITE_REFERENCE:
-			o->write_reference = optarg;
-			break;
-		case OPT_INNER:
-			if (tn_inner_parse(optarg, &o->inner, err, errlen) < 0)
-				return -1;
-			break;
-		case OPT_IDLE:
-			if (parse_u64(optarg, 30u * 86400, &v) < 0 || v == 0) {
-				snprintf(err, errlen, "--idle-timeout wants seconds from 1 to %u, not '%s'",
-					 30u * 86400, optarg);
-				return -1;
-			}
-			o->idle_sec = (uint32_t)v;
-			break;
-		case 'h':
-			o->help = true;
-			return 0;
-		case 'V':
-			o->version = true;
-			return 0;
-		case '?':
-		default:
-			if (optopt && strchr("riwsBZc", optopt))
-				snprintf(err, errlen, "option -%c needs a value", optopt);
-			else if (optopt)
-				snprintf(err, errlen, "unknown option -%c", optopt);
-			else
-				snprintf(err, errlen, "unknown or incomplete option '%s'",
-					 argv[optind - 1]);
+	switch (c) {
+	case 'i':
+		o->interface = arg;
+		return 1;
+	case 'w':
+		o->write_file = arg;
+		return 1;
+	case 'D':
+		o->list_interfaces = true;
+		return 1;
+	case 's':
+		if (parse_u64(arg, 262144, &v) < 0) {
+			snprintf(err, errlen, "-s wants a snapshot length from 0 to 262144, not '%s'",
+				 arg);
 			return -1;
 		}
+		o->snaplen = (int)v;
+		return 1;
+	case 'B':
+		if (parse_u64(arg, 4u << 20, &v) < 0 || v == 0) {
+			snprintf(err, errlen, "-B wants a buffer size in KiB from 1 to %u, not '%s'",
+				 4u << 20, arg);
+			return -1;
+		}
+		o->buffer_kib = (int)v;
+		return 1;
+	case 'Z':
+		o->user = arg;
+		return 1;
+	default:
+		return 0;
 	}
+}
+
+/* The options of what is shown and how: 1 when c is one of them, 0 when not, -1 with err when its value is wrong. */
+static int opt_output(int c, const char *arg, struct tn_cli_opts *o, char *err, size_t errlen)
+{
+	uint64_t v;
+	switch (c) {
+	case 'q':
+		o->detail = TN_DETAIL_QUIET;
+		return 1;
+	case 'v':
+		o->detail = TN_DETAIL_VERBOSE;
+		return 1;
+	case 'c':
+		if (parse_u64(arg, UINT64_MAX, &v) < 0 || v == 0) {
+			snprintf(err, errlen, "-c wants a positive whole number, not '%s'", arg);
+			return -1;
+		}
+		o->max_segments = v;
+		return 1;
+	case OPT_JSON:
+	case OPT_LADDER: {
+		const char *want = c == OPT_JSON ? "json" : "ladder";
+		if (strcmp(o->renderer, "text") != 0 && strcmp(o->renderer, want) != 0) {
+			snprintf(err, errlen, "--json and --ladder: choose one");
+			return -1;
+		}
+		o->renderer = want;
+		return 1;
+	}
+	case OPT_WIDTH:
+		if (parse_u64(arg, 400, &v) < 0 || v < 64) {
+			snprintf(err, errlen, "--width wants columns from 64 to 400, not '%s'",
+				 arg);
+			return -1;
+		}
+		o->width = (int)v;
+		return 1;
+	case OPT_HTML:
+		if (!*arg) {
+			snprintf(err, errlen, "--html wants a file name");
+			return -1;
+		}
+		o->html_file = arg;
+		return 1;
+	default:
+		return 0;
+	}
+}
+/* The options of colour, character set and focus: as opt_capture. */
+static int opt_look(int c, const char *arg, struct tn_cli_opts *o, char *err, size_t errlen)
+{
+	switch (c) {
+	case OPT_COLOR:
+		if (strcmp(arg, "auto") == 0)
+			o->color = TN_COLOR_AUTO;
+		else if (strcmp(arg, "always") == 0)
+			o->color = TN_COLOR_ALWAYS;
+		else if (strcmp(arg, "never") == 0)
+			o->color = TN_COLOR_NEVER;
+		else {
+			snprintf(err, errlen, "--color wants auto, always or never, not '%s'",
+				 arg);
+			return -1;
+		}
+		return 1;
+	case OPT_ASCII:
+		o->ascii = true;
+		return 1;
+	case OPT_SUMMARY:
+	case OPT_PROBLEMS: {
+		enum tn_focus f = c == OPT_SUMMARY ? TN_FOCUS_SUMMARY : TN_FOCUS_PROBLEMS;
+		if (o->focus != TN_FOCUS_ALL && o->focus != f) {
+			snprintf(err, errlen, "--summary and --problems: choose one");
+			return -1;
+		}
+		o->focus = f;
+		return 1;
+	}
+	default:
+		return 0;
+	}
+}
+
+
+/* The options of tracking and comparing: 1 when c is one of them, 0 when not, -1 with err when its value is wrong. */
+static int opt_tracking(int c, const char *arg, struct tn_cli_opts *o, char *err, size_t errlen)
+{
+	uint64_t v;
+	switch (c) {
+	case OPT_MAX_FLOWS:
+		if (parse_u64(arg, 1u << 28, &v) < 0 || v == 0) {
+			snprintf(err, errlen, "--max-flows wants a number from 1 to %u, not '%s'",
+				 1u << 28, arg);
+			return -1;
+		}
+		o->max_flows = (uint32_t)v;
+		return 1;
+	case OPT_CONN:
+		if (parse_u64(arg, UINT64_MAX, &v) < 0 || v == 0) {
+			snprintf(err, errlen, "--conn wants a connection number (1, 2, ...), not '%s'",
+				 arg);
+			return -1;
+		}
+		o->only_conn = v;
+		return 1;
+	case OPT_MSL:
+		if (parse_u64(arg, 86400, &v) < 0) {
+			snprintf(err, errlen, "--msl wants seconds from 0 to 86400, not '%s'", arg);
+			return -1;
+		}
+		o->msl_sec = (uint32_t)v;
+		return 1;
+	case OPT_REFERENCE:
+		o->reference = true;
+		return 1;
+	case OPT_COMPARE:
+		o->compare = true;
+		return 1;
+	case OPT_STRICT:
+		o->strict = true;
+		return 1;
+	case OPT_WRITE_REFERENCE:
+		o->write_reference = arg;
+		return 1;
+	case OPT_INNER:
+		if (tn_inner_parse(arg, &o->inner, err, errlen) < 0)
+			return -1;
+		return 1;
+	case OPT_IDLE:
+		if (parse_u64(arg, 30u * 86400, &v) < 0 || v == 0) {
+			snprintf(err, errlen, "--idle-timeout wants seconds from 1 to %u, not '%s'",
+				 30u * 86400, arg);
+			return -1;
+		}
+		o->idle_sec = (uint32_t)v;
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+/* The checks once every option is read, and the filter words left. */
+static int parse_end(int argc, char **argv, struct tn_cli_opts *o, char *err, size_t errlen)
+{
 	if (o->list_interfaces || o->write_reference)
 		return 0;
 	if (strcmp(o->renderer, "ladder") == 0 && o->focus != TN_FOCUS_ALL) {
@@ -555,6 +551,58 @@ int tn_cli_parse(int argc, char **argv, struct tn_cli_opts *o, char *err, size_t
 		}
 	}
 	return 0;
+}
+
+/* An option getopt refused: which, and why, in err. */
+static void bad_option(char **argv, char *err, size_t errlen)
+{
+	if (optopt && strchr("riwsBZc", optopt))
+		snprintf(err, errlen, "option -%c needs a value", optopt);
+	else if (optopt)
+		snprintf(err, errlen, "unknown option -%c", optopt);
+	else
+		snprintf(err, errlen, "unknown or incomplete option '%s'", argv[optind - 1]);
+}
+
+int tn_cli_parse(int argc, char **argv, struct tn_cli_opts *o, char *err, size_t errlen)
+{
+	*o = (struct tn_cli_opts){
+		.renderer = "text",
+		.detail = TN_DETAIL_NORMAL,
+		.color = TN_COLOR_AUTO,
+		.max_flows = TN_FLOW_DEFAULT_MAX,
+		.msl_sec = 30,
+		/* Past the 7200 s keep-alive time of Linux, Windows and macOS: a
+		 * connection kept alive at their defaults is never split in two. */
+		.idle_sec = 7500,
+	};
+	int c;
+	opterr = 0;
+	optind = 0; /* 0, not 1: glibc then forgets a previous parse entirely */
+	/* Options may come after filter words too, as with tcpdump on Linux. */
+	while ((c = getopt_long(argc, argv, "r:i:w:Ds:B:Z:qvc:hV", long_opts, NULL)) != -1) {
+		if (c == 'h' || c == 'V') {
+			o->help = c == 'h';
+			o->version = c == 'V';
+			return 0;
+		}
+		int rc = opt_capture(c, optarg, o, err, errlen);
+		if (rc == 0)
+			rc = opt_output(c, optarg, o, err, errlen);
+		if (rc == 0)
+			rc = opt_look(c, optarg, o, err, errlen);
+		if (rc == 0)
+			rc = opt_tracking(c, optarg, o, err, errlen);
+		bool scale = c == 'r' || c == OPT_READ_LIST || c == OPT_SHARD || c == OPT_JOBS ||
+			     c == OPT_RECORDS || c == OPT_MERGE;
+		if (rc == 0 && !scale) {
+			bad_option(argv, err, errlen);
+			return -1;
+		}
+		if (rc < 0 || (rc == 0 && parse_scale_opt(c, optarg, o, err, errlen) < 0))
+			return -1;
+	}
+	return parse_end(argc, argv, o, err, errlen);
 }
 
 void tn_cli_opts_finish(struct tn_cli_opts *o)
