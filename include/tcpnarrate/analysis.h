@@ -259,6 +259,7 @@ struct tn_analysis_conn {
 	uint32_t request_frame;   /* frame (less the first) of that request's first segment */
 	int8_t last_data_side;    /* who sent data last, -1 none */
 	bool accecn_asked, accecn; /* Accurate ECN asked for in the SYN, agreed in the SYN-ACK */
+	bool leg_client_done;     /* leg_client_ns measured (it may be 0: same timestamp) */
 	uint64_t first_frame;     /* frame numbers are kept less this */
 	int64_t syn_ns;           /* the most recent SYN */
 	int64_t first_rtt_ns;     /* SYN to the ACK that completes the handshake; 0 unknown */
@@ -398,6 +399,7 @@ struct tn_conn_view {
 	struct tn_sender_view sender[2];          /* by role: limits and congestion control */
 	const char *capture_point;/* "client", "server", "between", "unknown" (tn_capture_point) */
 	int64_t leg_server_ns, leg_client_ns;     /* the handshake's two legs, 0 unknown */
+	bool legs_known;          /* both legs measured (one may be 0: the same timestamp) */
 	int64_t first_ns;         /* capture time of its first segment */
 	char community_id[32];    /* Community ID v1 (seed 0) */
 	uint32_t tunnel;          /* the key's tunnel identity, 0 when not tunnelled */

@@ -158,6 +158,7 @@ void tn_analysis_conn_view(const struct tn_conn_report *rep, const struct tn_flo
 	out->capture_point = tn_capture_point(ac);
 	out->leg_server_ns = ac->leg_server_ns;
 	out->leg_client_ns = ac->leg_client_ns;
+	out->legs_known = ac->synack_ns && ac->leg_client_done;
 	out->first_ns = c->first_ns;
 	out->conn_state = tn_zeek_conn_state(&ac->zeek, c->established);
 	memcpy(out->history, ac->zeek.history, ac->zeek.len);

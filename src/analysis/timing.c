@@ -40,15 +40,16 @@ static void handshake_legs(struct tn_analysis_conn *ac, const struct tn_segment 
 		ac->synack_ns = now;
 		ac->leg_server_ns = now - ac->syn_ns;
 	} else if ((f & (TN_TH_SYN | TN_TH_ACK | TN_TH_RST)) == TN_TH_ACK && ac->synack_ns &&
-		   !ac->leg_client_ns && seg->track.side == seg->track.client) {
+		   !ac->leg_client_done && seg->track.side == seg->track.client) {
 		ac->leg_client_ns = now - ac->synack_ns;
+		ac->leg_client_done = true; /* once: a later ACK is not the handshake's */
 	}
 }
 
 const char *tn_capture_point(const struct tn_analysis_conn *ac)
 {
 	int64_t s = ac->leg_server_ns, c = ac->leg_client_ns;
-	if (s <= 0 || c <= 0)
+	if (!ac->synack_ns || !ac->leg_client_done || s < 0 || c < 0)
 		return "unknown";
 	int64_t small = s < c ? s : c, big = s < c ? c : s;
 	if (big < LOCAL_NS)

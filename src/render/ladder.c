@@ -838,7 +838,7 @@ static void legs_line(struct tn_renderer *r, const struct tn_conn_view *cv)
 		{ NULL, "where it was taken cannot be told" },
 	};
 	char buf[256];
-	if (!cv->leg_server_ns || !cv->leg_client_ns)
+	if (!cv->legs_known)
 		return;
 	size_t i = 0;
 	while (where[i].key && strcmp(where[i].key, cv->capture_point) != 0)

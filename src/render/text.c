@@ -1220,7 +1220,7 @@ static double ms(int64_t ns)
  */
 static void handshake_line(struct tn_renderer *r, const struct tn_conn_view *cv)
 {
-	if (!cv->leg_server_ns || !cv->leg_client_ns)
+	if (!cv->legs_known)
 		return;
 	FILE *o = r->opts.out;
 	double to_server = ms(cv->leg_server_ns) / 2, to_client = ms(cv->leg_client_ns) / 2;
