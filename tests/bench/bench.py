@@ -254,25 +254,6 @@ def tiny_segments(path, count):
         f.write(b"".join(out))
 
 
-def html_page(tn, segments, tmp):
-    """The --html page of one connection of `segments` segments, in headless Chromium."""
-    cap, page = os.path.join(tmp, "html.pcap"), os.path.join(tmp, "page.html")
-    tiny_segments(cap, segments - 2)
-    t0 = time.monotonic()
-    subprocess.run([tn, "--summary", "-r", cap, "--html", page], stdout=subprocess.DEVNULL, check=True)
-    made = time.monotonic() - t0
-    print("\n--html, one connection of %d segments: page of %.1f MB written in %.2f s"
-          % (segments, os.path.getsize(page) / 1e6, made))
-    if not shutil.which("node"):
-        print("  Chromium: skipped (no node)")
-        return
-    r = subprocess.run(["node", os.path.join(ROOT, "tests", "bench", "html_bench.js"), page],
-                       capture_output=True, text=True)
-    print("  Chromium: " + (r.stdout.strip() or r.stderr.strip()))
-    os.unlink(cap)
-    os.unlink(page)
-
-
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--tcpnarrate", default=os.path.join(ROOT, "build", "tcpnarrate"))

@@ -16,11 +16,11 @@ Output: `FILE: N compared, M mismatched` per capture, the mismatches, and
 `N passed, M failed`. Exit status 0, 1 on a mismatch, 77 without tshark.
 Standard library only.
 """
-import argparse
 import json
-import shutil
 import subprocess
 import sys
+
+import per_file  # noqa: E402  (this folder: the shared command line)
 
 FIELDS = ["frame.number", "icmp.type", "icmp.code", "icmp.mtu", "icmpv6.type", "icmpv6.code",
           "icmpv6.mtu", "ip.src", "ip.dst", "ipv6.src", "ipv6.dst", "tcp.srcport",
@@ -108,27 +108,5 @@ def compare(binary, path):
     return n, bad
 
 
-def main():
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--tcpnarrate", required=True)
-    ap.add_argument("captures", nargs="+")
-    a = ap.parse_args()
-    if shutil.which("tshark") is None:
-        print("tshark is not installed: skipping", file=sys.stderr)
-        return 77
-    passed = failed = 0
-    for path in a.captures:
-        n, bad = compare(a.tcpnarrate, path)
-        print("%s: %d compared, %d mismatched" % (path, n, len(bad)))
-        for b in bad:
-            print("  " + b)
-        if bad or n == 0:
-            failed += 1
-        else:
-            passed += 1
-    print("%d passed, %d failed" % (passed, failed))
-    return 1 if failed else 0
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(per_file.main(__doc__, compare))
