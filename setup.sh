@@ -53,6 +53,9 @@ install_missing() {
 install_missing "${BUILD_PKGS[@]}"
 if [ "$mode" = --test-deps ]; then
   install_missing "${TEST_PKGS[@]}"
+  # Debian's nodejs comes without npm (NodeSource's bundles it): the package
+  # only when there is no npm yet, so as not to fight a bundled one.
+  command -v npm >/dev/null || install_missing npm
   # The browser test skips itself without it; installing it needs the npm registry.
   if command -v npm >/dev/null && ! (cd / && node -e "require.resolve('playwright-core', {paths: [require('child_process')
         .execSync('npm root -g').toString().trim()]})") >/dev/null 2>&1; then

@@ -252,6 +252,9 @@ def check_errors(bin_, tmp):
              (["--jobs", "0", "-r", cap], 2, b"--jobs wants"),
              (["--shard", "3/3", "-r", cap], 2, b"--shard wants"),
              (["--records", "-r", cap], 2, b"--records goes with --shard"),
+             (["--jobs", "2", "--ladder", "-r", cap], 2, b"do not go with --ladder"),
+             (["--shard", "0/2", "--html", os.path.join(tmp, "p.html"), "-r", cap], 2,
+              b"do not go with --html"),
              (["--jobs", "2", "-r", os.path.join(tmp, "none.pcap")], 1, b"none.pcap")]
     for args, status, says in cases:
         rc, _, err = run(bin_, args)
