@@ -42,6 +42,13 @@ void tn_packet_problem(struct tn_packet *pkt, enum tn_problem prob, uint32_t off
 		       const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 
+/*
+ * The same for "capture holds HELD of the TOTAL payload bytes", the problem
+ * of every packet of a snaplen-cut bulk flow: formatted without printf.
+ */
+void tn_packet_payload_cut(struct tn_packet *pkt, uint32_t offset, uint32_t held,
+			   uint32_t total);
+
 /* Link layer: leaves the reader at the network header and sets pkt->ethertype. */
 enum tn_decode_result tn_decode_link(uint32_t linktype, struct tn_rd *r, struct tn_packet *pkt);
 

@@ -25,6 +25,36 @@ void tn_packet_problem(struct tn_packet *pkt, enum tn_problem prob, uint32_t off
 	va_end(ap);
 }
 
+/* v in decimal at p; returns the end. */
+static char *put_uint(char *p, uint32_t v)
+{
+	char d[10];
+	int i = 0;
+	do {
+		d[i++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	while (i > 0)
+		*p++ = d[--i];
+	return p;
+}
+
+void tn_packet_payload_cut(struct tn_packet *pkt, uint32_t offset, uint32_t held, uint32_t total)
+{
+	static const char a[] = "capture holds ", b[] = " of the ", c[] = " payload bytes";
+	_Static_assert(sizeof a + sizeof b + sizeof c + 20 <= TN_PROBLEM_LEN, "problem text fits");
+	if (pkt->problem != TN_PROB_NONE)
+		return;
+	pkt->problem = TN_PROB_CUT;
+	pkt->problem_offset = offset;
+	char *p = pkt->problem_text;
+	memcpy(p, a, sizeof a - 1);
+	p = put_uint(p + sizeof a - 1, held);
+	memcpy(p, b, sizeof b - 1);
+	p = put_uint(p + sizeof b - 1, total);
+	memcpy(p, c, sizeof c);
+}
+
 static const char *const result_names[TN_DEC_RESULT_COUNT] = {
 	[TN_DEC_TCP] = "TCP",
 	[TN_DEC_NOT_IP] = "not IP",

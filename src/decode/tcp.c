@@ -89,9 +89,8 @@ static void payload(struct tn_rd *seg, uint32_t seg_len, bool opts_cut, struct t
 		pkt->payload_captured = pkt->payload_len;
 	pkt->payload = pkt->payload_captured ? tn_rd_here(seg) : NULL;
 	if (pkt->payload_captured < pkt->payload_len && !opts_cut)
-		tn_packet_problem(pkt, TN_PROB_CUT, pkt->tcp_offset + hdr_len + pkt->payload_captured,
-				  "capture holds %u of the %u payload bytes",
-				  pkt->payload_captured, pkt->payload_len);
+		tn_packet_payload_cut(pkt, pkt->tcp_offset + hdr_len + pkt->payload_captured,
+				      pkt->payload_captured, pkt->payload_len);
 }
 
 enum tn_decode_result tn_decode_tcp(struct tn_rd *seg, uint32_t seg_len, struct tn_packet *pkt)
