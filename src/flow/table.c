@@ -149,8 +149,12 @@ uint64_t tn_flow_key_hash(const struct tn_flow_key *k, uint64_t seed)
 	size_t n = offsetof(struct tn_flow_key, port) + sizeof k->port;
 	for (size_t i = 0; i + 8 <= n; i += 8) {
 		uint64_t w = 0;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+		memcpy(&w, p + i, 8); /* one load; the loop below gives the same value */
+#else
 		for (int b = 0; b < 8; b++)
 			w |= (uint64_t)p[i + (size_t)b] << (8 * b); /* the same on any byte order */
+#endif
 		h = (h ^ w) * 0xff51afd7ed558ccdull;
 		h ^= h >> 32;
 	}
