@@ -61,29 +61,36 @@ void tn_addr_str(const struct tn_packet *pkt, bool src, char *buf, size_t len)
 		snprintf(buf, len, "?"); /* not IP, or a buffer too short: never leave it unset */
 }
 
-void tn_endpoint_str(const struct tn_packet *pkt, bool src, char *buf, size_t len)
+/*
+ * a+1 holds an address: "[addr]:port" for IPv6, "addr:port" else, built in
+ * place after a[0] (a has room for the address and 10 more), then copied
+ * to buf, cut as snprintf would cut it.
+ */
+static void endpoint_join(char *a, bool v6, unsigned port, char *buf, size_t len)
 {
-	char a[TN_ADDR_STRLEN + 10];
-	tn_addr_str(pkt, src, a + 1, TN_ADDR_STRLEN);
-	unsigned port = src ? pkt->tcp.sport : pkt->tcp.dport;
-	/* "[addr]:port" for IPv6, "addr:port" else, built in place after a[0]. */
 	size_t n = 1 + strlen(a + 1);
 	char *start = a + 1;
-	if (pkt->ip_version == 6) {
+	if (v6) {
 		a[0] = '[';
 		a[n++] = ']';
 		start = a;
 	}
 	a[n++] = ':';
 	n += put_dec(a + n, port);
-	a[n] = '\0';
 	n -= (size_t)(start - a);
 	if (len == 0)
 		return;
 	if (n >= len)
-		n = len - 1; /* cut, as snprintf would */
+		n = len - 1;
 	memcpy(buf, start, n);
 	buf[n] = '\0';
+}
+
+void tn_endpoint_str(const struct tn_packet *pkt, bool src, char *buf, size_t len)
+{
+	char a[TN_ADDR_STRLEN + 10];
+	tn_addr_str(pkt, src, a + 1, TN_ADDR_STRLEN);
+	endpoint_join(a, pkt->ip_version == 6, src ? pkt->tcp.sport : pkt->tcp.dport, buf, len);
 }
 
 const uint16_t tn_flag_order[] = { TN_TH_FIN, TN_TH_SYN, TN_TH_RST, TN_TH_PSH, TN_TH_ACK,
@@ -99,6 +106,10 @@ void tn_key_endpoint(const struct tn_flow_key *key, int side, struct tn_endpoint
 
 void tn_endpoint_addr(const struct tn_endpoint *ep, char *buf, size_t len)
 {
+	if (ep->family == 4 && len >= INET_ADDRSTRLEN) {
+		ipv4_str(ep->addr, buf);
+		return;
+	}
 	const char *ok = inet_ntop(ep->family == 4 ? AF_INET : AF_INET6, ep->addr, buf,
 				   (socklen_t)len);
 	if (!ok && len)
@@ -107,12 +118,9 @@ void tn_endpoint_addr(const struct tn_endpoint *ep, char *buf, size_t len)
 
 void tn_endpoint_format(const struct tn_endpoint *ep, char *buf, size_t len)
 {
-	char a[TN_ADDR_STRLEN];
-	tn_endpoint_addr(ep, a, sizeof a);
-	if (ep->family == 4)
-		snprintf(buf, len, "%s:%u", a, ep->port);
-	else
-		snprintf(buf, len, "[%s]:%u", a, ep->port);
+	char a[TN_ADDR_STRLEN + 10];
+	tn_endpoint_addr(ep, a + 1, TN_ADDR_STRLEN);
+	endpoint_join(a, ep->family != 4, ep->port, buf, len);
 }
 
 const char *tn_role_key(enum tn_role role)

@@ -22,6 +22,8 @@
  */
 #include "renderer.h"
 
+#include "strbuf.h"
+
 #include <inttypes.h>
 
 /* Seconds, or "0" when nothing was counted. */
@@ -34,30 +36,47 @@ static void seconds(int64_t ns, char *buf, size_t len)
 }
 
 /* How it ended and who did it. */
-static void ending(FILE *o, const struct tn_conn_view *cv)
+static void ending(struct tn_sb *b, const struct tn_conn_view *cv)
 {
 	switch (cv->how) {
 	case TN_END_FIN:
-		fputs("fin both", o);
-		if (cv->closed_first >= 0)
-			fprintf(o, ", %s first", tn_role_key(cv->closed_first));
+		tn_sb_str(b, "fin both");
+		if (cv->closed_first >= 0) {
+			tn_sb_str(b, ", ");
+			tn_sb_str(b, tn_role_key(cv->closed_first));
+			tn_sb_str(b, " first");
+		}
 		return;
 	case TN_END_RST:
-		fputs("rst", o);
-		if (cv->rst_by >= 0)
-			fprintf(o, " by %s", tn_role_key(cv->rst_by));
+		tn_sb_str(b, "rst");
+		if (cv->rst_by >= 0) {
+			tn_sb_str(b, " by ");
+			tn_sb_str(b, tn_role_key(cv->rst_by));
+		}
 		break;
 	case TN_END_REFUSED:
-		fputs("refused", o);
+		tn_sb_str(b, "refused");
 		return;
 	case TN_END_HALF_OPEN:
-		fputs("half open", o);
+		tn_sb_str(b, "half open");
 		break;
 	default:
-		fputs("open", o);
+		tn_sb_str(b, "open");
 	}
-	if (cv->closed_first >= 0)
-		fprintf(o, ", fin from %s", tn_role_key(cv->closed_first));
+	if (cv->closed_first >= 0) {
+		tn_sb_str(b, ", fin from ");
+		tn_sb_str(b, tn_role_key(cv->closed_first));
+	}
+}
+
+/* "A/B" of two counts, then sep. */
+static void pair(struct tn_sb *b, const char *name, uint64_t a, uint64_t c, const char *sep)
+{
+	tn_sb_str(b, name);
+	tn_sb_uint(b, a);
+	tn_sb_chr(b, '/');
+	tn_sb_uint(b, c);
+	tn_sb_str(b, sep);
 }
 
 static const char *reported(enum tn_report_why why)
@@ -71,35 +90,72 @@ static const char *reported(enum tn_report_why why)
 	}
 }
 
-void tn_text_summary_line(FILE *o, const struct tn_conn_view *cv, const struct tn_comparison *cmp)
+/* The fields up to the ending: who, what, how much, what went wrong. */
+static void head(struct tn_sb *b, const struct tn_conn_view *cv)
 {
 	enum { CL = TN_ROLE_CLIENT, SV = TN_ROLE_SERVER };
 	const struct tn_analysis_counts *n = cv->count;
-	char client[TN_ENDPOINT_STRLEN], server[TN_ENDPOINT_STRLEN], zc[32], zs[32];
+	char ep[TN_ENDPOINT_STRLEN], num[48];
 	const char *svc = tn_service_name(cv->ep[SV].port);
-	tn_endpoint_format(&cv->ep[CL], client, sizeof client);
-	tn_endpoint_format(&cv->ep[SV], server, sizeof server);
-	seconds(n[CL].zero_window_ns, zc, sizeof zc);
-	seconds(n[SV].zero_window_ns, zs, sizeof zs);
-	fprintf(o, "%" PRIu64 " %s → %s %s %.6fs %s %s; ", cv->id, client, server, svc ? svc : "-",
-		cv->duration, cv->conn_state, cv->history[0] ? cv->history : "-");
-	fprintf(o, "client %" PRIu64 " seg %" PRIu64 " B, server %" PRIu64 " seg %" PRIu64 " B; ",
-		cv->segments[CL], n[CL].unique_bytes, cv->segments[SV], n[SV].unique_bytes);
-	fprintf(o, "retrans %" PRIu32 "/%" PRIu32 ", dupacks %" PRIu32 "/%" PRIu32 ", lost %" PRIu32
-		"/%" PRIu32 ", zero window %s/%s s; ", n[CL].retransmissions, n[SV].retransmissions,
-		n[CL].dup_acks, n[SV].dup_acks, n[CL].lost, n[SV].lost, zc, zs);
-	ending(o, cv);
-	fprintf(o, "; %s", reported(cv->why));
-	if (cmp && cmp->matches)
-		fputs("; textbook: same shape", o);
-	else if (cmp)
-		fprintf(o, "; textbook: %zu difference%s", cmp->n_diff, cmp->n_diff == 1 ? "" : "s");
+	tn_sb_uint(b, cv->id);
+	tn_sb_chr(b, ' ');
+	tn_endpoint_format(&cv->ep[CL], ep, sizeof ep);
+	tn_sb_str(b, ep);
+	tn_sb_str(b, " → ");
+	tn_endpoint_format(&cv->ep[SV], ep, sizeof ep);
+	tn_sb_str(b, ep);
+	tn_sb_chr(b, ' ');
+	tn_sb_str(b, svc ? svc : "-");
+	snprintf(num, sizeof num, " %.6fs ", cv->duration);
+	tn_sb_str(b, num);
+	tn_sb_str(b, cv->conn_state);
+	tn_sb_chr(b, ' ');
+	tn_sb_str(b, cv->history[0] ? cv->history : "-");
+	for (int role = CL; role <= SV; role++) {
+		tn_sb_str(b, role == CL ? "; client " : ", server ");
+		tn_sb_uint(b, cv->segments[role]);
+		tn_sb_str(b, " seg ");
+		tn_sb_uint(b, n[role].unique_bytes);
+		tn_sb_str(b, " B");
+	}
+	tn_sb_str(b, "; ");
+	pair(b, "retrans ", n[CL].retransmissions, n[SV].retransmissions, ", ");
+	pair(b, "dupacks ", n[CL].dup_acks, n[SV].dup_acks, ", ");
+	pair(b, "lost ", n[CL].lost, n[SV].lost, ", zero window ");
+	seconds(n[CL].zero_window_ns, num, sizeof num);
+	tn_sb_str(b, num);
+	tn_sb_chr(b, '/');
+	seconds(n[SV].zero_window_ns, num, sizeof num);
+	tn_sb_str(b, num);
+	tn_sb_str(b, " s; ");
+}
+
+/* Built in a buffer and written at once: a big capture has tens of thousands. */
+void tn_text_summary_line(FILE *o, const struct tn_conn_view *cv, const struct tn_comparison *cmp)
+{
+	char line[1024];
+	struct tn_sb b;
+	tn_sb_init(&b, line, sizeof line);
+	head(&b, cv);
+	ending(&b, cv);
+	tn_sb_str(&b, "; ");
+	tn_sb_str(&b, reported(cv->why));
+	if (cmp && cmp->matches) {
+		tn_sb_str(&b, "; textbook: same shape");
+	} else if (cmp) {
+		tn_sb_str(&b, "; textbook: ");
+		tn_sb_uint(&b, cmp->n_diff);
+		tn_sb_str(&b, cmp->n_diff == 1 ? " difference" : " differences");
+	}
 	if (cv->roles_inferred)
-		fputs("; joined mid-stream", o);
+		tn_sb_str(&b, "; joined mid-stream");
 	if (cv->port_reused)
-		fputs("; ports reused", o);
+		tn_sb_str(&b, "; ports reused");
+	fwrite(line, 1, b.n, o);
 	if (cv->tunnel)
 		fprintf(o, "; tunnel %08x", cv->tunnel);
 	tn_text_sender_field(o, cv);
-	fprintf(o, "; %s\n", cv->community_id);
+	fputs("; ", o);
+	fputs(cv->community_id, o);
+	fputc('\n', o);
 }
