@@ -17,6 +17,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <stddef.h>
 #include <string.h>
 
 #include <tcpnarrate/decode.h>
@@ -287,9 +288,16 @@ static void correction(struct tn_pipeline *p, const struct tn_track_view *v, uin
 static void segment(struct tn_pipeline *p, struct tn_conn *c, int side,
 		    const struct tn_frame *frame, int64_t now_ns, const struct tn_tw_cut *cut)
 {
-	struct tn_segment seg = { .frame = frame, .pkt = p->pkt, .key = c->key,
-				  .rel_ns = now_ns - p->first_ns, .tw_cut = *cut,
-				  .reasm = p->done_frags };
+	struct tn_segment seg;
+	/* Zeroed up to the note, which is written only when a renderer shows it. */
+	memset(&seg, 0, offsetof(struct tn_segment, note));
+	seg.note[0] = '\0';
+	seg.frame = frame;
+	seg.pkt = p->pkt;
+	seg.key = c->key;
+	seg.rel_ns = now_ns - p->first_ns;
+	seg.tw_cut = *cut;
+	seg.reasm = p->done_frags;
 	p->tracker.now_n = frame->n;
 	tn_track_update(&p->tracker, &c->track, side, p->pkt, now_ns, &seg.track);
 	bool show = shown(p, c);
