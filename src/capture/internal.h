@@ -33,6 +33,8 @@ struct tn_capture {
 	char *path;                   /* files by name: to reopen for the pcapng fallback */
 	char *filter;                 /* the BPF expression, for the fallback to compile */
 	struct tn_pcapng *ng;         /* the project's pcapng reader, when libpcap refused */
+	struct tn_classic *classic;   /* the project's reader of classic records, or NULL */
+	struct pcap_pkthdr classic_h; /* the header of its last record */
 };
 
 void tn_capture_delivered(struct tn_capture *cap, const struct pcap_pkthdr *h,

@@ -9,6 +9,7 @@
  * cookie that sits between libpcap and the file and counts what it reads.
  */
 #define _GNU_SOURCE
+#include "classic.h"
 #include "internal.h"
 #include "pcapng.h"
 
@@ -314,6 +315,12 @@ int tn_capture_open_file(struct tn_capture **out, const char *path, const char *
 	}
 	stream = NULL; /* pcap_close() closes it now */
 	cap->record_start = tn_capture_offset(cap);
+	/* A classic file's header is 6 digits' magic or 9 digits' (nanoseconds). */
+	if (cap->classic_pcap && tn_classic_suits(cap->pcap) &&
+	    !(cap->classic = tn_classic_create(cap->pcap, cap->record_start, cap->ts_digits != 9))) {
+		snprintf(errbuf, errlen, "out of memory");
+		goto err_pcap;
+	}
 	if (compile_filter(cap, filter, errbuf, errlen) < 0)
 		goto err_pcap;
 	*out = cap;
@@ -346,11 +353,9 @@ static void fill_frame(struct tn_capture *cap, struct tn_frame *frame,
 	frame->linktype = (uint32_t)pcap_datalink(cap->pcap);
 }
 
-/* libpcap could not read the next record: say after which packet, and where it starts. */
-static int read_error(const struct tn_capture *cap, char *errbuf, size_t errlen)
+/* The next record could not be read: say after which packet, and where it starts. */
+static int read_error(const struct tn_capture *cap, const char *msg, char *errbuf, size_t errlen)
 {
-	char msg[PCAP_ERRBUF_SIZE];
-	tn_capture_copy_error(msg, sizeof msg, pcap_geterr(cap->pcap));
 	snprintf(errbuf, errlen, "stopped after packet %llu; record at byte %llu: %s",
 		 (unsigned long long)cap->n,
 		 (unsigned long long)cap->record_start, msg);
@@ -522,8 +527,33 @@ static bool switch_to_own(struct tn_capture *cap, char *errbuf, size_t errlen)
 	return true;
 }
 
+/* The next record, as pcap_next_ex() returns it, from libpcap or the classic reader. */
+static int next_record(struct tn_capture *cap, struct pcap_pkthdr **h, const u_char **data,
+		       char *msg, size_t len)
+{
+	if (!cap->classic) {
+		int rc = pcap_next_ex(cap->pcap, h, data);
+		if (rc < 0 && rc != PCAP_ERROR_BREAK)
+			tn_capture_copy_error(msg, len, pcap_geterr(cap->pcap));
+		return rc;
+	}
+	struct tn_classic_rec rec;
+	int rc = tn_classic_next(cap->classic, &rec, msg, len);
+	if (rc <= 0)
+		return rc == 0 ? PCAP_ERROR_BREAK : PCAP_ERROR;
+	struct pcap_pkthdr *ph = &cap->classic_h;
+	ph->ts.tv_sec = (time_t)(int32_t)rec.ts_sec; /* as libpcap reads it; see file_record() */
+	ph->ts.tv_usec = (suseconds_t)rec.ts_frac;
+	ph->caplen = rec.caplen;
+	ph->len = rec.wirelen;
+	*h = ph;
+	*data = rec.data;
+	return 1;
+}
+
 int tn_capture_next(struct tn_capture *cap, struct tn_frame *frame, char *errbuf, size_t errlen)
 {
+	char msg[TN_ERRBUF_SIZE];
 	cap->last_data = NULL; /* the last frame's bytes are libpcap's again */
 	for (;;) {
 		struct pcap_pkthdr *h;
@@ -534,15 +564,15 @@ int tn_capture_next(struct tn_capture *cap, struct tn_frame *frame, char *errbuf
 			return tn_capture_next_reference(cap, frame);
 		if (cap->ng)
 			return own_next(cap, frame, errbuf, errlen);
-		int rc = pcap_next_ex(cap->pcap, &h, &data);
+		int rc = next_record(cap, &h, &data, msg, sizeof msg);
 		if (rc == PCAP_ERROR_BREAK || (rc == 0 && cap->stop))
 			return 0;
 		if (rc == 0)
 			continue; /* live: the read timeout passed with no packet */
-		if (rc != 1 && switch_to_own(cap, errbuf, errlen))
+		if (rc != 1 && !cap->classic && switch_to_own(cap, errbuf, errlen))
 			continue;
 		if (rc != 1)
-			return read_error(cap, errbuf, errlen);
+			return read_error(cap, msg, errbuf, errlen);
 		cap->n++;
 		if (cap->live) {
 			live_packet(cap, frame, h, data);
@@ -587,6 +617,8 @@ uint64_t tn_capture_offset(const struct tn_capture *cap)
 {
 	if (cap->ng)
 		return tn_pcapng_block_start(cap->ng);
+	if (cap->classic)
+		return tn_classic_offset(cap->classic);
 	FILE *f = cap->live || cap->reference ? NULL : pcap_file(cap->pcap);
 	long pos = f ? ftell(f) : -1;
 	return pos < 0 ? 0 : (uint64_t)pos;
@@ -600,6 +632,7 @@ void tn_capture_destroy(struct tn_capture *cap)
 		pcap_dump_close(cap->dumper);
 	tn_capture_reference_free(cap);
 	tn_pcapng_destroy(cap->ng);
+	tn_classic_destroy(cap->classic);
 	free(cap->path);
 	free(cap->filter);
 	if (cap->have_prog)

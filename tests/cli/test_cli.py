@@ -72,6 +72,20 @@ def caplen_over_snaplen():
     return f
 
 
+def damaged(name, snaplen, tail):
+    """The good file's three records with the file's snapshot length set to `snaplen`, then the
+    bytes `tail` as a fourth record: what the project's reader of classic records must refuse
+    with libpcap's own words (sf-pcap.c, pcap_next_packet)."""
+    data = bytearray(open(good_file(), "rb").read())
+    struct.pack_into("<I", data, 16, snaplen)
+    open(path(name), "wb").write(bytes(data) + tail)
+    return path(name)
+
+
+def rec_hdr(caplen):
+    return struct.pack("<IIII", 1700000000, 0, caplen, caplen)
+
+
 def snaplen_cut(at):
     f = path("cut-%d.pcap" % at)
     frame = ether(ipv4(C, S, tcp(43210, 80, seq=1, ack=1, flags="PA",
@@ -390,6 +404,27 @@ CASES = [
      r"^tcpnarrate: .*trunc-rec\.pcap: stopped after packet 2; record at byte \d+: truncated dump file; "
      r"tried to read \d+ captured bytes, only got \d+\n$",
      [r"^#1 ", r"^#2 ", r"the file is damaged: stopped after packet 2", r"2 packets read"]),
+    ("record header cut short", lambda: ["-r", damaged("rec-hdr.pcap", 65535, rec_hdr(60)[:5])], 1,
+     r"^tcpnarrate: .*rec-hdr\.pcap: stopped after packet 3; record at byte 238: truncated dump file; "
+     r"tried to read 16 header bytes, only got 5\n$", [r"3 packets read"]),
+    ("captured length over libpcap's maximum",
+     lambda: ["-r", damaged("over-max.pcap", 65535, rec_hdr(300000) + b"\0" * 64)], 1,
+     r"^tcpnarrate: .*over-max\.pcap: stopped after packet 3; record at byte 238: invalid packet "
+     r"capture length 300000, bigger than snaplen of 65535\n$", []),
+    ("record over the snapshot length, cut within it",
+     lambda: ["-r", damaged("over-cut1.pcap", 100, rec_hdr(200) + b"\0" * 50)], 1,
+     r"^tcpnarrate: .*over-cut1\.pcap: stopped after packet 3; record at byte 238: truncated dump "
+     r"file; tried to read 100 captured bytes, only got 50\n$", []),
+    ("record over the snapshot length, cut past it",
+     lambda: ["-r", damaged("over-cut2.pcap", 100, rec_hdr(200) + b"\0" * 150)], 1,
+     r"^tcpnarrate: .*over-cut2\.pcap: stopped after packet 3; record at byte 238: truncated dump "
+     r"file; tried to read 200 captured bytes, only got 150\n$", []),
+    ("record over the snapshot length, then one more",
+     lambda: ["-r", damaged("over-then.pcap", 56, rec_hdr(80) + bytes(80) +
+                            open(good_file(), "rb").read()[24:24 + 16 + 58])], 0, None,
+     [r"the record claims 58 captured bytes, more than the file's snapshot length; only the first 56",
+      r"^#4 \(not TCP\)  ! inconsistent file: the record claims 80 captured bytes", r"^#5 .*\[SYN\]",
+      r"3 records claimed more captured bytes than the file's snapshot length", r"5 packets read"]),
     ("caplen over snaplen", lambda: ["-r", caplen_over_snaplen()], 0, None,
      [r"! inconsistent file: the record claims 58 captured bytes, more than the file's snapshot length; "
       r"only the first 40 are used", r"1 record claimed more captured bytes than the file's snapshot length",

@@ -1,0 +1,159 @@
+/*
+ * classic.c — the records of a classic pcap file, read in large blocks.
+ *
+ * libpcap reads each record with two fread() calls through stdio and says
+ * nothing of a record's size on disk (it trims one longer than the snapshot
+ * length without a word), so the file's offset had to be asked of the
+ * stream for every packet. On a big capture that reading was a fifth of
+ * --summary. libpcap still opens the file and checks its header; the records
+ * after it are read here, from the same stream, a block at a time, with the
+ * same rules and the same messages as libpcap 1.10's pcap_next_packet()
+ * (sf-pcap.c): a header cut short, a captured length over the maximum or
+ * the snapshot length, a record cut short, a read error. Only files libpcap
+ * would hand over untouched come here: version 2.4, the machine's byte
+ * order, and a link type with no per-packet fix-ups or special maximum.
+ */
+#define _DEFAULT_SOURCE /* u_int and friends, which pcap.h uses */
+#include "classic.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define BLOCK (512u * 1024u)           /* holds the largest record: 16 + 262144 bytes */
+#define REC_HDR 16u
+#define MAX_SNAPLEN 262144u            /* libpcap's MAXIMUM_SNAPLEN */
+
+struct tn_classic {
+	FILE *f;                           /* libpcap's stream, just after the file header */
+	uint8_t *buf;
+	size_t lo, hi;                     /* unread bytes: buf[lo, hi) */
+	bool eof;
+	uint64_t offset;                   /* file offset of buf[lo] */
+	uint32_t snapshot;
+	bool usec;                         /* microsecond file: scaled to nanoseconds */
+};
+
+bool tn_classic_suits(pcap_t *p)
+{
+	int lt = pcap_datalink(p);
+	return pcap_major_version(p) == 2 && pcap_minor_version(p) == 4 && !pcap_is_swapped(p) &&
+	       lt != DLT_USB_LINUX_MMAPPED && lt != DLT_DBUS && lt != DLT_EBHSCR &&
+	       lt != DLT_USBPCAP && pcap_snapshot(p) > 0;
+}
+
+struct tn_classic *tn_classic_create(pcap_t *p, uint64_t offset, bool usec_file)
+{
+	struct tn_classic *c = calloc(1, sizeof *c);
+	if (!c)
+		return NULL;
+	c->buf = malloc(BLOCK);
+	if (!c->buf) {
+		free(c);
+		return NULL;
+	}
+	c->f = pcap_file(p);
+	c->offset = offset;
+	c->snapshot = (uint32_t)pcap_snapshot(p);
+	c->usec = usec_file;
+	return c;
+}
+
+void tn_classic_destroy(struct tn_classic *c)
+{
+	if (!c)
+		return;
+	free(c->buf);
+	free(c);
+}
+
+uint64_t tn_classic_offset(const struct tn_classic *c)
+{
+	return c->offset;
+}
+
+/* At least `need` unread bytes in the block, unless the file ends first. -1 on a read error. */
+static int fill(struct tn_classic *c, size_t need)
+{
+	if (c->hi - c->lo >= need || c->eof)
+		return 0;
+	if (c->lo > 0) {
+		memmove(c->buf, c->buf + c->lo, c->hi - c->lo);
+		c->hi -= c->lo;
+		c->lo = 0;
+	}
+	while (c->hi < need && !c->eof) {
+		size_t got = fread(c->buf + c->hi, 1, BLOCK - c->hi, c->f);
+		c->hi += got;
+		if (got == 0) {
+			if (ferror(c->f))
+				return -1;
+			c->eof = true;
+		}
+	}
+	return 0;
+}
+
+static uint32_t le32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+/* The record's lengths against libpcap's limits; false with its message. */
+static bool sane(const struct tn_classic *c, uint32_t caplen, char *err, size_t errlen)
+{
+	if (caplen <= MAX_SNAPLEN)
+		return true;
+	if (caplen > c->snapshot)
+		snprintf(err, errlen, "invalid packet capture length %u, bigger than snaplen of %u",
+			 caplen, c->snapshot);
+	else
+		snprintf(err, errlen, "invalid packet capture length %u, bigger than maximum of %u",
+			 caplen, MAX_SNAPLEN);
+	return false;
+}
+
+static int read_failed(char *err, size_t errlen)
+{
+	snprintf(err, errlen, "error reading dump file: %s", strerror(errno));
+	return -1;
+}
+
+int tn_classic_next(struct tn_classic *c, struct tn_classic_rec *rec, char *err, size_t errlen)
+{
+	if (fill(c, REC_HDR) < 0)
+		return read_failed(err, errlen);
+	size_t have = c->hi - c->lo;
+	if (have == 0)
+		return 0;
+	if (have < REC_HDR) {
+		snprintf(err, errlen, "truncated dump file; tried to read %u header bytes, only got %zu",
+			 REC_HDR, have);
+		return -1;
+	}
+	const uint8_t *h = c->buf + c->lo;
+	uint32_t caplen = le32(h + 8);
+	rec->ts_sec = le32(h);
+	rec->ts_frac = le32(h + 4);
+	if (c->usec)
+		rec->ts_frac *= 1000u; /* as libpcap's SCALE_UP, kept to 32 bits as a frame's field is */
+	rec->wirelen = le32(h + 12);
+	if (!sane(c, caplen, err, errlen))
+		return -1;
+	if (fill(c, REC_HDR + caplen) < 0)
+		return read_failed(err, errlen);
+	have = c->hi - c->lo - REC_HDR;
+	uint32_t keep = caplen > c->snapshot ? c->snapshot : caplen;
+	if (have < caplen) {
+		snprintf(err, errlen, "truncated dump file; tried to read %u captured bytes, only got %zu",
+			 have < keep ? keep : caplen, have);
+		return -1;
+	}
+	rec->start = c->offset;
+	rec->data = c->buf + c->lo + REC_HDR;
+	rec->caplen = keep;
+	rec->file_caplen = caplen;
+	c->lo += REC_HDR + caplen;
+	c->offset += REC_HDR + caplen;
+	return 1;
+}
