@@ -4,7 +4,7 @@
  * libpcap reads each record with two fread() calls through stdio and says
  * nothing of a record's size on disk (it trims one longer than the snapshot
  * length without a word), so the file's offset had to be asked of the
- * stream for every packet. On a big capture that reading was a fifth of
+ * stream for every packet. On a big capture that reading was about a tenth of
  * --summary. libpcap still opens the file and checks its header; the records
  * after it are read here, from the same stream, a block at a time, with the
  * same rules and the same messages as libpcap 1.10's pcap_next_packet()

@@ -7,6 +7,8 @@
  * with the digits the file has; and how far into the file a damaged record
  * was, so the error can say where it stopped. Both come from a small stdio
  * cookie that sits between libpcap and the file and counts what it reads.
+ * The records of a classic pcap file that libpcap would hand over untouched
+ * are then read by classic.c, from the same stream, a block at a time.
  */
 #define _GNU_SOURCE
 #include "classic.h"
