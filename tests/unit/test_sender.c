@@ -143,6 +143,27 @@ START_TEST(test_loss_based_series)
 }
 END_TEST
 
+/* Clocked by ACKs at the sender: the cuts and the growth both speak; Cubic's cuts outweigh Reno-like growth. */
+START_TEST(test_clocked_cuts_outweigh_growth)
+{
+	uint32_t f[ROUNDS];
+	bool loss[ROUNDS];
+	struct tn_sender s;
+	double conf;
+	const char *why;
+	loss_based(f, loss, 0.7, false);
+	run_series(&s, f, loss, ROUNDS);
+	s.new_segs = s.clocked = 200;
+	ck_assert_int_eq(tn_cc_decide(&s, true, &conf, &why), TN_CC_CUBIC);
+	ck_assert_str_eq(why, "cuts_to_0.7");
+	loss_based(f, loss, 0.5, false);
+	run_series(&s, f, loss, ROUNDS);
+	s.new_segs = s.clocked = 200;
+	ck_assert_int_eq(tn_cc_decide(&s, true, &conf, &why), TN_CC_RENO);
+	ck_assert_str_eq(why, "cut_to_half_and_linear_growth");
+}
+END_TEST
+
 /* BBR: a flat flight with a 1.25 round and a 0.75 round every 8, a dip to 4 at round 40. */
 START_TEST(test_bbr_series)
 {
@@ -187,6 +208,13 @@ START_TEST(test_undetermined)
 	s.ns[TN_LIM_RWND] = s.ns[TN_LIM_CWND] * 2;
 	ck_assert_int_eq(tn_cc_decide(&s, false, &conf, &why), TN_CC_UNDETERMINED);
 	ck_assert_str_eq(why, "rwnd_limited");
+	s.new_segs = 200;        /* paced at the sender: its own timer shows, window full or not */
+	s.clocked = 40;
+	ck_assert_int_eq(tn_cc_decide(&s, true, &conf, &why), TN_CC_BBR);
+	ck_assert_str_eq(why, "paced");
+	s.clocked = 190;         /* clocked by ACKs and the window full: the receiver set the pace */
+	ck_assert_int_eq(tn_cc_decide(&s, true, &conf, &why), TN_CC_UNDETERMINED);
+	ck_assert_str_eq(why, "rwnd_limited");
 }
 END_TEST
 
@@ -223,6 +251,7 @@ static Suite *sender_suite(void)
 	tcase_add_test(tc, test_shape);
 	TN_ADD_TABLE_TEST(tc, test_loss_based_series, series_cases);
 	tcase_add_test(tc, test_bbr_series);
+	tcase_add_test(tc, test_clocked_cuts_outweigh_growth);
 	tcase_add_test(tc, test_undetermined);
 	suite_add_tcase(s, tc);
 	return s;
