@@ -14,10 +14,15 @@ net.ipv4.tcp_congestion_control where it may, and the sending socket
 always sets TCP_CONGESTION (a namespace may refuse the sysctl); its veth has TSO/GSO off so that the
 capture (tcpdump on the sender's veth, snaplen 128) shows wire segments.
 At the end of each flow the sender's `ss -tin` line is saved (busy,
-rwnd_limited, sndbuf_limited). Kinds of flow: plain bulk, a slow reader, a
-small receive buffer, an application that pauses.
+rwnd_limited, sndbuf_limited, and the count of retransmitted segments). Kinds
+of flow: plain bulk; a slow reader (8 KiB at a time, at 0.3, 0.5 or 0.7 of the
+path's rate); a small receive buffer (16, 32 or 64 KiB); an application that
+pauses 250 ms six times, each time once its send queue is empty (so that the
+wire pauses too), and records how long it paused. --mix chooses how often
+each kind comes (see MIXES; "balanced" gives every algorithm the same kinds).
+A flow whose sender never got going (no busy time) is left out.
 
-Usage: record.py --out DIR --flows N --seed S [--prefix tnc-]
+Usage: record.py --out DIR --flows N --seed S [--prefix tnc-] [--mix default]
 Writes DIR/NNN-ALGO.pcap and DIR/flows.json (the ground truth). Root only.
 Every loop is bounded; the namespaces are removed at the end, even on error.
 """
@@ -159,10 +164,14 @@ SENDER = r'''
 import fcntl, socket, struct, subprocess, sys, time
 SIOCOUTQNSD = 0x894B              # bytes queued but not yet sent
 kind, dur, algo = sys.argv[1], float(sys.argv[2]), sys.argv[3]
-s = socket.socket()
-s.setsockopt(socket.IPPROTO_TCP, socket.TCP_CONGESTION, algo.encode())
-s.settimeout(15)
-s.connect(("10.77.2.1", 5001))
+for _ in range(50):               # the receiver may not listen yet (bounded retries)
+    s = socket.socket()
+    s.setsockopt(socket.IPPROTO_TCP, socket.TCP_CONGESTION, algo.encode())
+    s.settimeout(15)
+    try:
+        s.connect(("10.77.2.1", 5001)); break
+    except ConnectionRefusedError:
+        s.close(); time.sleep(0.1)
 buf = b"x" * 65536
 end = time.monotonic() + dur
 pauses, paused = 0, 0.0
@@ -279,8 +288,12 @@ def main():
             cfg["relay_dropped"] = relay.dropped
             os.close(ta)
             os.close(tb)
-            truth.append(cfg)
             print(json.dumps({k: cfg[k] for k in cfg if k != "ss"}), flush=True)
+            if not cfg["busy_s"]:      # the sender never got going: no ground truth, left out
+                print(f"{cfg['file']}: failed (no busy time), left out", flush=True)
+                os.unlink(path)
+                continue
+            truth.append(cfg)
         finally:
             teardown(a.prefix)
     with open(os.path.join(a.out, "flows.json"), "w") as f:
