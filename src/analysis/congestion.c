@@ -37,7 +37,6 @@
 #define RENO_GROWTH_HI_PM 1300
 #define CUBIC_GROWTH_MAX_PM 750
 #define CUBIC_CONVEX_PM 1500
-#define CUBIC_CUTS_WIN 2     /* this many cuts, all Cubic's, outweigh growth like Reno's */
 #define PROBE_RTT_SEGS 5     /* ProbeRTT keeps 4 segments out; allow one more at the capture */
 
 uint32_t tn_cc_cut_pm(uint32_t before, uint32_t after)
@@ -304,22 +303,6 @@ static enum tn_cc_algo by_growth(const struct tn_sender *s)
 	return TN_CC_UNDETERMINED;
 }
 
-/*
- * Two cuts or more, all between a half and no cut: Cubic's 0.7, seen more
- * than once. Growth at about a segment a round does not outweigh them: past
- * its last maximum Cubic grows convex, and a window that regains it within a
- * few rounds can average near Reno's rate.
- */
-static bool cuts_all_cubic(const struct tn_sender *s)
-{
-	if (s->n_cuts < CUBIC_CUTS_WIN)
-		return false;
-	for (unsigned i = 0; i < s->n_cuts; i++)
-		if (s->cut_pm[i] < RENO_CUBIC_PM || s->cut_pm[i] >= CUBIC_BBR_PM)
-			return false;
-	return true;
-}
-
 /* A sender clocked by ACKs is loss-based: Reno or Cubic by the cut and the growth between losses. */
 static enum tn_cc_algo loss_based(const struct tn_sender *s, double *conf, const char **reason)
 {
@@ -334,11 +317,6 @@ static enum tn_cc_algo loss_based(const struct tn_sender *s, double *conf, const
 		*conf = 0.95;
 		*reason = grow == TN_CC_RENO ? "cut_to_half_and_linear_growth" : "cut_to_0.7_and_cubic_growth";
 		return grow;
-	}
-	if (grow == TN_CC_RENO && cuts_all_cubic(s)) {
-		*conf = 0.7;
-		*reason = "cuts_to_0.7";
-		return TN_CC_CUBIC;
 	}
 	if (grow) {
 		*conf = cutv ? 0.6 : 0.75;
