@@ -79,9 +79,16 @@ struct tn_sender {
 	uint32_t conv_epochs, conc_epochs, flat_epochs;
 	uint32_t epoch_round;       /* the round congestion avoidance began after the last loss */
 	uint32_t phase_changes;
-	int64_t ack_ns;             /* the peer's last ACK that moved its acknowledgement number */
+	int64_t ack_ns;             /* the peer's last ACK that moved its acknowledgement number or window */
 	uint32_t last_ack_seen;
 	uint32_t new_segs, clocked; /* new data segments, and those sent within ACK_CLOCK_NS of such an ACK */
+	uint8_t acks_unanswered;    /* the peer's ACKs since this side's last new data */
+	uint32_t last_edge;         /* raw: the right edge of the peer's window, last seen */
+	int64_t last_send_ns;       /* this side's last new data */
+	int64_t first_ack_ns;       /* the peer's first ACK ... */
+	uint64_t acked_bytes;       /* ... the bytes it has acknowledged since ... */
+	uint64_t rate_bps;          /* ... and per second */
+	uint64_t pacing_ns;         /* of rwnd: the window full within a pacing interval of a send */
 	bool round_app;             /* the round now running had the application hold it */
 	bool hystart;               /* slow start ended with no loss (Cubic's HyStart, BBR's startup) */
 	bool loss_in_ss;            /* the loss being recovered ended slow start */
@@ -135,6 +142,7 @@ struct tn_sender_view {
 	bool present;               /* enough data to say (else nothing is shown) */
 	bool untracked;             /* the pool was full when it began sending */
 	double busy_s, rwnd_s, cwnd_s, app_s, recovery_s, idle_s;
+	double pacing_s;            /* of cwnd_s: a paced sender's window full on its pacing timer */
 	uint32_t max_window, recoveries, rtos, full_episodes, idles;
 	uint64_t full_first_n, idle_n, recovery_first_n;
 	double idle_max_s;

@@ -348,14 +348,16 @@ enum tn_cc_algo tn_cc_decide(const struct tn_sender *s, bool near, double *confi
 		*reason = "too_short";
 		return TN_CC_UNDETERMINED;
 	}
-	if (busy && s->ns[TN_LIM_RWND] * 2 > busy) {
-		*reason = "rwnd_limited";
-		return TN_CC_UNDETERMINED;
-	}
+	/* pacing shows whoever sets the pace: a sender on its own timer even with the window full */
 	if (near && clocked && clocked <= PACED_PM) {
 		*confidence = clocked < PACED_PM / 2 ? 0.9 : 0.7;
 		*reason = "paced";
 		return TN_CC_BBR;
+	}
+	/* the window full (whether or not a paced sender's timer was due): the receiver set the pace */
+	if (busy && s->ns[TN_LIM_RWND] * 2 > busy) {
+		*reason = "rwnd_limited";
+		return TN_CC_UNDETERMINED;
 	}
 	if (near && clocked >= CLOCKED_PM)
 		return loss_based(s, confidence, reason);

@@ -26,6 +26,8 @@
 
 #define ENOUGH_BYTES 65536        /* a direction with less is not reported */
 #define ACK_CLOCK_NS 300000     /* data this soon after an ACK was sent because of it */
+#define PACED_ACCT_PM 850        /* at most this share of new data sent on ACKs: paced */
+#define APP_ACKS 2                /* ACKs in a row with no new data in reply: nothing to send */
 #define IDLE_RESTART_NS 200000000 /* a gap this long restarts the window (RFC 5681 §4.1: an RTO) */
 
 enum tn_lim_cat tn_limits_category(uint32_t outstanding, uint32_t window, bool window_known,
@@ -33,10 +35,10 @@ enum tn_lim_cat tn_limits_category(uint32_t outstanding, uint32_t window, bool w
 {
 	if (outstanding == 0)
 		return window_known && window < (seg ? seg : 1) ? TN_LIM_GAP_RWND : TN_LIM_GAP_APP;
+	if (window_known && (uint64_t)outstanding + seg > window)
+		return TN_LIM_RWND;  /* in recovery too: the kernel's window clock does not stop for it */
 	if (recovering)
 		return TN_LIM_RECOVERY;
-	if (window_known && (uint64_t)outstanding + seg > window)
-		return TN_LIM_RWND;
 	if (prev_round_max && (uint64_t)outstanding * 2 < prev_round_max)
 		return TN_LIM_APP;
 	return TN_LIM_CWND;
@@ -67,18 +69,51 @@ static void flush_gaps(struct tn_sender *s, uint64_t n)
 	s->pending_app_ns = s->pending_rwnd_ns = 0;
 }
 
+/*
+ * A paced sender whose window is full: Linux looks at the receiver's window
+ * only when its pacing timer lets it send (tcp_write_xmit checks pacing
+ * first), so for a pacing interval after each send it counts nothing
+ * against the window. That part is kept apart (pacing_ns; the interval is a
+ * segment's time at the rate the peer acknowledges) and, if the sender
+ * turns out to be paced, reported as its own rate's (cwnd) at the end.
+ */
+static int64_t paced_part(const struct tn_sender *s, int64_t from, int64_t dt)
+{
+	if (!s->rate_bps || !s->last_send_ns)
+		return 0;
+	int64_t pace_end = s->last_send_ns + (int64_t)((uint64_t)s->max_seg * 1000000000u / s->rate_bps);
+	int64_t a = from > s->last_send_ns ? from : s->last_send_ns;
+	int64_t b = from + dt < pace_end ? from + dt : pace_end;
+	return b > a ? b - a : 0;
+}
+
 /* The time since the last event goes to what held the sender then. */
 static void account(struct tn_sender *s, int64_t dt, bool resent)
 {
 	enum tn_lim_cat c = (enum tn_lim_cat)s->cat;
 	if (resent && (c == TN_LIM_CWND || c == TN_LIM_APP))
 		c = TN_LIM_RECOVERY;  /* the silence before a timeout's retransmission */
+	if (c == TN_LIM_RWND)
+		s->pacing_ns += (uint64_t)paced_part(s, s->last_ns, dt);  /* moved at the end if paced */
 	if (c == TN_LIM_GAP_APP)
 		s->pending_app_ns += dt;
 	else if (c == TN_LIM_GAP_RWND)
 		s->pending_rwnd_ns += dt;
 	else if (c != TN_LIM_NONE)
 		s->ns[c] += (uint64_t)dt;
+}
+
+/* The rate the peer acknowledges data at, since its first ACK: bytes a second (64-bit, no wrap). */
+static void delivered(struct tn_sender *s, uint32_t ack, int64_t now)
+{
+	if (!s->first_ack_ns) {
+		s->first_ack_ns = now;
+		return;
+	}
+	if (tn_seq_gt(ack, s->last_ack_seen))
+		s->acked_bytes += ack - s->last_ack_seen;
+	if (now > s->first_ack_ns)
+		s->rate_bps = (uint64_t)((double)s->acked_bytes * 1e9 / (double)(now - s->first_ack_ns));
 }
 
 /*
@@ -90,12 +125,23 @@ static void ack_clock(struct tn_sender *s, const struct tn_analysis_side *peer,
 		      const struct tn_segment *seg, bool mine, bool resent, int64_t now)
 {
 	if (!mine) {
-		if ((seg->pkt->tcp.flags & TN_TH_ACK) && peer->lastack_ns == now &&
-		    seg->pkt->tcp.ack != s->last_ack_seen) {
+		if (!(seg->pkt->tcp.flags & TN_TH_ACK) || peer->lastack_ns != now)
+			return;
+		uint32_t edge = peer->shift >= 0 ? peer->lastack + (peer->window << peer->shift) : 0;
+		if (seg->pkt->tcp.ack != s->last_ack_seen) {
 			s->ack_ns = now;
-			s->last_ack_seen = seg->pkt->tcp.ack;
+			s->acks_unanswered += s->acks_unanswered < UINT8_MAX;
+			delivered(s, seg->pkt->tcp.ack, now);
+		} else if (edge && tn_seq_gt(edge, s->last_edge)) {
+			s->ack_ns = now;  /* a window update releases a sender clocked by ACKs too */
 		}
+		s->last_ack_seen = seg->pkt->tcp.ack;
+		s->last_edge = edge;
 		return;
+	}
+	if (seg->new_bytes && !resent) {
+		s->acks_unanswered = 0;
+		s->last_send_ns = now;
 	}
 	if (!seg->new_bytes || resent || !s->ack_ns)
 		return;
@@ -152,6 +198,25 @@ static uint32_t outstanding(const struct tn_analysis_side *me, const struct tn_a
 	return me->nextseq - peer->lastack;
 }
 
+/*
+ * Data this side sends again. The segment analysis calls data that comes
+ * soon after later data "out of order" (overtaken on the way, as Wireshark
+ * does); but at the sender's own end nothing can overtake it, and a fast
+ * retransmission often leaves right after new data sent on the same ACK.
+ */
+static bool sent_again(const struct tn_analysis_conn *ac, int side, const struct tn_segment *seg)
+{
+	if (seg->track.side != side || !seg->pkt->payload_len)
+		return false;
+	if (tn_segment_resent(seg))
+		return true;
+	if (!tn_segment_verdict(seg, TN_V_OUT_OF_ORDER))
+		return false;
+	const char *at = tn_capture_point(ac);
+	bool client = side == seg->track.client;
+	return !strcmp(at, "unknown") || !strcmp(at, client ? "client" : "server");
+}
+
 /* One side's sender state, judged at a segment of the connection (model already updated). */
 static void judge(struct tn_sender *s, const struct tn_analysis_conn *ac, int side,
 		  const struct tn_segment *seg, int64_t now)
@@ -159,7 +224,7 @@ static void judge(struct tn_sender *s, const struct tn_analysis_conn *ac, int si
 	const struct tn_analysis_side *me = &ac->side[side], *peer = &ac->side[!side];
 	bool mine = seg->track.side == side;
 	uint32_t len = seg->pkt->payload_len;
-	bool resent = mine && len && tn_segment_resent(seg);
+	bool resent = sent_again(ac, side, seg);
 	if (s->last_ns && now > s->last_ns)
 		account(s, now - s->last_ns, resent);
 	s->last_ns = now;
@@ -175,11 +240,18 @@ static void judge(struct tn_sender *s, const struct tn_analysis_conn *ac, int si
 	uint32_t win = known ? peer->window << peer->shift : 0;
 	if (known && win > s->max_window)
 		s->max_window = win;
-	/* just after a recovery the flight is the cut's, not the application's */
+	/*
+	 * A small flight is the application's only while ACKs go unanswered
+	 * (a sender that answers them had data: its window was cut without a
+	 * retransmission on the wire, or it restarts after idle); and not just
+	 * after a recovery, where the flight is the cut's.
+	 */
 	uint32_t prev = s->rounds > s->loss_round + 2 || !s->loss_round ? s->prev_round_max : 0;
+	if (s->acks_unanswered < APP_ACKS)
+		prev = 0;
 	enum tn_lim_cat c = tn_limits_category(out, win, known, s->max_seg, s->recovering, prev);
-	if (me->has_fin && out == 0)
-		c = TN_LIM_NONE;
+	if (me->has_fin && out <= 1)
+		c = TN_LIM_NONE;  /* only its FIN out: the data is all acknowledged, the sender done */
 	if (c == TN_LIM_RWND && s->cat != TN_LIM_RWND) {
 		s->full_episodes++;
 		if (!s->full_first_n)
@@ -234,8 +306,11 @@ void tn_sender_view(struct tn_ccpool *pool, const struct tn_analysis_side *side,
 	v->untracked = !s;
 	if (!s)
 		return;
-	v->rwnd_s = sec(s->ns[TN_LIM_RWND]);
-	v->cwnd_s = sec(s->ns[TN_LIM_CWND]);
+	uint32_t clocked = tn_cc_clocked_pm(s);
+	uint64_t paced = clocked && clocked <= PACED_ACCT_PM ? s->pacing_ns : 0;
+	v->rwnd_s = sec(s->ns[TN_LIM_RWND] - paced);
+	v->cwnd_s = sec(s->ns[TN_LIM_CWND] + paced);
+	v->pacing_s = sec(paced);
 	v->app_s = sec(s->ns[TN_LIM_APP]);
 	v->recovery_s = sec(s->ns[TN_LIM_RECOVERY]);
 	v->idle_s = sec(s->idle_ns);

@@ -26,6 +26,7 @@ static cJSON *limits_object(const struct tn_sender_view *v, int digits)
 	secs(o, "app_limited_s", v->app_s, digits);
 	secs(o, "recovery_s", v->recovery_s, digits);
 	secs(o, "idle_s", v->idle_s, digits);
+	secs(o, "pacing_s", v->pacing_s, digits);
 	cJSON_AddNumberToObject(o, "max_window", v->max_window);
 	cJSON *e = cJSON_AddObjectToObject(o, "evidence");
 	cJSON_AddNumberToObject(e, "window_full", v->full_episodes);

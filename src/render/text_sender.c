@@ -41,8 +41,11 @@ static void headline(FILE *o, const struct tn_sender_view *v, int role)
 static void split_line(FILE *o, const struct tn_sender_view *v)
 {
 	fprintf(o, "     busy %.3f s: receiver's window %.3f s (%.0f%%), congestion window %.3f s "
-		"(%.0f%%), application %.3f s (%.0f%%", v->busy_s, v->rwnd_s, pct(v->rwnd_s, v->busy_s),
-		v->cwnd_s, pct(v->cwnd_s, v->busy_s), v->app_s, pct(v->app_s, v->busy_s));
+		"(%.0f%%", v->busy_s, v->rwnd_s, pct(v->rwnd_s, v->busy_s), v->cwnd_s,
+		pct(v->cwnd_s, v->busy_s));
+	if (v->pacing_s > 0)
+		fprintf(o, ", of which %.3f s waiting on its pacing timer, the receiver's window full too", v->pacing_s);
+	fprintf(o, "), application %.3f s (%.0f%%", v->app_s, pct(v->app_s, v->busy_s));
 	if (v->idle_s > 0)
 		fprintf(o, ", of which %.3f s with nothing out", v->idle_s);
 	fprintf(o, "), loss recovery %.3f s (%.0f%%)\n", v->recovery_s, pct(v->recovery_s, v->busy_s));

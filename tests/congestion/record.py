@@ -14,10 +14,15 @@ net.ipv4.tcp_congestion_control where it may, and the sending socket
 always sets TCP_CONGESTION (a namespace may refuse the sysctl); its veth has TSO/GSO off so that the
 capture (tcpdump on the sender's veth, snaplen 128) shows wire segments.
 At the end of each flow the sender's `ss -tin` line is saved (busy,
-rwnd_limited, sndbuf_limited). Kinds of flow: plain bulk, a slow reader, a
-small receive buffer, an application that pauses.
+rwnd_limited, sndbuf_limited, and the count of retransmitted segments). Kinds
+of flow: plain bulk; a slow reader (8 KiB at a time, at 0.3, 0.5 or 0.7 of the
+path's rate); a small receive buffer (16, 32 or 64 KiB); an application that
+pauses 250 ms six times, each time once its send queue is empty (so that the
+wire pauses too), and records how long it paused. --mix chooses how often
+each kind comes (see MIXES; "balanced" gives every algorithm the same kinds).
+A flow whose sender never got going (no busy time) is left out.
 
-Usage: record.py --out DIR --flows N --seed S [--prefix tnc-]
+Usage: record.py --out DIR --flows N --seed S [--prefix tnc-] [--mix default]
 Writes DIR/NNN-ALGO.pcap and DIR/flows.json (the ground truth). Root only.
 Every loop is bounded; the namespaces are removed at the end, even on error.
 """
@@ -142,7 +147,7 @@ def teardown(p):
 
 RECEIVER = r'''
 import socket, sys, time
-kind, rcvbuf, dur = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
+kind, rcvbuf, dur, read_mbit = sys.argv[1], int(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4])
 l = socket.socket(); l.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 if rcvbuf: l.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
 l.bind(("10.77.2.1", 5001)); l.listen(1); l.settimeout(15)
@@ -151,28 +156,37 @@ end = time.monotonic() + dur + 20
 while time.monotonic() < end:
     b = c.recv(65536 if kind != "slow" else 8192)
     if not b: break
-    if kind == "slow": time.sleep(0.004)
+    if kind == "slow": time.sleep(len(b) * 8 / (read_mbit * 1e6))   # reads slower than the path
 c.close()
 '''
 
 SENDER = r'''
-import socket, subprocess, sys, time
+import fcntl, socket, struct, subprocess, sys, time
+SIOCOUTQNSD = 0x894B              # bytes queued but not yet sent
 kind, dur, algo = sys.argv[1], float(sys.argv[2]), sys.argv[3]
-s = socket.socket()
-s.setsockopt(socket.IPPROTO_TCP, socket.TCP_CONGESTION, algo.encode())
-s.settimeout(15)
-s.connect(("10.77.2.1", 5001))
+for _ in range(50):               # the receiver may not listen yet (bounded retries)
+    s = socket.socket()
+    s.setsockopt(socket.IPPROTO_TCP, socket.TCP_CONGESTION, algo.encode())
+    s.settimeout(15)
+    try:
+        s.connect(("10.77.2.1", 5001)); break
+    except ConnectionRefusedError:
+        s.close(); time.sleep(0.1)
 buf = b"x" * 65536
 end = time.monotonic() + dur
-pauses = 0
+pauses, paused = 0, 0.0
 while time.monotonic() < end:
     s.sendall(buf)
     if kind == "pause" and pauses < 6 and time.monotonic() > end - dur + 0.4 * (pauses + 1):
-        time.sleep(0.25); pauses += 1
+        for _ in range(400):      # let the send queue empty first (bounded), so the wire pauses too
+            if struct.unpack("i", fcntl.ioctl(s, SIOCOUTQNSD, b"\0" * 4))[0] == 0: break
+            time.sleep(0.005)
+        t0 = time.monotonic(); time.sleep(0.25); paused += time.monotonic() - t0; pauses += 1
 for _ in range(400):              # wait (bounded) until all is acknowledged
     out = subprocess.run(["ss", "-tinH", "dst", "10.77.2.1"], capture_output=True, text=True).stdout
     if "unacked" not in out: break
     time.sleep(0.05)
+print(f"paused={paused:.4f} pauses={pauses}")
 print(out.replace("\n", " "))
 s.close()
 '''
@@ -184,7 +198,7 @@ def one_flow(p, path, cfg):
                             "-w", path, "tcp port 5001"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     time.sleep(0.5)
     rcv = subprocess.Popen(["ip", "netns", "exec", r, sys.executable, "-c", RECEIVER,
-                            cfg["kind"], str(cfg["rcvbuf"]), str(cfg["seconds"])])
+                            cfg["kind"], str(cfg["rcvbuf"]), str(cfg["seconds"]), str(cfg["read_mbit"])])
     time.sleep(0.3)
     out = subprocess.run(["ip", "netns", "exec", s, sys.executable, "-c", SENDER, cfg["kind"],
                           str(cfg["seconds"]), cfg["algo"]], capture_output=True, text=True, timeout=60).stdout
@@ -198,6 +212,15 @@ def one_flow(p, path, cfg):
     return out.strip()
 
 
+def parse_sender(out):
+    """The sender's two lines: how long it paused (measured), then its `ss -tin` line."""
+    head, _, line = out.partition("\n")
+    got = dict(kv.split("=") for kv in head.split())
+    r = parse_ss(line.strip())
+    r["paused_s"], r["pauses"] = float(got.get("paused", 0)), int(got.get("pauses", 0))
+    return r
+
+
 def parse_ss(line):
     def ms(key):
         i = line.find(key + ":")
@@ -205,19 +228,31 @@ def parse_ss(line):
             return 0.0
         v = line[i + len(key) + 1:].split()[0].split("(")[0]
         return float(v.rstrip("ms")) / 1000 if v.endswith("ms") else 0.0
+    i = line.find(" retrans:")
+    retrans = int(line[i + 9:].split()[0].split("/")[1]) if i >= 0 else 0
     return {"busy_s": ms("busy"), "rwnd_limited_s": ms("rwnd_limited"),
-            "sndbuf_limited_s": ms("sndbuf_limited"), "ss": line}
+            "sndbuf_limited_s": ms("sndbuf_limited"), "total_retrans": retrans, "ss": line}
 
 
-def config(rng, i, algo):
-    kind = rng.choice(["bulk"] * 5 + ["slow", "smallbuf", "smallbuf", "pause"])
+MIXES = {   # kinds of flow and their weights (drawn at random)
+    "default": ["bulk"] * 5 + ["slow", "smallbuf", "smallbuf", "pause"],
+    "rwnd": ["bulk"] * 4 + ["slow", "slow", "smallbuf", "smallbuf", "pause"],
+}
+# "balanced": each algorithm's n-th flow takes the n-th kind of this cycle, so
+# that every algorithm gets the same kinds (7 in 10 set their own pace)
+BALANCED = ["bulk", "slow", "bulk", "pause", "bulk", "smallbuf", "bulk", "slow", "pause", "bulk"]
+
+
+def config(rng, i, algo, mix, n_algos=3):
+    kind = rng.choice(MIXES[mix]) if mix in MIXES else BALANCED[(i // n_algos) % len(BALANCED)]
     rate = rng.choice([4, 5, 6])
     rtt = rng.choice([0.05, 0.08, 0.1])
     bdp = rate * 1e6 / 8 * rtt
     return {"n": i, "algo": algo, "kind": kind, "rate_mbit": rate, "rtt_s": rtt,
             "queue_bytes": int(bdp * rng.choice([0.5, 1.0, 2.0])) + 3000,
             "loss_mod": rng.choice([0, 0, 300, 1000]),
-            "rcvbuf": 65536 if kind == "smallbuf" else 0,
+            "rcvbuf": rng.choice([16384, 32768, 65536]) if kind == "smallbuf" else 0,
+            "read_mbit": rate * rng.choice([0.3, 0.5, 0.7]) if kind == "slow" else 0,
             "seconds": rng.choice([4.0, 5.0])}
 
 
@@ -228,6 +263,7 @@ def main():
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--prefix", default="tnc-")
     ap.add_argument("--algos", default="reno,cubic,bbr")
+    ap.add_argument("--mix", default="default", choices=sorted(MIXES) + ["balanced"])
     a = ap.parse_args()
     if a.flows > 500:
         sys.exit("record.py: at most 500 flows")
@@ -236,7 +272,7 @@ def main():
     algos = a.algos.split(",")
     truth = []
     for i in range(a.flows):
-        cfg = config(rng, i, algos[i % len(algos)])
+        cfg = config(rng, i, algos[i % len(algos)], a.mix, len(algos))
         teardown(a.prefix)
         try:
             setup(a.prefix, cfg["algo"], cfg["rate_mbit"], cfg["queue_bytes"], cfg["loss_mod"])
@@ -245,15 +281,19 @@ def main():
             t = threading.Thread(target=relay.run, daemon=True)
             t.start()
             path = os.path.join(a.out, f"{i:03d}-{cfg['algo']}.pcap")
-            cfg.update(parse_ss(one_flow(a.prefix, path, cfg)))
+            cfg.update(parse_sender(one_flow(a.prefix, path, cfg)))
             cfg["file"] = os.path.basename(path)
             relay.stop = True
             t.join(timeout=5)
             cfg["relay_dropped"] = relay.dropped
             os.close(ta)
             os.close(tb)
-            truth.append(cfg)
             print(json.dumps({k: cfg[k] for k in cfg if k != "ss"}), flush=True)
+            if not cfg["busy_s"]:      # the sender never got going: no ground truth, left out
+                print(f"{cfg['file']}: failed (no busy time), left out", flush=True)
+                os.unlink(path)
+                continue
+            truth.append(cfg)
         finally:
             teardown(a.prefix)
     with open(os.path.join(a.out, "flows.json"), "w") as f:

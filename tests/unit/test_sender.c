@@ -24,7 +24,8 @@ static const struct cat_case {
 	{ "nothing out, window open", 0, 65535, true, false, 0, TN_LIM_GAP_APP },
 	{ "nothing out, window shut", 0, 0, true, false, 0, TN_LIM_GAP_RWND },
 	{ "nothing out, window unknown", 0, 0, false, false, 0, TN_LIM_GAP_APP },
-	{ "recovery wins over a full window", 60000, 60000, true, true, 0, TN_LIM_RECOVERY },
+	{ "a full window wins over recovery (the kernel counts it so)", 60000, 60000, true, true, 0, TN_LIM_RWND },
+	{ "recovery with room in the window", 30000, 60000, true, true, 0, TN_LIM_RECOVERY },
 	{ "next segment does not fit", 64100, 65535, true, false, 64000, TN_LIM_RWND },
 	{ "fits exactly", 64087, 65535, true, false, 64000, TN_LIM_CWND },
 	{ "small flight: the application", 10000, 1 << 20, true, false, 64000, TN_LIM_APP },
@@ -142,6 +143,23 @@ START_TEST(test_loss_based_series)
 }
 END_TEST
 
+/* Clocked by ACKs at the sender: cuts and growth that agree name Reno with confidence. */
+START_TEST(test_clocked_cuts_and_growth)
+{
+	uint32_t f[ROUNDS];
+	bool loss[ROUNDS];
+	struct tn_sender s;
+	double conf;
+	const char *why;
+	loss_based(f, loss, 0.5, false);
+	run_series(&s, f, loss, ROUNDS);
+	s.new_segs = s.clocked = 200;
+	ck_assert_int_eq(tn_cc_decide(&s, true, &conf, &why), TN_CC_RENO);
+	ck_assert_str_eq(why, "cut_to_half_and_linear_growth");
+	ck_assert(conf > 0.9);
+}
+END_TEST
+
 /* BBR: a flat flight with a 1.25 round and a 0.75 round every 8, a dip to 4 at round 40. */
 START_TEST(test_bbr_series)
 {
@@ -186,6 +204,13 @@ START_TEST(test_undetermined)
 	s.ns[TN_LIM_RWND] = s.ns[TN_LIM_CWND] * 2;
 	ck_assert_int_eq(tn_cc_decide(&s, false, &conf, &why), TN_CC_UNDETERMINED);
 	ck_assert_str_eq(why, "rwnd_limited");
+	s.new_segs = 200;        /* paced at the sender: its own timer shows, window full or not */
+	s.clocked = 40;
+	ck_assert_int_eq(tn_cc_decide(&s, true, &conf, &why), TN_CC_BBR);
+	ck_assert_str_eq(why, "paced");
+	s.clocked = 190;         /* clocked by ACKs and the window full: the receiver set the pace */
+	ck_assert_int_eq(tn_cc_decide(&s, true, &conf, &why), TN_CC_UNDETERMINED);
+	ck_assert_str_eq(why, "rwnd_limited");
 }
 END_TEST
 
@@ -222,6 +247,7 @@ static Suite *sender_suite(void)
 	tcase_add_test(tc, test_shape);
 	TN_ADD_TABLE_TEST(tc, test_loss_based_series, series_cases);
 	tcase_add_test(tc, test_bbr_series);
+	tcase_add_test(tc, test_clocked_cuts_and_growth);
 	tcase_add_test(tc, test_undetermined);
 	suite_add_tcase(s, tc);
 	return s;
