@@ -158,20 +158,25 @@ static int merge_jobs(struct job *jobs, uint32_t n)
 	int rc = tn_records_merge(in, names, n, stdout, err, sizeof err);
 	if (rc == 0 && fflush(stdout) != 0)
 		rc = -2;
+	int werr = errno; /* what a failed write said, before the jobs are reaped */
 	for (uint32_t k = 0; k < n && rc < 0; k++) {
 		fclose(jobs[k].out); /* a job blocked writing to its pipe gets EPIPE and stops */
 		jobs[k].out = NULL;
 	}
 	for (uint32_t k = 0; k < n; k++)
 		reap(&jobs[k], rc < 0);
-	if (rc == -2 && errno == EPIPE)
+	if (rc == -2 && werr == EPIPE)
 		return TN_EXIT_OK; /* a closed reader (| head): stop quietly */
 	print_errors(jobs, n);
 	bool failed = false;
 	for (uint32_t k = 0; k < n; k++)
 		failed |= jobs[k].status > 0 && jobs[k].status != TN_EXIT_DIFFERS;
+	if (rc == -2 && !failed) {
+		fprintf(stderr, "tcpnarrate: standard output: cannot write: %s\n", strerror(werr));
+		return TN_EXIT_INPUT;
+	}
 	if (rc < 0 && !failed) {
-		fprintf(stderr, "tcpnarrate: %s\n", rc == -2 ? "cannot write the output" : err);
+		fprintf(stderr, "tcpnarrate: %s\n", err);
 		return TN_EXIT_INPUT;
 	}
 	return failed || rc == 0 ? job_status(jobs, n) : TN_EXIT_INPUT;
@@ -227,9 +232,13 @@ int tn_cli_merge(const struct tn_cli_opts *o)
 				  sizeof err);
 	if (rc == 0 && fflush(stdout) != 0)
 		rc = -2;
+	if (rc == -2 && errno == EPIPE)
+		rc = 0; /* a closed reader (| head): stop quietly */
 	if (rc == -1)
 		fprintf(stderr, "tcpnarrate: %s\n", err);
-	status = rc == -1 ? TN_EXIT_INPUT : TN_EXIT_OK;
+	if (rc == -2)
+		fprintf(stderr, "tcpnarrate: standard output: cannot write: %s\n", strerror(errno));
+	status = rc < 0 ? TN_EXIT_INPUT : TN_EXIT_OK;
 done:
 	for (size_t i = 0; i < n; i++)
 		if (in[i])

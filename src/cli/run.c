@@ -91,6 +91,21 @@ static bool output_gone(FILE *out)
 	return ferror(out) && errno == EPIPE;
 }
 
+/*
+ * Everything written is flushed; true when some of it could not be (a full
+ * disk, an I/O error), with why in err. A closed reader is output_gone().
+ */
+static bool output_failed(FILE *out, char *err, size_t errlen)
+{
+	int rc = fflush(out);
+	int e = errno;
+	if (!ferror(out))
+		return false;
+	snprintf(err, errlen, "cannot write: %s", rc != 0 ? strerror(e) : "write error");
+	errno = e;
+	return true;
+}
+
 /* The capture a signal handler stops; only ever one per process. */
 static struct tn_capture *volatile g_capture;
 
@@ -236,6 +251,12 @@ static void describe_source(struct tn_capture *cap, const char *name, char *ltna
 			"its packets are counted and skipped\n", name, sum->linktype_name, linktype);
 }
 
+/* --html -: the page is standard output, and the only output. */
+static bool html_to_stdout(const struct tn_cli_opts *o)
+{
+	return o->html_file && strcmp(o->html_file, "-") == 0;
+}
+
 /*
  * The renderer for standard output, and with --html a tee of it and the page
  * renderer writing to `page` (opened by the caller, who closes it after the
@@ -245,16 +266,18 @@ static int make_renderer(const struct tn_cli_opts *o, const struct tn_render_opt
 			 FILE *page, struct tn_renderer **rend, char *err, size_t errlen)
 {
 	struct tn_renderer *out = NULL, *html = NULL;
+	struct tn_render_opts ho = *ro;
+	ho.out = page;
+	ho.color = false;
+	ho.ascii = false;
+	if (html_to_stdout(o))
+		return tn_renderer_create(rend, "html", &ho, err, errlen);
 	if (tn_renderer_create(&out, o->renderer, ro, err, errlen) < 0)
 		return -1;
 	if (!page) {
 		*rend = out;
 		return 0;
 	}
-	struct tn_render_opts ho = *ro;
-	ho.out = page;
-	ho.color = false;
-	ho.ascii = false;
 	if (tn_renderer_create(&html, "html", &ho, err, errlen) < 0) {
 		tn_renderer_destroy(out);
 		return -1;
@@ -398,6 +421,10 @@ static int open_page(const struct tn_cli_opts *o, FILE **page, char *err, size_t
 	*page = NULL;
 	if (!o->html_file)
 		return 0;
+	if (html_to_stdout(o)) {
+		*page = stdout;
+		return 0;
+	}
 	*page = fopen(o->html_file, "w");
 	if (!*page) {
 		snprintf(err, errlen, "cannot write: %s", strerror(errno));
@@ -416,6 +443,8 @@ static int finish_page(const struct tn_cli_opts *o, struct tn_renderer *rend, FI
 		       bool ended, int status)
 {
 	char why[TN_ERRBUF_SIZE] = "";
+	/* Standard output's failure is said once: by the run, when it saw it first. */
+	bool said = page && html_to_stdout(o) && ferror(page);
 	const char *f = rend && ended ? tn_renderer_failure(rend) : NULL;
 	if (f)
 		snprintf(why, sizeof why, "not written: %s", f);
@@ -423,14 +452,15 @@ static int finish_page(const struct tn_cli_opts *o, struct tn_renderer *rend, FI
 	if (!page)
 		return status;
 	struct stat sb;
-	bool regular = fstat(fileno(page), &sb) == 0 && S_ISREG(sb.st_mode); /* not /dev/null */
-	if (fclose(page) != 0 && !why[0] && ended)
+	bool own = !html_to_stdout(o);  /* standard output is flushed, never removed */
+	bool regular = own && fstat(fileno(page), &sb) == 0 && S_ISREG(sb.st_mode); /* not /dev/null */
+	if ((own ? fclose(page) : fflush(page) | ferror(page)) != 0 && !why[0] && ended && !said)
 		snprintf(why, sizeof why, "cannot write: %s", strerror(errno));
 	if ((why[0] || !ended) && regular)
 		remove(o->html_file);
 	if (!why[0])
 		return status;
-	fprintf(stderr, "tcpnarrate: %s: %s\n", o->html_file, why);
+	fprintf(stderr, "tcpnarrate: %s: %s\n", own ? o->html_file : "standard output", why);
 	return TN_EXIT_INPUT;
 }
 
@@ -499,10 +529,16 @@ int tn_cli_run_to(const struct tn_cli_opts *o, FILE *out)
 		goto err_msg;
 	tn_records_finish(rec);
 	ended = true;
-	fflush(out);
+	if (output_failed(out, err, sizeof err) || output_gone(out))
+		goto out_err;
+	status = end_status(o, fed < 0 ? src.name : name, fed < 0 ? file_err : NULL, pipe, &sum);
+	goto done;
+
+out_err:
 	if (output_gone(out))
 		goto quiet_exit;
-	status = end_status(o, fed < 0 ? src.name : name, fed < 0 ? file_err : NULL, pipe, &sum);
+	fprintf(stderr, "tcpnarrate: standard output: %s\n", err);
+	status = TN_EXIT_INPUT;
 	goto done;
 
 quiet_exit:

@@ -28,6 +28,7 @@ usage: bench.py [--tcpnarrate PATH] [--capture FILE] [--rounds K] [--slow-rounds
                 [--no-tshark] [--flood N] [--quick]
 """
 import argparse
+import json
 import os
 import shutil
 import subprocess
@@ -254,6 +255,19 @@ def tiny_segments(path, count):
         f.write(b"".join(out))
 
 
+def build_info(tn):
+    """How the measured binary was built (its build directory's buildtype, optimization, LTO),
+    so that a table says what it timed."""
+    try:
+        out = subprocess.run(["meson", "introspect", "--buildoptions", os.path.dirname(tn)],
+                             capture_output=True, text=True, timeout=60, check=True).stdout
+        opts = {o["name"]: o["value"] for o in json.loads(out)}
+    except (OSError, ValueError, subprocess.SubprocessError):
+        return "build options unknown (not a meson build directory)"
+    return "build: buildtype=%s, optimization=%s, b_lto=%s" % (
+        opts.get("buildtype"), opts.get("optimization"), str(opts.get("b_lto")).lower())
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--tcpnarrate", default=os.path.join(ROOT, "build", "tcpnarrate"))
@@ -299,6 +313,7 @@ def main():
     print_table("%s: %d packets, %.1f MiB; best of %d rounds (tshark -T json: %d)"
                 % (os.path.basename(path), packets, os.path.getsize(path) / MIB / MIB, a.rounds,
                    min(a.rounds, a.slow_rounds)), tools, packets, floor)
+    print(build_info(tn))
     print("\ntargets (issue 13), this run")
     for what, val, goal, met in targets(by):
         print("  %-46s %10s  %-9s %s" % (what, val, goal, "met" if met else "NOT MET"))

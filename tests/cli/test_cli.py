@@ -628,6 +628,31 @@ def html_cases():
                    any("</script><img src=x onerror=alert(1)>\\x1b[31m" in pv for pv in previews)))
     r = run(["-r", good_file(), "--html", ""])
     checks.append(("empty --html", r.returncode == 2 and "--html wants a file name" in r.stderr))
+    here = os.getcwd()
+    os.chdir(TMP)
+    try:
+        r = subprocess.run([BIN, "-r", good_file(), "--html", "-"], capture_output=True, timeout=20,
+                           stdin=subprocess.DEVNULL, env=UTF8_ENV)
+        named_dash = os.path.exists("-")
+    finally:
+        os.chdir(here)
+    checks.append(("--html - writes the page alone to standard output, and no file named '-'",
+                   r.returncode == 0 and not r.stderr and not named_dash and
+                   r.stdout.startswith(b"<!DOCTYPE html>") and b"== Connection" not in r.stdout and
+                   r.stdout.rstrip().endswith(b"</html>")))
+    if os.path.exists("/dev/full"):
+        subprocess.run([BIN, "--shard", "0/1", "--records", "-r", good_file()], timeout=20,
+                       stdout=open(path("part.rec"), "wb"), stdin=subprocess.DEVNULL)
+        for args in (["--html", "-"], [], ["--summary"], ["--json"], ["--jobs", "2", "--summary"],
+                     ["--merge", path("part.rec")]):
+            with open("/dev/full", "w") as full:
+                read = [] if args[:1] == ["--merge"] else ["-r", good_file()]
+                r = subprocess.run([BIN] + read + args, stdout=full, stderr=subprocess.PIPE,
+                                   text=True, timeout=20, stdin=subprocess.DEVNULL, env=UTF8_ENV)
+            checks.append(("a full disk under %s is one line and exit 1" % (" ".join(args) or "the text"),
+                           r.returncode == 1 and re.fullmatch(
+                               r"tcpnarrate: standard output: cannot write: No space left on device\n",
+                               r.stderr) is not None))
     for name, ok in checks:
         print("ok   html: %s" % name if ok else "FAIL html: %s" % name)
         passed += ok
