@@ -7,19 +7,28 @@
  * than building the line. A tn_sb never writes past its buffer: what does
  * not fit is dropped and `cut` is set, so a caller sizes the buffer for its
  * longest line and can check.
+ *
+ * A buffer given a stream (tn_sb_init_out) is the text renderer's output
+ * buffer instead: a piece that does not fit makes it write what it holds to
+ * the stream and go on, so nothing is cut, and the caller writes the rest
+ * with tn_sb_flush. The stream is written once per buffer-full rather than
+ * once per piece.
  */
 #ifndef TN_RENDER_STRBUF_H
 #define TN_RENDER_STRBUF_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 struct tn_sb {
 	char *p;
 	size_t n, cap;       /* cap includes room for the terminating NUL */
 	bool cut;
+	FILE *out;           /* NULL, or where a full buffer is written (never cut then) */
 };
 
 static inline void tn_sb_init(struct tn_sb *b, char *buf, size_t cap)
@@ -28,12 +37,47 @@ static inline void tn_sb_init(struct tn_sb *b, char *buf, size_t cap)
 	b->n = 0;
 	b->cap = cap;
 	b->cut = false;
+	b->out = NULL;
 	if (cap)
 		buf[0] = '\0';
 }
 
+/* An output buffer: what it holds goes to `out` when it is full or flushed. */
+static inline void tn_sb_init_out(struct tn_sb *b, char *buf, size_t cap, FILE *out)
+{
+	tn_sb_init(b, buf, cap);
+	b->out = out;
+}
+
+/* Writes what the buffer holds to its stream and empties it. */
+static inline void tn_sb_flush(struct tn_sb *b)
+{
+	if (b->out && b->n)
+		fwrite(b->p, 1, b->n, b->out);
+	b->n = 0;
+	if (b->cap)
+		b->p[0] = '\0';
+}
+
+/* A piece that does not fit an output buffer: what is held goes out first. */
+static inline void tn_sb_spill(struct tn_sb *b, const char *s, size_t n)
+{
+	tn_sb_flush(b);
+	if (n < b->cap) {
+		memcpy(b->p, s, n);
+		b->n = n;
+		b->p[n] = '\0';
+	} else {
+		fwrite(s, 1, n, b->out);
+	}
+}
+
 static inline void tn_sb_mem(struct tn_sb *b, const char *s, size_t n)
 {
+	if (b->out && b->n + n >= b->cap) {
+		tn_sb_spill(b, s, n);
+		return;
+	}
 	if (b->n + 1 >= b->cap) {
 		b->cut = b->cut || n > 0;
 		return;
@@ -75,6 +119,77 @@ static inline void tn_sb_uint_w(struct tn_sb *b, uint64_t v, int width)
 static inline void tn_sb_uint(struct tn_sb *b, uint64_t v)
 {
 	tn_sb_uint_w(b, v, 1);
+}
+
+/* n copies of c (printf's padding). */
+static inline void tn_sb_rep(struct tn_sb *b, char c, size_t n)
+{
+	static const char spaces[] = "                                ";
+	while (n > 0) {
+		size_t k = n < sizeof spaces - 1 ? n : sizeof spaces - 1;
+		if (c == ' ') {
+			tn_sb_mem(b, spaces, k);
+		} else {
+			for (size_t i = 0; i < k; i++)
+				tn_sb_chr(b, c);
+		}
+		n -= k;
+	}
+}
+
+/* s left-aligned in at least `width` columns of bytes, as "%-*s" pads it. */
+static inline void tn_sb_pad(struct tn_sb *b, const char *s, int width)
+{
+	size_t len = strlen(s);
+	tn_sb_mem(b, s, len);
+	if ((size_t)width > len && width > 0)
+		tn_sb_rep(b, ' ', (size_t)width - len);
+}
+
+/* v in lower-case hex, at least `width` digits (zero-padded), as "%0*x". */
+static inline void tn_sb_hex_w(struct tn_sb *b, uint64_t v, int width)
+{
+	static const char hex[] = "0123456789abcdef";
+	char d[20];
+	size_t i = sizeof d;
+	do {
+		d[--i] = hex[v & 15];
+		v >>= 4;
+	} while (v && i > 0);
+	while ((int)(sizeof d - i) < width && i > 0)
+		d[--i] = '0';
+	tn_sb_mem(b, d + i, sizeof d - i);
+}
+
+/* printf into the buffer, for the rarer lines: an output buffer is flushed to make room. */
+static inline void tn_sb_vprintf(struct tn_sb *b, const char *fmt, va_list ap)
+	__attribute__((format(printf, 2, 0)));
+static inline void tn_sb_vprintf(struct tn_sb *b, const char *fmt, va_list ap)
+{
+	va_list again;
+	va_copy(again, ap);
+	size_t room = b->cap > b->n ? b->cap - b->n : 0;
+	int k = room ? vsnprintf(b->p + b->n, room, fmt, ap) : -1;
+	if (k >= 0 && (size_t)k < room) {
+		b->n += (size_t)k;
+	} else if (b->out) {
+		tn_sb_flush(b);
+		vfprintf(b->out, fmt, again);
+	} else {
+		b->cut = true;
+		b->n = b->cap ? b->cap - 1 : 0;
+	}
+	va_end(again);
+}
+
+static inline void tn_sb_printf(struct tn_sb *b, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static inline void tn_sb_printf(struct tn_sb *b, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	tn_sb_vprintf(b, fmt, ap);
+	va_end(ap);
 }
 
 #endif

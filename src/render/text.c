@@ -34,6 +34,8 @@
 
 #define LABEL_W 24
 #define WRAP_W 96
+#define OUT_BUF 65536
+
 
 /* What the text renderer remembers between calls. */
 struct text_state {
@@ -48,11 +50,31 @@ struct text_state {
 	/* the last ICMP error shown in full: a repeat of it is shown short */
 	uint64_t icmp_conn, icmp_n;
 	int icmp_kind;
+	/*
+	 * Everything is built here and written to opts.out once per call of the
+	 * renderer (a segment's breakdown is twenty-odd rows: a stdio call for
+	 * each piece cost more than the formatting). Empty between calls.
+	 */
+	struct tn_sb ob;
+	char obuf[OUT_BUF];
 };
 
 static struct text_state *state_of(struct tn_renderer *r)
 {
 	return r->state;
+}
+
+/* The output buffer, writing to opts.out (which --problems swaps for its scratch stream). */
+static struct tn_sb *ob(struct tn_renderer *r)
+{
+	struct text_state *st = state_of(r);
+	st->ob.out = r->opts.out;
+	return &st->ob;
+}
+
+static void flush(struct tn_renderer *r)
+{
+	tn_sb_flush(ob(r));
 }
 
 /* "" or "s": the ending a noun takes after the count n. */
@@ -64,7 +86,7 @@ static const char *plural(uint64_t n)
 static void sty(struct tn_renderer *r, const char *s)
 {
 	if (r->opts.color)
-		fputs(s, r->opts.out);
+		tn_sb_str(ob(r), s);
 }
 
 /*
@@ -76,7 +98,7 @@ static void sty(struct tn_renderer *r, const char *s)
 static void wrapped_after_in(struct tn_renderer *r, int used, int indent, const char *style,
 			     const char *text)
 {
-	FILE *o = r->opts.out;
+	struct tn_sb *o = ob(r);
 	const char *p = text;
 	int width = WRAP_W - used;
 	while (*p) {
@@ -89,14 +111,14 @@ static void wrapped_after_in(struct tn_renderer *r, int used, int indent, const 
 				take = (size_t)width;
 		}
 		sty(r, style);
-		fprintf(o, "%.*s", (int)take, p);
+		tn_sb_mem(o, p, take);
 		sty(r, *style ? S_RESET : "");
-		fputc('\n', o);
+		tn_sb_chr(o, '\n');
 		p += take;
 		while (*p == ' ')
 			p++;
 		if (*p)
-			fprintf(o, "%*s", indent, "");
+			tn_sb_rep(o, ' ', (size_t)indent);
 		width = WRAP_W - indent;
 	}
 }
@@ -112,7 +134,7 @@ static void wrapped_in(struct tn_renderer *r, int indent, const char *style, con
 {
 	if (!*text)
 		return;
-	fprintf(r->opts.out, "%*s", indent, "");
+	tn_sb_rep(ob(r), ' ', (size_t)indent);
 	wrapped_after_in(r, indent, indent, style, text);
 }
 
@@ -128,13 +150,13 @@ static void vrow(struct tn_renderer *r, const char *label, const char *meaning, 
 static void vrow(struct tn_renderer *r, const char *label, const char *meaning, const char *fmt,
 		 va_list ap)
 {
-	FILE *o = r->opts.out;
-	fputs("    ", o);
+	struct tn_sb *o = ob(r);
+	tn_sb_str(o, "    ");
 	sty(r, S_DIM);
-	fprintf(o, "%-*s", LABEL_W, label);
+	tn_sb_pad(o, label, LABEL_W);
 	sty(r, S_RESET);
-	vfprintf(o, fmt, ap);
-	fputc('\n', o);
+	tn_sb_vprintf(o, fmt, ap);
+	tn_sb_chr(o, '\n');
 	if (r->opts.detail >= TN_DETAIL_VERBOSE && meaning)
 		wrapped_in(r, 6, S_DIM, meaning);
 }
@@ -165,11 +187,11 @@ static void row_meaning(struct tn_renderer *r, enum tn_field f, const char *mean
 
 static void section(struct tn_renderer *r, const char *title)
 {
-	fputs("  ", r->opts.out);
+	tn_sb_str(ob(r), "  ");
 	sty(r, S_HEAD);
-	fputs(title, r->opts.out);
+	tn_sb_str(ob(r), title);
 	sty(r, S_RESET);
-	fputc('\n', r->opts.out);
+	tn_sb_chr(ob(r), '\n');
 }
 
 static void csum_text(struct tn_renderer *r, enum tn_csum c, char *buf, size_t len)
@@ -365,23 +387,23 @@ static void problem_line(struct tn_renderer *r, const struct tn_packet *pkt)
 	if (pkt->problem == TN_PROB_NONE)
 		return;
 	sty(r, pkt->problem == TN_PROB_CUT ? S_WARN : S_BAD);
-	fprintf(r->opts.out, "  ! %s: %s (byte %u of the frame)",
+	tn_sb_printf(ob(r), "  ! %s: %s (byte %u of the frame)",
 		pkt->problem == TN_PROB_CUT ? "cut short" : "malformed", pkt->problem_text,
 		pkt->problem_offset);
 	sty(r, S_RESET);
-	fputc('\n', r->opts.out);
+	tn_sb_chr(ob(r), '\n');
 }
 
 static void snaplen_line(struct tn_renderer *r, const struct tn_frame *f, bool numbered)
 {
 	sty(r, S_BAD);
 	if (numbered)
-		fprintf(r->opts.out, "#%" PRIu64 " (not TCP)", f->n);
-	fprintf(r->opts.out, "  ! inconsistent file: the record claims %u captured byte%s, more than "
+		tn_sb_printf(ob(r), "#%" PRIu64 " (not TCP)", f->n);
+	tn_sb_printf(ob(r), "  ! inconsistent file: the record claims %u captured byte%s, more than "
 		"the file's snapshot length; only the first %u %s used", f->file_caplen,
 		plural(f->file_caplen), f->caplen, f->caplen == 1 ? "is" : "are");
 	sty(r, S_RESET);
-	fputc('\n', r->opts.out);
+	tn_sb_chr(ob(r), '\n');
 }
 
 /* One line per verdict under the segment's sentence, with its evidence. */
@@ -394,9 +416,13 @@ static void verdict_lines(struct tn_renderer *r, const struct tn_segment *seg)
 		const struct tn_verdict *v = &seg->verdict[i];
 		tn_verdict_explain(v, buf, sizeof buf);
 		sty(r, tn_render_verdict_style(v->kind));
-		int used = fprintf(r->opts.out, "  ! %s:", tn_verdict_name(v->kind));
+		const char *name = tn_verdict_name(v->kind);
+		int used = 5 + (int)strlen(name);
+		tn_sb_str(ob(r), "  ! ");
+		tn_sb_str(ob(r), name);
+		tn_sb_chr(ob(r), ':');
 		sty(r, S_RESET);
-		fputc(' ', r->opts.out);
+		tn_sb_chr(ob(r), ' ');
 		wrapped_after(r, used + 1, 4, buf);
 	}
 }
@@ -404,7 +430,7 @@ static void verdict_lines(struct tn_renderer *r, const struct tn_segment *seg)
 /* "  ~ text", wrapped with continuation lines under the text. */
 static void tilde_line(struct tn_renderer *r, const char *text)
 {
-	fputs("  ~ ", r->opts.out);
+	tn_sb_str(ob(r), "  ~ ");
 	wrapped_after(r, 4, 4, text);
 }
 
@@ -470,30 +496,30 @@ static void encap_compact(struct tn_renderer *r, const struct tn_packet *pkt)
 {
 	if (!pkt->n_encap)
 		return;
-	fputs(" via", r->opts.out);
+	tn_sb_str(ob(r), " via");
 	for (unsigned i = 0; i < pkt->n_encap; i++) {
 		char text[112];
 		tn_encap_text(&pkt->encap[i], true, text, sizeof text);
 		if (text[0])
-			fprintf(r->opts.out, " %s", text);
+			tn_sb_printf(ob(r), " %s", text);
 	}
 }
 
 static void quiet_tail(struct tn_renderer *r, const struct tn_segment *seg)
 {
-	FILE *o = r->opts.out;
+	struct tn_sb *o = ob(r);
 	const struct tn_track_view *v = &seg->track;
 	for (int k = 0; k < 2; k++) {
 		int i = k == 0 ? v->client : !v->client;
 		if (v->before[i] != v->after[i])
-			fprintf(o, " · %s %s→%s", tn_role_name(i, v->client), tn_state_name(v->before[i]),
+			tn_sb_printf(o, " · %s %s→%s", tn_role_name(i, v->client), tn_state_name(v->before[i]),
 				tn_state_name(v->after[i]));
 	}
 	for (unsigned i = 0; i < seg->n_verdicts; i++) {
 		if (!tn_render_verdict_shown(seg, i))
 			continue;
 		sty(r, tn_render_verdict_style(seg->verdict[i].kind));
-		fprintf(o, " · %s", tn_verdict_name(seg->verdict[i].kind));
+		tn_sb_printf(o, " · %s", tn_verdict_name(seg->verdict[i].kind));
 		sty(r, S_RESET);
 	}
 }
@@ -550,7 +576,7 @@ static void quiet_numbers(struct tn_sb *b, const struct tn_segment *seg)
  */
 static void quiet_line(struct tn_renderer *r, const struct tn_segment *seg)
 {
-	FILE *o = r->opts.out;
+	struct tn_sb *o = ob(r);
 	const struct tn_packet *pkt = seg->pkt;
 	const struct tn_tcp *t = &pkt->tcp;
 	char line[2048], ts[48], ep[64], fl[48];
@@ -587,18 +613,18 @@ static void quiet_line(struct tn_renderer *r, const struct tn_segment *seg)
 		tn_sb_str(&b, pv);
 		tn_sb_str(&b, more ? "\"..." : "\"");
 	}
-	fwrite(line, 1, b.n, o);
+	tn_sb_mem(o, line, b.n);
 	if (t->checksum_status == TN_CSUM_BAD) {
 		sty(r, S_BAD);
-		fputs(" (bad checksum)", o);
+		tn_sb_str(o, " (bad checksum)");
 		sty(r, S_RESET);
 	}
 	encap_compact(r, pkt);
 	quiet_tail(r, seg);
 	if (seg->reasm)
-		fprintf(o, " · from %u fragments%s", seg->reasm->n_frags,
+		tn_sb_printf(o, " · from %u fragments%s", seg->reasm->n_frags,
 			seg->reasm->overlap_bytes ? ", overlapping" : "");
-	fputc('\n', o);
+	tn_sb_chr(o, '\n');
 	problem_line(r, pkt);
 	if (seg->frame->over_snaplen)
 		snaplen_line(r, seg->frame, false);
@@ -707,7 +733,7 @@ static void flag_rows(struct tn_renderer *r, const struct tn_segment *seg)
 		if (!(t->flags & tn_flag_order[i]))
 			continue;
 		tn_flag_meaning(tn_flag_order[i], seg, buf, sizeof buf);
-		fprintf(r->opts.out, "      %-4s %s\n", tn_flag_name(tn_flag_order[i]), buf);
+		tn_sb_printf(ob(r), "      %-4s %s\n", tn_flag_name(tn_flag_order[i]), buf);
 	}
 }
 
@@ -729,7 +755,7 @@ static void window_row(struct tn_renderer *r, const struct tn_tcp *t, const stru
 
 static void option_rows(struct tn_renderer *r, const struct tn_tcp *t, const struct tn_track_view *v)
 {
-	FILE *o = r->opts.out;
+	struct tn_sb *o = ob(r);
 	char buf[256];
 	if (t->hdr_len <= 20)
 		return;
@@ -740,10 +766,10 @@ static void option_rows(struct tn_renderer *r, const struct tn_tcp *t, const str
 	for (unsigned i = 0; i < t->n_opts; i++) {
 		const struct tn_tcp_option *op = &t->opts[i];
 		option_value(op, v, &sack_i, buf, sizeof buf);
-		fprintf(o, "      %-*s%s", LABEL_W - 2, option_label(op), buf);
+		tn_sb_printf(o, "      %-*s%s", LABEL_W - 2, option_label(op), buf);
 		if (op->kind == TN_OPT_SACK) /* the wire's form, beside the sentence's inclusive ranges */
-			fputs(" (relative; left edge to right edge, exclusive)", o);
-		fputc('\n', o);
+			tn_sb_str(o, " (relative; left edge to right edge, exclusive)");
+		tn_sb_chr(o, '\n');
 		if (r->opts.detail >= TN_DETAIL_VERBOSE)
 			wrapped_in(r, 8, S_DIM, tn_option_meaning(op));
 	}
@@ -800,7 +826,7 @@ static void payload_rows(struct tn_renderer *r, const struct tn_packet *pkt)
 		char pv[4 * TN_PREVIEW_BYTES + 1];
 		bool more;
 		preview(pkt, pv, sizeof pv, &more);
-		fprintf(r->opts.out, "    %-*s\"%s\"%s\n", LABEL_W, "starts with", pv, more ? "..." : "");
+		tn_sb_printf(ob(r), "    %-*s\"%s\"%s\n", LABEL_W, "starts with", pv, more ? "..." : "");
 	}
 }
 
@@ -817,27 +843,27 @@ static void conn_header(struct tn_renderer *r, const struct tn_segment *seg)
 	tn_endpoint_str(seg->pkt, !from_client, sv, sizeof sv);
 	uint16_t sport = from_client ? seg->pkt->tcp.dport : seg->pkt->tcp.sport;
 	const char *svc = tn_service_name(sport);
-	FILE *o = r->opts.out;
+	struct tn_sb *o = ob(r);
 	sty(r, S_HEAD);
-	fprintf(o, "== Connection %" PRIu64 ": client %s → server %s", v->conn, cl, sv);
+	tn_sb_printf(o, "== Connection %" PRIu64 ": client %s → server %s", v->conn, cl, sv);
 	if (svc)
-		fprintf(o, " (%s)", svc);
+		tn_sb_printf(o, " (%s)", svc);
 	encap_compact(r, seg->pkt);   /* two tenants' overlays: which tunnel this one is in */
 	sty(r, S_RESET);
 	if (v->roles_inferred && v->new_conn)
-		fputs(" — joined mid-connection; roles inferred from the ports, both sides taken as "
-		      "ESTABLISHED", o);
+		tn_sb_str(o, " — joined mid-connection; roles inferred from the ports, both sides "
+			  "taken as ESTABLISHED");
 	else if (v->new_conn && v->inferred[v->client] && v->before[v->client] == TN_ST_SYN_SENT)
-		fputs(" — the client's SYN is not in the capture", o);
+		tn_sb_str(o, " — the client's SYN is not in the capture");
 	if (v->port_reused && v->new_conn)
-		fputs(" — a new connection on a port pair used before", o);
-	fputc('\n', o);
+		tn_sb_str(o, " — a new connection on a port pair used before");
+	tn_sb_chr(o, '\n');
 }
 
 static void conn_opening(struct tn_renderer *r, const struct tn_segment *seg)
 {
 	if (state_of(r)->first_line_done && r->opts.detail > TN_DETAIL_QUIET && !seg->step)
-		fputc('\n', r->opts.out);
+		tn_sb_chr(ob(r), '\n');
 	state_of(r)->first_line_done = true;
 	conn_header(r, seg);
 }
@@ -845,7 +871,7 @@ static void conn_opening(struct tn_renderer *r, const struct tn_segment *seg)
 static void state_lines(struct tn_renderer *r, const struct tn_segment *seg)
 {
 	const struct tn_track_view *v = &seg->track;
-	FILE *o = r->opts.out;
+	struct tn_sb *o = ob(r);
 	/* The client first, as a reader expects; then the server. */
 	for (int k = 0; k < 2; k++) {
 		int i = k == 0 ? v->client : !v->client;
@@ -856,11 +882,11 @@ static void state_lines(struct tn_renderer *r, const struct tn_segment *seg)
 		else
 			snprintf(st, sizeof st, "%s%s → %s", tn_state_name(v->before[i]),
 				 v->inferred[i] ? " (inferred)" : "", tn_state_name(v->after[i]));
-		fprintf(o, "  %s ", tn_role_name(i, v->client));
+		tn_sb_printf(o, "  %s ", tn_role_name(i, v->client));
 		sty(r, v->before[i] != v->after[i] ? S_HEAD : "");
-		fputs(st, o);
+		tn_sb_str(o, st);
 		sty(r, v->before[i] != v->after[i] ? S_RESET : "");
-		fputc('\n', o);
+		tn_sb_chr(o, '\n');
 		if (v->why[i] != TN_WHY_NONE && (v->before[i] != v->after[i] ||
 						  r->opts.detail >= TN_DETAIL_NORMAL)) {
 			wrapped_in(r, 9, S_DIM, tn_why_text(v->why[i]));
@@ -871,29 +897,29 @@ static void state_lines(struct tn_renderer *r, const struct tn_segment *seg)
 static void ideas(struct tn_renderer *r, const struct tn_idea *list, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
-		fputs("  ", r->opts.out);
+		tn_sb_str(ob(r), "  ");
 		sty(r, S_NOTE);
-		fprintf(r->opts.out, "» %s", list[i].title);
+		tn_sb_printf(ob(r), "» %s", list[i].title);
 		sty(r, S_RESET);
-		fputc('\n', r->opts.out);
+		tn_sb_chr(ob(r), '\n');
 		wrapped(r, 4, list[i].text);
 	}
 }
 
 static void text_begin(struct tn_renderer *r, const struct tn_run_info *run)
 {
-	FILE *o = r->opts.out;
+	struct tn_sb *o = ob(r);
 	if (!run->reference || r->opts.focus != TN_FOCUS_ALL)
 		return;
 	sty(r, S_HEAD);
-	fprintf(o, "Step 0 of %d, before any packet: curl http://10.0.2.10/ from 10.0.1.5",
+	tn_sb_printf(o, "Step 0 of %d, before any packet: curl http://10.0.2.10/ from 10.0.1.5",
 		TN_REFERENCE_SEGMENTS);
 	sty(r, S_RESET);
-	fputc('\n', o);
+	tn_sb_chr(o, '\n');
 	/* Neither ISN exists yet: each is picked when its SYN is sent or arrives (RFC 6528). */
-	fprintf(o, "  client CLOSED; its initial sequence number will be %d, picked when it sends "
+	tn_sb_printf(o, "  client CLOSED; its initial sequence number will be %d, picked when it sends "
 		"its SYN\n", TN_REFERENCE_CLIENT_ISN);
-	fprintf(o, "  server LISTEN on port 80; its initial sequence number will be %d, picked when "
+	tn_sb_printf(o, "  server LISTEN on port 80; its initial sequence number will be %d, picked when "
 		"the SYN arrives\n", TN_REFERENCE_SERVER_ISN);
 	if (r->opts.detail > TN_DETAIL_QUIET)
 		ideas(r, run->intro, run->n_intro);
@@ -937,7 +963,7 @@ static void fragment_lines(struct tn_renderer *r, const struct tn_segment *seg)
 
 static void segment_block(struct tn_renderer *r, const struct tn_segment *seg)
 {
-	FILE *o = r->opts.out;
+	struct tn_sb *o = ob(r);
 	const struct tn_packet *pkt = seg->pkt;
 	char ts[48], from[64], to[64], fl[48];
 	const char *svc;
@@ -949,16 +975,16 @@ static void segment_block(struct tn_renderer *r, const struct tn_segment *seg)
 	sty(r, S_HEAD);
 	char rel[40];
 	tn_format_offset(seg->rel_ns, r->opts.ts_digits, rel, sizeof rel);
-	fprintf(o, "#%" PRIu64 "  %s  %ss  %s %s → %s", seg->frame->n, ts, rel,
+	tn_sb_printf(o, "#%" PRIu64 "  %s  %ss  %s %s → %s", seg->frame->n, ts, rel,
 		tn_role_name(seg->track.side, seg->track.client), from, to);
 	if ((svc = tn_service_name(pkt->tcp.dport)) || (svc = tn_service_name(pkt->tcp.sport)))
-		fprintf(o, " (%s)", svc);
+		tn_sb_printf(o, " (%s)", svc);
 	sty(r, S_RESET);
-	fputs("  ", o);
+	tn_sb_str(o, "  ");
 	sty(r, S_FLAG);
-	fprintf(o, "[%s]", fl);
+	tn_sb_printf(o, "[%s]", fl);
 	sty(r, S_RESET);
-	fprintf(o, "  %" PRIu32 " byte%s of data\n", pkt->payload_len, plural(pkt->payload_len));
+	tn_sb_printf(o, "  %" PRIu32 " byte%s of data\n", pkt->payload_len, plural(pkt->payload_len));
 	wrapped_in(r, 2, S_NOTE, seg->note);
 	verdict_lines(r, seg);
 	timing_lines(r, seg);
@@ -983,9 +1009,11 @@ static void keep_context(struct tn_renderer *r, struct tn_focus_conn *fc,
 {
 	struct text_state *st = state_of(r);
 	FILE *out = r->opts.out;
+	flush(r);
 	rewind(st->scratch);
 	r->opts.out = st->scratch;
 	quiet_line(r, seg);
+	flush(r);
 	r->opts.out = out;
 	if (fflush(st->scratch) == 0)
 		tn_focus_keep_line(fc, st->scratch_buf, st->scratch_len);
@@ -1000,7 +1028,7 @@ static void keep_context(struct tn_renderer *r, struct tn_focus_conn *fc,
 static void problem_segment(struct tn_renderer *r, const struct tn_segment *seg)
 {
 	struct text_state *st = state_of(r);
-	FILE *o = r->opts.out;
+	struct tn_sb *o = ob(r);
 	struct tn_focus_conn *fc = tn_focus_conn(st->focus, seg->track.conn);
 	bool show = seg->n_verdicts > 0;
 	if (!show) {
@@ -1009,16 +1037,16 @@ static void problem_segment(struct tn_renderer *r, const struct tn_segment *seg)
 		return;
 	}
 	if (st->first_line_done && r->opts.detail > TN_DETAIL_QUIET)
-		fputc('\n', o);
+		tn_sb_chr(o, '\n');
 	st->first_line_done = true;
 	if (st->last_conn != seg->track.conn || r->opts.every_heading)
 		conn_header(r, seg);
 	st->last_conn = seg->track.conn;
 	if (fc->prev_n && !fc->prev_shown && fc->line_len) {
 		sty(r, S_DIM);
-		fputs("… ", o);
+		tn_sb_str(o, "… ");
 		sty(r, S_RESET);
-		fwrite(fc->line, 1, fc->line_len, o);
+		tn_sb_mem(o, fc->line, fc->line_len);
 	}
 	tn_focus_seen(fc, seg->frame->n, true, true);
 	if (r->opts.detail <= TN_DETAIL_QUIET)
@@ -1036,22 +1064,22 @@ static void text_segment(struct tn_renderer *r, const struct tn_segment *seg)
 		return;
 	}
 	if (seg->step && r->opts.detail > TN_DETAIL_QUIET) {
-		fputc('\n', r->opts.out);
+		tn_sb_chr(ob(r), '\n');
 		sty(r, S_HEAD);
-		fprintf(r->opts.out, "Step %u of %d", seg->step, TN_REFERENCE_SEGMENTS);
+		tn_sb_printf(ob(r), "Step %u of %d", seg->step, TN_REFERENCE_SEGMENTS);
 		sty(r, S_RESET);
-		fputc('\n', r->opts.out);
+		tn_sb_chr(ob(r), '\n');
 	}
 	if (seg->track.new_conn)
 		conn_opening(r, seg);
 	if (seg->step && r->opts.detail <= TN_DETAIL_QUIET)
-		fprintf(r->opts.out, "step %u: ", seg->step);
+		tn_sb_printf(ob(r), "step %u: ", seg->step);
 	if (r->opts.detail <= TN_DETAIL_QUIET) {
 		quiet_line(r, seg);
 		return;
 	}
 	if (state_of(r)->first_line_done && !seg->track.new_conn && !seg->step)
-		fputc('\n', r->opts.out);
+		tn_sb_chr(ob(r), '\n');
 	state_of(r)->first_line_done = true;
 	segment_block(r, seg);
 }
@@ -1066,105 +1094,105 @@ static void text_skip(struct tn_renderer *r, const struct tn_skip *s)
 		snaplen_line(r, s->frame, true);
 		return;
 	}
-	FILE *o = r->opts.out;
+	struct tn_sb *o = ob(r);
 	char ts[48];
 	tn_format_time(s->frame->ts_sec, s->frame->ts_nsec, r->opts.ts_digits,
 		       r->opts.detail > TN_DETAIL_QUIET, ts, sizeof ts);
 	if (r->opts.detail > TN_DETAIL_QUIET && state_of(r)->first_line_done)
-		fputc('\n', o);
+		tn_sb_chr(o, '\n');
 	state_of(r)->first_line_done = true;
-	fprintf(o, "%s%" PRIu64 " %s ", r->opts.detail > TN_DETAIL_QUIET ? "#" : "", s->frame->n, ts);
+	tn_sb_printf(o, "%s%" PRIu64 " %s ", r->opts.detail > TN_DETAIL_QUIET ? "#" : "", s->frame->n, ts);
 	sty(r, s->why == TN_DEC_TRUNCATED ? S_WARN : S_BAD);
-	fprintf(o, "not narrated, %s: %s (byte %u of the frame)", tn_decode_result_name(s->why),
+	tn_sb_printf(o, "not narrated, %s: %s (byte %u of the frame)", tn_decode_result_name(s->why),
 		s->pkt->problem_text[0] ? s->pkt->problem_text : "no detail", s->pkt->problem_offset);
 	sty(r, S_RESET);
-	fputc('\n', o);
+	tn_sb_chr(o, '\n');
 	if (s->frame->over_snaplen)
 		snaplen_line(r, s->frame, false);
 }
 
 /* The fragment table's counts, when there were fragments of TCP segments. */
-static void reasm_summary(FILE *o, const struct tn_reasm_stats *st)
+static void reasm_summary(struct tn_sb *o, const struct tn_reasm_stats *st)
 {
 	uint64_t refused = st->table_full + st->memory_full + st->cut;
 	if (!st->fragments && !refused)
 		return;
-	fprintf(o, "  %" PRIu64 " IP fragment%s of TCP segments held: %" PRIu64 " segment%s "
+	tn_sb_printf(o, "  %" PRIu64 " IP fragment%s of TCP segments held: %" PRIu64 " segment%s "
 		"reassembled", st->fragments, plural(st->fragments), st->reassembled,
 		plural(st->reassembled));
 	if (st->overlaps)
-		fprintf(o, " (%" PRIu64 " from overlapping fragments)", st->overlaps);
+		tn_sb_printf(o, " (%" PRIu64 " from overlapping fragments)", st->overlaps);
 	if (st->timed_out)
-		fprintf(o, "; %" PRIu64 " given up after the timeout", st->timed_out);
+		tn_sb_printf(o, "; %" PRIu64 " given up after the timeout", st->timed_out);
 	if (st->incomplete)
-		fprintf(o, "; %" PRIu64 " still missing pieces at the end", st->incomplete);
+		tn_sb_printf(o, "; %" PRIu64 " still missing pieces at the end", st->incomplete);
 	if (st->too_many)
-		fprintf(o, "; %" PRIu64 " given up for more than %d pieces", st->too_many,
+		tn_sb_printf(o, "; %" PRIu64 " given up for more than %d pieces", st->too_many,
 			TN_REASM_MAX_FRAGS);
 	if (refused)
-		fprintf(o, "; %" PRIu64 " fragment%s not held (%" PRIu64 " table full, %" PRIu64
+		tn_sb_printf(o, "; %" PRIu64 " fragment%s not held (%" PRIu64 " table full, %" PRIu64
 			" memory limit, %" PRIu64 " cut short or inconsistent)", refused,
 			plural(refused), st->table_full, st->memory_full, st->cut);
-	fputc('\n', o);
+	tn_sb_chr(o, '\n');
 }
 
 static void text_end(struct tn_renderer *r, const struct tn_summary *sum)
 {
-	FILE *o = r->opts.out;
+	struct tn_sb *o = ob(r);
 	uint64_t skipped = 0;
 	for (int i = 1; i < TN_DEC_RESULT_COUNT; i++)
 		skipped += sum->skipped[i];
-	fputc('\n', o);
+	tn_sb_chr(o, '\n');
 	sty(r, S_HEAD);
-	fprintf(o, "Summary of %s: %" PRIu64 " packet%s read, %" PRIu64 " TCP segment%s narrated, "
+	tn_sb_printf(o, "Summary of %s: %" PRIu64 " packet%s read, %" PRIu64 " TCP segment%s narrated, "
 		"%" PRIu64 " skipped", sum->source, sum->packets, sum->packets == 1 ? "" : "s",
 		sum->segments, sum->segments == 1 ? "" : "s", skipped);
 	sty(r, S_RESET);
-	fputc('\n', o);
+	tn_sb_chr(o, '\n');
 	if (skipped) {
-		fputs("  skipped:", o);
+		tn_sb_str(o, "  skipped:");
 		const char *sep = " ";
 		for (int i = 1; i < TN_DEC_RESULT_COUNT; i++) {
 			if (!sum->skipped[i])
 				continue;
-			fprintf(o, "%s%" PRIu64 " %s", sep, sum->skipped[i],
+			tn_sb_printf(o, "%s%" PRIu64 " %s", sep, sum->skipped[i],
 				tn_decode_result_name((enum tn_decode_result)i));
 			sep = ", ";
 		}
 		if (!sum->link_supported)
-			fprintf(o, " (link type %s, %u)", sum->linktype_name, sum->linktype);
-		fputc('\n', o);
+			tn_sb_printf(o, " (link type %s, %u)", sum->linktype_name, sum->linktype);
+		tn_sb_chr(o, '\n');
 	}
 	if (sum->over_snaplen)
-		fprintf(o, "  %" PRIu64 " record%s claimed more captured bytes than the file's snapshot "
+		tn_sb_printf(o, "  %" PRIu64 " record%s claimed more captured bytes than the file's snapshot "
 			"length and %s trimmed to it\n", sum->over_snaplen,
 			sum->over_snaplen == 1 ? "" : "s", sum->over_snaplen == 1 ? "was" : "were");
 	if (sum->filtered)
-		fprintf(o, "  %" PRIu64 " packet%s did not match the filter\n", sum->filtered,
+		tn_sb_printf(o, "  %" PRIu64 " packet%s did not match the filter\n", sum->filtered,
 			sum->filtered == 1 ? "" : "s");
 	if (sum->icmp_errors)
-		fprintf(o, "  %" PRIu64 " ICMP error%s about tracked connections, narrated in them\n",
+		tn_sb_printf(o, "  %" PRIu64 " ICMP error%s about tracked connections, narrated in them\n",
 			sum->icmp_errors, plural(sum->icmp_errors));
 	reasm_summary(o, &sum->reasm);
 	if (sum->inner_filtered)
-		fprintf(o, "  %" PRIu64 " TCP segment%s did not match --inner\n", sum->inner_filtered,
+		tn_sb_printf(o, "  %" PRIu64 " TCP segment%s did not match --inner\n", sum->inner_filtered,
 			sum->inner_filtered == 1 ? "" : "s");
-	fprintf(o, "  %" PRIu64 " connection%s", sum->connections, sum->connections == 1 ? "" : "s");
+	tn_sb_printf(o, "  %" PRIu64 " connection%s", sum->connections, sum->connections == 1 ? "" : "s");
 	if (sum->evictions)
-		fprintf(o, "; %" PRIu64 " evicted from the full flow table (relative numbers restart "
+		tn_sb_printf(o, "; %" PRIu64 " evicted from the full flow table (relative numbers restart "
 			"for them)", sum->evictions);
 	if (sum->idle_expired)
-		fprintf(o, "; %" PRIu64 " forgotten after the idle timeout", sum->idle_expired);
-	fputc('\n', o);
+		tn_sb_printf(o, "; %" PRIu64 " forgotten after the idle timeout", sum->idle_expired);
+	tn_sb_chr(o, '\n');
 	if (sum->have_stats)
-		fprintf(o, "  capture: %" PRIu64 " packet%s received by the filter, %" PRIu64 " dropped "
+		tn_sb_printf(o, "  capture: %" PRIu64 " packet%s received by the filter, %" PRIu64 " dropped "
 			"by the kernel, %" PRIu64 " dropped by the interface\n", sum->received,
 			plural(sum->received), sum->dropped, sum->if_dropped);
 	if (sum->error) {
 		sty(r, S_BAD);
-		fprintf(o, "  the file is damaged: %s", sum->error);
+		tn_sb_printf(o, "  the file is damaged: %s", sum->error);
 		sty(r, S_RESET);
-		fputc('\n', o);
+		tn_sb_chr(o, '\n');
 	}
 }
 
@@ -1201,10 +1229,10 @@ static void trouble_line(struct tn_renderer *r, int role, const struct tn_analys
 		count_of(part[k++], 96, n->keep_alives, "keep-alive", "keep-alives");
 	if (!k)
 		return;
-	fprintf(r->opts.out, "   the %s sent:", tn_role_key(role));
+	tn_sb_printf(ob(r), "   the %s sent:", tn_role_key(role));
 	for (int i = 0; i < k; i++)
-		fprintf(r->opts.out, "%s %s", i ? "," : "", part[i]);
-	fputc('\n', r->opts.out);
+		tn_sb_printf(ob(r), "%s %s", i ? "," : "", part[i]);
+	tn_sb_chr(ob(r), '\n');
 }
 
 static double ms(int64_t ns)
@@ -1222,21 +1250,21 @@ static void handshake_line(struct tn_renderer *r, const struct tn_conn_view *cv)
 {
 	if (!cv->legs_known)
 		return;
-	FILE *o = r->opts.out;
+	struct tn_sb *o = ob(r);
 	double to_server = ms(cv->leg_server_ns) / 2, to_client = ms(cv->leg_client_ns) / 2;
-	fprintf(o, "   handshake: %.3f ms to the server and back, %.3f ms to the client and back, "
+	tn_sb_printf(o, "   handshake: %.3f ms to the server and back, %.3f ms to the client and back, "
 		"from the capture point; ", ms(cv->leg_server_ns), ms(cv->leg_client_ns));
 	if (strcmp(cv->capture_point, "client") == 0)
-		fprintf(o, "taken near the client: its states change where shown, the server's "
+		tn_sb_printf(o, "taken near the client: its states change where shown, the server's "
 			"about %.3f ms later\n", to_server);
 	else if (strcmp(cv->capture_point, "server") == 0)
-		fprintf(o, "taken near the server: its states change where shown, the client's "
+		tn_sb_printf(o, "taken near the server: its states change where shown, the client's "
 			"about %.3f ms later\n", to_client);
 	else if (strcmp(cv->capture_point, "between") == 0)
-		fprintf(o, "taken between the two: the client's states change about %.3f ms after "
+		tn_sb_printf(o, "taken between the two: the client's states change about %.3f ms after "
 			"they are shown, the server's about %.3f ms after\n", to_client, to_server);
 	else
-		fprintf(o, "both ends within 0.2 ms of the capture: where it was taken cannot be "
+		tn_sb_printf(o, "both ends within 0.2 ms of the capture: where it was taken cannot be "
 			"told, and states change within that time of where they are shown\n");
 }
 
@@ -1244,34 +1272,34 @@ static void handshake_line(struct tn_renderer *r, const struct tn_conn_view *cv)
 static void timing_line(struct tn_renderer *r, const struct tn_conn_view *cv, int role)
 {
 	const struct tn_timing_side *t = &cv->timing[role];
-	FILE *o = r->opts.out;
+	struct tn_sb *o = ob(r);
 	if (!t->first_data_ns)
 		return;
-	fprintf(o, "   the %s's data: first byte %.3f ms after the first segment", tn_role_key(role),
+	tn_sb_printf(o, "   the %s's data: first byte %.3f ms after the first segment", tn_role_key(role),
 		ms(t->first_data_ns - cv->first_ns));
 	if (t->ack.n)
-		fprintf(o, "; round trip %.3f/%.3f/%.3f ms (min/mean/max of %u ACK%s)",
+		tn_sb_printf(o, "; round trip %.3f/%.3f/%.3f ms (min/mean/max of %u ACK%s)",
 			t->ack.min_us / 1e3, (double)t->ack.sum_us / t->ack.n / 1e3, t->ack.max_us / 1e3,
 			t->ack.n, t->ack.n == 1 ? "" : "s");
 	if (t->ts.n)
-		fprintf(o, ", %.3f/%.3f/%.3f ms from %u timestamp echo%s", t->ts.min_us / 1e3,
+		tn_sb_printf(o, ", %.3f/%.3f/%.3f ms from %u timestamp echo%s", t->ts.min_us / 1e3,
 			(double)t->ts.sum_us / t->ts.n / 1e3, t->ts.max_us / 1e3, t->ts.n,
 			t->ts.n == 1 ? "" : "es");
-	fprintf(o, "; at most %u byte%s in flight", t->max_in_flight, plural(t->max_in_flight));
+	tn_sb_printf(o, "; at most %u byte%s in flight", t->max_in_flight, plural(t->max_in_flight));
 	if (t->rwnd_limited)
-		fprintf(o, ", %u time%s up to the receiver's window", t->rwnd_limited,
+		tn_sb_printf(o, ", %u time%s up to the receiver's window", t->rwnd_limited,
 			t->rwnd_limited == 1 ? "" : "s");
 	if (cv->duration > 0) {
 		double rate = (double)cv->count[role].unique_bytes / cv->duration;
-		fprintf(o, "; %.0f byte%s/s over the connection", rate,
+		tn_sb_printf(o, "; %.0f byte%s/s over the connection", rate,
 			rate >= 0.5 && rate < 1.5 ? "" : "s");
 	}
-	fputc('\n', o);
+	tn_sb_chr(o, '\n');
 }
 
 static void text_report(struct tn_renderer *r, const struct tn_conn_view *cv)
 {
-	FILE *o = r->opts.out;
+	struct tn_sb *o = ob(r);
 	enum { CL = TN_ROLE_CLIENT, SV = TN_ROLE_SERVER };
 	char client[TN_ENDPOINT_STRLEN], server[TN_ENDPOINT_STRLEN];
 	const char *svc = tn_service_name(cv->ep[SV].port);
@@ -1285,15 +1313,15 @@ static void text_report(struct tn_renderer *r, const struct tn_conn_view *cv)
 	tn_endpoint_format(&cv->ep[CL], client, sizeof client);
 	tn_endpoint_format(&cv->ep[SV], server, sizeof server);
 	if (r->opts.detail > TN_DETAIL_QUIET)
-		fputc('\n', o);
+		tn_sb_chr(o, '\n');
 	sty(r, S_HEAD);
-	fprintf(o, "== Connection %" PRIu64 " %s: client %s, server %s", cv->id, stopped[cv->why],
+	tn_sb_printf(o, "== Connection %" PRIu64 " %s: client %s, server %s", cv->id, stopped[cv->why],
 		client, server);
 	if (svc)
-		fprintf(o, " (%s)", svc);
+		tn_sb_printf(o, " (%s)", svc);
 	sty(r, S_RESET);
-	fputc('\n', o);
-	fprintf(o, "   %.6f s; client sent %" PRIu64 " segment%s with %" PRIu64 " byte%s of data, "
+	tn_sb_chr(o, '\n');
+	tn_sb_printf(o, "   %.6f s; client sent %" PRIu64 " segment%s with %" PRIu64 " byte%s of data, "
 		"server %" PRIu64 " with %" PRIu64 "\n", cv->duration, cv->segments[CL],
 		plural(cv->segments[CL]), cv->count[CL].unique_bytes, plural(cv->count[CL].unique_bytes),
 		cv->segments[SV], cv->count[SV].unique_bytes);
@@ -1302,26 +1330,27 @@ static void text_report(struct tn_renderer *r, const struct tn_conn_view *cv)
 	handshake_line(r, cv);
 	for (int role = 0; role < 2; role++)
 		timing_line(r, cv, role);
+	tn_sb_flush(o);   /* the sender's lines go to the stream itself */
 	for (int role = 0; role < 2; role++)
-		tn_text_sender_lines(o, cv, role);
-	fprintf(o, "   %s", cv->roles_inferred ? "joined mid-connection (roles inferred)" :
+		tn_text_sender_lines(r->opts.out, cv, role);
+	tn_sb_printf(o, "   %s", cv->roles_inferred ? "joined mid-connection (roles inferred)" :
 		"opened by the client");
 	if (cv->closed_first >= 0)
-		fprintf(o, "; the %s closed first", tn_role_key(cv->closed_first));
-	fprintf(o, "; %s", tn_end_text(cv->how));
+		tn_sb_printf(o, "; the %s closed first", tn_role_key(cv->closed_first));
+	tn_sb_printf(o, "; %s", tn_end_text(cv->how));
 	if (cv->how == TN_END_RST && cv->rst_by >= 0)
-		fprintf(o, " from the %s", tn_role_key(cv->rst_by));
-	fputc('\n', o);
-	fprintf(o, "   final states: client %s, server %s\n", tn_state_name(cv->final_state[CL]),
+		tn_sb_printf(o, " from the %s", tn_role_key(cv->rst_by));
+	tn_sb_chr(o, '\n');
+	tn_sb_printf(o, "   final states: client %s, server %s\n", tn_state_name(cv->final_state[CL]),
 		tn_state_name(cv->final_state[SV]));
-	fprintf(o, "   as Zeek logs it: conn_state %s, history %s; community id %s\n",
+	tn_sb_printf(o, "   as Zeek logs it: conn_state %s, history %s; community id %s\n",
 		cv->conn_state, cv->history[0] ? cv->history : "-", cv->community_id);
 	if (cv->time_wait == 2) {
-		fprintf(o, "   both sides hold TIME-WAIT for %.0f s of capture time: they closed at the "
+		tn_sb_printf(o, "   both sides hold TIME-WAIT for %.0f s of capture time: they closed at the "
 			"same time\n", cv->time_wait_sec);
 	} else if (cv->time_wait >= 0) {
 		bool client_tw = cv->time_wait == CL;
-		fprintf(o, "   the %s holds TIME-WAIT for %.0f s of capture time after its last ACK%s\n",
+		tn_sb_printf(o, "   the %s holds TIME-WAIT for %.0f s of capture time after its last ACK%s\n",
 			client_tw ? "client" : "server", cv->time_wait_sec,
 			client_tw ? "" : ": on a server closing many connections, these entries add up");
 	}
@@ -1329,7 +1358,7 @@ static void text_report(struct tn_renderer *r, const struct tn_conn_view *cv)
 
 static void text_state(struct tn_renderer *r, const struct tn_state_event *ev)
 {
-	FILE *o = r->opts.out;
+	struct tn_sb *o = ob(r);
 	char ts[48];
 	if (r->opts.focus != TN_FOCUS_ALL)
 		return;
@@ -1341,26 +1370,26 @@ static void text_state(struct tn_renderer *r, const struct tn_state_event *ev)
 		char ep[TN_ENDPOINT_STRLEN];
 		tn_endpoint_format(&ev->ep[role], ep, sizeof ep);
 		if (r->opts.detail > TN_DETAIL_QUIET)
-			fputc('\n', o);
-		fprintf(o, "%s connection %" PRIu64 ": %s %s TIME-WAIT → CLOSED (inferred: 2×MSL of "
+			tn_sb_chr(o, '\n');
+		tn_sb_printf(o, "%s connection %" PRIu64 ": %s %s TIME-WAIT → CLOSED (inferred: 2×MSL of "
 			"capture time has passed)\n", ts, ev->conn, tn_role_key(role), ep);
 	}
 }
 
 static void text_comparison(struct tn_renderer *r, const struct tn_comparison *cmp)
 {
-	FILE *o = r->opts.out;
-	fputc('\n', o);
+	struct tn_sb *o = ob(r);
+	tn_sb_chr(o, '\n');
 	sty(r, S_HEAD);
 	if (cmp->matches)
-		fprintf(o, "== Connection %" PRIu64 " against the textbook: the textbook shape",
+		tn_sb_printf(o, "== Connection %" PRIu64 " against the textbook: the textbook shape",
 			cmp->conn);
 	else
-		fprintf(o, "== Connection %" PRIu64 " against the textbook: %zu difference%s",
+		tn_sb_printf(o, "== Connection %" PRIu64 " against the textbook: %zu difference%s",
 			cmp->conn, cmp->n_diff, cmp->n_diff == 1 ? "" : "s");
 	sty(r, S_RESET);
-	fputc('\n', o);
-	fprintf(o, "   %-5s %-30s %-8s %s\n", "step", "reference", "real", "difference");
+	tn_sb_chr(o, '\n');
+	tn_sb_printf(o, "   %-5s %-30s %-8s %s\n", "step", "reference", "real", "difference");
 	for (unsigned st = 1; st <= TN_COMPARE_STEPS; st++) {
 		char real[16], kinds[160];
 		size_t u = 0;
@@ -1384,16 +1413,16 @@ static void text_comparison(struct tn_renderer *r, const struct tn_comparison *c
 				 tn_role_key(who));
 		else if (!u)
 			snprintf(kinds, sizeof kinds, "%s", cmp->step_n[st] ? "same" : "no such segment");
-		fprintf(o, "   %-5u %-30s %-8s %s\n", st, tn_compare_step_name(st), real, kinds);
+		tn_sb_printf(o, "   %-5u %-30s %-8s %s\n", st, tn_compare_step_name(st), real, kinds);
 	}
 	if (cmp->rtts_before_request >= 0) {
-		fprintf(o, "   before the first request byte: %d round trip%s (textbook: 1), %.3f ms",
+		tn_sb_printf(o, "   before the first request byte: %d round trip%s (textbook: 1), %.3f ms",
 			cmp->rtts_before_request, cmp->rtts_before_request == 1 ? "" : "s",
 			cmp->ms_before_request);
 		if (cmp->rtts_before_response >= 0)
-			fprintf(o, "; before the first response byte: %d (textbook: 2), %.3f ms",
+			tn_sb_printf(o, "; before the first response byte: %d (textbook: 2), %.3f ms",
 				cmp->rtts_before_response, cmp->ms_before_response);
-		fputc('\n', o);
+		tn_sb_chr(o, '\n');
 	}
 	for (size_t i = 0; i < cmp->n_diff; i++) {
 		const struct tn_difference *d = &cmp->diff[i];
@@ -1402,7 +1431,7 @@ static void text_comparison(struct tn_renderer *r, const struct tn_comparison *c
 			snprintf(where, sizeof where, "step %u, #%" PRIu64, d->step, d->n);
 		else
 			snprintf(where, sizeof where, "step %u", d->step);
-		fprintf(o, "   %zu. %s (%s)\n", i + 1, d->kind, where);
+		tn_sb_printf(o, "   %zu. %s (%s)\n", i + 1, d->kind, where);
 		wrapped(r, 6, d->explanation);
 	}
 }
@@ -1414,23 +1443,23 @@ static void text_correction(struct tn_renderer *r, const struct tn_correction *c
 	if (r->opts.focus != TN_FOCUS_ALL)
 		return;
 	if (r->opts.detail > TN_DETAIL_QUIET)
-		fputc('\n', r->opts.out);
+		tn_sb_chr(ob(r), '\n');
 	snprintf(buf, sizeof buf, "the %s was %s, not %s, from #%" PRIu64 " until #%" PRIu64
 		 ": %s.", tn_role_key(c->role), tn_state_name(c->held), tn_state_name(c->shown),
 		 c->from_n, c->to_n, tn_corr_text(c->why));
 	sty(r, S_WARN);
-	fputs("correction:", r->opts.out);
+	tn_sb_str(ob(r), "correction:");
 	sty(r, S_RESET);
-	fputc(' ', r->opts.out);
+	tn_sb_chr(ob(r), ' ');
 	wrapped_after(r, 12, 4, buf);
 }
 
 /* A label, then text wrapped under the value column. */
 static void long_row(struct tn_renderer *r, const char *label, const char *text)
 {
-	fputs("    ", r->opts.out);
+	tn_sb_str(ob(r), "    ");
 	sty(r, S_DIM);
-	fprintf(r->opts.out, "%-*s", LABEL_W, label);
+	tn_sb_printf(ob(r), "%-*s", LABEL_W, label);
 	sty(r, S_RESET);
 	wrapped_after(r, 4 + LABEL_W, 4 + LABEL_W, text);
 }
@@ -1489,12 +1518,12 @@ static void icmp_quiet(struct tn_renderer *r, const struct tn_icmp_event *ev, co
 	char ts[48];
 	tn_format_time(ev->frame->ts_sec, ev->frame->ts_nsec, r->opts.ts_digits, false, ts,
 		       sizeof ts);
-	fprintf(r->opts.out, "%" PRIu64 " %s ICMP %s → %s: ", ev->frame->n, ts, reporter,
+	tn_sb_printf(ob(r), "%" PRIu64 " %s ICMP %s → %s: ", ev->frame->n, ts, reporter,
 		tn_role_key(ev->role));
 	sty(r, S_WARN);
-	fputs(what, r->opts.out);
+	tn_sb_str(ob(r), what);
 	sty(r, S_RESET);
-	fprintf(r->opts.out, "; quotes %s seq %" PRIu32 " to %s (%" PRIu32 " bytes), %s; state "
+	tn_sb_printf(ob(r), "; quotes %s seq %" PRIu32 " to %s (%" PRIu32 " bytes), %s; state "
 		"unchanged\n", tn_role_key(ev->role), ev->rel_seq, to, ev->err->quoted_len,
 		seq_words[ev->seq_check]);
 }
@@ -1518,14 +1547,14 @@ static void text_icmp(struct tn_renderer *r, const struct tn_icmp_event *ev)
 		       sizeof ts);
 	tn_format_offset(ev->rel_ns, r->opts.ts_digits, rel, sizeof rel);
 	if (state_of(r)->first_line_done)
-		fputc('\n', r->opts.out);
+		tn_sb_chr(ob(r), '\n');
 	state_of(r)->first_line_done = true;
-	fprintf(r->opts.out, "#%" PRIu64 "  %s  %ss  ICMP%s error from %s about connection %"
+	tn_sb_printf(ob(r), "#%" PRIu64 "  %s  %ss  ICMP%s error from %s about connection %"
 		PRIu64 ": ", ev->frame->n, ts, rel, e->family == 6 ? "v6" : "", reporter, ev->conn);
 	sty(r, S_WARN);
-	fprintf(r->opts.out, "%s", what);
+	tn_sb_printf(ob(r), "%s", what);
 	sty(r, S_RESET);
-	fprintf(r->opts.out, " (type %u, code %u)\n", e->type, e->code);
+	tn_sb_printf(ob(r), " (type %u, code %u)\n", e->type, e->code);
 	row(r, (enum tn_field)-1, "quotes", "the %s's segment %s → %s, seq %" PRIu32 ", %" PRIu32
 	    " bytes of IP%s, %s %u", tn_role_key(ev->role), from, to, ev->rel_seq, e->quoted_len,
 	    e->family == 4 ? (e->quoted_df ? ", DF set" : ", DF clear") : "",
@@ -1561,6 +1590,7 @@ static void text_elsewhere(struct tn_renderer *r, uint64_t conn, uint64_t n)
 static int text_init(struct tn_renderer *r, char *errbuf, size_t errlen)
 {
 	struct text_state *st = state_of(r);
+	tn_sb_init_out(&st->ob, st->obuf, sizeof st->obuf, r->opts.out);
 	if (tn_render_ascii_out(r, &st->ascii, errbuf, errlen) < 0)
 		return -1;
 	if (r->opts.focus != TN_FOCUS_PROBLEMS)
@@ -1592,19 +1622,73 @@ static bool text_needs_note(const struct tn_renderer *r)
 	return r->opts.focus != TN_FOCUS_SUMMARY && r->opts.detail > TN_DETAIL_QUIET;
 }
 
+/*
+ * The entry points: each writes what it built before it returns, so the
+ * output buffer is empty between calls and nothing is held back from a
+ * stream that another writer shares.
+ */
+static void on_begin(struct tn_renderer *r, const struct tn_run_info *run)
+{
+	text_begin(r, run);
+	flush(r);
+}
+
+static void on_segment(struct tn_renderer *r, const struct tn_segment *seg)
+{
+	text_segment(r, seg);
+	flush(r);
+}
+
+static void on_skip(struct tn_renderer *r, const struct tn_skip *s)
+{
+	text_skip(r, s);
+	flush(r);
+}
+
+static void on_state(struct tn_renderer *r, const struct tn_state_event *ev)
+{
+	text_state(r, ev);
+	flush(r);
+}
+
+static void on_correction(struct tn_renderer *r, const struct tn_correction *c)
+{
+	text_correction(r, c);
+	flush(r);
+}
+
+static void on_icmp(struct tn_renderer *r, const struct tn_icmp_event *ev)
+{
+	text_icmp(r, ev);
+	flush(r);
+}
+
+static void on_connection(struct tn_renderer *r, const struct tn_conn_view *cv,
+			  const struct tn_comparison *cmp)
+{
+	text_connection(r, cv, cmp);
+	flush(r);
+}
+
+static void on_end(struct tn_renderer *r, const struct tn_summary *sum)
+{
+	text_end(r, sum);
+	flush(r);
+}
+
 const struct tn_render_ops tn_render_text_ops = {
 	.name = "text",
 	.state_size = sizeof(struct text_state),
 	.init = text_init,
 	.finish = text_finish,
-	.begin = text_begin,
-	.segment = text_segment,
-	.skip = text_skip,
-	.state = text_state,
-	.correction = text_correction,
-	.icmp = text_icmp,
-	.connection = text_connection,
+	.begin = on_begin,
+	.segment = on_segment,
+	.skip = on_skip,
+	.state = on_state,
+	.correction = on_correction,
+	.icmp = on_icmp,
+	.connection = on_connection,
 	.elsewhere = text_elsewhere,
-	.end = text_end,
+	.end = on_end,
 	.needs_note = text_needs_note,
 };
