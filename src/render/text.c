@@ -144,45 +144,56 @@ static void wrapped(struct tn_renderer *r, int indent, const char *text)
 	wrapped_in(r, indent, "", text);
 }
 
-/* One labelled row; verbose adds `meaning` (what the field is for) under it. */
-static void vrow(struct tn_renderer *r, const char *label, const char *meaning, const char *fmt,
-		 va_list ap) __attribute__((format(printf, 4, 0)));
-static void vrow(struct tn_renderer *r, const char *label, const char *meaning, const char *fmt,
-		 va_list ap)
+/*
+ * A labelled row built in the output buffer: row_start writes the indent and
+ * the label, the caller appends the value, row_end ends the line (verbose
+ * adds `meaning`, what the field is for, under it).
+ */
+static struct tn_sb *row_start(struct tn_renderer *r, const char *label)
 {
 	struct tn_sb *o = ob(r);
 	tn_sb_str(o, "    ");
 	sty(r, S_DIM);
 	tn_sb_pad(o, label, LABEL_W);
 	sty(r, S_RESET);
-	tn_sb_vprintf(o, fmt, ap);
-	tn_sb_chr(o, '\n');
+	return o;
+}
+
+static void row_end(struct tn_renderer *r, const char *meaning)
+{
+	tn_sb_chr(ob(r), '\n');
 	if (r->opts.detail >= TN_DETAIL_VERBOSE && meaning)
 		wrapped_in(r, 6, S_DIM, meaning);
 }
 
-/* A row for field f, explained from the glossary; label, when given, replaces the field's own. */
+/* The same for field f: its label from the glossary unless `label` is given, its meaning. */
+static struct tn_sb *frow(struct tn_renderer *r, enum tn_field f, const char *label)
+{
+	return row_start(r, label ? label : tn_glossary_label(f));
+}
+
+static void fend(struct tn_renderer *r, enum tn_field f)
+{
+	row_end(r, (int)f >= 0 ? tn_glossary_meaning(f) : NULL);
+}
+
+/* A row for field f printf-style, for the rarer rows. */
 static void row(struct tn_renderer *r, enum tn_field f, const char *label, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 static void row(struct tn_renderer *r, enum tn_field f, const char *label, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	vrow(r, label ? label : tn_glossary_label(f), (int)f >= 0 ? tn_glossary_meaning(f) : NULL,
-	     fmt, ap);
+	tn_sb_vprintf(frow(r, f, label), fmt, ap);
 	va_end(ap);
+	fend(r, f);
 }
 
-/* A row explained by `meaning` rather than by the glossary's entry for the field. */
-static void row_meaning(struct tn_renderer *r, enum tn_field f, const char *meaning,
-			const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-static void row_meaning(struct tn_renderer *r, enum tn_field f, const char *meaning,
-			const char *fmt, ...)
+/* A style into a line being built, when colour is on. */
+static void sb_sty(struct tn_renderer *r, struct tn_sb *b, const char *s)
 {
-	va_list ap;
-	va_start(ap, fmt);
-	vrow(r, tn_glossary_label(f), meaning, fmt, ap);
-	va_end(ap);
+	if (r->opts.color)
+		tn_sb_str(b, s);
 }
 
 static void section(struct tn_renderer *r, const char *title)
@@ -194,25 +205,28 @@ static void section(struct tn_renderer *r, const char *title)
 	tn_sb_chr(ob(r), '\n');
 }
 
-static void csum_text(struct tn_renderer *r, enum tn_csum c, char *buf, size_t len)
+static void csum_text(struct tn_renderer *r, struct tn_sb *b, enum tn_csum c)
 {
 	switch (c) {
 	case TN_CSUM_OK:
-		snprintf(buf, len, "%scorrect%s", r->opts.color ? S_GOOD : "",
-			 r->opts.color ? S_RESET : "");
+		sb_sty(r, b, S_GOOD);
+		tn_sb_str(b, "correct");
+		sb_sty(r, b, S_RESET);
 		break;
 	case TN_CSUM_BAD:
-		snprintf(buf, len, "%sBAD: the data was damaged or altered on the way%s",
-			 r->opts.color ? S_BAD : "", r->opts.color ? S_RESET : "");
+		sb_sty(r, b, S_BAD);
+		tn_sb_str(b, "BAD: the data was damaged or altered on the way");
+		sb_sty(r, b, S_RESET);
 		break;
 	case TN_CSUM_OFFLOAD:
-		snprintf(buf, len, "%snot verifiable: checksum offload; the sender left it to be "
-			 "filled in after the capture point: a NIC with offload fills it in on the way "
-			 "out; a virtual device such as veth never does, and the receiver trusts it%s",
-			 r->opts.color ? S_WARN : "", r->opts.color ? S_RESET : "");
+		sb_sty(r, b, S_WARN);
+		tn_sb_str(b, "not verifiable: checksum offload; the sender left it to be filled in after "
+			  "the capture point: a NIC with offload fills it in on the way out; a virtual "
+			  "device such as veth never does, and the receiver trusts it");
+		sb_sty(r, b, S_RESET);
 		break;
 	default:
-		snprintf(buf, len, "not verified: not every byte it covers was captured");
+		tn_sb_str(b, "not verified: not every byte it covers was captured");
 	}
 }
 
@@ -235,121 +249,153 @@ static void flags_str(uint16_t flags, char *buf, size_t len)
 /* The short form of one option, for quiet lines and the option rows. */
 /* SACK blocks in relative numbers; *sack_i walks the view's blocks across options. */
 static void sack_value(const struct tn_tcp_option *o, const struct tn_track_view *v,
-		       unsigned *sack_i, char *buf, size_t len)
+		       unsigned *sack_i, struct tn_sb *b)
 {
-	size_t u = 0;
-	for (unsigned b = 0; b < o->u.sack.count && *sack_i < v->n_sack; b++, (*sack_i)++) {
-		int n = snprintf(buf + u, len - u, "%s%" PRIu32 "-%" PRIu32, b ? ", " : "",
-				 v->sack_rel_left[*sack_i], v->sack_rel_right[*sack_i]);
-		if (n < 0 || (size_t)n >= len - u)
-			break;
-		u += (size_t)n;
+	for (unsigned k = 0; k < o->u.sack.count && *sack_i < v->n_sack; k++, (*sack_i)++) {
+		if (k)
+			tn_sb_str(b, ", ");
+		tn_sb_uint(b, v->sack_rel_left[*sack_i]);
+		tn_sb_chr(b, '-');
+		tn_sb_uint(b, v->sack_rel_right[*sack_i]);
 	}
 }
 
 /* Fast Open (kind 34, or an experimental kind carrying its magic), or another experiment. */
-static void fastopen_value(const struct tn_tcp_option *o, char *buf, size_t len)
+static void fastopen_value(const struct tn_tcp_option *o, struct tn_sb *b)
 {
 	if (o->kind != TN_OPT_FASTOPEN && !o->u.tfo.experimental) {
-		snprintf(buf, len, "experiment 0x%04x, %u bytes", o->exid, o->len);
+		tn_sb_printf(b, "experiment 0x%04x, %u bytes", o->exid, o->len);
 	} else if (o->u.tfo.len == 0) {
-		snprintf(buf, len, "cookie request");
+		tn_sb_str(b, "cookie request");
 	} else {
-		size_t u = (size_t)snprintf(buf, len, "cookie ");
-		for (unsigned i = 0; i < o->u.tfo.len && u + 3 < len; i++)
-			u += (size_t)snprintf(buf + u, len - u, "%02x", o->u.tfo.bytes[i]);
+		tn_sb_str(b, "cookie ");
+		for (unsigned i = 0; i < o->u.tfo.len && b->n + 3 < b->cap; i++)
+			tn_sb_hex_w(b, o->u.tfo.bytes[i], 2);
+	}
+}
+
+/* Options whose value is always the same words: the quiet line's and the option row's. */
+static const struct fixed_option {
+	uint8_t kind;
+	const char *compact, *value;
+} fixed_option[] = {
+	{ TN_OPT_EOL, "eol", "the rest of the option space is padding" },
+	{ TN_OPT_NOP, "nop", "padding" },
+	{ TN_OPT_SACK_PERM, "sackOK", "yes" },
+	{ 0, NULL, NULL },
+};
+
+static const struct fixed_option *fixed_words(uint8_t kind)
+{
+	for (const struct fixed_option *f = fixed_option; f->compact; f++)
+		if (f->kind == kind)
+			return f;
+	return NULL;
+}
+
+/* The options seen less often, in words. */
+static void rare_option_value(const struct tn_tcp_option *o, struct tn_sb *b)
+{
+	switch (o->kind) {
+	case TN_OPT_MPTCP:
+		tn_sb_printf(b, "%s, %u bytes", tn_mptcp_subtype_name(o->u.mptcp.subtype), o->len);
+		break;
+	case TN_OPT_AO:
+		tn_sb_printf(b, "key %u, next key %u, %u bytes", o->u.ao.keyid, o->u.ao.rnextkeyid,
+			     o->len);
+		break;
+	case TN_OPT_MD5:
+		tn_sb_str(b, "16-byte signature");
+		break;
+	case TN_OPT_UTO:
+		tn_sb_printf(b, "%u %s%s", o->u.uto.timeout, o->u.uto.minutes ? "minute" : "second",
+			     plural(o->u.uto.timeout));
+		break;
+	default:
+		if (fixed_words(o->kind))
+			tn_sb_str(b, fixed_words(o->kind)->value);
+		else
+			tn_sb_printf(b, "kind %u, %u bytes", o->kind, o->len);
 	}
 }
 
 static void option_value(const struct tn_tcp_option *o, const struct tn_track_view *v, unsigned *sack_i,
-			 char *buf, size_t len)
+			 struct tn_sb *b)
 {
-	buf[0] = '\0';
 	switch (o->kind) {
 	case TN_OPT_MSS:
-		snprintf(buf, len, "%u byte%s", o->u.mss, plural(o->u.mss));
+		tn_sb_uint(b, o->u.mss);
+		tn_sb_str(b, o->u.mss == 1 ? " byte" : " bytes");
 		break;
 	case TN_OPT_WSCALE:
 		if (o->u.shift > TN_WSCALE_MAX)
-			snprintf(buf, len, "shift %u, over the maximum of %u: taken as %u (windows × %u)",
-				 o->u.shift, TN_WSCALE_MAX, TN_WSCALE_MAX, 1u << TN_WSCALE_MAX);
+			tn_sb_printf(b, "shift %u, over the maximum of %u: taken as %u (windows × %u)",
+				     o->u.shift, TN_WSCALE_MAX, TN_WSCALE_MAX, 1u << TN_WSCALE_MAX);
 		else
-			snprintf(buf, len, "shift %u (windows × %u)", o->u.shift, 1u << o->u.shift);
+			tn_sb_printf(b, "shift %u (windows × %u)", o->u.shift, 1u << o->u.shift);
 		break;
 	case TN_OPT_TIMESTAMP:
-		snprintf(buf, len, "TSval %" PRIu32 " TSecr %" PRIu32, o->u.ts.val, o->u.ts.ecr);
+		tn_sb_str(b, "TSval ");
+		tn_sb_uint(b, o->u.ts.val);
+		tn_sb_str(b, " TSecr ");
+		tn_sb_uint(b, o->u.ts.ecr);
 		break;
 	case TN_OPT_SACK:
-		sack_value(o, v, sack_i, buf, len);
+		sack_value(o, v, sack_i, b);
 		break;
 	case TN_OPT_FASTOPEN:
 	case TN_OPT_EXP1:
 	case TN_OPT_EXP2:
-		fastopen_value(o, buf, len);
-		break;
-	case TN_OPT_MPTCP:
-		snprintf(buf, len, "%s, %u bytes", tn_mptcp_subtype_name(o->u.mptcp.subtype), o->len);
-		break;
-	case TN_OPT_AO:
-		snprintf(buf, len, "key %u, next key %u, %u bytes", o->u.ao.keyid,
-			 o->u.ao.rnextkeyid, o->len);
-		break;
-	case TN_OPT_MD5:
-		snprintf(buf, len, "16-byte signature");
-		break;
-	case TN_OPT_UTO:
-		snprintf(buf, len, "%u %s%s", o->u.uto.timeout, o->u.uto.minutes ? "minute" : "second",
-			 plural(o->u.uto.timeout));
-		break;
-	case TN_OPT_EOL:
-		snprintf(buf, len, "the rest of the option space is padding");
-		break;
-	case TN_OPT_NOP:
-		snprintf(buf, len, "padding");
-		break;
-	case TN_OPT_SACK_PERM:
-		snprintf(buf, len, "yes");
+		fastopen_value(o, b);
 		break;
 	default:
-		snprintf(buf, len, "kind %u, %u bytes", o->kind, o->len);
+		rare_option_value(o, b);
 	}
+}
+
+/* The compact form of SACK and of the rarer options: their value, cut as a quiet line cuts it. */
+static void option_compact_other(const struct tn_tcp_option *o, const struct tn_track_view *v,
+				 unsigned *sack_i, struct tn_sb *b)
+{
+	char val[112];
+	struct tn_sb vb;
+	tn_sb_init(&vb, val, sizeof val);
+	option_value(o, v, sack_i, &vb);
+	if (o->kind == TN_OPT_SACK) {
+		tn_sb_str(b, "sack ");
+	} else {
+		tn_sb_str(b, tn_tcpopt_name(o));
+		if (vb.n)
+			tn_sb_chr(b, ' ');
+	}
+	tn_sb_mem(b, val, vb.n);
 }
 
 /* The terse form for quiet lines: "mss 1460", "wscale 7", "ts 123/0", "sack 1-100". */
 static void option_compact(const struct tn_tcp_option *o, const struct tn_track_view *v,
-			   unsigned *sack_i, char *buf, size_t len)
+			   unsigned *sack_i, struct tn_sb *b)
 {
 	switch (o->kind) {
 	case TN_OPT_MSS:
-		snprintf(buf, len, "mss %u", o->u.mss);
+		tn_sb_str(b, "mss ");
+		tn_sb_uint(b, o->u.mss);
 		break;
 	case TN_OPT_WSCALE:
-		snprintf(buf, len, "wscale %u%s", o->u.shift,
-			 o->u.shift > TN_WSCALE_MAX ? " (taken as 14)" : "");
-		break;
-	case TN_OPT_SACK_PERM:
-		snprintf(buf, len, "sackOK");
-		break;
-	case TN_OPT_NOP:
-		snprintf(buf, len, "nop");
-		break;
-	case TN_OPT_EOL:
-		snprintf(buf, len, "eol");
+		tn_sb_str(b, "wscale ");
+		tn_sb_uint(b, o->u.shift);
+		tn_sb_str(b, o->u.shift > TN_WSCALE_MAX ? " (taken as 14)" : "");
 		break;
 	case TN_OPT_TIMESTAMP:
-		snprintf(buf, len, "ts %" PRIu32 "/%" PRIu32, o->u.ts.val, o->u.ts.ecr);
+		tn_sb_str(b, "ts ");
+		tn_sb_uint(b, o->u.ts.val);
+		tn_sb_chr(b, '/');
+		tn_sb_uint(b, o->u.ts.ecr);
 		break;
-	case TN_OPT_SACK: {
-		char blocks[112];
-		option_value(o, v, sack_i, blocks, sizeof blocks);
-		snprintf(buf, len, "sack %s", blocks);
-		break;
-	}
-	default: {
-		char val[112];
-		option_value(o, v, sack_i, val, sizeof val);
-		snprintf(buf, len, "%s%s%s", tn_tcpopt_name(o), val[0] ? " " : "", val);
-	}
+	default:
+		if (fixed_words(o->kind))
+			tn_sb_str(b, fixed_words(o->kind)->compact);
+		else
+			option_compact_other(o, v, sack_i, b);
 	}
 }
 
@@ -524,12 +570,6 @@ static void quiet_tail(struct tn_renderer *r, const struct tn_segment *seg)
 	}
 }
 
-/* A style into a line being built, when colour is on. */
-static void sb_sty(struct tn_renderer *r, struct tn_sb *b, const char *s)
-{
-	if (r->opts.color)
-		tn_sb_str(b, s);
-}
 
 /* The numbers of a quiet line: sequence range, ACK, window, options. */
 static void quiet_numbers(struct tn_sb *b, const struct tn_segment *seg)
@@ -561,10 +601,12 @@ static void quiet_numbers(struct tn_sb *b, const struct tn_segment *seg)
 		unsigned sack_i = 0;
 		for (unsigned i = 0; i < t->n_opts; i++) {
 			char v[128];
-			option_compact(&t->opts[i], &seg->track, &sack_i, v, sizeof v);
+			struct tn_sb vb;
+			tn_sb_init(&vb, v, sizeof v);
+			option_compact(&t->opts[i], &seg->track, &sack_i, &vb);
 			if (i)
 				tn_sb_str(b, ", ");
-			tn_sb_str(b, v);
+			tn_sb_mem(b, v, vb.n);
 		}
 		tn_sb_str(b, t->opts_malformed ? ", malformed]" : t->opts_cut ? ", cut]" : "]");
 	}
@@ -630,61 +672,149 @@ static void quiet_line(struct tn_renderer *r, const struct tn_segment *seg)
 		snaplen_line(r, seg->frame, false);
 }
 
+/* "20 bytes (5 words)": a header length. */
+static void size_words(struct tn_sb *o, unsigned len)
+{
+	tn_sb_uint(o, len);
+	tn_sb_str(o, " bytes (");
+	tn_sb_uint(o, len / 4u);
+	tn_sb_str(o, " words)");
+}
+
+/* A row holding only a number. */
+static void uint_row(struct tn_renderer *r, enum tn_field f, uint64_t v)
+{
+	tn_sb_uint(frow(r, f, NULL), v);
+	fend(r, f);
+}
+
+/* "0x0abc": v in hex, at least `width` digits. */
+static void hex_value(struct tn_sb *o, uint64_t v, int width)
+{
+	tn_sb_str(o, "0x");
+	tn_sb_hex_w(o, v, width);
+}
+
+/* "0x1c2d (correct)" */
+static void checksum_row(struct tn_renderer *r, enum tn_field f, uint16_t sum, enum tn_csum c)
+{
+	struct tn_sb *o = frow(r, f, NULL);
+	hex_value(o, sum, 4);
+	tn_sb_str(o, " (");
+	csum_text(r, o, c);
+	tn_sb_chr(o, ')');
+	fend(r, f);
+}
+
+/* A row "N (name)". */
+static void num_named_row(struct tn_renderer *r, enum tn_field f, unsigned v, const char *name)
+{
+	struct tn_sb *o = frow(r, f, NULL);
+	tn_sb_uint(o, v);
+	tn_sb_str(o, " (");
+	tn_sb_str(o, name);
+	tn_sb_chr(o, ')');
+	fend(r, f);
+}
+
+/* DF, MF and the reserved bit, and the fragment offset. */
+static void ipv4_frag_rows(struct tn_renderer *r, const struct tn_ipv4 *ip)
+{
+	struct tn_sb *o = frow(r, TN_F_IP_FLAGS, NULL);
+	const char *sep = "";
+	if (ip->df) {
+		tn_sb_str(o, "DF (don't fragment)");
+		sep = ", ";
+	}
+	if (ip->mf) {
+		tn_sb_str(o, sep);
+		tn_sb_str(o, "MF (more fragments follow)");
+		sep = ", ";
+	}
+	if (ip->rf) {
+		tn_sb_str(o, sep);
+		tn_sb_str(o, "reserved bit set (should be zero)");
+		sep = ", ";
+	}
+	if (!*sep)
+		tn_sb_str(o, "none (routers may fragment it)");
+	fend(r, TN_F_IP_FLAGS);
+	o = frow(r, TN_F_IP_FRAG_OFF, NULL);
+	tn_sb_uint(o, ip->frag_off);
+	if (ip->mf)
+		tn_sb_str(o, " (first fragment: the rest of the segment follows in others)");
+	fend(r, TN_F_IP_FRAG_OFF);
+}
+
+/* The source and destination address rows. */
+static void addr_rows(struct tn_renderer *r, const struct tn_packet *pkt)
+{
+	char a[TN_ADDR_STRLEN];
+	tn_addr_str(pkt, true, a, sizeof a);
+	tn_sb_str(frow(r, TN_F_IP_ADDRS, "source address"), a);
+	fend(r, TN_F_IP_ADDRS);
+	tn_addr_str(pkt, false, a, sizeof a);
+	tn_sb_str(frow(r, TN_F_IP_ADDRS, "destination address"), a);
+	fend(r, TN_F_IP_ADDRS);
+}
+
+/* TTL, protocol, checksum and the addresses. */
+static void ipv4_tail_rows(struct tn_renderer *r, const struct tn_packet *pkt)
+{
+	const struct tn_ipv4 *ip = &pkt->ip4;
+	uint_row(r, TN_F_IP_TTL, ip->ttl);
+	struct tn_sb *o = frow(r, TN_F_IP_PROTO, NULL);
+	tn_sb_uint(o, ip->proto);
+	if (ip->ah_len) {
+		tn_sb_str(o, " (IPsec AH, ");
+		tn_sb_uint(o, ip->ah_len);
+		tn_sb_str(o, " bytes, then TCP)");
+	} else {
+		tn_sb_str(o, " (TCP)");
+	}
+	fend(r, TN_F_IP_PROTO);
+	checksum_row(r, TN_F_IP_CHECKSUM, ip->checksum, ip->checksum_status);
+	addr_rows(r, pkt);
+}
+
 static void ipv4_rows(struct tn_renderer *r, const struct tn_packet *pkt)
 {
 	const struct tn_ipv4 *ip = &pkt->ip4;
-	char a[TN_ADDR_STRLEN], b[TN_ADDR_STRLEN], cs[256];
+	struct tn_sb *o;
 	section(r, "IPv4 header");
-	row(r, TN_F_IP_VERSION, NULL, "%u", ip->version);
-	if (ip->hdr_len > 20)
-		row(r, TN_F_IP_HDR_LEN, NULL, "%u bytes (%u words), %u of them options", ip->hdr_len,
-		    ip->hdr_len / 4u, ip->hdr_len - 20u);
-	else
-		row(r, TN_F_IP_HDR_LEN, NULL, "%u bytes (%u words)", ip->hdr_len, ip->hdr_len / 4u);
-	row(r, TN_F_IP_DSCP, NULL, "%u (%s)", ip->dscp, tn_dscp_name(ip->dscp));
-	row(r, TN_F_IP_ECN, NULL, "%u (%s)", ip->ecn, tn_ecn_name(ip->ecn));
-	if (ip->tso_zero_len)
-		row(r, TN_F_IP_TOTAL_LEN, NULL, "0 (left unset by segmentation offload; the frame "
-		    "holds %u bytes of IP)", pkt->wirelen - pkt->ip_offset);
-	else
-		row(r, TN_F_IP_TOTAL_LEN, NULL, "%u bytes", ip->total_len);
-	row(r, TN_F_IP_ID, NULL, "0x%04x (%u)", ip->id, ip->id);
-	char fl[96];
-	snprintf(fl, sizeof fl, "%s%s%s", ip->df ? ", DF (don't fragment)" : "",
-		 ip->mf ? ", MF (more fragments follow)" : "",
-		 ip->rf ? ", reserved bit set (should be zero)" : "");
-	row(r, TN_F_IP_FLAGS, NULL, "%s", fl[0] ? fl + 2 : "none (routers may fragment it)");
-	row(r, TN_F_IP_FRAG_OFF, NULL, "%u%s", ip->frag_off,
-	    ip->mf ? " (first fragment: the rest of the segment follows in others)" : "");
-	row(r, TN_F_IP_TTL, NULL, "%u", ip->ttl);
-	if (ip->ah_len)
-		row(r, TN_F_IP_PROTO, NULL, "%u (IPsec AH, %u bytes, then TCP)", ip->proto, ip->ah_len);
-	else
-		row(r, TN_F_IP_PROTO, NULL, "%u (TCP)", ip->proto);
-	csum_text(r, ip->checksum_status, cs, sizeof cs);
-	row(r, TN_F_IP_CHECKSUM, NULL, "0x%04x (%s)", ip->checksum, cs);
-	tn_addr_str(pkt, true, a, sizeof a);
-	tn_addr_str(pkt, false, b, sizeof b);
-	row(r, TN_F_IP_ADDRS, "source address", "%s", a);
-	row(r, TN_F_IP_ADDRS, "destination address", "%s", b);
+	uint_row(r, TN_F_IP_VERSION, ip->version);
+	o = frow(r, TN_F_IP_HDR_LEN, NULL);
+	size_words(o, ip->hdr_len);
+	if (ip->hdr_len > 20) {
+		tn_sb_str(o, ", ");
+		tn_sb_uint(o, ip->hdr_len - 20u);
+		tn_sb_str(o, " of them options");
+	}
+	fend(r, TN_F_IP_HDR_LEN);
+	num_named_row(r, TN_F_IP_DSCP, ip->dscp, tn_dscp_name(ip->dscp));
+	num_named_row(r, TN_F_IP_ECN, ip->ecn, tn_ecn_name(ip->ecn));
+	o = frow(r, TN_F_IP_TOTAL_LEN, NULL);
+	if (ip->tso_zero_len) {
+		tn_sb_str(o, "0 (left unset by segmentation offload; the frame holds ");
+		tn_sb_uint(o, pkt->wirelen - pkt->ip_offset);
+		tn_sb_str(o, " bytes of IP)");
+	} else {
+		tn_sb_uint(o, ip->total_len);
+		tn_sb_str(o, " bytes");
+	}
+	fend(r, TN_F_IP_TOTAL_LEN);
+	o = frow(r, TN_F_IP_ID, NULL);
+	hex_value(o, ip->id, 4);
+	tn_sb_str(o, " (");
+	tn_sb_uint(o, ip->id);
+	tn_sb_chr(o, ')');
+	fend(r, TN_F_IP_ID);
+	ipv4_frag_rows(r, ip);
+	ipv4_tail_rows(r, pkt);
 }
 
-static void ipv6_rows(struct tn_renderer *r, const struct tn_packet *pkt)
+static void ipv6_ext_rows(struct tn_renderer *r, const struct tn_ipv6 *ip)
 {
-	const struct tn_ipv6 *ip = &pkt->ip6;
-	char a[TN_ADDR_STRLEN], b[TN_ADDR_STRLEN];
-	section(r, "IPv6 header");
-	row(r, TN_F_IP_VERSION, NULL, "%u", ip->version);
-	row(r, TN_F_IP6_TCLASS, NULL, "0x%02x (DSCP %u, %s; ECN %u, %s)", ip->tclass,
-	    ip->tclass >> 2, tn_dscp_name(ip->tclass >> 2), ip->tclass & 3u,
-	    tn_ecn_name(ip->tclass & 3u));
-	row(r, TN_F_IP6_FLOW, NULL, "0x%05x%s", ip->flow, ip->flow ? "" : " (not used)");
-	if (ip->jumbo)
-		row(r, TN_F_IP6_PLEN, NULL, "0 (a jumbogram or an offloaded super-segment)");
-	else
-		row(r, TN_F_IP6_PLEN, NULL, "%u bytes", ip->payload_len);
-	row(r, TN_F_IP6_NEXT, NULL, "%u (%s)", ip->next_header, tn_ip6_ext_name(ip->next_header));
-	row(r, TN_F_IP6_HOPS, NULL, "%u", ip->hop_limit);
 	for (unsigned i = 0; i < ip->n_ext; i++) {
 		if (ip->ext[i].type == 44)
 			row(r, TN_F_IP6_EXT, "extension header", "%s, %u bytes: id 0x%08x, offset %u%s",
@@ -694,10 +824,42 @@ static void ipv6_rows(struct tn_renderer *r, const struct tn_packet *pkt)
 			row(r, TN_F_IP6_EXT, "extension header", "%s, %u bytes",
 			    tn_ip6_ext_name(ip->ext[i].type), ip->ext[i].len);
 	}
-	tn_addr_str(pkt, true, a, sizeof a);
-	tn_addr_str(pkt, false, b, sizeof b);
-	row(r, TN_F_IP_ADDRS, "source address", "%s", a);
-	row(r, TN_F_IP_ADDRS, "destination address", "%s", b);
+}
+
+static void ipv6_rows(struct tn_renderer *r, const struct tn_packet *pkt)
+{
+	const struct tn_ipv6 *ip = &pkt->ip6;
+	struct tn_sb *o;
+	section(r, "IPv6 header");
+	uint_row(r, TN_F_IP_VERSION, ip->version);
+	o = frow(r, TN_F_IP6_TCLASS, NULL);
+	hex_value(o, ip->tclass, 2);
+	tn_sb_str(o, " (DSCP ");
+	tn_sb_uint(o, ip->tclass >> 2);
+	tn_sb_str(o, ", ");
+	tn_sb_str(o, tn_dscp_name(ip->tclass >> 2));
+	tn_sb_str(o, "; ECN ");
+	tn_sb_uint(o, ip->tclass & 3u);
+	tn_sb_str(o, ", ");
+	tn_sb_str(o, tn_ecn_name(ip->tclass & 3u));
+	tn_sb_chr(o, ')');
+	fend(r, TN_F_IP6_TCLASS);
+	o = frow(r, TN_F_IP6_FLOW, NULL);
+	hex_value(o, ip->flow, 5);
+	tn_sb_str(o, ip->flow ? "" : " (not used)");
+	fend(r, TN_F_IP6_FLOW);
+	o = frow(r, TN_F_IP6_PLEN, NULL);
+	if (ip->jumbo) {
+		tn_sb_str(o, "0 (a jumbogram or an offloaded super-segment)");
+	} else {
+		tn_sb_uint(o, ip->payload_len);
+		tn_sb_str(o, " bytes");
+	}
+	fend(r, TN_F_IP6_PLEN);
+	num_named_row(r, TN_F_IP6_NEXT, ip->next_header, tn_ip6_ext_name(ip->next_header));
+	uint_row(r, TN_F_IP6_HOPS, ip->hop_limit);
+	ipv6_ext_rows(r, ip);
+	addr_rows(r, pkt);
 }
 
 /* A port, explained for what it is here: the server's listening port or the client's own. */
@@ -708,12 +870,15 @@ static void port_row(struct tn_renderer *r, const struct tn_segment *seg, bool s
 	bool sender_is_server = v->side != v->client;
 	bool server = source ? sender_is_server : !sender_is_server;
 	const char *svc = tn_service_name(port);
-	const char *meaning = tn_glossary_port(source, server);
 	enum tn_field f = source ? TN_F_TCP_SPORT : TN_F_TCP_DPORT;
-	if (svc)
-		row_meaning(r, f, meaning, "%u (%s)", port, svc);
-	else
-		row_meaning(r, f, meaning, "%u", port);
+	struct tn_sb *o = frow(r, f, NULL);
+	tn_sb_uint(o, port);
+	if (svc) {
+		tn_sb_str(o, " (");
+		tn_sb_str(o, svc);
+		tn_sb_chr(o, ')');
+	}
+	row_end(r, tn_glossary_port(source, server));
 }
 
 /* The flags row, then a line per flag set saying what it does here. */
@@ -722,51 +887,64 @@ static void flag_rows(struct tn_renderer *r, const struct tn_segment *seg)
 	const struct tn_tcp *t = &seg->pkt->tcp;
 	char fl[48], buf[256];
 	flags_str(t->flags, fl, sizeof fl);
-	if (r->opts.color) {
-		char col[96];
-		snprintf(col, sizeof col, S_FLAG "%s" S_RESET, fl);
-		row(r, TN_F_TCP_FLAGS, NULL, "%s", col);
-	} else {
-		row(r, TN_F_TCP_FLAGS, NULL, "%s", fl);
-	}
+	struct tn_sb *o = frow(r, TN_F_TCP_FLAGS, NULL);
+	sb_sty(r, o, S_FLAG);
+	tn_sb_str(o, fl);
+	sb_sty(r, o, S_RESET);
+	fend(r, TN_F_TCP_FLAGS);
 	for (size_t i = 0; tn_flag_order[i]; i++) {
 		if (!(t->flags & tn_flag_order[i]))
 			continue;
 		tn_flag_meaning(tn_flag_order[i], seg, buf, sizeof buf);
-		tn_sb_printf(ob(r), "      %-4s %s\n", tn_flag_name(tn_flag_order[i]), buf);
+		tn_sb_str(o, "      ");
+		tn_sb_pad(o, tn_flag_name(tn_flag_order[i]), 4);
+		tn_sb_chr(o, ' ');
+		tn_sb_str(o, buf);
+		tn_sb_chr(o, '\n');
 	}
 }
 
 static void window_row(struct tn_renderer *r, const struct tn_tcp *t, const struct tn_track_view *v)
 {
-	if (v->syn_window)
-		row(r, TN_F_TCP_WINDOW, NULL, "%u byte%s (never scaled in a SYN)", t->window,
-		    plural(t->window));
-	else if (!v->window_known)
-		row(r, TN_F_TCP_WINDOW, NULL, "%u (scale unknown: the handshake was not captured)",
-		    t->window);
-	else if (v->shift)
-		row(r, TN_F_TCP_WINDOW, NULL, "%u × %u = %" PRIu64 " bytes", t->window, 1u << v->shift,
-		    v->window_scaled);
-	else
-		row(r, TN_F_TCP_WINDOW, NULL, "%u byte%s%s", t->window, plural(t->window),
-		    t->window == 0 ? " (zero window: the receiver is full)" : "");
+	struct tn_sb *o = frow(r, TN_F_TCP_WINDOW, NULL);
+	tn_sb_uint(o, t->window);
+	if (v->syn_window) {
+		tn_sb_str(o, t->window == 1 ? " byte" : " bytes");
+		tn_sb_str(o, " (never scaled in a SYN)");
+	} else if (!v->window_known) {
+		tn_sb_str(o, " (scale unknown: the handshake was not captured)");
+	} else if (v->shift) {
+		tn_sb_str(o, " × ");
+		tn_sb_uint(o, 1u << v->shift);
+		tn_sb_str(o, " = ");
+		tn_sb_uint(o, v->window_scaled);
+		tn_sb_str(o, " bytes");
+	} else {
+		tn_sb_str(o, t->window == 1 ? " byte" : " bytes");
+		tn_sb_str(o, t->window == 0 ? " (zero window: the receiver is full)" : "");
+	}
+	fend(r, TN_F_TCP_WINDOW);
 }
 
 static void option_rows(struct tn_renderer *r, const struct tn_tcp *t, const struct tn_track_view *v)
 {
-	struct tn_sb *o = ob(r);
 	char buf[256];
 	if (t->hdr_len <= 20)
 		return;
-	row(r, TN_F_TCP_OPTIONS, NULL, "%u bytes%s", t->hdr_len - 20u,
-	    t->opts_malformed ? ", malformed: decoding stopped at the bad one" :
-	    t->opts_cut ? ", cut short by the capture" : "");
+	struct tn_sb *o = frow(r, TN_F_TCP_OPTIONS, NULL);
+	tn_sb_uint(o, t->hdr_len - 20u);
+	tn_sb_str(o, t->opts_malformed ? " bytes, malformed: decoding stopped at the bad one" :
+		  t->opts_cut ? " bytes, cut short by the capture" : " bytes");
+	fend(r, TN_F_TCP_OPTIONS);
 	unsigned sack_i = 0;
 	for (unsigned i = 0; i < t->n_opts; i++) {
 		const struct tn_tcp_option *op = &t->opts[i];
-		option_value(op, v, &sack_i, buf, sizeof buf);
-		tn_sb_printf(o, "      %-*s%s", LABEL_W - 2, option_label(op), buf);
+		struct tn_sb vb;
+		tn_sb_init(&vb, buf, sizeof buf);
+		option_value(op, v, &sack_i, &vb);
+		tn_sb_str(o, "      ");
+		tn_sb_pad(o, option_label(op), LABEL_W - 2);
+		tn_sb_mem(o, buf, vb.n);
 		if (op->kind == TN_OPT_SACK) /* the wire's form, beside the sentence's inclusive ranges */
 			tn_sb_str(o, " (relative; left edge to right edge, exclusive)");
 		tn_sb_chr(o, '\n');
@@ -775,58 +953,87 @@ static void option_rows(struct tn_renderer *r, const struct tn_tcp *t, const str
 	}
 }
 
+/* Sequence and acknowledgment numbers, relative and raw. */
+static void seq_rows(struct tn_renderer *r, const struct tn_tcp *t, const struct tn_track_view *v)
+{
+	struct tn_sb *o = frow(r, TN_F_TCP_SEQ, NULL);
+	tn_sb_uint(o, v->rel_seq);
+	tn_sb_str(o, " (raw ");
+	tn_sb_uint(o, t->seq);
+	tn_sb_chr(o, ')');
+	tn_sb_str(o, (t->flags & TN_TH_SYN) ? ": the initial sequence number" :
+		  v->seq_base_is_isn ? "" : "; relative to the first seen, the SYN was not captured");
+	fend(r, TN_F_TCP_SEQ);
+	o = frow(r, TN_F_TCP_ACK, NULL);
+	if (t->flags & TN_TH_ACK) {
+		tn_sb_uint(o, v->rel_ack);
+		tn_sb_str(o, " (raw ");
+		tn_sb_uint(o, t->ack);
+		tn_sb_chr(o, ')');
+		tn_sb_str(o, v->ack_base_is_isn ? "" : "; relative to the first seen");
+	} else {
+		tn_sb_str(o, "not in use (no ACK flag); the field holds ");
+		tn_sb_uint(o, t->ack);
+	}
+	fend(r, TN_F_TCP_ACK);
+}
+
 static void tcp_rows(struct tn_renderer *r, const struct tn_segment *seg)
 {
 	const struct tn_tcp *t = &seg->pkt->tcp;
 	const struct tn_track_view *v = &seg->track;
-	char buf[256];
+	struct tn_sb *o;
 
 	section(r, "TCP header");
 	port_row(r, seg, true);
 	port_row(r, seg, false);
-	row(r, TN_F_TCP_SEQ, NULL, "%" PRIu32 " (raw %" PRIu32 ")%s", v->rel_seq, t->seq,
-	    (t->flags & TN_TH_SYN) ? ": the initial sequence number" :
-	    v->seq_base_is_isn ? "" : "; relative to the first seen, the SYN was not captured");
-	if (t->flags & TN_TH_ACK)
-		row(r, TN_F_TCP_ACK, NULL, "%" PRIu32 " (raw %" PRIu32 ")%s", v->rel_ack, t->ack,
-		    v->ack_base_is_isn ? "" : "; relative to the first seen");
-	else
-		row(r, TN_F_TCP_ACK, NULL, "not in use (no ACK flag); the field holds %" PRIu32,
-		    t->ack);
-	row(r, TN_F_TCP_DOFF, NULL, "%u bytes (%u words)%s", t->hdr_len, t->hdr_len / 4u,
-	    t->hdr_len > 20 ? ", so options follow" : "");
-	row(r, TN_F_TCP_RESERVED, NULL, "%u%s", t->reserved,
-	    t->reserved ? " (should be zero)" : "");
+	seq_rows(r, t, v);
+	o = frow(r, TN_F_TCP_DOFF, NULL);
+	size_words(o, t->hdr_len);
+	tn_sb_str(o, t->hdr_len > 20 ? ", so options follow" : "");
+	fend(r, TN_F_TCP_DOFF);
+	o = frow(r, TN_F_TCP_RESERVED, NULL);
+	tn_sb_uint(o, t->reserved);
+	tn_sb_str(o, t->reserved ? " (should be zero)" : "");
+	fend(r, TN_F_TCP_RESERVED);
 	flag_rows(r, seg);
 	window_row(r, t, v);
-	csum_text(r, t->checksum_status, buf, sizeof buf);
-	row(r, TN_F_TCP_CHECKSUM, NULL, "0x%04x (%s)", t->checksum, buf);
-	if (t->flags & TN_TH_URG)
-		row(r, TN_F_TCP_URGENT, NULL, "%u", t->urgent);
-	else
-		row(r, TN_F_TCP_URGENT, NULL, "%u%s", t->urgent, t->urgent ? " (ignored: URG not set)" :
-		    " (not in use)");
+	checksum_row(r, TN_F_TCP_CHECKSUM, t->checksum, t->checksum_status);
+	o = frow(r, TN_F_TCP_URGENT, NULL);
+	tn_sb_uint(o, t->urgent);
+	if (!(t->flags & TN_TH_URG))
+		tn_sb_str(o, t->urgent ? " (ignored: URG not set)" : " (not in use)");
+	fend(r, TN_F_TCP_URGENT);
 	option_rows(r, t, v);
 }
 
 static void payload_rows(struct tn_renderer *r, const struct tn_packet *pkt)
 {
 	section(r, "Payload");
+	struct tn_sb *o = frow(r, TN_F_PAYLOAD, "length");
+	tn_sb_uint(o, pkt->payload_len);
 	if (!pkt->payload_len) {
-		row(r, TN_F_PAYLOAD, "length", "0 bytes");
+		tn_sb_str(o, " bytes");
+		fend(r, TN_F_PAYLOAD);
 		return;
 	}
-	if (pkt->payload_captured < pkt->payload_len)
-		row(r, TN_F_PAYLOAD, "length", "%" PRIu32 " byte%s (%" PRIu32 " captured)",
-		    pkt->payload_len, plural(pkt->payload_len), pkt->payload_captured);
-	else
-		row(r, TN_F_PAYLOAD, "length", "%" PRIu32 " byte%s", pkt->payload_len,
-		    plural(pkt->payload_len));
+	tn_sb_str(o, pkt->payload_len == 1 ? " byte" : " bytes");
+	if (pkt->payload_captured < pkt->payload_len) {
+		tn_sb_str(o, " (");
+		tn_sb_uint(o, pkt->payload_captured);
+		tn_sb_str(o, " captured)");
+	}
+	fend(r, TN_F_PAYLOAD);
 	if (pkt->payload_captured) {
 		char pv[4 * TN_PREVIEW_BYTES + 1];
 		bool more;
 		preview(pkt, pv, sizeof pv, &more);
-		tn_sb_printf(ob(r), "    %-*s\"%s\"%s\n", LABEL_W, "starts with", pv, more ? "..." : "");
+		tn_sb_str(o, "    ");
+		tn_sb_pad(o, "starts with", LABEL_W);
+		tn_sb_chr(o, '"');
+		tn_sb_str(o, pv);
+		tn_sb_str(o, more ? "\"..." : "\"");
+		tn_sb_chr(o, '\n');
 	}
 }
 
