@@ -1083,15 +1083,20 @@ static void state_lines(struct tn_renderer *r, const struct tn_segment *seg)
 	for (int k = 0; k < 2; k++) {
 		int i = k == 0 ? v->client : !v->client;
 		char st[64];
-		if (v->before[i] == v->after[i])
-			snprintf(st, sizeof st, "%s%s (unchanged)", tn_state_name(v->before[i]),
-				 v->inferred[i] ? ", inferred" : "");
-		else
-			snprintf(st, sizeof st, "%s%s → %s", tn_state_name(v->before[i]),
-				 v->inferred[i] ? " (inferred)" : "", tn_state_name(v->after[i]));
-		tn_sb_printf(o, "  %s ", tn_role_name(i, v->client));
+		struct tn_sb sb;
+		tn_sb_init(&sb, st, sizeof st);
+		tn_sb_str(&sb, tn_state_name(v->before[i]));
+		if (v->before[i] == v->after[i]) {
+			tn_sb_str(&sb, v->inferred[i] ? ", inferred (unchanged)" : " (unchanged)");
+		} else {
+			tn_sb_str(&sb, v->inferred[i] ? " (inferred) → " : " → ");
+			tn_sb_str(&sb, tn_state_name(v->after[i]));
+		}
+		tn_sb_str(o, "  ");
+		tn_sb_str(o, tn_role_name(i, v->client));
+		tn_sb_chr(o, ' ');
 		sty(r, v->before[i] != v->after[i] ? S_HEAD : "");
-		tn_sb_str(o, st);
+		tn_sb_mem(o, st, sb.n);
 		sty(r, v->before[i] != v->after[i] ? S_RESET : "");
 		tn_sb_chr(o, '\n');
 		if (v->why[i] != TN_WHY_NONE && (v->before[i] != v->after[i] ||
@@ -1168,7 +1173,8 @@ static void fragment_lines(struct tn_renderer *r, const struct tn_segment *seg)
 	wrapped_in(r, 2, S_WARN, buf);
 }
 
-static void segment_block(struct tn_renderer *r, const struct tn_segment *seg)
+/* A segment's first line: frame, time, offset, sender, endpoints, service, flags, length. */
+static void segment_heading(struct tn_renderer *r, const struct tn_segment *seg)
 {
 	struct tn_sb *o = ob(r);
 	const struct tn_packet *pkt = seg->pkt;
@@ -1182,16 +1188,39 @@ static void segment_block(struct tn_renderer *r, const struct tn_segment *seg)
 	sty(r, S_HEAD);
 	char rel[40];
 	tn_format_offset(seg->rel_ns, r->opts.ts_digits, rel, sizeof rel);
-	tn_sb_printf(o, "#%" PRIu64 "  %s  %ss  %s %s → %s", seg->frame->n, ts, rel,
-		tn_role_name(seg->track.side, seg->track.client), from, to);
-	if ((svc = tn_service_name(pkt->tcp.dport)) || (svc = tn_service_name(pkt->tcp.sport)))
-		tn_sb_printf(o, " (%s)", svc);
+	tn_sb_chr(o, '#');
+	tn_sb_uint(o, seg->frame->n);
+	tn_sb_str(o, "  ");
+	tn_sb_str(o, ts);
+	tn_sb_str(o, "  ");
+	tn_sb_str(o, rel);
+	tn_sb_str(o, "s  ");
+	tn_sb_str(o, tn_role_name(seg->track.side, seg->track.client));
+	tn_sb_chr(o, ' ');
+	tn_sb_str(o, from);
+	tn_sb_str(o, " → ");
+	tn_sb_str(o, to);
+	if ((svc = tn_service_name(pkt->tcp.dport)) || (svc = tn_service_name(pkt->tcp.sport))) {
+		tn_sb_str(o, " (");
+		tn_sb_str(o, svc);
+		tn_sb_chr(o, ')');
+	}
 	sty(r, S_RESET);
 	tn_sb_str(o, "  ");
 	sty(r, S_FLAG);
-	tn_sb_printf(o, "[%s]", fl);
+	tn_sb_chr(o, '[');
+	tn_sb_str(o, fl);
+	tn_sb_chr(o, ']');
 	sty(r, S_RESET);
-	tn_sb_printf(o, "  %" PRIu32 " byte%s of data\n", pkt->payload_len, plural(pkt->payload_len));
+	tn_sb_str(o, "  ");
+	tn_sb_uint(o, pkt->payload_len);
+	tn_sb_str(o, pkt->payload_len == 1 ? " byte of data\n" : " bytes of data\n");
+}
+
+static void segment_block(struct tn_renderer *r, const struct tn_segment *seg)
+{
+	const struct tn_packet *pkt = seg->pkt;
+	segment_heading(r, seg);
 	wrapped_in(r, 2, S_NOTE, seg->note);
 	verdict_lines(r, seg);
 	timing_lines(r, seg);
