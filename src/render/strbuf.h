@@ -17,6 +17,7 @@
 #ifndef TN_RENDER_STRBUF_H
 #define TN_RENDER_STRBUF_H
 
+#include <math.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -190,6 +191,39 @@ static inline void tn_sb_printf(struct tn_sb *b, const char *fmt, ...)
 	va_start(ap, fmt);
 	tn_sb_vprintf(b, fmt, ap);
 	va_end(ap);
+}
+
+/*
+ * x with `decimals` digits after the point (0 to 9), exactly as printf's
+ * "%.*f" prints it: the value's own binary digits rounded to nearest, a tie
+ * to even. x times 10^decimals is computed with an error under half a unit
+ * in its last place; when the fraction is closer to one half than that
+ * error bound, or the value is too large or not a number, printf decides.
+ */
+static inline void tn_sb_fixed(struct tn_sb *b, double x, int decimals)
+{
+	static const uint64_t pow10[10] = { 1, 10, 100, 1000, 10000, 100000, 1000000, 10000000,
+					    100000000, 1000000000 };
+	double p = 0;
+	if (decimals >= 0 && decimals <= 9)
+		p = fabs(x) * (double)pow10[decimals];
+	if (decimals < 0 || decimals > 9 || !(p < 0x1p53)) {
+		tn_sb_printf(b, "%.*f", decimals, x);
+		return;
+	}
+	double whole = (double)(uint64_t)p, half = p - whole - 0.5;
+	if (fabs(half) <= p * 0x1p-52) {
+		tn_sb_printf(b, "%.*f", decimals, x);
+		return;
+	}
+	uint64_t q = (uint64_t)whole + (half > 0);
+	if (signbit(x))
+		tn_sb_chr(b, '-');
+	tn_sb_uint(b, q / pow10[decimals]);
+	if (decimals) {
+		tn_sb_chr(b, '.');
+		tn_sb_uint_w(b, q % pow10[decimals], decimals);
+	}
 }
 
 #endif

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "unit.h"
+#include "../../src/render/strbuf.h"
 
 #define GUARD 8
 
@@ -283,6 +284,49 @@ START_TEST(test_ascii_unbuffered)
 }
 END_TEST
 
+/* ------------------------------------------------------- fixed decimals */
+
+/* tn_sb_fixed against printf's "%.*f" on one value, every number of decimals. */
+static void check_fixed(double x)
+{
+	for (int d = 0; d <= 9; d++) {
+		char want[400], got[400];
+		struct tn_sb b;
+		snprintf(want, sizeof want, "%.*f", d, x);
+		tn_sb_init(&b, got, sizeof got);
+		tn_sb_fixed(&b, x, d);
+		ck_assert_msg(strcmp(want, got) == 0, "%.17g with %d decimals: '%s', printf '%s'", x, d,
+			      got, want);
+	}
+}
+
+START_TEST(test_fixed_like_printf)
+{
+	static const double edge[] = { 0, -0.0, 0.5, 1.5, 2.5, -2.5, 0.125, 0.375, 0.0005, 0.0015,
+				       1.0005, 2.675, 1e-12, -1e-12, 999.9995, 0.9999999999,
+				       4503599627370496.5, 9007199254740993.0, 1e300, -1e300 };
+	for (size_t i = 0; i < sizeof edge / sizeof edge[0]; i++)
+		check_fixed(edge[i]);
+	for (int64_t k = -2000; k <= 2000; k++) {   /* exact ties and their neighbours */
+		check_fixed((double)k / 8);
+		check_fixed((double)k / 1024);
+		check_fixed(nextafter((double)k / 16, 1e9));
+		check_fixed(nextafter((double)k / 16, -1e9));
+	}
+	uint64_t s = 88172645463325252u;   /* xorshift: nanosecond counts as the reports divide them */
+	for (int i = 0; i < 20000; i++) {
+		s ^= s << 13;
+		s ^= s >> 7;
+		s ^= s << 17;
+		int64_t ns = (int64_t)(s % 100000000000u);
+		check_fixed((double)ns / 1e9);
+		check_fixed((double)ns / 1e6);
+		check_fixed((double)(s % 1000000u) / 1e3);
+		check_fixed(100.0 * (double)(s % 977u) / (double)(s % 1013u + 1));
+	}
+}
+END_TEST
+
 static Suite *render_suite(void)
 {
 	Suite *s = suite_create("render");
@@ -293,6 +337,9 @@ static Suite *render_suite(void)
 	suite_add_tcase(s, tc);
 	tc = tcase_create("names");
 	TN_ADD_TABLE_TEST(tc, test_service_table, svc_cases);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("fixed");
+	tcase_add_test(tc, test_fixed_like_printf);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("time");
 	TN_ADD_TABLE_TEST(tc, test_time_table, time_cases);
