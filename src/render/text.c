@@ -1488,20 +1488,57 @@ static void handshake_line(struct tn_renderer *r, const struct tn_conn_view *cv)
 		return;
 	struct tn_sb *o = ob(r);
 	double to_server = ms(cv->leg_server_ns) / 2, to_client = ms(cv->leg_client_ns) / 2;
-	tn_sb_printf(o, "   handshake: %.3f ms to the server and back, %.3f ms to the client and back, "
-		"from the capture point; ", ms(cv->leg_server_ns), ms(cv->leg_client_ns));
-	if (strcmp(cv->capture_point, "client") == 0)
-		tn_sb_printf(o, "taken near the client: its states change where shown, the server's "
-			"about %.3f ms later\n", to_server);
-	else if (strcmp(cv->capture_point, "server") == 0)
-		tn_sb_printf(o, "taken near the server: its states change where shown, the client's "
-			"about %.3f ms later\n", to_client);
-	else if (strcmp(cv->capture_point, "between") == 0)
-		tn_sb_printf(o, "taken between the two: the client's states change about %.3f ms after "
-			"they are shown, the server's about %.3f ms after\n", to_client, to_server);
-	else
-		tn_sb_printf(o, "both ends within 0.2 ms of the capture: where it was taken cannot be "
-			"told, and states change within that time of where they are shown\n");
+	tn_sb_str(o, "   handshake: ");
+	tn_sb_fixed(o, ms(cv->leg_server_ns), 3);
+	tn_sb_str(o, " ms to the server and back, ");
+	tn_sb_fixed(o, ms(cv->leg_client_ns), 3);
+	tn_sb_str(o, " ms to the client and back, from the capture point; ");
+	if (strcmp(cv->capture_point, "client") == 0) {
+		tn_sb_str(o, "taken near the client: its states change where shown, the server's about ");
+		tn_sb_fixed(o, to_server, 3);
+		tn_sb_str(o, " ms later\n");
+	} else if (strcmp(cv->capture_point, "server") == 0) {
+		tn_sb_str(o, "taken near the server: its states change where shown, the client's about ");
+		tn_sb_fixed(o, to_client, 3);
+		tn_sb_str(o, " ms later\n");
+	} else if (strcmp(cv->capture_point, "between") == 0) {
+		tn_sb_str(o, "taken between the two: the client's states change about ");
+		tn_sb_fixed(o, to_client, 3);
+		tn_sb_str(o, " ms after they are shown, the server's about ");
+		tn_sb_fixed(o, to_server, 3);
+		tn_sb_str(o, " ms after\n");
+	} else {
+		tn_sb_str(o, "both ends within 0.2 ms of the capture: where it was taken cannot be "
+			  "told, and states change within that time of where they are shown\n");
+	}
+}
+
+/* "0.002746 s; client sent 5 segments with 88 bytes of data, server 5 with 1301" */
+static void counts_line(struct tn_sb *o, const struct tn_conn_view *cv)
+{
+	enum { CL = TN_ROLE_CLIENT, SV = TN_ROLE_SERVER };
+	tn_sb_str(o, "   ");
+	tn_sb_fixed(o, cv->duration, 6);
+	tn_sb_str(o, " s; client sent ");
+	tn_sb_uint(o, cv->segments[CL]);
+	tn_sb_str(o, cv->segments[CL] == 1 ? " segment with " : " segments with ");
+	tn_sb_uint(o, cv->count[CL].unique_bytes);
+	tn_sb_str(o, cv->count[CL].unique_bytes == 1 ? " byte" : " bytes");
+	tn_sb_str(o, " of data, server ");
+	tn_sb_uint(o, cv->segments[SV]);
+	tn_sb_str(o, " with ");
+	tn_sb_uint(o, cv->count[SV].unique_bytes);
+	tn_sb_chr(o, '\n');
+}
+
+/* "1.000/2.500/4.000" milliseconds, from microseconds: the least, the mean of n, the most. */
+static void min_mean_max(struct tn_sb *o, double min_us, double sum_us, unsigned n, double max_us)
+{
+	tn_sb_fixed(o, min_us / 1e3, 3);
+	tn_sb_chr(o, '/');
+	tn_sb_fixed(o, sum_us / n / 1e3, 3);
+	tn_sb_chr(o, '/');
+	tn_sb_fixed(o, max_us / 1e3, 3);
 }
 
 /* One side's data: its round trips, how much it had out, what held it back, how fast. */
@@ -1511,26 +1548,79 @@ static void timing_line(struct tn_renderer *r, const struct tn_conn_view *cv, in
 	struct tn_sb *o = ob(r);
 	if (!t->first_data_ns)
 		return;
-	tn_sb_printf(o, "   the %s's data: first byte %.3f ms after the first segment", tn_role_key(role),
-		ms(t->first_data_ns - cv->first_ns));
-	if (t->ack.n)
-		tn_sb_printf(o, "; round trip %.3f/%.3f/%.3f ms (min/mean/max of %u ACK%s)",
-			t->ack.min_us / 1e3, (double)t->ack.sum_us / t->ack.n / 1e3, t->ack.max_us / 1e3,
-			t->ack.n, t->ack.n == 1 ? "" : "s");
-	if (t->ts.n)
-		tn_sb_printf(o, ", %.3f/%.3f/%.3f ms from %u timestamp echo%s", t->ts.min_us / 1e3,
-			(double)t->ts.sum_us / t->ts.n / 1e3, t->ts.max_us / 1e3, t->ts.n,
-			t->ts.n == 1 ? "" : "es");
-	tn_sb_printf(o, "; at most %u byte%s in flight", t->max_in_flight, plural(t->max_in_flight));
+	tn_sb_str(o, "   the ");
+	tn_sb_str(o, tn_role_key(role));
+	tn_sb_str(o, "'s data: first byte ");
+	tn_sb_fixed(o, ms(t->first_data_ns - cv->first_ns), 3);
+	tn_sb_str(o, " ms after the first segment");
+	if (t->ack.n) {
+		tn_sb_str(o, "; round trip ");
+		min_mean_max(o, t->ack.min_us, (double)t->ack.sum_us, t->ack.n, t->ack.max_us);
+		tn_sb_str(o, " ms (min/mean/max of ");
+		tn_sb_uint(o, t->ack.n);
+		tn_sb_str(o, t->ack.n == 1 ? " ACK)" : " ACKs)");
+	}
+	if (t->ts.n) {
+		tn_sb_str(o, ", ");
+		min_mean_max(o, t->ts.min_us, (double)t->ts.sum_us, t->ts.n, t->ts.max_us);
+		tn_sb_str(o, " ms from ");
+		tn_sb_uint(o, t->ts.n);
+		tn_sb_str(o, t->ts.n == 1 ? " timestamp echo" : " timestamp echoes");
+	}
+	tn_sb_str(o, "; at most ");
+	tn_sb_uint(o, t->max_in_flight);
+	tn_sb_str(o, t->max_in_flight == 1 ? " byte in flight" : " bytes in flight");
 	if (t->rwnd_limited)
 		tn_sb_printf(o, ", %u time%s up to the receiver's window", t->rwnd_limited,
 			t->rwnd_limited == 1 ? "" : "s");
 	if (cv->duration > 0) {
 		double rate = (double)cv->count[role].unique_bytes / cv->duration;
-		tn_sb_printf(o, "; %.0f byte%s/s over the connection", rate,
-			rate >= 0.5 && rate < 1.5 ? "" : "s");
+		tn_sb_str(o, "; ");
+		tn_sb_fixed(o, rate, 0);
+		tn_sb_str(o, rate >= 0.5 && rate < 1.5 ? " byte/s" : " bytes/s");
+		tn_sb_str(o, " over the connection");
 	}
 	tn_sb_chr(o, '\n');
+}
+
+/* How the connection began and ended, its final states, Zeek's view of it, TIME-WAIT. */
+static void ending_lines(struct tn_sb *o, const struct tn_conn_view *cv)
+{
+	enum { CL = TN_ROLE_CLIENT, SV = TN_ROLE_SERVER };
+	tn_sb_str(o, cv->roles_inferred ? "   joined mid-connection (roles inferred)" :
+		  "   opened by the client");
+	if (cv->closed_first >= 0) {
+		tn_sb_str(o, "; the ");
+		tn_sb_str(o, tn_role_key(cv->closed_first));
+		tn_sb_str(o, " closed first");
+	}
+	tn_sb_str(o, "; ");
+	tn_sb_str(o, tn_end_text(cv->how));
+	if (cv->how == TN_END_RST && cv->rst_by >= 0) {
+		tn_sb_str(o, " from the ");
+		tn_sb_str(o, tn_role_key(cv->rst_by));
+	}
+	tn_sb_str(o, "\n   final states: client ");
+	tn_sb_str(o, tn_state_name(cv->final_state[CL]));
+	tn_sb_str(o, ", server ");
+	tn_sb_str(o, tn_state_name(cv->final_state[SV]));
+	tn_sb_str(o, "\n   as Zeek logs it: conn_state ");
+	tn_sb_str(o, cv->conn_state);
+	tn_sb_str(o, ", history ");
+	tn_sb_str(o, cv->history[0] ? cv->history : "-");
+	tn_sb_str(o, "; community id ");
+	tn_sb_str(o, cv->community_id);
+	tn_sb_chr(o, '\n');
+	if (cv->time_wait < 0)
+		return;
+	tn_sb_str(o, cv->time_wait == 2 ? "   both sides hold TIME-WAIT for " :
+		  cv->time_wait == CL ? "   the client holds TIME-WAIT for " :
+		  "   the server holds TIME-WAIT for ");
+	tn_sb_fixed(o, cv->time_wait_sec, 0);
+	tn_sb_str(o, cv->time_wait == 2 ? " s of capture time: they closed at the same time\n" :
+		  cv->time_wait == CL ? " s of capture time after its last ACK\n" :
+		  " s of capture time after its last ACK: on a server closing many connections, "
+		  "these entries add up\n");
 }
 
 static void text_report(struct tn_renderer *r, const struct tn_conn_view *cv)
@@ -1551,16 +1641,22 @@ static void text_report(struct tn_renderer *r, const struct tn_conn_view *cv)
 	if (r->opts.detail > TN_DETAIL_QUIET)
 		tn_sb_chr(o, '\n');
 	sty(r, S_HEAD);
-	tn_sb_printf(o, "== Connection %" PRIu64 " %s: client %s, server %s", cv->id, stopped[cv->why],
-		client, server);
-	if (svc)
-		tn_sb_printf(o, " (%s)", svc);
+	tn_sb_str(o, "== Connection ");
+	tn_sb_uint(o, cv->id);
+	tn_sb_chr(o, ' ');
+	tn_sb_str(o, stopped[cv->why]);
+	tn_sb_str(o, ": client ");
+	tn_sb_str(o, client);
+	tn_sb_str(o, ", server ");
+	tn_sb_str(o, server);
+	if (svc) {
+		tn_sb_str(o, " (");
+		tn_sb_str(o, svc);
+		tn_sb_chr(o, ')');
+	}
 	sty(r, S_RESET);
 	tn_sb_chr(o, '\n');
-	tn_sb_printf(o, "   %.6f s; client sent %" PRIu64 " segment%s with %" PRIu64 " byte%s of data, "
-		"server %" PRIu64 " with %" PRIu64 "\n", cv->duration, cv->segments[CL],
-		plural(cv->segments[CL]), cv->count[CL].unique_bytes, plural(cv->count[CL].unique_bytes),
-		cv->segments[SV], cv->count[SV].unique_bytes);
+	counts_line(o, cv);
 	for (int role = 0; role < 2; role++)
 		trouble_line(r, role, &cv->count[role]);
 	handshake_line(r, cv);
@@ -1569,27 +1665,7 @@ static void text_report(struct tn_renderer *r, const struct tn_conn_view *cv)
 	tn_sb_flush(o);   /* the sender's lines go to the stream itself */
 	for (int role = 0; role < 2; role++)
 		tn_text_sender_lines(r->opts.out, cv, role);
-	tn_sb_printf(o, "   %s", cv->roles_inferred ? "joined mid-connection (roles inferred)" :
-		"opened by the client");
-	if (cv->closed_first >= 0)
-		tn_sb_printf(o, "; the %s closed first", tn_role_key(cv->closed_first));
-	tn_sb_printf(o, "; %s", tn_end_text(cv->how));
-	if (cv->how == TN_END_RST && cv->rst_by >= 0)
-		tn_sb_printf(o, " from the %s", tn_role_key(cv->rst_by));
-	tn_sb_chr(o, '\n');
-	tn_sb_printf(o, "   final states: client %s, server %s\n", tn_state_name(cv->final_state[CL]),
-		tn_state_name(cv->final_state[SV]));
-	tn_sb_printf(o, "   as Zeek logs it: conn_state %s, history %s; community id %s\n",
-		cv->conn_state, cv->history[0] ? cv->history : "-", cv->community_id);
-	if (cv->time_wait == 2) {
-		tn_sb_printf(o, "   both sides hold TIME-WAIT for %.0f s of capture time: they closed at the "
-			"same time\n", cv->time_wait_sec);
-	} else if (cv->time_wait >= 0) {
-		bool client_tw = cv->time_wait == CL;
-		tn_sb_printf(o, "   the %s holds TIME-WAIT for %.0f s of capture time after its last ACK%s\n",
-			client_tw ? "client" : "server", cv->time_wait_sec,
-			client_tw ? "" : ": on a server closing many connections, these entries add up");
-	}
+	ending_lines(o, cv);
 }
 
 static void text_state(struct tn_renderer *r, const struct tn_state_event *ev)
