@@ -1531,14 +1531,19 @@ static void counts_line(struct tn_sb *o, const struct tn_conn_view *cv)
 	tn_sb_chr(o, '\n');
 }
 
-/* "1.000/2.500/4.000" milliseconds, from microseconds: the least, the mean of n, the most. */
-static void min_mean_max(struct tn_sb *o, double min_us, double sum_us, unsigned n, double max_us)
+/* "; round trip 1.000/2.500/4.000 ms (min/mean/max of 3 ACKs)": s in milliseconds, in words. */
+static void rtt_samples(struct tn_sb *o, const char *before, const struct tn_rtt_stats *s,
+			const char *middle, const char *one, const char *many)
 {
-	tn_sb_fixed(o, min_us / 1e3, 3);
+	tn_sb_str(o, before);
+	tn_sb_fixed(o, s->min_us / 1e3, 3);
 	tn_sb_chr(o, '/');
-	tn_sb_fixed(o, sum_us / n / 1e3, 3);
+	tn_sb_fixed(o, (double)s->sum_us / s->n / 1e3, 3);
 	tn_sb_chr(o, '/');
-	tn_sb_fixed(o, max_us / 1e3, 3);
+	tn_sb_fixed(o, s->max_us / 1e3, 3);
+	tn_sb_str(o, middle);
+	tn_sb_uint(o, s->n);
+	tn_sb_str(o, s->n == 1 ? one : many);
 }
 
 /* One side's data: its round trips, how much it had out, what held it back, how fast. */
@@ -1553,20 +1558,10 @@ static void timing_line(struct tn_renderer *r, const struct tn_conn_view *cv, in
 	tn_sb_str(o, "'s data: first byte ");
 	tn_sb_fixed(o, ms(t->first_data_ns - cv->first_ns), 3);
 	tn_sb_str(o, " ms after the first segment");
-	if (t->ack.n) {
-		tn_sb_str(o, "; round trip ");
-		min_mean_max(o, t->ack.min_us, (double)t->ack.sum_us, t->ack.n, t->ack.max_us);
-		tn_sb_str(o, " ms (min/mean/max of ");
-		tn_sb_uint(o, t->ack.n);
-		tn_sb_str(o, t->ack.n == 1 ? " ACK)" : " ACKs)");
-	}
-	if (t->ts.n) {
-		tn_sb_str(o, ", ");
-		min_mean_max(o, t->ts.min_us, (double)t->ts.sum_us, t->ts.n, t->ts.max_us);
-		tn_sb_str(o, " ms from ");
-		tn_sb_uint(o, t->ts.n);
-		tn_sb_str(o, t->ts.n == 1 ? " timestamp echo" : " timestamp echoes");
-	}
+	if (t->ack.n)
+		rtt_samples(o, "; round trip ", &t->ack, " ms (min/mean/max of ", " ACK)", " ACKs)");
+	if (t->ts.n)
+		rtt_samples(o, ", ", &t->ts, " ms from ", " timestamp echo", " timestamp echoes");
 	tn_sb_str(o, "; at most ");
 	tn_sb_uint(o, t->max_in_flight);
 	tn_sb_str(o, t->max_in_flight == 1 ? " byte in flight" : " bytes in flight");
