@@ -432,12 +432,15 @@ static void problem_line(struct tn_renderer *r, const struct tn_packet *pkt)
 {
 	if (pkt->problem == TN_PROB_NONE)
 		return;
+	struct tn_sb *o = ob(r);
 	sty(r, pkt->problem == TN_PROB_CUT ? S_WARN : S_BAD);
-	tn_sb_printf(ob(r), "  ! %s: %s (byte %u of the frame)",
-		pkt->problem == TN_PROB_CUT ? "cut short" : "malformed", pkt->problem_text,
-		pkt->problem_offset);
+	tn_sb_str(o, pkt->problem == TN_PROB_CUT ? "  ! cut short: " : "  ! malformed: ");
+	tn_sb_str(o, pkt->problem_text);
+	tn_sb_str(o, " (byte ");
+	tn_sb_uint(o, pkt->problem_offset);
+	tn_sb_str(o, " of the frame)");
 	sty(r, S_RESET);
-	tn_sb_chr(ob(r), '\n');
+	tn_sb_chr(o, '\n');
 }
 
 static void snaplen_line(struct tn_renderer *r, const struct tn_frame *f, bool numbered)
@@ -485,16 +488,25 @@ static void timing_lines(struct tn_renderer *r, const struct tn_segment *seg)
 {
 	const struct tn_seg_timing *t = &seg->timing;
 	char buf[320];
+	struct tn_sb b;
+	tn_sb_init(&b, buf, sizeof buf);
 	if (t->idle_ns) {
-		snprintf(buf, sizeof buf, "after %.3f s of silence on this connection",
-			 (double)t->idle_ns / 1e9);
+		tn_sb_str(&b, "after ");
+		tn_sb_fixed(&b, (double)t->idle_ns / 1e9, 3);
+		tn_sb_str(&b, " s of silence on this connection");
 		tilde_line(r, buf);
 	}
 	if (t->request_n) {
-		snprintf(buf, sizeof buf, "answers the request in #%" PRIu64 " after %.3f ms: %.3f ms "
-			 "for the network's round trip, %.3f ms at the server", t->request_n,
-			 (double)t->response_ns / 1e6, (double)t->response_net_ns / 1e6,
-			 (double)(t->response_ns - t->response_net_ns) / 1e6);
+		tn_sb_init(&b, buf, sizeof buf);
+		tn_sb_str(&b, "answers the request in #");
+		tn_sb_uint(&b, t->request_n);
+		tn_sb_str(&b, " after ");
+		tn_sb_fixed(&b, (double)t->response_ns / 1e6, 3);
+		tn_sb_str(&b, " ms: ");
+		tn_sb_fixed(&b, (double)t->response_net_ns / 1e6, 3);
+		tn_sb_str(&b, " ms for the network's round trip, ");
+		tn_sb_fixed(&b, (double)(t->response_ns - t->response_net_ns) / 1e6, 3);
+		tn_sb_str(&b, " ms at the server");
 		tilde_line(r, buf);
 	}
 	if (t->rwnd_limited) {
