@@ -60,37 +60,40 @@ static inline void tn_sb_flush(struct tn_sb *b)
 		b->p[0] = '\0';
 }
 
-/* A piece that does not fit an output buffer: what is held goes out first. */
-static inline void tn_sb_spill(struct tn_sb *b, const char *s, size_t n)
+/* Room for n more bytes and the NUL; an output buffer writes out what it holds to make it. */
+static inline bool tn_sb_room(struct tn_sb *b, size_t n)
 {
-	tn_sb_flush(b);
-	if (n < b->cap) {
-		memcpy(b->p, s, n);
-		b->n = n;
-		b->p[n] = '\0';
-	} else {
-		fwrite(s, 1, n, b->out);
+	if (b->n + n < b->cap)
+		return true;
+	if (b->out)
+		tn_sb_flush(b);
+	return b->n + n < b->cap;
+}
+
+/* A fixed buffer keeps what fits of a piece too long for it and notes the cut. */
+static inline void tn_sb_cut(struct tn_sb *b, const char *s, size_t n)
+{
+	if (b->n + 1 < b->cap) {
+		size_t room = b->cap - 1 - b->n;
+		memcpy(b->p + b->n, s, room);
+		b->n += room;
+		b->p[b->n] = '\0';
 	}
+	if (n)
+		b->cut = true;
 }
 
 static inline void tn_sb_mem(struct tn_sb *b, const char *s, size_t n)
 {
-	if (b->out && b->n + n >= b->cap) {
-		tn_sb_spill(b, s, n);
-		return;
+	if (tn_sb_room(b, n)) {
+		memcpy(b->p + b->n, s, n);
+		b->n += n;
+		b->p[b->n] = '\0';
+	} else if (b->out) {
+		fwrite(s, 1, n, b->out);   /* longer than the whole buffer, which is empty now */
+	} else {
+		tn_sb_cut(b, s, n);
 	}
-	if (b->n + 1 >= b->cap) {
-		b->cut = b->cut || n > 0;
-		return;
-	}
-	size_t room = b->cap - 1 - b->n;
-	if (n > room) {
-		b->cut = true;
-		n = room;
-	}
-	memcpy(b->p + b->n, s, n);
-	b->n += n;
-	b->p[b->n] = '\0';
 }
 
 static inline void tn_sb_str(struct tn_sb *b, const char *s)
@@ -100,18 +103,35 @@ static inline void tn_sb_str(struct tn_sb *b, const char *s)
 
 static inline void tn_sb_chr(struct tn_sb *b, char c)
 {
-	tn_sb_mem(b, &c, 1);
+	if (b->n + 1 < b->cap) {
+		b->p[b->n++] = c;
+		b->p[b->n] = '\0';
+	} else {
+		tn_sb_mem(b, &c, 1);
+	}
 }
 
-/* v in decimal, at least `width` digits (zero-padded). */
+/* v in decimal, at least `width` digits (zero-padded); two digits per division. */
 static inline void tn_sb_uint_w(struct tn_sb *b, uint64_t v, int width)
 {
+	static const char pairs[] =
+		"00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+		"40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+		"8081828384858687888990919293949596979899";
 	char d[24];
 	size_t i = sizeof d;
-	do {
-		d[--i] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v && i > 0);
+	while (v >= 100 && i >= 4) {   /* 20 digits at most: the bound only reassures the compiler */
+		unsigned k = (unsigned)(v % 100) * 2;
+		v /= 100;
+		d[--i] = pairs[k + 1];
+		d[--i] = pairs[k];
+	}
+	if (v >= 10) {
+		d[--i] = pairs[v * 2 + 1];
+		d[--i] = pairs[v * 2];
+	} else {
+		d[--i] = (char)('0' + v);
+	}
 	while ((int)(sizeof d - i) < width && i > 0)
 		d[--i] = '0';
 	tn_sb_mem(b, d + i, sizeof d - i);
@@ -125,26 +145,30 @@ static inline void tn_sb_uint(struct tn_sb *b, uint64_t v)
 /* n copies of c (printf's padding). */
 static inline void tn_sb_rep(struct tn_sb *b, char c, size_t n)
 {
-	static const char spaces[] = "                                ";
-	while (n > 0) {
-		size_t k = n < sizeof spaces - 1 ? n : sizeof spaces - 1;
-		if (c == ' ') {
-			tn_sb_mem(b, spaces, k);
-		} else {
-			for (size_t i = 0; i < k; i++)
-				tn_sb_chr(b, c);
-		}
-		n -= k;
+	if (tn_sb_room(b, n)) {
+		memset(b->p + b->n, c, n);
+		b->n += n;
+		b->p[b->n] = '\0';
+		return;
 	}
+	for (size_t i = 0; i < n; i++)
+		tn_sb_chr(b, c);
 }
 
 /* s left-aligned in at least `width` columns of bytes, as "%-*s" pads it. */
 static inline void tn_sb_pad(struct tn_sb *b, const char *s, int width)
 {
 	size_t len = strlen(s);
+	size_t fill = width > 0 && (size_t)width > len ? (size_t)width - len : 0;
+	if (tn_sb_room(b, len + fill)) {
+		memcpy(b->p + b->n, s, len);
+		memset(b->p + b->n + len, ' ', fill);
+		b->n += len + fill;
+		b->p[b->n] = '\0';
+		return;
+	}
 	tn_sb_mem(b, s, len);
-	if ((size_t)width > len && width > 0)
-		tn_sb_rep(b, ' ', (size_t)width - len);
+	tn_sb_rep(b, ' ', fill);
 }
 
 /* v in lower-case hex, at least `width` digits (zero-padded), as "%0*x". */
