@@ -758,20 +758,36 @@ static void ipv4_frag_rows(struct tn_renderer *r, const struct tn_ipv4 *ip)
 	fend(r, TN_F_IP_FRAG_OFF);
 }
 
-/* The source and destination address rows. */
-static void addr_rows(struct tn_renderer *r, const struct tn_packet *pkt)
+/* A segment's two addresses, formatted once for its heading and its address rows. */
+struct addrs {
+	char src[TN_ADDR_STRLEN], dst[TN_ADDR_STRLEN];
+};
+
+/* "addr:port", or "[addr]:port" for IPv6, as tn_endpoint_str writes it. */
+static void endpoint(struct tn_sb *o, const struct tn_packet *pkt, const char *addr,
+		     uint16_t port)
 {
-	char a[TN_ADDR_STRLEN];
-	tn_addr_str(pkt, true, a, sizeof a);
-	tn_sb_str(frow(r, TN_F_IP_ADDRS, "source address"), a);
+	if (pkt->ip_version == 6)
+		tn_sb_chr(o, '[');
+	tn_sb_str(o, addr);
+	if (pkt->ip_version == 6)
+		tn_sb_chr(o, ']');
+	tn_sb_chr(o, ':');
+	tn_sb_uint(o, port);
+}
+
+/* The source and destination address rows. */
+static void addr_rows(struct tn_renderer *r, const struct addrs *a)
+{
+	tn_sb_str(frow(r, TN_F_IP_ADDRS, "source address"), a->src);
 	fend(r, TN_F_IP_ADDRS);
-	tn_addr_str(pkt, false, a, sizeof a);
-	tn_sb_str(frow(r, TN_F_IP_ADDRS, "destination address"), a);
+	tn_sb_str(frow(r, TN_F_IP_ADDRS, "destination address"), a->dst);
 	fend(r, TN_F_IP_ADDRS);
 }
 
 /* TTL, protocol, checksum and the addresses. */
-static void ipv4_tail_rows(struct tn_renderer *r, const struct tn_packet *pkt)
+static void ipv4_tail_rows(struct tn_renderer *r, const struct tn_packet *pkt,
+			   const struct addrs *a)
 {
 	const struct tn_ipv4 *ip = &pkt->ip4;
 	uint_row(r, TN_F_IP_TTL, ip->ttl);
@@ -786,10 +802,10 @@ static void ipv4_tail_rows(struct tn_renderer *r, const struct tn_packet *pkt)
 	}
 	fend(r, TN_F_IP_PROTO);
 	checksum_row(r, TN_F_IP_CHECKSUM, ip->checksum, ip->checksum_status);
-	addr_rows(r, pkt);
+	addr_rows(r, a);
 }
 
-static void ipv4_rows(struct tn_renderer *r, const struct tn_packet *pkt)
+static void ipv4_rows(struct tn_renderer *r, const struct tn_packet *pkt, const struct addrs *a)
 {
 	const struct tn_ipv4 *ip = &pkt->ip4;
 	struct tn_sb *o;
@@ -822,7 +838,7 @@ static void ipv4_rows(struct tn_renderer *r, const struct tn_packet *pkt)
 	tn_sb_chr(o, ')');
 	fend(r, TN_F_IP_ID);
 	ipv4_frag_rows(r, ip);
-	ipv4_tail_rows(r, pkt);
+	ipv4_tail_rows(r, pkt, a);
 }
 
 static void ipv6_ext_rows(struct tn_renderer *r, const struct tn_ipv6 *ip)
@@ -838,7 +854,7 @@ static void ipv6_ext_rows(struct tn_renderer *r, const struct tn_ipv6 *ip)
 	}
 }
 
-static void ipv6_rows(struct tn_renderer *r, const struct tn_packet *pkt)
+static void ipv6_rows(struct tn_renderer *r, const struct tn_packet *pkt, const struct addrs *a)
 {
 	const struct tn_ipv6 *ip = &pkt->ip6;
 	struct tn_sb *o;
@@ -871,7 +887,7 @@ static void ipv6_rows(struct tn_renderer *r, const struct tn_packet *pkt)
 	num_named_row(r, TN_F_IP6_NEXT, ip->next_header, tn_ip6_ext_name(ip->next_header));
 	uint_row(r, TN_F_IP6_HOPS, ip->hop_limit);
 	ipv6_ext_rows(r, ip);
-	addr_rows(r, pkt);
+	addr_rows(r, a);
 }
 
 /* A port, explained for what it is here: the server's listening port or the client's own. */
@@ -1186,16 +1202,15 @@ static void fragment_lines(struct tn_renderer *r, const struct tn_segment *seg)
 }
 
 /* A segment's first line: frame, time, offset, sender, endpoints, service, flags, length. */
-static void segment_heading(struct tn_renderer *r, const struct tn_segment *seg)
+static void segment_heading(struct tn_renderer *r, const struct tn_segment *seg,
+			    const struct addrs *a)
 {
 	struct tn_sb *o = ob(r);
 	const struct tn_packet *pkt = seg->pkt;
-	char ts[48], from[64], to[64], fl[48];
+	char ts[48], fl[48];
 	const char *svc;
 	tn_format_time(seg->frame->ts_sec, seg->frame->ts_nsec, r->opts.ts_digits, true, ts,
 		       sizeof ts);
-	tn_endpoint_str(pkt, true, from, sizeof from);
-	tn_endpoint_str(pkt, false, to, sizeof to);
 	flags_str(pkt->tcp.flags, fl, sizeof fl);
 	sty(r, S_HEAD);
 	char rel[40];
@@ -1209,9 +1224,9 @@ static void segment_heading(struct tn_renderer *r, const struct tn_segment *seg)
 	tn_sb_str(o, "s  ");
 	tn_sb_str(o, tn_role_name(seg->track.side, seg->track.client));
 	tn_sb_chr(o, ' ');
-	tn_sb_str(o, from);
+	endpoint(o, pkt, a->src, pkt->tcp.sport);
 	tn_sb_str(o, " → ");
-	tn_sb_str(o, to);
+	endpoint(o, pkt, a->dst, pkt->tcp.dport);
 	if ((svc = tn_service_name(pkt->tcp.dport)) || (svc = tn_service_name(pkt->tcp.sport))) {
 		tn_sb_str(o, " (");
 		tn_sb_str(o, svc);
@@ -1232,7 +1247,10 @@ static void segment_heading(struct tn_renderer *r, const struct tn_segment *seg)
 static void segment_block(struct tn_renderer *r, const struct tn_segment *seg)
 {
 	const struct tn_packet *pkt = seg->pkt;
-	segment_heading(r, seg);
+	struct addrs a;
+	tn_addr_str(pkt, true, a.src, sizeof a.src);
+	tn_addr_str(pkt, false, a.dst, sizeof a.dst);
+	segment_heading(r, seg, &a);
 	wrapped_in(r, 2, S_NOTE, seg->note);
 	verdict_lines(r, seg);
 	timing_lines(r, seg);
@@ -1244,9 +1262,9 @@ static void segment_block(struct tn_renderer *r, const struct tn_segment *seg)
 		snaplen_line(r, seg->frame, false);
 	encap_rows(r, pkt);
 	if (pkt->ip_version == 4)
-		ipv4_rows(r, pkt);
+		ipv4_rows(r, pkt, &a);
 	else
-		ipv6_rows(r, pkt);
+		ipv6_rows(r, pkt, &a);
 	tcp_rows(r, seg);
 	payload_rows(r, pkt);
 }
