@@ -36,7 +36,6 @@
 #define WRAP_W 96
 #define OUT_BUF 65536
 
-
 /* What the text renderer remembers between calls. */
 struct text_state {
 	bool first_line_done;      /* something was printed: blank lines separate what follows */
