@@ -3,6 +3,9 @@
  *
  * No /etc/services and no DNS: output must not depend on the machine that
  * reads the capture. Names follow IANA's Service Name registry.
+ *
+ * The table is kept in ascending port order: a segment's breakdown looks its
+ * ports up several times, by binary search.
  */
 #include <tcpnarrate/render.h>
 
@@ -33,8 +36,14 @@ static const struct service {
 
 const char *tn_service_name(uint16_t port)
 {
-	for (const struct service *s = services; s->name; s++)
-		if (s->port == port)
-			return s->name;
-	return NULL;
+	size_t lo = 0, hi = sizeof services / sizeof services[0] - 1; /* the sentinel left out */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (services[mid].port < port)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < sizeof services / sizeof services[0] - 1 && services[lo].port == port ?
+	       services[lo].name : NULL;
 }

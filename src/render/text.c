@@ -34,6 +34,7 @@
 
 #define LABEL_W 24
 #define WRAP_W 96
+#define OUT_BUF 65536
 
 /* What the text renderer remembers between calls. */
 struct text_state {
@@ -48,11 +49,31 @@ struct text_state {
 	/* the last ICMP error shown in full: a repeat of it is shown short */
 	uint64_t icmp_conn, icmp_n;
 	int icmp_kind;
+	/*
+	 * Everything is built here and written to opts.out once per call of the
+	 * renderer (a segment's breakdown is twenty-odd rows: a stdio call for
+	 * each piece cost more than the formatting). Empty between calls.
+	 */
+	struct tn_sb ob;
+	char obuf[OUT_BUF];
 };
 
 static struct text_state *state_of(struct tn_renderer *r)
 {
 	return r->state;
+}
+
+/* The output buffer, writing to opts.out (which --problems swaps for its scratch stream). */
+static struct tn_sb *ob(struct tn_renderer *r)
+{
+	struct text_state *st = state_of(r);
+	st->ob.out = r->opts.out;
+	return &st->ob;
+}
+
+static void flush(struct tn_renderer *r)
+{
+	tn_sb_flush(ob(r));
 }
 
 /* "" or "s": the ending a noun takes after the count n. */
@@ -64,7 +85,7 @@ static const char *plural(uint64_t n)
 static void sty(struct tn_renderer *r, const char *s)
 {
 	if (r->opts.color)
-		fputs(s, r->opts.out);
+		tn_sb_str(ob(r), s);
 }
 
 /*
@@ -76,7 +97,7 @@ static void sty(struct tn_renderer *r, const char *s)
 static void wrapped_after_in(struct tn_renderer *r, int used, int indent, const char *style,
 			     const char *text)
 {
-	FILE *o = r->opts.out;
+	struct tn_sb *o = ob(r);
 	const char *p = text;
 	int width = WRAP_W - used;
 	while (*p) {
@@ -89,14 +110,14 @@ static void wrapped_after_in(struct tn_renderer *r, int used, int indent, const 
 				take = (size_t)width;
 		}
 		sty(r, style);
-		fprintf(o, "%.*s", (int)take, p);
+		tn_sb_mem(o, p, take);
 		sty(r, *style ? S_RESET : "");
-		fputc('\n', o);
+		tn_sb_chr(o, '\n');
 		p += take;
 		while (*p == ' ')
 			p++;
 		if (*p)
-			fprintf(o, "%*s", indent, "");
+			tn_sb_rep(o, ' ', (size_t)indent);
 		width = WRAP_W - indent;
 	}
 }
@@ -112,7 +133,7 @@ static void wrapped_in(struct tn_renderer *r, int indent, const char *style, con
 {
 	if (!*text)
 		return;
-	fprintf(r->opts.out, "%*s", indent, "");
+	tn_sb_rep(ob(r), ' ', (size_t)indent);
 	wrapped_after_in(r, indent, indent, style, text);
 }
 
@@ -122,75 +143,89 @@ static void wrapped(struct tn_renderer *r, int indent, const char *text)
 	wrapped_in(r, indent, "", text);
 }
 
-/* One labelled row; verbose adds `meaning` (what the field is for) under it. */
-static void vrow(struct tn_renderer *r, const char *label, const char *meaning, const char *fmt,
-		 va_list ap) __attribute__((format(printf, 4, 0)));
-static void vrow(struct tn_renderer *r, const char *label, const char *meaning, const char *fmt,
-		 va_list ap)
+/*
+ * A labelled row built in the output buffer: row_start writes the indent and
+ * the label, the caller appends the value, row_end ends the line (verbose
+ * adds `meaning`, what the field is for, under it).
+ */
+static struct tn_sb *row_start(struct tn_renderer *r, const char *label)
 {
-	FILE *o = r->opts.out;
-	fputs("    ", o);
+	struct tn_sb *o = ob(r);
+	tn_sb_str(o, "    ");
 	sty(r, S_DIM);
-	fprintf(o, "%-*s", LABEL_W, label);
+	tn_sb_pad(o, label, LABEL_W);
 	sty(r, S_RESET);
-	vfprintf(o, fmt, ap);
-	fputc('\n', o);
+	return o;
+}
+
+static void row_end(struct tn_renderer *r, const char *meaning)
+{
+	tn_sb_chr(ob(r), '\n');
 	if (r->opts.detail >= TN_DETAIL_VERBOSE && meaning)
 		wrapped_in(r, 6, S_DIM, meaning);
 }
 
-/* A row for field f, explained from the glossary; label, when given, replaces the field's own. */
+/* The same for field f: its label from the glossary unless `label` is given, its meaning. */
+static struct tn_sb *frow(struct tn_renderer *r, enum tn_field f, const char *label)
+{
+	return row_start(r, label ? label : tn_glossary_label(f));
+}
+
+static void fend(struct tn_renderer *r, enum tn_field f)
+{
+	row_end(r, (int)f >= 0 ? tn_glossary_meaning(f) : NULL);
+}
+
+/* A row for field f printf-style, for the rarer rows. */
 static void row(struct tn_renderer *r, enum tn_field f, const char *label, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 static void row(struct tn_renderer *r, enum tn_field f, const char *label, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	vrow(r, label ? label : tn_glossary_label(f), (int)f >= 0 ? tn_glossary_meaning(f) : NULL,
-	     fmt, ap);
+	tn_sb_vprintf(frow(r, f, label), fmt, ap);
 	va_end(ap);
+	fend(r, f);
 }
 
-/* A row explained by `meaning` rather than by the glossary's entry for the field. */
-static void row_meaning(struct tn_renderer *r, enum tn_field f, const char *meaning,
-			const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-static void row_meaning(struct tn_renderer *r, enum tn_field f, const char *meaning,
-			const char *fmt, ...)
+/* A style into a line being built, when colour is on. */
+static void sb_sty(struct tn_renderer *r, struct tn_sb *b, const char *s)
 {
-	va_list ap;
-	va_start(ap, fmt);
-	vrow(r, tn_glossary_label(f), meaning, fmt, ap);
-	va_end(ap);
+	if (r->opts.color)
+		tn_sb_str(b, s);
 }
 
 static void section(struct tn_renderer *r, const char *title)
 {
-	fputs("  ", r->opts.out);
+	tn_sb_str(ob(r), "  ");
 	sty(r, S_HEAD);
-	fputs(title, r->opts.out);
+	tn_sb_str(ob(r), title);
 	sty(r, S_RESET);
-	fputc('\n', r->opts.out);
+	tn_sb_chr(ob(r), '\n');
 }
 
-static void csum_text(struct tn_renderer *r, enum tn_csum c, char *buf, size_t len)
+static void csum_text(struct tn_renderer *r, struct tn_sb *b, enum tn_csum c)
 {
 	switch (c) {
 	case TN_CSUM_OK:
-		snprintf(buf, len, "%scorrect%s", r->opts.color ? S_GOOD : "",
-			 r->opts.color ? S_RESET : "");
+		sb_sty(r, b, S_GOOD);
+		tn_sb_str(b, "correct");
+		sb_sty(r, b, S_RESET);
 		break;
 	case TN_CSUM_BAD:
-		snprintf(buf, len, "%sBAD: the data was damaged or altered on the way%s",
-			 r->opts.color ? S_BAD : "", r->opts.color ? S_RESET : "");
+		sb_sty(r, b, S_BAD);
+		tn_sb_str(b, "BAD: the data was damaged or altered on the way");
+		sb_sty(r, b, S_RESET);
 		break;
 	case TN_CSUM_OFFLOAD:
-		snprintf(buf, len, "%snot verifiable: checksum offload; the sender left it to be "
-			 "filled in after the capture point: a NIC with offload fills it in on the way "
-			 "out; a virtual device such as veth never does, and the receiver trusts it%s",
-			 r->opts.color ? S_WARN : "", r->opts.color ? S_RESET : "");
+		sb_sty(r, b, S_WARN);
+		tn_sb_str(b, "not verifiable: checksum offload; the sender left it to be filled in after "
+			  "the capture point: a NIC with offload fills it in on the way out; a virtual "
+			  "device such as veth never does, and the receiver trusts it");
+		sb_sty(r, b, S_RESET);
 		break;
 	default:
-		snprintf(buf, len, "not verified: not every byte it covers was captured");
+		tn_sb_str(b, "not verified: not every byte it covers was captured");
 	}
 }
 
@@ -213,121 +248,153 @@ static void flags_str(uint16_t flags, char *buf, size_t len)
 /* The short form of one option, for quiet lines and the option rows. */
 /* SACK blocks in relative numbers; *sack_i walks the view's blocks across options. */
 static void sack_value(const struct tn_tcp_option *o, const struct tn_track_view *v,
-		       unsigned *sack_i, char *buf, size_t len)
+		       unsigned *sack_i, struct tn_sb *b)
 {
-	size_t u = 0;
-	for (unsigned b = 0; b < o->u.sack.count && *sack_i < v->n_sack; b++, (*sack_i)++) {
-		int n = snprintf(buf + u, len - u, "%s%" PRIu32 "-%" PRIu32, b ? ", " : "",
-				 v->sack_rel_left[*sack_i], v->sack_rel_right[*sack_i]);
-		if (n < 0 || (size_t)n >= len - u)
-			break;
-		u += (size_t)n;
+	for (unsigned k = 0; k < o->u.sack.count && *sack_i < v->n_sack; k++, (*sack_i)++) {
+		if (k)
+			tn_sb_str(b, ", ");
+		tn_sb_uint(b, v->sack_rel_left[*sack_i]);
+		tn_sb_chr(b, '-');
+		tn_sb_uint(b, v->sack_rel_right[*sack_i]);
 	}
 }
 
 /* Fast Open (kind 34, or an experimental kind carrying its magic), or another experiment. */
-static void fastopen_value(const struct tn_tcp_option *o, char *buf, size_t len)
+static void fastopen_value(const struct tn_tcp_option *o, struct tn_sb *b)
 {
 	if (o->kind != TN_OPT_FASTOPEN && !o->u.tfo.experimental) {
-		snprintf(buf, len, "experiment 0x%04x, %u bytes", o->exid, o->len);
+		tn_sb_printf(b, "experiment 0x%04x, %u bytes", o->exid, o->len);
 	} else if (o->u.tfo.len == 0) {
-		snprintf(buf, len, "cookie request");
+		tn_sb_str(b, "cookie request");
 	} else {
-		size_t u = (size_t)snprintf(buf, len, "cookie ");
-		for (unsigned i = 0; i < o->u.tfo.len && u + 3 < len; i++)
-			u += (size_t)snprintf(buf + u, len - u, "%02x", o->u.tfo.bytes[i]);
+		tn_sb_str(b, "cookie ");
+		for (unsigned i = 0; i < o->u.tfo.len && b->n + 3 < b->cap; i++)
+			tn_sb_hex_w(b, o->u.tfo.bytes[i], 2);
+	}
+}
+
+/* Options whose value is always the same words: the quiet line's and the option row's. */
+static const struct fixed_option {
+	uint8_t kind;
+	const char *compact, *value;
+} fixed_option[] = {
+	{ TN_OPT_EOL, "eol", "the rest of the option space is padding" },
+	{ TN_OPT_NOP, "nop", "padding" },
+	{ TN_OPT_SACK_PERM, "sackOK", "yes" },
+	{ 0, NULL, NULL },
+};
+
+static const struct fixed_option *fixed_words(uint8_t kind)
+{
+	for (const struct fixed_option *f = fixed_option; f->compact; f++)
+		if (f->kind == kind)
+			return f;
+	return NULL;
+}
+
+/* The options seen less often, in words. */
+static void rare_option_value(const struct tn_tcp_option *o, struct tn_sb *b)
+{
+	switch (o->kind) {
+	case TN_OPT_MPTCP:
+		tn_sb_printf(b, "%s, %u bytes", tn_mptcp_subtype_name(o->u.mptcp.subtype), o->len);
+		break;
+	case TN_OPT_AO:
+		tn_sb_printf(b, "key %u, next key %u, %u bytes", o->u.ao.keyid, o->u.ao.rnextkeyid,
+			     o->len);
+		break;
+	case TN_OPT_MD5:
+		tn_sb_str(b, "16-byte signature");
+		break;
+	case TN_OPT_UTO:
+		tn_sb_printf(b, "%u %s%s", o->u.uto.timeout, o->u.uto.minutes ? "minute" : "second",
+			     plural(o->u.uto.timeout));
+		break;
+	default:
+		if (fixed_words(o->kind))
+			tn_sb_str(b, fixed_words(o->kind)->value);
+		else
+			tn_sb_printf(b, "kind %u, %u bytes", o->kind, o->len);
 	}
 }
 
 static void option_value(const struct tn_tcp_option *o, const struct tn_track_view *v, unsigned *sack_i,
-			 char *buf, size_t len)
+			 struct tn_sb *b)
 {
-	buf[0] = '\0';
 	switch (o->kind) {
 	case TN_OPT_MSS:
-		snprintf(buf, len, "%u byte%s", o->u.mss, plural(o->u.mss));
+		tn_sb_uint(b, o->u.mss);
+		tn_sb_str(b, o->u.mss == 1 ? " byte" : " bytes");
 		break;
 	case TN_OPT_WSCALE:
 		if (o->u.shift > TN_WSCALE_MAX)
-			snprintf(buf, len, "shift %u, over the maximum of %u: taken as %u (windows × %u)",
-				 o->u.shift, TN_WSCALE_MAX, TN_WSCALE_MAX, 1u << TN_WSCALE_MAX);
+			tn_sb_printf(b, "shift %u, over the maximum of %u: taken as %u (windows × %u)",
+				     o->u.shift, TN_WSCALE_MAX, TN_WSCALE_MAX, 1u << TN_WSCALE_MAX);
 		else
-			snprintf(buf, len, "shift %u (windows × %u)", o->u.shift, 1u << o->u.shift);
+			tn_sb_printf(b, "shift %u (windows × %u)", o->u.shift, 1u << o->u.shift);
 		break;
 	case TN_OPT_TIMESTAMP:
-		snprintf(buf, len, "TSval %" PRIu32 " TSecr %" PRIu32, o->u.ts.val, o->u.ts.ecr);
+		tn_sb_str(b, "TSval ");
+		tn_sb_uint(b, o->u.ts.val);
+		tn_sb_str(b, " TSecr ");
+		tn_sb_uint(b, o->u.ts.ecr);
 		break;
 	case TN_OPT_SACK:
-		sack_value(o, v, sack_i, buf, len);
+		sack_value(o, v, sack_i, b);
 		break;
 	case TN_OPT_FASTOPEN:
 	case TN_OPT_EXP1:
 	case TN_OPT_EXP2:
-		fastopen_value(o, buf, len);
-		break;
-	case TN_OPT_MPTCP:
-		snprintf(buf, len, "%s, %u bytes", tn_mptcp_subtype_name(o->u.mptcp.subtype), o->len);
-		break;
-	case TN_OPT_AO:
-		snprintf(buf, len, "key %u, next key %u, %u bytes", o->u.ao.keyid,
-			 o->u.ao.rnextkeyid, o->len);
-		break;
-	case TN_OPT_MD5:
-		snprintf(buf, len, "16-byte signature");
-		break;
-	case TN_OPT_UTO:
-		snprintf(buf, len, "%u %s%s", o->u.uto.timeout, o->u.uto.minutes ? "minute" : "second",
-			 plural(o->u.uto.timeout));
-		break;
-	case TN_OPT_EOL:
-		snprintf(buf, len, "the rest of the option space is padding");
-		break;
-	case TN_OPT_NOP:
-		snprintf(buf, len, "padding");
-		break;
-	case TN_OPT_SACK_PERM:
-		snprintf(buf, len, "yes");
+		fastopen_value(o, b);
 		break;
 	default:
-		snprintf(buf, len, "kind %u, %u bytes", o->kind, o->len);
+		rare_option_value(o, b);
 	}
+}
+
+/* The compact form of SACK and of the rarer options: their value, cut as a quiet line cuts it. */
+static void option_compact_other(const struct tn_tcp_option *o, const struct tn_track_view *v,
+				 unsigned *sack_i, struct tn_sb *b)
+{
+	char val[112];
+	struct tn_sb vb;
+	tn_sb_init(&vb, val, sizeof val);
+	option_value(o, v, sack_i, &vb);
+	if (o->kind == TN_OPT_SACK) {
+		tn_sb_str(b, "sack ");
+	} else {
+		tn_sb_str(b, tn_tcpopt_name(o));
+		if (vb.n)
+			tn_sb_chr(b, ' ');
+	}
+	tn_sb_mem(b, val, vb.n);
 }
 
 /* The terse form for quiet lines: "mss 1460", "wscale 7", "ts 123/0", "sack 1-100". */
 static void option_compact(const struct tn_tcp_option *o, const struct tn_track_view *v,
-			   unsigned *sack_i, char *buf, size_t len)
+			   unsigned *sack_i, struct tn_sb *b)
 {
 	switch (o->kind) {
 	case TN_OPT_MSS:
-		snprintf(buf, len, "mss %u", o->u.mss);
+		tn_sb_str(b, "mss ");
+		tn_sb_uint(b, o->u.mss);
 		break;
 	case TN_OPT_WSCALE:
-		snprintf(buf, len, "wscale %u%s", o->u.shift,
-			 o->u.shift > TN_WSCALE_MAX ? " (taken as 14)" : "");
-		break;
-	case TN_OPT_SACK_PERM:
-		snprintf(buf, len, "sackOK");
-		break;
-	case TN_OPT_NOP:
-		snprintf(buf, len, "nop");
-		break;
-	case TN_OPT_EOL:
-		snprintf(buf, len, "eol");
+		tn_sb_str(b, "wscale ");
+		tn_sb_uint(b, o->u.shift);
+		tn_sb_str(b, o->u.shift > TN_WSCALE_MAX ? " (taken as 14)" : "");
 		break;
 	case TN_OPT_TIMESTAMP:
-		snprintf(buf, len, "ts %" PRIu32 "/%" PRIu32, o->u.ts.val, o->u.ts.ecr);
+		tn_sb_str(b, "ts ");
+		tn_sb_uint(b, o->u.ts.val);
+		tn_sb_chr(b, '/');
+		tn_sb_uint(b, o->u.ts.ecr);
 		break;
-	case TN_OPT_SACK: {
-		char blocks[112];
-		option_value(o, v, sack_i, blocks, sizeof blocks);
-		snprintf(buf, len, "sack %s", blocks);
-		break;
-	}
-	default: {
-		char val[112];
-		option_value(o, v, sack_i, val, sizeof val);
-		snprintf(buf, len, "%s%s%s", tn_tcpopt_name(o), val[0] ? " " : "", val);
-	}
+	default:
+		if (fixed_words(o->kind))
+			tn_sb_str(b, fixed_words(o->kind)->compact);
+		else
+			option_compact_other(o, v, sack_i, b);
 	}
 }
 
@@ -364,24 +431,27 @@ static void problem_line(struct tn_renderer *r, const struct tn_packet *pkt)
 {
 	if (pkt->problem == TN_PROB_NONE)
 		return;
+	struct tn_sb *o = ob(r);
 	sty(r, pkt->problem == TN_PROB_CUT ? S_WARN : S_BAD);
-	fprintf(r->opts.out, "  ! %s: %s (byte %u of the frame)",
-		pkt->problem == TN_PROB_CUT ? "cut short" : "malformed", pkt->problem_text,
-		pkt->problem_offset);
+	tn_sb_str(o, pkt->problem == TN_PROB_CUT ? "  ! cut short: " : "  ! malformed: ");
+	tn_sb_str(o, pkt->problem_text);
+	tn_sb_str(o, " (byte ");
+	tn_sb_uint(o, pkt->problem_offset);
+	tn_sb_str(o, " of the frame)");
 	sty(r, S_RESET);
-	fputc('\n', r->opts.out);
+	tn_sb_chr(o, '\n');
 }
 
 static void snaplen_line(struct tn_renderer *r, const struct tn_frame *f, bool numbered)
 {
 	sty(r, S_BAD);
 	if (numbered)
-		fprintf(r->opts.out, "#%" PRIu64 " (not TCP)", f->n);
-	fprintf(r->opts.out, "  ! inconsistent file: the record claims %u captured byte%s, more than "
+		tn_sb_printf(ob(r), "#%" PRIu64 " (not TCP)", f->n);
+	tn_sb_printf(ob(r), "  ! inconsistent file: the record claims %u captured byte%s, more than "
 		"the file's snapshot length; only the first %u %s used", f->file_caplen,
 		plural(f->file_caplen), f->caplen, f->caplen == 1 ? "is" : "are");
 	sty(r, S_RESET);
-	fputc('\n', r->opts.out);
+	tn_sb_chr(ob(r), '\n');
 }
 
 /* One line per verdict under the segment's sentence, with its evidence. */
@@ -394,9 +464,13 @@ static void verdict_lines(struct tn_renderer *r, const struct tn_segment *seg)
 		const struct tn_verdict *v = &seg->verdict[i];
 		tn_verdict_explain(v, buf, sizeof buf);
 		sty(r, tn_render_verdict_style(v->kind));
-		int used = fprintf(r->opts.out, "  ! %s:", tn_verdict_name(v->kind));
+		const char *name = tn_verdict_name(v->kind);
+		int used = 5 + (int)strlen(name);
+		tn_sb_str(ob(r), "  ! ");
+		tn_sb_str(ob(r), name);
+		tn_sb_chr(ob(r), ':');
 		sty(r, S_RESET);
-		fputc(' ', r->opts.out);
+		tn_sb_chr(ob(r), ' ');
 		wrapped_after(r, used + 1, 4, buf);
 	}
 }
@@ -404,7 +478,7 @@ static void verdict_lines(struct tn_renderer *r, const struct tn_segment *seg)
 /* "  ~ text", wrapped with continuation lines under the text. */
 static void tilde_line(struct tn_renderer *r, const char *text)
 {
-	fputs("  ~ ", r->opts.out);
+	tn_sb_str(ob(r), "  ~ ");
 	wrapped_after(r, 4, 4, text);
 }
 
@@ -413,16 +487,25 @@ static void timing_lines(struct tn_renderer *r, const struct tn_segment *seg)
 {
 	const struct tn_seg_timing *t = &seg->timing;
 	char buf[320];
+	struct tn_sb b;
+	tn_sb_init(&b, buf, sizeof buf);
 	if (t->idle_ns) {
-		snprintf(buf, sizeof buf, "after %.3f s of silence on this connection",
-			 (double)t->idle_ns / 1e9);
+		tn_sb_str(&b, "after ");
+		tn_sb_fixed(&b, (double)t->idle_ns / 1e9, 3);
+		tn_sb_str(&b, " s of silence on this connection");
 		tilde_line(r, buf);
 	}
 	if (t->request_n) {
-		snprintf(buf, sizeof buf, "answers the request in #%" PRIu64 " after %.3f ms: %.3f ms "
-			 "for the network's round trip, %.3f ms at the server", t->request_n,
-			 (double)t->response_ns / 1e6, (double)t->response_net_ns / 1e6,
-			 (double)(t->response_ns - t->response_net_ns) / 1e6);
+		tn_sb_init(&b, buf, sizeof buf);
+		tn_sb_str(&b, "answers the request in #");
+		tn_sb_uint(&b, t->request_n);
+		tn_sb_str(&b, " after ");
+		tn_sb_fixed(&b, (double)t->response_ns / 1e6, 3);
+		tn_sb_str(&b, " ms: ");
+		tn_sb_fixed(&b, (double)t->response_net_ns / 1e6, 3);
+		tn_sb_str(&b, " ms for the network's round trip, ");
+		tn_sb_fixed(&b, (double)(t->response_ns - t->response_net_ns) / 1e6, 3);
+		tn_sb_str(&b, " ms at the server");
 		tilde_line(r, buf);
 	}
 	if (t->rwnd_limited) {
@@ -470,40 +553,34 @@ static void encap_compact(struct tn_renderer *r, const struct tn_packet *pkt)
 {
 	if (!pkt->n_encap)
 		return;
-	fputs(" via", r->opts.out);
+	tn_sb_str(ob(r), " via");
 	for (unsigned i = 0; i < pkt->n_encap; i++) {
 		char text[112];
 		tn_encap_text(&pkt->encap[i], true, text, sizeof text);
 		if (text[0])
-			fprintf(r->opts.out, " %s", text);
+			tn_sb_printf(ob(r), " %s", text);
 	}
 }
 
 static void quiet_tail(struct tn_renderer *r, const struct tn_segment *seg)
 {
-	FILE *o = r->opts.out;
+	struct tn_sb *o = ob(r);
 	const struct tn_track_view *v = &seg->track;
 	for (int k = 0; k < 2; k++) {
 		int i = k == 0 ? v->client : !v->client;
 		if (v->before[i] != v->after[i])
-			fprintf(o, " · %s %s→%s", tn_role_name(i, v->client), tn_state_name(v->before[i]),
+			tn_sb_printf(o, " · %s %s→%s", tn_role_name(i, v->client), tn_state_name(v->before[i]),
 				tn_state_name(v->after[i]));
 	}
 	for (unsigned i = 0; i < seg->n_verdicts; i++) {
 		if (!tn_render_verdict_shown(seg, i))
 			continue;
 		sty(r, tn_render_verdict_style(seg->verdict[i].kind));
-		fprintf(o, " · %s", tn_verdict_name(seg->verdict[i].kind));
+		tn_sb_printf(o, " · %s", tn_verdict_name(seg->verdict[i].kind));
 		sty(r, S_RESET);
 	}
 }
 
-/* A style into a line being built, when colour is on. */
-static void sb_sty(struct tn_renderer *r, struct tn_sb *b, const char *s)
-{
-	if (r->opts.color)
-		tn_sb_str(b, s);
-}
 
 /* The numbers of a quiet line: sequence range, ACK, window, options. */
 static void quiet_numbers(struct tn_sb *b, const struct tn_segment *seg)
@@ -535,10 +612,12 @@ static void quiet_numbers(struct tn_sb *b, const struct tn_segment *seg)
 		unsigned sack_i = 0;
 		for (unsigned i = 0; i < t->n_opts; i++) {
 			char v[128];
-			option_compact(&t->opts[i], &seg->track, &sack_i, v, sizeof v);
+			struct tn_sb vb;
+			tn_sb_init(&vb, v, sizeof v);
+			option_compact(&t->opts[i], &seg->track, &sack_i, &vb);
 			if (i)
 				tn_sb_str(b, ", ");
-			tn_sb_str(b, v);
+			tn_sb_mem(b, v, vb.n);
 		}
 		tn_sb_str(b, t->opts_malformed ? ", malformed]" : t->opts_cut ? ", cut]" : "]");
 	}
@@ -550,7 +629,7 @@ static void quiet_numbers(struct tn_sb *b, const struct tn_segment *seg)
  */
 static void quiet_line(struct tn_renderer *r, const struct tn_segment *seg)
 {
-	FILE *o = r->opts.out;
+	struct tn_sb *o = ob(r);
 	const struct tn_packet *pkt = seg->pkt;
 	const struct tn_tcp *t = &pkt->tcp;
 	char line[2048], ts[48], ep[64], fl[48];
@@ -587,78 +666,182 @@ static void quiet_line(struct tn_renderer *r, const struct tn_segment *seg)
 		tn_sb_str(&b, pv);
 		tn_sb_str(&b, more ? "\"..." : "\"");
 	}
-	fwrite(line, 1, b.n, o);
+	tn_sb_mem(o, line, b.n);
 	if (t->checksum_status == TN_CSUM_BAD) {
 		sty(r, S_BAD);
-		fputs(" (bad checksum)", o);
+		tn_sb_str(o, " (bad checksum)");
 		sty(r, S_RESET);
 	}
 	encap_compact(r, pkt);
 	quiet_tail(r, seg);
 	if (seg->reasm)
-		fprintf(o, " · from %u fragments%s", seg->reasm->n_frags,
+		tn_sb_printf(o, " · from %u fragments%s", seg->reasm->n_frags,
 			seg->reasm->overlap_bytes ? ", overlapping" : "");
-	fputc('\n', o);
+	tn_sb_chr(o, '\n');
 	problem_line(r, pkt);
 	if (seg->frame->over_snaplen)
 		snaplen_line(r, seg->frame, false);
 }
 
-static void ipv4_rows(struct tn_renderer *r, const struct tn_packet *pkt)
+/* "20 bytes (5 words)": a header length. */
+static void size_words(struct tn_sb *o, unsigned len)
 {
-	const struct tn_ipv4 *ip = &pkt->ip4;
-	char a[TN_ADDR_STRLEN], b[TN_ADDR_STRLEN], cs[256];
-	section(r, "IPv4 header");
-	row(r, TN_F_IP_VERSION, NULL, "%u", ip->version);
-	if (ip->hdr_len > 20)
-		row(r, TN_F_IP_HDR_LEN, NULL, "%u bytes (%u words), %u of them options", ip->hdr_len,
-		    ip->hdr_len / 4u, ip->hdr_len - 20u);
-	else
-		row(r, TN_F_IP_HDR_LEN, NULL, "%u bytes (%u words)", ip->hdr_len, ip->hdr_len / 4u);
-	row(r, TN_F_IP_DSCP, NULL, "%u (%s)", ip->dscp, tn_dscp_name(ip->dscp));
-	row(r, TN_F_IP_ECN, NULL, "%u (%s)", ip->ecn, tn_ecn_name(ip->ecn));
-	if (ip->tso_zero_len)
-		row(r, TN_F_IP_TOTAL_LEN, NULL, "0 (left unset by segmentation offload; the frame "
-		    "holds %u bytes of IP)", pkt->wirelen - pkt->ip_offset);
-	else
-		row(r, TN_F_IP_TOTAL_LEN, NULL, "%u bytes", ip->total_len);
-	row(r, TN_F_IP_ID, NULL, "0x%04x (%u)", ip->id, ip->id);
-	char fl[96];
-	snprintf(fl, sizeof fl, "%s%s%s", ip->df ? ", DF (don't fragment)" : "",
-		 ip->mf ? ", MF (more fragments follow)" : "",
-		 ip->rf ? ", reserved bit set (should be zero)" : "");
-	row(r, TN_F_IP_FLAGS, NULL, "%s", fl[0] ? fl + 2 : "none (routers may fragment it)");
-	row(r, TN_F_IP_FRAG_OFF, NULL, "%u%s", ip->frag_off,
-	    ip->mf ? " (first fragment: the rest of the segment follows in others)" : "");
-	row(r, TN_F_IP_TTL, NULL, "%u", ip->ttl);
-	if (ip->ah_len)
-		row(r, TN_F_IP_PROTO, NULL, "%u (IPsec AH, %u bytes, then TCP)", ip->proto, ip->ah_len);
-	else
-		row(r, TN_F_IP_PROTO, NULL, "%u (TCP)", ip->proto);
-	csum_text(r, ip->checksum_status, cs, sizeof cs);
-	row(r, TN_F_IP_CHECKSUM, NULL, "0x%04x (%s)", ip->checksum, cs);
-	tn_addr_str(pkt, true, a, sizeof a);
-	tn_addr_str(pkt, false, b, sizeof b);
-	row(r, TN_F_IP_ADDRS, "source address", "%s", a);
-	row(r, TN_F_IP_ADDRS, "destination address", "%s", b);
+	tn_sb_uint(o, len);
+	tn_sb_str(o, " bytes (");
+	tn_sb_uint(o, len / 4u);
+	tn_sb_str(o, " words)");
 }
 
-static void ipv6_rows(struct tn_renderer *r, const struct tn_packet *pkt)
+/* A row holding only a number. */
+static void uint_row(struct tn_renderer *r, enum tn_field f, uint64_t v)
 {
-	const struct tn_ipv6 *ip = &pkt->ip6;
-	char a[TN_ADDR_STRLEN], b[TN_ADDR_STRLEN];
-	section(r, "IPv6 header");
-	row(r, TN_F_IP_VERSION, NULL, "%u", ip->version);
-	row(r, TN_F_IP6_TCLASS, NULL, "0x%02x (DSCP %u, %s; ECN %u, %s)", ip->tclass,
-	    ip->tclass >> 2, tn_dscp_name(ip->tclass >> 2), ip->tclass & 3u,
-	    tn_ecn_name(ip->tclass & 3u));
-	row(r, TN_F_IP6_FLOW, NULL, "0x%05x%s", ip->flow, ip->flow ? "" : " (not used)");
-	if (ip->jumbo)
-		row(r, TN_F_IP6_PLEN, NULL, "0 (a jumbogram or an offloaded super-segment)");
-	else
-		row(r, TN_F_IP6_PLEN, NULL, "%u bytes", ip->payload_len);
-	row(r, TN_F_IP6_NEXT, NULL, "%u (%s)", ip->next_header, tn_ip6_ext_name(ip->next_header));
-	row(r, TN_F_IP6_HOPS, NULL, "%u", ip->hop_limit);
+	tn_sb_uint(frow(r, f, NULL), v);
+	fend(r, f);
+}
+
+/* "0x0abc": v in hex, at least `width` digits. */
+static void hex_value(struct tn_sb *o, uint64_t v, int width)
+{
+	tn_sb_str(o, "0x");
+	tn_sb_hex_w(o, v, width);
+}
+
+/* "0x1c2d (correct)" */
+static void checksum_row(struct tn_renderer *r, enum tn_field f, uint16_t sum, enum tn_csum c)
+{
+	struct tn_sb *o = frow(r, f, NULL);
+	hex_value(o, sum, 4);
+	tn_sb_str(o, " (");
+	csum_text(r, o, c);
+	tn_sb_chr(o, ')');
+	fend(r, f);
+}
+
+/* A row "N (name)". */
+static void num_named_row(struct tn_renderer *r, enum tn_field f, unsigned v, const char *name)
+{
+	struct tn_sb *o = frow(r, f, NULL);
+	tn_sb_uint(o, v);
+	tn_sb_str(o, " (");
+	tn_sb_str(o, name);
+	tn_sb_chr(o, ')');
+	fend(r, f);
+}
+
+/* DF, MF and the reserved bit, and the fragment offset. */
+static void ipv4_frag_rows(struct tn_renderer *r, const struct tn_ipv4 *ip)
+{
+	struct tn_sb *o = frow(r, TN_F_IP_FLAGS, NULL);
+	const char *sep = "";
+	if (ip->df) {
+		tn_sb_str(o, "DF (don't fragment)");
+		sep = ", ";
+	}
+	if (ip->mf) {
+		tn_sb_str(o, sep);
+		tn_sb_str(o, "MF (more fragments follow)");
+		sep = ", ";
+	}
+	if (ip->rf) {
+		tn_sb_str(o, sep);
+		tn_sb_str(o, "reserved bit set (should be zero)");
+		sep = ", ";
+	}
+	if (!*sep)
+		tn_sb_str(o, "none (routers may fragment it)");
+	fend(r, TN_F_IP_FLAGS);
+	o = frow(r, TN_F_IP_FRAG_OFF, NULL);
+	tn_sb_uint(o, ip->frag_off);
+	if (ip->mf)
+		tn_sb_str(o, " (first fragment: the rest of the segment follows in others)");
+	fend(r, TN_F_IP_FRAG_OFF);
+}
+
+/* A segment's two addresses, formatted once for its heading and its address rows. */
+struct addrs {
+	char src[TN_ADDR_STRLEN], dst[TN_ADDR_STRLEN];
+};
+
+/* "addr:port", or "[addr]:port" for IPv6, as tn_endpoint_str writes it. */
+static void endpoint(struct tn_sb *o, const struct tn_packet *pkt, const char *addr,
+		     uint16_t port)
+{
+	if (pkt->ip_version == 6)
+		tn_sb_chr(o, '[');
+	tn_sb_str(o, addr);
+	if (pkt->ip_version == 6)
+		tn_sb_chr(o, ']');
+	tn_sb_chr(o, ':');
+	tn_sb_uint(o, port);
+}
+
+/* The source and destination address rows. */
+static void addr_rows(struct tn_renderer *r, const struct addrs *a)
+{
+	tn_sb_str(frow(r, TN_F_IP_ADDRS, "source address"), a->src);
+	fend(r, TN_F_IP_ADDRS);
+	tn_sb_str(frow(r, TN_F_IP_ADDRS, "destination address"), a->dst);
+	fend(r, TN_F_IP_ADDRS);
+}
+
+/* TTL, protocol, checksum and the addresses. */
+static void ipv4_tail_rows(struct tn_renderer *r, const struct tn_packet *pkt,
+			   const struct addrs *a)
+{
+	const struct tn_ipv4 *ip = &pkt->ip4;
+	uint_row(r, TN_F_IP_TTL, ip->ttl);
+	struct tn_sb *o = frow(r, TN_F_IP_PROTO, NULL);
+	tn_sb_uint(o, ip->proto);
+	if (ip->ah_len) {
+		tn_sb_str(o, " (IPsec AH, ");
+		tn_sb_uint(o, ip->ah_len);
+		tn_sb_str(o, " bytes, then TCP)");
+	} else {
+		tn_sb_str(o, " (TCP)");
+	}
+	fend(r, TN_F_IP_PROTO);
+	checksum_row(r, TN_F_IP_CHECKSUM, ip->checksum, ip->checksum_status);
+	addr_rows(r, a);
+}
+
+static void ipv4_rows(struct tn_renderer *r, const struct tn_packet *pkt, const struct addrs *a)
+{
+	const struct tn_ipv4 *ip = &pkt->ip4;
+	struct tn_sb *o;
+	section(r, "IPv4 header");
+	uint_row(r, TN_F_IP_VERSION, ip->version);
+	o = frow(r, TN_F_IP_HDR_LEN, NULL);
+	size_words(o, ip->hdr_len);
+	if (ip->hdr_len > 20) {
+		tn_sb_str(o, ", ");
+		tn_sb_uint(o, ip->hdr_len - 20u);
+		tn_sb_str(o, " of them options");
+	}
+	fend(r, TN_F_IP_HDR_LEN);
+	num_named_row(r, TN_F_IP_DSCP, ip->dscp, tn_dscp_name(ip->dscp));
+	num_named_row(r, TN_F_IP_ECN, ip->ecn, tn_ecn_name(ip->ecn));
+	o = frow(r, TN_F_IP_TOTAL_LEN, NULL);
+	if (ip->tso_zero_len) {
+		tn_sb_str(o, "0 (left unset by segmentation offload; the frame holds ");
+		tn_sb_uint(o, pkt->wirelen - pkt->ip_offset);
+		tn_sb_str(o, " bytes of IP)");
+	} else {
+		tn_sb_uint(o, ip->total_len);
+		tn_sb_str(o, " bytes");
+	}
+	fend(r, TN_F_IP_TOTAL_LEN);
+	o = frow(r, TN_F_IP_ID, NULL);
+	hex_value(o, ip->id, 4);
+	tn_sb_str(o, " (");
+	tn_sb_uint(o, ip->id);
+	tn_sb_chr(o, ')');
+	fend(r, TN_F_IP_ID);
+	ipv4_frag_rows(r, ip);
+	ipv4_tail_rows(r, pkt, a);
+}
+
+static void ipv6_ext_rows(struct tn_renderer *r, const struct tn_ipv6 *ip)
+{
 	for (unsigned i = 0; i < ip->n_ext; i++) {
 		if (ip->ext[i].type == 44)
 			row(r, TN_F_IP6_EXT, "extension header", "%s, %u bytes: id 0x%08x, offset %u%s",
@@ -668,10 +851,42 @@ static void ipv6_rows(struct tn_renderer *r, const struct tn_packet *pkt)
 			row(r, TN_F_IP6_EXT, "extension header", "%s, %u bytes",
 			    tn_ip6_ext_name(ip->ext[i].type), ip->ext[i].len);
 	}
-	tn_addr_str(pkt, true, a, sizeof a);
-	tn_addr_str(pkt, false, b, sizeof b);
-	row(r, TN_F_IP_ADDRS, "source address", "%s", a);
-	row(r, TN_F_IP_ADDRS, "destination address", "%s", b);
+}
+
+static void ipv6_rows(struct tn_renderer *r, const struct tn_packet *pkt, const struct addrs *a)
+{
+	const struct tn_ipv6 *ip = &pkt->ip6;
+	struct tn_sb *o;
+	section(r, "IPv6 header");
+	uint_row(r, TN_F_IP_VERSION, ip->version);
+	o = frow(r, TN_F_IP6_TCLASS, NULL);
+	hex_value(o, ip->tclass, 2);
+	tn_sb_str(o, " (DSCP ");
+	tn_sb_uint(o, ip->tclass >> 2);
+	tn_sb_str(o, ", ");
+	tn_sb_str(o, tn_dscp_name(ip->tclass >> 2));
+	tn_sb_str(o, "; ECN ");
+	tn_sb_uint(o, ip->tclass & 3u);
+	tn_sb_str(o, ", ");
+	tn_sb_str(o, tn_ecn_name(ip->tclass & 3u));
+	tn_sb_chr(o, ')');
+	fend(r, TN_F_IP6_TCLASS);
+	o = frow(r, TN_F_IP6_FLOW, NULL);
+	hex_value(o, ip->flow, 5);
+	tn_sb_str(o, ip->flow ? "" : " (not used)");
+	fend(r, TN_F_IP6_FLOW);
+	o = frow(r, TN_F_IP6_PLEN, NULL);
+	if (ip->jumbo) {
+		tn_sb_str(o, "0 (a jumbogram or an offloaded super-segment)");
+	} else {
+		tn_sb_uint(o, ip->payload_len);
+		tn_sb_str(o, " bytes");
+	}
+	fend(r, TN_F_IP6_PLEN);
+	num_named_row(r, TN_F_IP6_NEXT, ip->next_header, tn_ip6_ext_name(ip->next_header));
+	uint_row(r, TN_F_IP6_HOPS, ip->hop_limit);
+	ipv6_ext_rows(r, ip);
+	addr_rows(r, a);
 }
 
 /* A port, explained for what it is here: the server's listening port or the client's own. */
@@ -682,12 +897,15 @@ static void port_row(struct tn_renderer *r, const struct tn_segment *seg, bool s
 	bool sender_is_server = v->side != v->client;
 	bool server = source ? sender_is_server : !sender_is_server;
 	const char *svc = tn_service_name(port);
-	const char *meaning = tn_glossary_port(source, server);
 	enum tn_field f = source ? TN_F_TCP_SPORT : TN_F_TCP_DPORT;
-	if (svc)
-		row_meaning(r, f, meaning, "%u (%s)", port, svc);
-	else
-		row_meaning(r, f, meaning, "%u", port);
+	struct tn_sb *o = frow(r, f, NULL);
+	tn_sb_uint(o, port);
+	if (svc) {
+		tn_sb_str(o, " (");
+		tn_sb_str(o, svc);
+		tn_sb_chr(o, ')');
+	}
+	row_end(r, tn_glossary_port(source, server));
 }
 
 /* The flags row, then a line per flag set saying what it does here. */
@@ -696,111 +914,153 @@ static void flag_rows(struct tn_renderer *r, const struct tn_segment *seg)
 	const struct tn_tcp *t = &seg->pkt->tcp;
 	char fl[48], buf[256];
 	flags_str(t->flags, fl, sizeof fl);
-	if (r->opts.color) {
-		char col[96];
-		snprintf(col, sizeof col, S_FLAG "%s" S_RESET, fl);
-		row(r, TN_F_TCP_FLAGS, NULL, "%s", col);
-	} else {
-		row(r, TN_F_TCP_FLAGS, NULL, "%s", fl);
-	}
+	struct tn_sb *o = frow(r, TN_F_TCP_FLAGS, NULL);
+	sb_sty(r, o, S_FLAG);
+	tn_sb_str(o, fl);
+	sb_sty(r, o, S_RESET);
+	fend(r, TN_F_TCP_FLAGS);
 	for (size_t i = 0; tn_flag_order[i]; i++) {
 		if (!(t->flags & tn_flag_order[i]))
 			continue;
 		tn_flag_meaning(tn_flag_order[i], seg, buf, sizeof buf);
-		fprintf(r->opts.out, "      %-4s %s\n", tn_flag_name(tn_flag_order[i]), buf);
+		tn_sb_str(o, "      ");
+		tn_sb_pad(o, tn_flag_name(tn_flag_order[i]), 4);
+		tn_sb_chr(o, ' ');
+		tn_sb_str(o, buf);
+		tn_sb_chr(o, '\n');
 	}
 }
 
 static void window_row(struct tn_renderer *r, const struct tn_tcp *t, const struct tn_track_view *v)
 {
-	if (v->syn_window)
-		row(r, TN_F_TCP_WINDOW, NULL, "%u byte%s (never scaled in a SYN)", t->window,
-		    plural(t->window));
-	else if (!v->window_known)
-		row(r, TN_F_TCP_WINDOW, NULL, "%u (scale unknown: the handshake was not captured)",
-		    t->window);
-	else if (v->shift)
-		row(r, TN_F_TCP_WINDOW, NULL, "%u × %u = %" PRIu64 " bytes", t->window, 1u << v->shift,
-		    v->window_scaled);
-	else
-		row(r, TN_F_TCP_WINDOW, NULL, "%u byte%s%s", t->window, plural(t->window),
-		    t->window == 0 ? " (zero window: the receiver is full)" : "");
+	struct tn_sb *o = frow(r, TN_F_TCP_WINDOW, NULL);
+	tn_sb_uint(o, t->window);
+	if (v->syn_window) {
+		tn_sb_str(o, t->window == 1 ? " byte" : " bytes");
+		tn_sb_str(o, " (never scaled in a SYN)");
+	} else if (!v->window_known) {
+		tn_sb_str(o, " (scale unknown: the handshake was not captured)");
+	} else if (v->shift) {
+		tn_sb_str(o, " × ");
+		tn_sb_uint(o, 1u << v->shift);
+		tn_sb_str(o, " = ");
+		tn_sb_uint(o, v->window_scaled);
+		tn_sb_str(o, " bytes");
+	} else {
+		tn_sb_str(o, t->window == 1 ? " byte" : " bytes");
+		tn_sb_str(o, t->window == 0 ? " (zero window: the receiver is full)" : "");
+	}
+	fend(r, TN_F_TCP_WINDOW);
 }
 
 static void option_rows(struct tn_renderer *r, const struct tn_tcp *t, const struct tn_track_view *v)
 {
-	FILE *o = r->opts.out;
 	char buf[256];
 	if (t->hdr_len <= 20)
 		return;
-	row(r, TN_F_TCP_OPTIONS, NULL, "%u bytes%s", t->hdr_len - 20u,
-	    t->opts_malformed ? ", malformed: decoding stopped at the bad one" :
-	    t->opts_cut ? ", cut short by the capture" : "");
+	struct tn_sb *o = frow(r, TN_F_TCP_OPTIONS, NULL);
+	tn_sb_uint(o, t->hdr_len - 20u);
+	tn_sb_str(o, t->opts_malformed ? " bytes, malformed: decoding stopped at the bad one" :
+		  t->opts_cut ? " bytes, cut short by the capture" : " bytes");
+	fend(r, TN_F_TCP_OPTIONS);
 	unsigned sack_i = 0;
 	for (unsigned i = 0; i < t->n_opts; i++) {
 		const struct tn_tcp_option *op = &t->opts[i];
-		option_value(op, v, &sack_i, buf, sizeof buf);
-		fprintf(o, "      %-*s%s", LABEL_W - 2, option_label(op), buf);
+		struct tn_sb vb;
+		tn_sb_init(&vb, buf, sizeof buf);
+		option_value(op, v, &sack_i, &vb);
+		tn_sb_str(o, "      ");
+		tn_sb_pad(o, option_label(op), LABEL_W - 2);
+		tn_sb_mem(o, buf, vb.n);
 		if (op->kind == TN_OPT_SACK) /* the wire's form, beside the sentence's inclusive ranges */
-			fputs(" (relative; left edge to right edge, exclusive)", o);
-		fputc('\n', o);
+			tn_sb_str(o, " (relative; left edge to right edge, exclusive)");
+		tn_sb_chr(o, '\n');
 		if (r->opts.detail >= TN_DETAIL_VERBOSE)
 			wrapped_in(r, 8, S_DIM, tn_option_meaning(op));
 	}
+}
+
+/* Sequence and acknowledgment numbers, relative and raw. */
+static void seq_rows(struct tn_renderer *r, const struct tn_tcp *t, const struct tn_track_view *v)
+{
+	struct tn_sb *o = frow(r, TN_F_TCP_SEQ, NULL);
+	tn_sb_uint(o, v->rel_seq);
+	tn_sb_str(o, " (raw ");
+	tn_sb_uint(o, t->seq);
+	tn_sb_chr(o, ')');
+	tn_sb_str(o, (t->flags & TN_TH_SYN) ? ": the initial sequence number" :
+		  v->seq_base_is_isn ? "" : "; relative to the first seen, the SYN was not captured");
+	fend(r, TN_F_TCP_SEQ);
+	o = frow(r, TN_F_TCP_ACK, NULL);
+	if (t->flags & TN_TH_ACK) {
+		tn_sb_uint(o, v->rel_ack);
+		tn_sb_str(o, " (raw ");
+		tn_sb_uint(o, t->ack);
+		tn_sb_chr(o, ')');
+		tn_sb_str(o, v->ack_base_is_isn ? "" : "; relative to the first seen");
+	} else {
+		tn_sb_str(o, "not in use (no ACK flag); the field holds ");
+		tn_sb_uint(o, t->ack);
+	}
+	fend(r, TN_F_TCP_ACK);
 }
 
 static void tcp_rows(struct tn_renderer *r, const struct tn_segment *seg)
 {
 	const struct tn_tcp *t = &seg->pkt->tcp;
 	const struct tn_track_view *v = &seg->track;
-	char buf[256];
+	struct tn_sb *o;
 
 	section(r, "TCP header");
 	port_row(r, seg, true);
 	port_row(r, seg, false);
-	row(r, TN_F_TCP_SEQ, NULL, "%" PRIu32 " (raw %" PRIu32 ")%s", v->rel_seq, t->seq,
-	    (t->flags & TN_TH_SYN) ? ": the initial sequence number" :
-	    v->seq_base_is_isn ? "" : "; relative to the first seen, the SYN was not captured");
-	if (t->flags & TN_TH_ACK)
-		row(r, TN_F_TCP_ACK, NULL, "%" PRIu32 " (raw %" PRIu32 ")%s", v->rel_ack, t->ack,
-		    v->ack_base_is_isn ? "" : "; relative to the first seen");
-	else
-		row(r, TN_F_TCP_ACK, NULL, "not in use (no ACK flag); the field holds %" PRIu32,
-		    t->ack);
-	row(r, TN_F_TCP_DOFF, NULL, "%u bytes (%u words)%s", t->hdr_len, t->hdr_len / 4u,
-	    t->hdr_len > 20 ? ", so options follow" : "");
-	row(r, TN_F_TCP_RESERVED, NULL, "%u%s", t->reserved,
-	    t->reserved ? " (should be zero)" : "");
+	seq_rows(r, t, v);
+	o = frow(r, TN_F_TCP_DOFF, NULL);
+	size_words(o, t->hdr_len);
+	tn_sb_str(o, t->hdr_len > 20 ? ", so options follow" : "");
+	fend(r, TN_F_TCP_DOFF);
+	o = frow(r, TN_F_TCP_RESERVED, NULL);
+	tn_sb_uint(o, t->reserved);
+	tn_sb_str(o, t->reserved ? " (should be zero)" : "");
+	fend(r, TN_F_TCP_RESERVED);
 	flag_rows(r, seg);
 	window_row(r, t, v);
-	csum_text(r, t->checksum_status, buf, sizeof buf);
-	row(r, TN_F_TCP_CHECKSUM, NULL, "0x%04x (%s)", t->checksum, buf);
-	if (t->flags & TN_TH_URG)
-		row(r, TN_F_TCP_URGENT, NULL, "%u", t->urgent);
-	else
-		row(r, TN_F_TCP_URGENT, NULL, "%u%s", t->urgent, t->urgent ? " (ignored: URG not set)" :
-		    " (not in use)");
+	checksum_row(r, TN_F_TCP_CHECKSUM, t->checksum, t->checksum_status);
+	o = frow(r, TN_F_TCP_URGENT, NULL);
+	tn_sb_uint(o, t->urgent);
+	if (!(t->flags & TN_TH_URG))
+		tn_sb_str(o, t->urgent ? " (ignored: URG not set)" : " (not in use)");
+	fend(r, TN_F_TCP_URGENT);
 	option_rows(r, t, v);
 }
 
 static void payload_rows(struct tn_renderer *r, const struct tn_packet *pkt)
 {
 	section(r, "Payload");
+	struct tn_sb *o = frow(r, TN_F_PAYLOAD, "length");
+	tn_sb_uint(o, pkt->payload_len);
 	if (!pkt->payload_len) {
-		row(r, TN_F_PAYLOAD, "length", "0 bytes");
+		tn_sb_str(o, " bytes");
+		fend(r, TN_F_PAYLOAD);
 		return;
 	}
-	if (pkt->payload_captured < pkt->payload_len)
-		row(r, TN_F_PAYLOAD, "length", "%" PRIu32 " byte%s (%" PRIu32 " captured)",
-		    pkt->payload_len, plural(pkt->payload_len), pkt->payload_captured);
-	else
-		row(r, TN_F_PAYLOAD, "length", "%" PRIu32 " byte%s", pkt->payload_len,
-		    plural(pkt->payload_len));
+	tn_sb_str(o, pkt->payload_len == 1 ? " byte" : " bytes");
+	if (pkt->payload_captured < pkt->payload_len) {
+		tn_sb_str(o, " (");
+		tn_sb_uint(o, pkt->payload_captured);
+		tn_sb_str(o, " captured)");
+	}
+	fend(r, TN_F_PAYLOAD);
 	if (pkt->payload_captured) {
 		char pv[4 * TN_PREVIEW_BYTES + 1];
 		bool more;
 		preview(pkt, pv, sizeof pv, &more);
-		fprintf(r->opts.out, "    %-*s\"%s\"%s\n", LABEL_W, "starts with", pv, more ? "..." : "");
+		tn_sb_str(o, "    ");
+		tn_sb_pad(o, "starts with", LABEL_W);
+		tn_sb_chr(o, '"');
+		tn_sb_str(o, pv);
+		tn_sb_str(o, more ? "\"..." : "\"");
+		tn_sb_chr(o, '\n');
 	}
 }
 
@@ -817,27 +1077,27 @@ static void conn_header(struct tn_renderer *r, const struct tn_segment *seg)
 	tn_endpoint_str(seg->pkt, !from_client, sv, sizeof sv);
 	uint16_t sport = from_client ? seg->pkt->tcp.dport : seg->pkt->tcp.sport;
 	const char *svc = tn_service_name(sport);
-	FILE *o = r->opts.out;
+	struct tn_sb *o = ob(r);
 	sty(r, S_HEAD);
-	fprintf(o, "== Connection %" PRIu64 ": client %s → server %s", v->conn, cl, sv);
+	tn_sb_printf(o, "== Connection %" PRIu64 ": client %s → server %s", v->conn, cl, sv);
 	if (svc)
-		fprintf(o, " (%s)", svc);
+		tn_sb_printf(o, " (%s)", svc);
 	encap_compact(r, seg->pkt);   /* two tenants' overlays: which tunnel this one is in */
 	sty(r, S_RESET);
 	if (v->roles_inferred && v->new_conn)
-		fputs(" — joined mid-connection; roles inferred from the ports, both sides taken as "
-		      "ESTABLISHED", o);
+		tn_sb_str(o, " — joined mid-connection; roles inferred from the ports, both sides "
+			  "taken as ESTABLISHED");
 	else if (v->new_conn && v->inferred[v->client] && v->before[v->client] == TN_ST_SYN_SENT)
-		fputs(" — the client's SYN is not in the capture", o);
+		tn_sb_str(o, " — the client's SYN is not in the capture");
 	if (v->port_reused && v->new_conn)
-		fputs(" — a new connection on a port pair used before", o);
-	fputc('\n', o);
+		tn_sb_str(o, " — a new connection on a port pair used before");
+	tn_sb_chr(o, '\n');
 }
 
 static void conn_opening(struct tn_renderer *r, const struct tn_segment *seg)
 {
 	if (state_of(r)->first_line_done && r->opts.detail > TN_DETAIL_QUIET && !seg->step)
-		fputc('\n', r->opts.out);
+		tn_sb_chr(ob(r), '\n');
 	state_of(r)->first_line_done = true;
 	conn_header(r, seg);
 }
@@ -845,22 +1105,27 @@ static void conn_opening(struct tn_renderer *r, const struct tn_segment *seg)
 static void state_lines(struct tn_renderer *r, const struct tn_segment *seg)
 {
 	const struct tn_track_view *v = &seg->track;
-	FILE *o = r->opts.out;
+	struct tn_sb *o = ob(r);
 	/* The client first, as a reader expects; then the server. */
 	for (int k = 0; k < 2; k++) {
 		int i = k == 0 ? v->client : !v->client;
 		char st[64];
-		if (v->before[i] == v->after[i])
-			snprintf(st, sizeof st, "%s%s (unchanged)", tn_state_name(v->before[i]),
-				 v->inferred[i] ? ", inferred" : "");
-		else
-			snprintf(st, sizeof st, "%s%s → %s", tn_state_name(v->before[i]),
-				 v->inferred[i] ? " (inferred)" : "", tn_state_name(v->after[i]));
-		fprintf(o, "  %s ", tn_role_name(i, v->client));
+		struct tn_sb sb;
+		tn_sb_init(&sb, st, sizeof st);
+		tn_sb_str(&sb, tn_state_name(v->before[i]));
+		if (v->before[i] == v->after[i]) {
+			tn_sb_str(&sb, v->inferred[i] ? ", inferred (unchanged)" : " (unchanged)");
+		} else {
+			tn_sb_str(&sb, v->inferred[i] ? " (inferred) → " : " → ");
+			tn_sb_str(&sb, tn_state_name(v->after[i]));
+		}
+		tn_sb_str(o, "  ");
+		tn_sb_str(o, tn_role_name(i, v->client));
+		tn_sb_chr(o, ' ');
 		sty(r, v->before[i] != v->after[i] ? S_HEAD : "");
-		fputs(st, o);
+		tn_sb_mem(o, st, sb.n);
 		sty(r, v->before[i] != v->after[i] ? S_RESET : "");
-		fputc('\n', o);
+		tn_sb_chr(o, '\n');
 		if (v->why[i] != TN_WHY_NONE && (v->before[i] != v->after[i] ||
 						  r->opts.detail >= TN_DETAIL_NORMAL)) {
 			wrapped_in(r, 9, S_DIM, tn_why_text(v->why[i]));
@@ -871,29 +1136,29 @@ static void state_lines(struct tn_renderer *r, const struct tn_segment *seg)
 static void ideas(struct tn_renderer *r, const struct tn_idea *list, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
-		fputs("  ", r->opts.out);
+		tn_sb_str(ob(r), "  ");
 		sty(r, S_NOTE);
-		fprintf(r->opts.out, "» %s", list[i].title);
+		tn_sb_printf(ob(r), "» %s", list[i].title);
 		sty(r, S_RESET);
-		fputc('\n', r->opts.out);
+		tn_sb_chr(ob(r), '\n');
 		wrapped(r, 4, list[i].text);
 	}
 }
 
 static void text_begin(struct tn_renderer *r, const struct tn_run_info *run)
 {
-	FILE *o = r->opts.out;
+	struct tn_sb *o = ob(r);
 	if (!run->reference || r->opts.focus != TN_FOCUS_ALL)
 		return;
 	sty(r, S_HEAD);
-	fprintf(o, "Step 0 of %d, before any packet: curl http://10.0.2.10/ from 10.0.1.5",
+	tn_sb_printf(o, "Step 0 of %d, before any packet: curl http://10.0.2.10/ from 10.0.1.5",
 		TN_REFERENCE_SEGMENTS);
 	sty(r, S_RESET);
-	fputc('\n', o);
+	tn_sb_chr(o, '\n');
 	/* Neither ISN exists yet: each is picked when its SYN is sent or arrives (RFC 6528). */
-	fprintf(o, "  client CLOSED; its initial sequence number will be %d, picked when it sends "
+	tn_sb_printf(o, "  client CLOSED; its initial sequence number will be %d, picked when it sends "
 		"its SYN\n", TN_REFERENCE_CLIENT_ISN);
-	fprintf(o, "  server LISTEN on port 80; its initial sequence number will be %d, picked when "
+	tn_sb_printf(o, "  server LISTEN on port 80; its initial sequence number will be %d, picked when "
 		"the SYN arrives\n", TN_REFERENCE_SERVER_ISN);
 	if (r->opts.detail > TN_DETAIL_QUIET)
 		ideas(r, run->intro, run->n_intro);
@@ -935,30 +1200,56 @@ static void fragment_lines(struct tn_renderer *r, const struct tn_segment *seg)
 	wrapped_in(r, 2, S_WARN, buf);
 }
 
-static void segment_block(struct tn_renderer *r, const struct tn_segment *seg)
+/* A segment's first line: frame, time, offset, sender, endpoints, service, flags, length. */
+static void segment_heading(struct tn_renderer *r, const struct tn_segment *seg,
+			    const struct addrs *a)
 {
-	FILE *o = r->opts.out;
+	struct tn_sb *o = ob(r);
 	const struct tn_packet *pkt = seg->pkt;
-	char ts[48], from[64], to[64], fl[48];
+	char ts[48], fl[48];
 	const char *svc;
 	tn_format_time(seg->frame->ts_sec, seg->frame->ts_nsec, r->opts.ts_digits, true, ts,
 		       sizeof ts);
-	tn_endpoint_str(pkt, true, from, sizeof from);
-	tn_endpoint_str(pkt, false, to, sizeof to);
 	flags_str(pkt->tcp.flags, fl, sizeof fl);
 	sty(r, S_HEAD);
 	char rel[40];
 	tn_format_offset(seg->rel_ns, r->opts.ts_digits, rel, sizeof rel);
-	fprintf(o, "#%" PRIu64 "  %s  %ss  %s %s → %s", seg->frame->n, ts, rel,
-		tn_role_name(seg->track.side, seg->track.client), from, to);
-	if ((svc = tn_service_name(pkt->tcp.dport)) || (svc = tn_service_name(pkt->tcp.sport)))
-		fprintf(o, " (%s)", svc);
+	tn_sb_chr(o, '#');
+	tn_sb_uint(o, seg->frame->n);
+	tn_sb_str(o, "  ");
+	tn_sb_str(o, ts);
+	tn_sb_str(o, "  ");
+	tn_sb_str(o, rel);
+	tn_sb_str(o, "s  ");
+	tn_sb_str(o, tn_role_name(seg->track.side, seg->track.client));
+	tn_sb_chr(o, ' ');
+	endpoint(o, pkt, a->src, pkt->tcp.sport);
+	tn_sb_str(o, " → ");
+	endpoint(o, pkt, a->dst, pkt->tcp.dport);
+	if ((svc = tn_service_name(pkt->tcp.dport)) || (svc = tn_service_name(pkt->tcp.sport))) {
+		tn_sb_str(o, " (");
+		tn_sb_str(o, svc);
+		tn_sb_chr(o, ')');
+	}
 	sty(r, S_RESET);
-	fputs("  ", o);
+	tn_sb_str(o, "  ");
 	sty(r, S_FLAG);
-	fprintf(o, "[%s]", fl);
+	tn_sb_chr(o, '[');
+	tn_sb_str(o, fl);
+	tn_sb_chr(o, ']');
 	sty(r, S_RESET);
-	fprintf(o, "  %" PRIu32 " byte%s of data\n", pkt->payload_len, plural(pkt->payload_len));
+	tn_sb_str(o, "  ");
+	tn_sb_uint(o, pkt->payload_len);
+	tn_sb_str(o, pkt->payload_len == 1 ? " byte of data\n" : " bytes of data\n");
+}
+
+static void segment_block(struct tn_renderer *r, const struct tn_segment *seg)
+{
+	const struct tn_packet *pkt = seg->pkt;
+	struct addrs a;
+	tn_addr_str(pkt, true, a.src, sizeof a.src);
+	tn_addr_str(pkt, false, a.dst, sizeof a.dst);
+	segment_heading(r, seg, &a);
 	wrapped_in(r, 2, S_NOTE, seg->note);
 	verdict_lines(r, seg);
 	timing_lines(r, seg);
@@ -970,9 +1261,9 @@ static void segment_block(struct tn_renderer *r, const struct tn_segment *seg)
 		snaplen_line(r, seg->frame, false);
 	encap_rows(r, pkt);
 	if (pkt->ip_version == 4)
-		ipv4_rows(r, pkt);
+		ipv4_rows(r, pkt, &a);
 	else
-		ipv6_rows(r, pkt);
+		ipv6_rows(r, pkt, &a);
 	tcp_rows(r, seg);
 	payload_rows(r, pkt);
 }
@@ -983,9 +1274,11 @@ static void keep_context(struct tn_renderer *r, struct tn_focus_conn *fc,
 {
 	struct text_state *st = state_of(r);
 	FILE *out = r->opts.out;
+	flush(r);
 	rewind(st->scratch);
 	r->opts.out = st->scratch;
 	quiet_line(r, seg);
+	flush(r);
 	r->opts.out = out;
 	if (fflush(st->scratch) == 0)
 		tn_focus_keep_line(fc, st->scratch_buf, st->scratch_len);
@@ -1000,7 +1293,7 @@ static void keep_context(struct tn_renderer *r, struct tn_focus_conn *fc,
 static void problem_segment(struct tn_renderer *r, const struct tn_segment *seg)
 {
 	struct text_state *st = state_of(r);
-	FILE *o = r->opts.out;
+	struct tn_sb *o = ob(r);
 	struct tn_focus_conn *fc = tn_focus_conn(st->focus, seg->track.conn);
 	bool show = seg->n_verdicts > 0;
 	if (!show) {
@@ -1009,16 +1302,16 @@ static void problem_segment(struct tn_renderer *r, const struct tn_segment *seg)
 		return;
 	}
 	if (st->first_line_done && r->opts.detail > TN_DETAIL_QUIET)
-		fputc('\n', o);
+		tn_sb_chr(o, '\n');
 	st->first_line_done = true;
 	if (st->last_conn != seg->track.conn || r->opts.every_heading)
 		conn_header(r, seg);
 	st->last_conn = seg->track.conn;
 	if (fc->prev_n && !fc->prev_shown && fc->line_len) {
 		sty(r, S_DIM);
-		fputs("… ", o);
+		tn_sb_str(o, "… ");
 		sty(r, S_RESET);
-		fwrite(fc->line, 1, fc->line_len, o);
+		tn_sb_mem(o, fc->line, fc->line_len);
 	}
 	tn_focus_seen(fc, seg->frame->n, true, true);
 	if (r->opts.detail <= TN_DETAIL_QUIET)
@@ -1036,22 +1329,22 @@ static void text_segment(struct tn_renderer *r, const struct tn_segment *seg)
 		return;
 	}
 	if (seg->step && r->opts.detail > TN_DETAIL_QUIET) {
-		fputc('\n', r->opts.out);
+		tn_sb_chr(ob(r), '\n');
 		sty(r, S_HEAD);
-		fprintf(r->opts.out, "Step %u of %d", seg->step, TN_REFERENCE_SEGMENTS);
+		tn_sb_printf(ob(r), "Step %u of %d", seg->step, TN_REFERENCE_SEGMENTS);
 		sty(r, S_RESET);
-		fputc('\n', r->opts.out);
+		tn_sb_chr(ob(r), '\n');
 	}
 	if (seg->track.new_conn)
 		conn_opening(r, seg);
 	if (seg->step && r->opts.detail <= TN_DETAIL_QUIET)
-		fprintf(r->opts.out, "step %u: ", seg->step);
+		tn_sb_printf(ob(r), "step %u: ", seg->step);
 	if (r->opts.detail <= TN_DETAIL_QUIET) {
 		quiet_line(r, seg);
 		return;
 	}
 	if (state_of(r)->first_line_done && !seg->track.new_conn && !seg->step)
-		fputc('\n', r->opts.out);
+		tn_sb_chr(ob(r), '\n');
 	state_of(r)->first_line_done = true;
 	segment_block(r, seg);
 }
@@ -1066,105 +1359,105 @@ static void text_skip(struct tn_renderer *r, const struct tn_skip *s)
 		snaplen_line(r, s->frame, true);
 		return;
 	}
-	FILE *o = r->opts.out;
+	struct tn_sb *o = ob(r);
 	char ts[48];
 	tn_format_time(s->frame->ts_sec, s->frame->ts_nsec, r->opts.ts_digits,
 		       r->opts.detail > TN_DETAIL_QUIET, ts, sizeof ts);
 	if (r->opts.detail > TN_DETAIL_QUIET && state_of(r)->first_line_done)
-		fputc('\n', o);
+		tn_sb_chr(o, '\n');
 	state_of(r)->first_line_done = true;
-	fprintf(o, "%s%" PRIu64 " %s ", r->opts.detail > TN_DETAIL_QUIET ? "#" : "", s->frame->n, ts);
+	tn_sb_printf(o, "%s%" PRIu64 " %s ", r->opts.detail > TN_DETAIL_QUIET ? "#" : "", s->frame->n, ts);
 	sty(r, s->why == TN_DEC_TRUNCATED ? S_WARN : S_BAD);
-	fprintf(o, "not narrated, %s: %s (byte %u of the frame)", tn_decode_result_name(s->why),
+	tn_sb_printf(o, "not narrated, %s: %s (byte %u of the frame)", tn_decode_result_name(s->why),
 		s->pkt->problem_text[0] ? s->pkt->problem_text : "no detail", s->pkt->problem_offset);
 	sty(r, S_RESET);
-	fputc('\n', o);
+	tn_sb_chr(o, '\n');
 	if (s->frame->over_snaplen)
 		snaplen_line(r, s->frame, false);
 }
 
 /* The fragment table's counts, when there were fragments of TCP segments. */
-static void reasm_summary(FILE *o, const struct tn_reasm_stats *st)
+static void reasm_summary(struct tn_sb *o, const struct tn_reasm_stats *st)
 {
 	uint64_t refused = st->table_full + st->memory_full + st->cut;
 	if (!st->fragments && !refused)
 		return;
-	fprintf(o, "  %" PRIu64 " IP fragment%s of TCP segments held: %" PRIu64 " segment%s "
+	tn_sb_printf(o, "  %" PRIu64 " IP fragment%s of TCP segments held: %" PRIu64 " segment%s "
 		"reassembled", st->fragments, plural(st->fragments), st->reassembled,
 		plural(st->reassembled));
 	if (st->overlaps)
-		fprintf(o, " (%" PRIu64 " from overlapping fragments)", st->overlaps);
+		tn_sb_printf(o, " (%" PRIu64 " from overlapping fragments)", st->overlaps);
 	if (st->timed_out)
-		fprintf(o, "; %" PRIu64 " given up after the timeout", st->timed_out);
+		tn_sb_printf(o, "; %" PRIu64 " given up after the timeout", st->timed_out);
 	if (st->incomplete)
-		fprintf(o, "; %" PRIu64 " still missing pieces at the end", st->incomplete);
+		tn_sb_printf(o, "; %" PRIu64 " still missing pieces at the end", st->incomplete);
 	if (st->too_many)
-		fprintf(o, "; %" PRIu64 " given up for more than %d pieces", st->too_many,
+		tn_sb_printf(o, "; %" PRIu64 " given up for more than %d pieces", st->too_many,
 			TN_REASM_MAX_FRAGS);
 	if (refused)
-		fprintf(o, "; %" PRIu64 " fragment%s not held (%" PRIu64 " table full, %" PRIu64
+		tn_sb_printf(o, "; %" PRIu64 " fragment%s not held (%" PRIu64 " table full, %" PRIu64
 			" memory limit, %" PRIu64 " cut short or inconsistent)", refused,
 			plural(refused), st->table_full, st->memory_full, st->cut);
-	fputc('\n', o);
+	tn_sb_chr(o, '\n');
 }
 
 static void text_end(struct tn_renderer *r, const struct tn_summary *sum)
 {
-	FILE *o = r->opts.out;
+	struct tn_sb *o = ob(r);
 	uint64_t skipped = 0;
 	for (int i = 1; i < TN_DEC_RESULT_COUNT; i++)
 		skipped += sum->skipped[i];
-	fputc('\n', o);
+	tn_sb_chr(o, '\n');
 	sty(r, S_HEAD);
-	fprintf(o, "Summary of %s: %" PRIu64 " packet%s read, %" PRIu64 " TCP segment%s narrated, "
+	tn_sb_printf(o, "Summary of %s: %" PRIu64 " packet%s read, %" PRIu64 " TCP segment%s narrated, "
 		"%" PRIu64 " skipped", sum->source, sum->packets, sum->packets == 1 ? "" : "s",
 		sum->segments, sum->segments == 1 ? "" : "s", skipped);
 	sty(r, S_RESET);
-	fputc('\n', o);
+	tn_sb_chr(o, '\n');
 	if (skipped) {
-		fputs("  skipped:", o);
+		tn_sb_str(o, "  skipped:");
 		const char *sep = " ";
 		for (int i = 1; i < TN_DEC_RESULT_COUNT; i++) {
 			if (!sum->skipped[i])
 				continue;
-			fprintf(o, "%s%" PRIu64 " %s", sep, sum->skipped[i],
+			tn_sb_printf(o, "%s%" PRIu64 " %s", sep, sum->skipped[i],
 				tn_decode_result_name((enum tn_decode_result)i));
 			sep = ", ";
 		}
 		if (!sum->link_supported)
-			fprintf(o, " (link type %s, %u)", sum->linktype_name, sum->linktype);
-		fputc('\n', o);
+			tn_sb_printf(o, " (link type %s, %u)", sum->linktype_name, sum->linktype);
+		tn_sb_chr(o, '\n');
 	}
 	if (sum->over_snaplen)
-		fprintf(o, "  %" PRIu64 " record%s claimed more captured bytes than the file's snapshot "
+		tn_sb_printf(o, "  %" PRIu64 " record%s claimed more captured bytes than the file's snapshot "
 			"length and %s trimmed to it\n", sum->over_snaplen,
 			sum->over_snaplen == 1 ? "" : "s", sum->over_snaplen == 1 ? "was" : "were");
 	if (sum->filtered)
-		fprintf(o, "  %" PRIu64 " packet%s did not match the filter\n", sum->filtered,
+		tn_sb_printf(o, "  %" PRIu64 " packet%s did not match the filter\n", sum->filtered,
 			sum->filtered == 1 ? "" : "s");
 	if (sum->icmp_errors)
-		fprintf(o, "  %" PRIu64 " ICMP error%s about tracked connections, narrated in them\n",
+		tn_sb_printf(o, "  %" PRIu64 " ICMP error%s about tracked connections, narrated in them\n",
 			sum->icmp_errors, plural(sum->icmp_errors));
 	reasm_summary(o, &sum->reasm);
 	if (sum->inner_filtered)
-		fprintf(o, "  %" PRIu64 " TCP segment%s did not match --inner\n", sum->inner_filtered,
+		tn_sb_printf(o, "  %" PRIu64 " TCP segment%s did not match --inner\n", sum->inner_filtered,
 			sum->inner_filtered == 1 ? "" : "s");
-	fprintf(o, "  %" PRIu64 " connection%s", sum->connections, sum->connections == 1 ? "" : "s");
+	tn_sb_printf(o, "  %" PRIu64 " connection%s", sum->connections, sum->connections == 1 ? "" : "s");
 	if (sum->evictions)
-		fprintf(o, "; %" PRIu64 " evicted from the full flow table (relative numbers restart "
+		tn_sb_printf(o, "; %" PRIu64 " evicted from the full flow table (relative numbers restart "
 			"for them)", sum->evictions);
 	if (sum->idle_expired)
-		fprintf(o, "; %" PRIu64 " forgotten after the idle timeout", sum->idle_expired);
-	fputc('\n', o);
+		tn_sb_printf(o, "; %" PRIu64 " forgotten after the idle timeout", sum->idle_expired);
+	tn_sb_chr(o, '\n');
 	if (sum->have_stats)
-		fprintf(o, "  capture: %" PRIu64 " packet%s received by the filter, %" PRIu64 " dropped "
+		tn_sb_printf(o, "  capture: %" PRIu64 " packet%s received by the filter, %" PRIu64 " dropped "
 			"by the kernel, %" PRIu64 " dropped by the interface\n", sum->received,
 			plural(sum->received), sum->dropped, sum->if_dropped);
 	if (sum->error) {
 		sty(r, S_BAD);
-		fprintf(o, "  the file is damaged: %s", sum->error);
+		tn_sb_printf(o, "  the file is damaged: %s", sum->error);
 		sty(r, S_RESET);
-		fputc('\n', o);
+		tn_sb_chr(o, '\n');
 	}
 }
 
@@ -1201,10 +1494,10 @@ static void trouble_line(struct tn_renderer *r, int role, const struct tn_analys
 		count_of(part[k++], 96, n->keep_alives, "keep-alive", "keep-alives");
 	if (!k)
 		return;
-	fprintf(r->opts.out, "   the %s sent:", tn_role_key(role));
+	tn_sb_printf(ob(r), "   the %s sent:", tn_role_key(role));
 	for (int i = 0; i < k; i++)
-		fprintf(r->opts.out, "%s %s", i ? "," : "", part[i]);
-	fputc('\n', r->opts.out);
+		tn_sb_printf(ob(r), "%s %s", i ? "," : "", part[i]);
+	tn_sb_chr(ob(r), '\n');
 }
 
 static double ms(int64_t ns)
@@ -1222,56 +1515,141 @@ static void handshake_line(struct tn_renderer *r, const struct tn_conn_view *cv)
 {
 	if (!cv->legs_known)
 		return;
-	FILE *o = r->opts.out;
+	struct tn_sb *o = ob(r);
 	double to_server = ms(cv->leg_server_ns) / 2, to_client = ms(cv->leg_client_ns) / 2;
-	fprintf(o, "   handshake: %.3f ms to the server and back, %.3f ms to the client and back, "
-		"from the capture point; ", ms(cv->leg_server_ns), ms(cv->leg_client_ns));
-	if (strcmp(cv->capture_point, "client") == 0)
-		fprintf(o, "taken near the client: its states change where shown, the server's "
-			"about %.3f ms later\n", to_server);
-	else if (strcmp(cv->capture_point, "server") == 0)
-		fprintf(o, "taken near the server: its states change where shown, the client's "
-			"about %.3f ms later\n", to_client);
-	else if (strcmp(cv->capture_point, "between") == 0)
-		fprintf(o, "taken between the two: the client's states change about %.3f ms after "
-			"they are shown, the server's about %.3f ms after\n", to_client, to_server);
-	else
-		fprintf(o, "both ends within 0.2 ms of the capture: where it was taken cannot be "
-			"told, and states change within that time of where they are shown\n");
+	tn_sb_str(o, "   handshake: ");
+	tn_sb_fixed(o, ms(cv->leg_server_ns), 3);
+	tn_sb_str(o, " ms to the server and back, ");
+	tn_sb_fixed(o, ms(cv->leg_client_ns), 3);
+	tn_sb_str(o, " ms to the client and back, from the capture point; ");
+	if (strcmp(cv->capture_point, "client") == 0) {
+		tn_sb_str(o, "taken near the client: its states change where shown, the server's about ");
+		tn_sb_fixed(o, to_server, 3);
+		tn_sb_str(o, " ms later\n");
+	} else if (strcmp(cv->capture_point, "server") == 0) {
+		tn_sb_str(o, "taken near the server: its states change where shown, the client's about ");
+		tn_sb_fixed(o, to_client, 3);
+		tn_sb_str(o, " ms later\n");
+	} else if (strcmp(cv->capture_point, "between") == 0) {
+		tn_sb_str(o, "taken between the two: the client's states change about ");
+		tn_sb_fixed(o, to_client, 3);
+		tn_sb_str(o, " ms after they are shown, the server's about ");
+		tn_sb_fixed(o, to_server, 3);
+		tn_sb_str(o, " ms after\n");
+	} else {
+		tn_sb_str(o, "both ends within 0.2 ms of the capture: where it was taken cannot be "
+			  "told, and states change within that time of where they are shown\n");
+	}
+}
+
+/* "0.002746 s; client sent 5 segments with 88 bytes of data, server 5 with 1301" */
+static void counts_line(struct tn_sb *o, const struct tn_conn_view *cv)
+{
+	enum { CL = TN_ROLE_CLIENT, SV = TN_ROLE_SERVER };
+	tn_sb_str(o, "   ");
+	tn_sb_fixed(o, cv->duration, 6);
+	tn_sb_str(o, " s; client sent ");
+	tn_sb_uint(o, cv->segments[CL]);
+	tn_sb_str(o, cv->segments[CL] == 1 ? " segment with " : " segments with ");
+	tn_sb_uint(o, cv->count[CL].unique_bytes);
+	tn_sb_str(o, cv->count[CL].unique_bytes == 1 ? " byte" : " bytes");
+	tn_sb_str(o, " of data, server ");
+	tn_sb_uint(o, cv->segments[SV]);
+	tn_sb_str(o, " with ");
+	tn_sb_uint(o, cv->count[SV].unique_bytes);
+	tn_sb_chr(o, '\n');
+}
+
+/* "; round trip 1.000/2.500/4.000 ms (min/mean/max of 3 ACKs)": s in milliseconds, in words. */
+static void rtt_samples(struct tn_sb *o, const char *before, const struct tn_rtt_stats *s,
+			const char *middle, const char *one, const char *many)
+{
+	tn_sb_str(o, before);
+	tn_sb_fixed(o, s->min_us / 1e3, 3);
+	tn_sb_chr(o, '/');
+	tn_sb_fixed(o, (double)s->sum_us / s->n / 1e3, 3);
+	tn_sb_chr(o, '/');
+	tn_sb_fixed(o, s->max_us / 1e3, 3);
+	tn_sb_str(o, middle);
+	tn_sb_uint(o, s->n);
+	tn_sb_str(o, s->n == 1 ? one : many);
 }
 
 /* One side's data: its round trips, how much it had out, what held it back, how fast. */
 static void timing_line(struct tn_renderer *r, const struct tn_conn_view *cv, int role)
 {
 	const struct tn_timing_side *t = &cv->timing[role];
-	FILE *o = r->opts.out;
+	struct tn_sb *o = ob(r);
 	if (!t->first_data_ns)
 		return;
-	fprintf(o, "   the %s's data: first byte %.3f ms after the first segment", tn_role_key(role),
-		ms(t->first_data_ns - cv->first_ns));
+	tn_sb_str(o, "   the ");
+	tn_sb_str(o, tn_role_key(role));
+	tn_sb_str(o, "'s data: first byte ");
+	tn_sb_fixed(o, ms(t->first_data_ns - cv->first_ns), 3);
+	tn_sb_str(o, " ms after the first segment");
 	if (t->ack.n)
-		fprintf(o, "; round trip %.3f/%.3f/%.3f ms (min/mean/max of %u ACK%s)",
-			t->ack.min_us / 1e3, (double)t->ack.sum_us / t->ack.n / 1e3, t->ack.max_us / 1e3,
-			t->ack.n, t->ack.n == 1 ? "" : "s");
+		rtt_samples(o, "; round trip ", &t->ack, " ms (min/mean/max of ", " ACK)", " ACKs)");
 	if (t->ts.n)
-		fprintf(o, ", %.3f/%.3f/%.3f ms from %u timestamp echo%s", t->ts.min_us / 1e3,
-			(double)t->ts.sum_us / t->ts.n / 1e3, t->ts.max_us / 1e3, t->ts.n,
-			t->ts.n == 1 ? "" : "es");
-	fprintf(o, "; at most %u byte%s in flight", t->max_in_flight, plural(t->max_in_flight));
+		rtt_samples(o, ", ", &t->ts, " ms from ", " timestamp echo", " timestamp echoes");
+	tn_sb_str(o, "; at most ");
+	tn_sb_uint(o, t->max_in_flight);
+	tn_sb_str(o, t->max_in_flight == 1 ? " byte in flight" : " bytes in flight");
 	if (t->rwnd_limited)
-		fprintf(o, ", %u time%s up to the receiver's window", t->rwnd_limited,
+		tn_sb_printf(o, ", %u time%s up to the receiver's window", t->rwnd_limited,
 			t->rwnd_limited == 1 ? "" : "s");
 	if (cv->duration > 0) {
 		double rate = (double)cv->count[role].unique_bytes / cv->duration;
-		fprintf(o, "; %.0f byte%s/s over the connection", rate,
-			rate >= 0.5 && rate < 1.5 ? "" : "s");
+		tn_sb_str(o, "; ");
+		tn_sb_fixed(o, rate, 0);
+		tn_sb_str(o, rate >= 0.5 && rate < 1.5 ? " byte/s" : " bytes/s");
+		tn_sb_str(o, " over the connection");
 	}
-	fputc('\n', o);
+	tn_sb_chr(o, '\n');
+}
+
+/* How the connection began and ended, its final states, Zeek's view of it, TIME-WAIT. */
+static void ending_lines(struct tn_sb *o, const struct tn_conn_view *cv)
+{
+	enum { CL = TN_ROLE_CLIENT, SV = TN_ROLE_SERVER };
+	tn_sb_str(o, cv->roles_inferred ? "   joined mid-connection (roles inferred)" :
+		  "   opened by the client");
+	if (cv->closed_first >= 0) {
+		tn_sb_str(o, "; the ");
+		tn_sb_str(o, tn_role_key(cv->closed_first));
+		tn_sb_str(o, " closed first");
+	}
+	tn_sb_str(o, "; ");
+	tn_sb_str(o, tn_end_text(cv->how));
+	if (cv->how == TN_END_RST && cv->rst_by >= 0) {
+		tn_sb_str(o, " from the ");
+		tn_sb_str(o, tn_role_key(cv->rst_by));
+	}
+	tn_sb_str(o, "\n   final states: client ");
+	tn_sb_str(o, tn_state_name(cv->final_state[CL]));
+	tn_sb_str(o, ", server ");
+	tn_sb_str(o, tn_state_name(cv->final_state[SV]));
+	tn_sb_str(o, "\n   as Zeek logs it: conn_state ");
+	tn_sb_str(o, cv->conn_state);
+	tn_sb_str(o, ", history ");
+	tn_sb_str(o, cv->history[0] ? cv->history : "-");
+	tn_sb_str(o, "; community id ");
+	tn_sb_str(o, cv->community_id);
+	tn_sb_chr(o, '\n');
+	if (cv->time_wait < 0)
+		return;
+	tn_sb_str(o, cv->time_wait == 2 ? "   both sides hold TIME-WAIT for " :
+		  cv->time_wait == CL ? "   the client holds TIME-WAIT for " :
+		  "   the server holds TIME-WAIT for ");
+	tn_sb_fixed(o, cv->time_wait_sec, 0);
+	tn_sb_str(o, cv->time_wait == 2 ? " s of capture time: they closed at the same time\n" :
+		  cv->time_wait == CL ? " s of capture time after its last ACK\n" :
+		  " s of capture time after its last ACK: on a server closing many connections, "
+		  "these entries add up\n");
 }
 
 static void text_report(struct tn_renderer *r, const struct tn_conn_view *cv)
 {
-	FILE *o = r->opts.out;
+	struct tn_sb *o = ob(r);
 	enum { CL = TN_ROLE_CLIENT, SV = TN_ROLE_SERVER };
 	char client[TN_ENDPOINT_STRLEN], server[TN_ENDPOINT_STRLEN];
 	const char *svc = tn_service_name(cv->ep[SV].port);
@@ -1285,51 +1663,38 @@ static void text_report(struct tn_renderer *r, const struct tn_conn_view *cv)
 	tn_endpoint_format(&cv->ep[CL], client, sizeof client);
 	tn_endpoint_format(&cv->ep[SV], server, sizeof server);
 	if (r->opts.detail > TN_DETAIL_QUIET)
-		fputc('\n', o);
+		tn_sb_chr(o, '\n');
 	sty(r, S_HEAD);
-	fprintf(o, "== Connection %" PRIu64 " %s: client %s, server %s", cv->id, stopped[cv->why],
-		client, server);
-	if (svc)
-		fprintf(o, " (%s)", svc);
+	tn_sb_str(o, "== Connection ");
+	tn_sb_uint(o, cv->id);
+	tn_sb_chr(o, ' ');
+	tn_sb_str(o, stopped[cv->why]);
+	tn_sb_str(o, ": client ");
+	tn_sb_str(o, client);
+	tn_sb_str(o, ", server ");
+	tn_sb_str(o, server);
+	if (svc) {
+		tn_sb_str(o, " (");
+		tn_sb_str(o, svc);
+		tn_sb_chr(o, ')');
+	}
 	sty(r, S_RESET);
-	fputc('\n', o);
-	fprintf(o, "   %.6f s; client sent %" PRIu64 " segment%s with %" PRIu64 " byte%s of data, "
-		"server %" PRIu64 " with %" PRIu64 "\n", cv->duration, cv->segments[CL],
-		plural(cv->segments[CL]), cv->count[CL].unique_bytes, plural(cv->count[CL].unique_bytes),
-		cv->segments[SV], cv->count[SV].unique_bytes);
+	tn_sb_chr(o, '\n');
+	counts_line(o, cv);
 	for (int role = 0; role < 2; role++)
 		trouble_line(r, role, &cv->count[role]);
 	handshake_line(r, cv);
 	for (int role = 0; role < 2; role++)
 		timing_line(r, cv, role);
+	tn_sb_flush(o);   /* the sender's lines go to the stream itself */
 	for (int role = 0; role < 2; role++)
-		tn_text_sender_lines(o, cv, role);
-	fprintf(o, "   %s", cv->roles_inferred ? "joined mid-connection (roles inferred)" :
-		"opened by the client");
-	if (cv->closed_first >= 0)
-		fprintf(o, "; the %s closed first", tn_role_key(cv->closed_first));
-	fprintf(o, "; %s", tn_end_text(cv->how));
-	if (cv->how == TN_END_RST && cv->rst_by >= 0)
-		fprintf(o, " from the %s", tn_role_key(cv->rst_by));
-	fputc('\n', o);
-	fprintf(o, "   final states: client %s, server %s\n", tn_state_name(cv->final_state[CL]),
-		tn_state_name(cv->final_state[SV]));
-	fprintf(o, "   as Zeek logs it: conn_state %s, history %s; community id %s\n",
-		cv->conn_state, cv->history[0] ? cv->history : "-", cv->community_id);
-	if (cv->time_wait == 2) {
-		fprintf(o, "   both sides hold TIME-WAIT for %.0f s of capture time: they closed at the "
-			"same time\n", cv->time_wait_sec);
-	} else if (cv->time_wait >= 0) {
-		bool client_tw = cv->time_wait == CL;
-		fprintf(o, "   the %s holds TIME-WAIT for %.0f s of capture time after its last ACK%s\n",
-			client_tw ? "client" : "server", cv->time_wait_sec,
-			client_tw ? "" : ": on a server closing many connections, these entries add up");
-	}
+		tn_text_sender_lines(r->opts.out, cv, role);
+	ending_lines(o, cv);
 }
 
 static void text_state(struct tn_renderer *r, const struct tn_state_event *ev)
 {
-	FILE *o = r->opts.out;
+	struct tn_sb *o = ob(r);
 	char ts[48];
 	if (r->opts.focus != TN_FOCUS_ALL)
 		return;
@@ -1341,26 +1706,26 @@ static void text_state(struct tn_renderer *r, const struct tn_state_event *ev)
 		char ep[TN_ENDPOINT_STRLEN];
 		tn_endpoint_format(&ev->ep[role], ep, sizeof ep);
 		if (r->opts.detail > TN_DETAIL_QUIET)
-			fputc('\n', o);
-		fprintf(o, "%s connection %" PRIu64 ": %s %s TIME-WAIT → CLOSED (inferred: 2×MSL of "
+			tn_sb_chr(o, '\n');
+		tn_sb_printf(o, "%s connection %" PRIu64 ": %s %s TIME-WAIT → CLOSED (inferred: 2×MSL of "
 			"capture time has passed)\n", ts, ev->conn, tn_role_key(role), ep);
 	}
 }
 
 static void text_comparison(struct tn_renderer *r, const struct tn_comparison *cmp)
 {
-	FILE *o = r->opts.out;
-	fputc('\n', o);
+	struct tn_sb *o = ob(r);
+	tn_sb_chr(o, '\n');
 	sty(r, S_HEAD);
 	if (cmp->matches)
-		fprintf(o, "== Connection %" PRIu64 " against the textbook: the textbook shape",
+		tn_sb_printf(o, "== Connection %" PRIu64 " against the textbook: the textbook shape",
 			cmp->conn);
 	else
-		fprintf(o, "== Connection %" PRIu64 " against the textbook: %zu difference%s",
+		tn_sb_printf(o, "== Connection %" PRIu64 " against the textbook: %zu difference%s",
 			cmp->conn, cmp->n_diff, cmp->n_diff == 1 ? "" : "s");
 	sty(r, S_RESET);
-	fputc('\n', o);
-	fprintf(o, "   %-5s %-30s %-8s %s\n", "step", "reference", "real", "difference");
+	tn_sb_chr(o, '\n');
+	tn_sb_printf(o, "   %-5s %-30s %-8s %s\n", "step", "reference", "real", "difference");
 	for (unsigned st = 1; st <= TN_COMPARE_STEPS; st++) {
 		char real[16], kinds[160];
 		size_t u = 0;
@@ -1384,16 +1749,16 @@ static void text_comparison(struct tn_renderer *r, const struct tn_comparison *c
 				 tn_role_key(who));
 		else if (!u)
 			snprintf(kinds, sizeof kinds, "%s", cmp->step_n[st] ? "same" : "no such segment");
-		fprintf(o, "   %-5u %-30s %-8s %s\n", st, tn_compare_step_name(st), real, kinds);
+		tn_sb_printf(o, "   %-5u %-30s %-8s %s\n", st, tn_compare_step_name(st), real, kinds);
 	}
 	if (cmp->rtts_before_request >= 0) {
-		fprintf(o, "   before the first request byte: %d round trip%s (textbook: 1), %.3f ms",
+		tn_sb_printf(o, "   before the first request byte: %d round trip%s (textbook: 1), %.3f ms",
 			cmp->rtts_before_request, cmp->rtts_before_request == 1 ? "" : "s",
 			cmp->ms_before_request);
 		if (cmp->rtts_before_response >= 0)
-			fprintf(o, "; before the first response byte: %d (textbook: 2), %.3f ms",
+			tn_sb_printf(o, "; before the first response byte: %d (textbook: 2), %.3f ms",
 				cmp->rtts_before_response, cmp->ms_before_response);
-		fputc('\n', o);
+		tn_sb_chr(o, '\n');
 	}
 	for (size_t i = 0; i < cmp->n_diff; i++) {
 		const struct tn_difference *d = &cmp->diff[i];
@@ -1402,7 +1767,7 @@ static void text_comparison(struct tn_renderer *r, const struct tn_comparison *c
 			snprintf(where, sizeof where, "step %u, #%" PRIu64, d->step, d->n);
 		else
 			snprintf(where, sizeof where, "step %u", d->step);
-		fprintf(o, "   %zu. %s (%s)\n", i + 1, d->kind, where);
+		tn_sb_printf(o, "   %zu. %s (%s)\n", i + 1, d->kind, where);
 		wrapped(r, 6, d->explanation);
 	}
 }
@@ -1414,23 +1779,23 @@ static void text_correction(struct tn_renderer *r, const struct tn_correction *c
 	if (r->opts.focus != TN_FOCUS_ALL)
 		return;
 	if (r->opts.detail > TN_DETAIL_QUIET)
-		fputc('\n', r->opts.out);
+		tn_sb_chr(ob(r), '\n');
 	snprintf(buf, sizeof buf, "the %s was %s, not %s, from #%" PRIu64 " until #%" PRIu64
 		 ": %s.", tn_role_key(c->role), tn_state_name(c->held), tn_state_name(c->shown),
 		 c->from_n, c->to_n, tn_corr_text(c->why));
 	sty(r, S_WARN);
-	fputs("correction:", r->opts.out);
+	tn_sb_str(ob(r), "correction:");
 	sty(r, S_RESET);
-	fputc(' ', r->opts.out);
+	tn_sb_chr(ob(r), ' ');
 	wrapped_after(r, 12, 4, buf);
 }
 
 /* A label, then text wrapped under the value column. */
 static void long_row(struct tn_renderer *r, const char *label, const char *text)
 {
-	fputs("    ", r->opts.out);
+	tn_sb_str(ob(r), "    ");
 	sty(r, S_DIM);
-	fprintf(r->opts.out, "%-*s", LABEL_W, label);
+	tn_sb_printf(ob(r), "%-*s", LABEL_W, label);
 	sty(r, S_RESET);
 	wrapped_after(r, 4 + LABEL_W, 4 + LABEL_W, text);
 }
@@ -1489,12 +1854,12 @@ static void icmp_quiet(struct tn_renderer *r, const struct tn_icmp_event *ev, co
 	char ts[48];
 	tn_format_time(ev->frame->ts_sec, ev->frame->ts_nsec, r->opts.ts_digits, false, ts,
 		       sizeof ts);
-	fprintf(r->opts.out, "%" PRIu64 " %s ICMP %s → %s: ", ev->frame->n, ts, reporter,
+	tn_sb_printf(ob(r), "%" PRIu64 " %s ICMP %s → %s: ", ev->frame->n, ts, reporter,
 		tn_role_key(ev->role));
 	sty(r, S_WARN);
-	fputs(what, r->opts.out);
+	tn_sb_str(ob(r), what);
 	sty(r, S_RESET);
-	fprintf(r->opts.out, "; quotes %s seq %" PRIu32 " to %s (%" PRIu32 " bytes), %s; state "
+	tn_sb_printf(ob(r), "; quotes %s seq %" PRIu32 " to %s (%" PRIu32 " bytes), %s; state "
 		"unchanged\n", tn_role_key(ev->role), ev->rel_seq, to, ev->err->quoted_len,
 		seq_words[ev->seq_check]);
 }
@@ -1518,14 +1883,14 @@ static void text_icmp(struct tn_renderer *r, const struct tn_icmp_event *ev)
 		       sizeof ts);
 	tn_format_offset(ev->rel_ns, r->opts.ts_digits, rel, sizeof rel);
 	if (state_of(r)->first_line_done)
-		fputc('\n', r->opts.out);
+		tn_sb_chr(ob(r), '\n');
 	state_of(r)->first_line_done = true;
-	fprintf(r->opts.out, "#%" PRIu64 "  %s  %ss  ICMP%s error from %s about connection %"
+	tn_sb_printf(ob(r), "#%" PRIu64 "  %s  %ss  ICMP%s error from %s about connection %"
 		PRIu64 ": ", ev->frame->n, ts, rel, e->family == 6 ? "v6" : "", reporter, ev->conn);
 	sty(r, S_WARN);
-	fprintf(r->opts.out, "%s", what);
+	tn_sb_printf(ob(r), "%s", what);
 	sty(r, S_RESET);
-	fprintf(r->opts.out, " (type %u, code %u)\n", e->type, e->code);
+	tn_sb_printf(ob(r), " (type %u, code %u)\n", e->type, e->code);
 	row(r, (enum tn_field)-1, "quotes", "the %s's segment %s → %s, seq %" PRIu32 ", %" PRIu32
 	    " bytes of IP%s, %s %u", tn_role_key(ev->role), from, to, ev->rel_seq, e->quoted_len,
 	    e->family == 4 ? (e->quoted_df ? ", DF set" : ", DF clear") : "",
@@ -1561,6 +1926,7 @@ static void text_elsewhere(struct tn_renderer *r, uint64_t conn, uint64_t n)
 static int text_init(struct tn_renderer *r, char *errbuf, size_t errlen)
 {
 	struct text_state *st = state_of(r);
+	tn_sb_init_out(&st->ob, st->obuf, sizeof st->obuf, r->opts.out);
 	if (tn_render_ascii_out(r, &st->ascii, errbuf, errlen) < 0)
 		return -1;
 	if (r->opts.focus != TN_FOCUS_PROBLEMS)
@@ -1592,19 +1958,73 @@ static bool text_needs_note(const struct tn_renderer *r)
 	return r->opts.focus != TN_FOCUS_SUMMARY && r->opts.detail > TN_DETAIL_QUIET;
 }
 
+/*
+ * The entry points: each writes what it built before it returns, so the
+ * output buffer is empty between calls and nothing is held back from a
+ * stream that another writer shares.
+ */
+static void on_begin(struct tn_renderer *r, const struct tn_run_info *run)
+{
+	text_begin(r, run);
+	flush(r);
+}
+
+static void on_segment(struct tn_renderer *r, const struct tn_segment *seg)
+{
+	text_segment(r, seg);
+	flush(r);
+}
+
+static void on_skip(struct tn_renderer *r, const struct tn_skip *s)
+{
+	text_skip(r, s);
+	flush(r);
+}
+
+static void on_state(struct tn_renderer *r, const struct tn_state_event *ev)
+{
+	text_state(r, ev);
+	flush(r);
+}
+
+static void on_correction(struct tn_renderer *r, const struct tn_correction *c)
+{
+	text_correction(r, c);
+	flush(r);
+}
+
+static void on_icmp(struct tn_renderer *r, const struct tn_icmp_event *ev)
+{
+	text_icmp(r, ev);
+	flush(r);
+}
+
+static void on_connection(struct tn_renderer *r, const struct tn_conn_view *cv,
+			  const struct tn_comparison *cmp)
+{
+	text_connection(r, cv, cmp);
+	flush(r);
+}
+
+static void on_end(struct tn_renderer *r, const struct tn_summary *sum)
+{
+	text_end(r, sum);
+	flush(r);
+}
+
 const struct tn_render_ops tn_render_text_ops = {
 	.name = "text",
 	.state_size = sizeof(struct text_state),
 	.init = text_init,
 	.finish = text_finish,
-	.begin = text_begin,
-	.segment = text_segment,
-	.skip = text_skip,
-	.state = text_state,
-	.correction = text_correction,
-	.icmp = text_icmp,
-	.connection = text_connection,
+	.begin = on_begin,
+	.segment = on_segment,
+	.skip = on_skip,
+	.state = on_state,
+	.correction = on_correction,
+	.icmp = on_icmp,
+	.connection = on_connection,
 	.elsewhere = text_elsewhere,
-	.end = text_end,
+	.end = on_end,
 	.needs_note = text_needs_note,
 };

@@ -1,7 +1,9 @@
 /*
  * test_render.c — the renderers' pure helpers (include/tcpnarrate/render.h):
  * tn_escape_preview(), tn_service_name(), tn_format_time(), and the ASCII
- * stream of tn_render_ascii_stream() and its spelling into a buffer.
+ * stream of tn_render_ascii_stream() and its spelling into a buffer; and
+ * the text builder of src/render/strbuf.h (numbers, padding, cuts, output
+ * mode, fixed decimals against printf).
  *
  * Output buffers are poisoned with 0xA5 and have guard bytes after the
  * length passed in, so a write past outlen or a missing terminator shows.
@@ -13,6 +15,7 @@
 #include <string.h>
 
 #include "unit.h"
+#include "../../src/render/strbuf.h"
 
 #define GUARD 8
 
@@ -116,6 +119,14 @@ static const struct svc_case {
 	{ "postgresql", 5432, "postgresql" },
 	{ "mongodb (last in the table)", 27017, "mongodb" },
 	{ "echo (first in the table)", 7, "echo" },
+	{ "discard (second)", 9, "discard" },
+	{ "memcache (last but one)", 11211, "memcache" },
+	{ "mysql", 3306, "mysql" },
+	{ "ms-sql-s", 1433, "ms-sql-s" },
+	{ "http-alt 8008", 8008, "http-alt" },
+	{ "redis", 6379, "redis" },
+	{ "between two entries", 3307, NULL },
+	{ "above the last", 27018, NULL },
 	{ "port 0", 0, NULL },
 	{ "port 1", 1, NULL },
 	{ "ephemeral port", 43210, NULL },
@@ -275,6 +286,130 @@ START_TEST(test_ascii_unbuffered)
 }
 END_TEST
 
+/* ------------------------------------------------------------- strbuf */
+
+START_TEST(test_sb_numbers)
+{
+	char buf[128];
+	struct tn_sb b;
+	tn_sb_init(&b, buf, sizeof buf);
+	tn_sb_uint(&b, 0);
+	tn_sb_chr(&b, ' ');
+	tn_sb_uint(&b, 9);
+	tn_sb_chr(&b, ' ');
+	tn_sb_uint(&b, 10);
+	tn_sb_chr(&b, ' ');
+	tn_sb_uint(&b, 99);
+	tn_sb_chr(&b, ' ');
+	tn_sb_uint(&b, 100);
+	tn_sb_chr(&b, ' ');
+	tn_sb_uint(&b, 1234567);
+	tn_sb_chr(&b, ' ');
+	tn_sb_uint(&b, UINT64_MAX);
+	tn_sb_chr(&b, ' ');
+	tn_sb_uint_w(&b, 42, 6);
+	tn_sb_chr(&b, ' ');
+	tn_sb_hex_w(&b, 0xabc, 4);
+	tn_sb_chr(&b, ' ');
+	tn_sb_hex_w(&b, 0x12345, 2);
+	tn_sb_chr(&b, '|');
+	tn_sb_pad(&b, "ab", 5);
+	tn_sb_pad(&b, "toolong", 3);
+	tn_sb_rep(&b, '-', 3);
+	ck_assert_str_eq(buf, "0 9 10 99 100 1234567 18446744073709551615 000042 0abc 12345|ab   "
+			 "toolong---");
+	ck_assert(!b.cut);
+}
+END_TEST
+
+/* A fixed buffer keeps what fits and notes the cut. */
+START_TEST(test_sb_cut)
+{
+	char buf[8];
+	struct tn_sb b;
+	tn_sb_init(&b, buf, sizeof buf);
+	tn_sb_str(&b, "abc");
+	tn_sb_uint(&b, 12345678);
+	ck_assert_str_eq(buf, "abc1234");
+	ck_assert(b.cut);
+	tn_sb_chr(&b, 'x');
+	tn_sb_pad(&b, "y", 4);
+	ck_assert_str_eq(buf, "abc1234");
+}
+END_TEST
+
+/* An output buffer never cuts: pieces of any length reach the stream whole and in order. */
+START_TEST(test_sb_out)
+{
+	char buf[8], *got = NULL, want[2048];
+	size_t got_len = 0, w = 0;
+	FILE *f = open_memstream(&got, &got_len);
+	struct tn_sb b;
+	ck_assert_ptr_nonnull(f);
+	tn_sb_init_out(&b, buf, sizeof buf, f);
+	for (int i = 0; i < 40; i++) {
+		static const char *const piece[] = { "a", "bcdefgh", "ijklmnopqrstuvwxyz", "" };
+		tn_sb_str(&b, piece[i % 4]);
+		w += (size_t)snprintf(want + w, sizeof want - w, "%s", piece[i % 4]);
+		tn_sb_uint(&b, (uint64_t)i * 1000003u);
+		w += (size_t)snprintf(want + w, sizeof want - w, "%u", (unsigned)i * 1000003u);
+		tn_sb_pad(&b, "p", 9);
+		w += (size_t)snprintf(want + w, sizeof want - w, "%-9s", "p");
+		tn_sb_printf(&b, "<%d>", i);
+		w += (size_t)snprintf(want + w, sizeof want - w, "<%d>", i);
+	}
+	tn_sb_flush(&b);
+	fclose(f);
+	ck_assert(!b.cut);
+	ck_assert_uint_eq(got_len, w);
+	ck_assert_str_eq(got, want);
+	free(got);
+}
+END_TEST
+
+/* ------------------------------------------------------- fixed decimals */
+
+/* tn_sb_fixed against printf's "%.*f" on one value, every number of decimals. */
+static void check_fixed(double x)
+{
+	for (int d = 0; d <= 9; d++) {
+		char want[400], got[400];
+		struct tn_sb b;
+		snprintf(want, sizeof want, "%.*f", d, x);
+		tn_sb_init(&b, got, sizeof got);
+		tn_sb_fixed(&b, x, d);
+		ck_assert_msg(strcmp(want, got) == 0, "%.17g with %d decimals: '%s', printf '%s'", x, d,
+			      got, want);
+	}
+}
+
+START_TEST(test_fixed_like_printf)
+{
+	static const double edge[] = { 0, -0.0, 0.5, 1.5, 2.5, -2.5, 0.125, 0.375, 0.0005, 0.0015,
+				       1.0005, 2.675, 1e-12, -1e-12, 999.9995, 0.9999999999,
+				       4503599627370496.5, 9007199254740993.0, 1e300, -1e300 };
+	for (size_t i = 0; i < sizeof edge / sizeof edge[0]; i++)
+		check_fixed(edge[i]);
+	for (int64_t k = -2000; k <= 2000; k++) {   /* exact ties and their neighbours */
+		check_fixed((double)k / 8);
+		check_fixed((double)k / 1024);
+		check_fixed(nextafter((double)k / 16, 1e9));
+		check_fixed(nextafter((double)k / 16, -1e9));
+	}
+	uint64_t s = 88172645463325252u;   /* xorshift: nanosecond counts as the reports divide them */
+	for (int i = 0; i < 20000; i++) {
+		s ^= s << 13;
+		s ^= s >> 7;
+		s ^= s << 17;
+		int64_t ns = (int64_t)(s % 100000000000u);
+		check_fixed((double)ns / 1e9);
+		check_fixed((double)ns / 1e6);
+		check_fixed((double)(s % 1000000u) / 1e3);
+		check_fixed(100.0 * (double)(s % 977u) / (double)(s % 1013u + 1));
+	}
+}
+END_TEST
+
 static Suite *render_suite(void)
 {
 	Suite *s = suite_create("render");
@@ -285,6 +420,14 @@ static Suite *render_suite(void)
 	suite_add_tcase(s, tc);
 	tc = tcase_create("names");
 	TN_ADD_TABLE_TEST(tc, test_service_table, svc_cases);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("strbuf");
+	tcase_add_test(tc, test_sb_numbers);
+	tcase_add_test(tc, test_sb_cut);
+	tcase_add_test(tc, test_sb_out);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("fixed");
+	tcase_add_test(tc, test_fixed_like_printf);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("time");
 	TN_ADD_TABLE_TEST(tc, test_time_table, time_cases);
