@@ -185,6 +185,13 @@ static void rec_elsewhere(struct tn_renderer *r, uint64_t conn, uint64_t n)
 	tn_render_elsewhere(rec_of(r)->inner, conn, n);
 }
 
+/* The segment's sentence is written only when the renderer inside shows it. */
+static bool rec_needs_note(const struct tn_renderer *r)
+{
+	/* the state is only read: the accessor has no const form */
+	return tn_render_needs_note(rec_of((struct tn_renderer *)r)->inner);
+}
+
 static const struct tn_render_ops records_ops = {
 	.name = "records",
 	.state_size = sizeof(struct tn_records *),
@@ -197,6 +204,7 @@ static const struct tn_render_ops records_ops = {
 	.end = rec_end,
 	.icmp = rec_icmp,
 	.elsewhere = rec_elsewhere,
+	.needs_note = rec_needs_note,
 };
 
 int tn_records_create(struct tn_records **out, const struct tn_cli_opts *o,

@@ -77,6 +77,13 @@ static const char *tee_failure(struct tn_renderer *r)
 	return f ? f : tn_renderer_failure(st->to[1]);
 }
 
+/* The segment's sentence is written when either renderer shows it. */
+static bool tee_needs_note(const struct tn_renderer *r)
+{
+	const struct tee_state *st = r->state;
+	return tn_render_needs_note(st->to[0]) || tn_render_needs_note(st->to[1]);
+}
+
 static const struct tn_render_ops tee_ops = {
 	.name = "tee",
 	.state_size = sizeof(struct tee_state),
@@ -89,6 +96,7 @@ static const struct tn_render_ops tee_ops = {
 	.connection = tee_connection,
 	.end = tee_end,
 	.failure = tee_failure,
+	.needs_note = tee_needs_note,
 };
 
 int tn_renderer_create_tee(struct tn_renderer **out, struct tn_renderer *first,
