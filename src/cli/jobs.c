@@ -35,6 +35,9 @@ struct job {
 	bool stopped;     /* sent SIGTERM by us: a signal is no news */
 };
 
+/* The pipes' size, and the buffers on both their ends and on the merged output. */
+#define PIPE_BUF_BYTES (1 << 20)
+
 /* In the child: shard k of n into the pipe, standard error into its file; never returns. */
 static void run_child(const struct tn_cli_opts *o, struct job *jobs, uint32_t k, int wfd)
 {
@@ -45,7 +48,7 @@ static void run_child(const struct tn_cli_opts *o, struct job *jobs, uint32_t k,
 	FILE *out = fdopen(wfd, "w");
 	if (!out)
 		_exit(TN_EXIT_INPUT);
-	setvbuf(out, NULL, _IOFBF, 1 << 16);
+	setvbuf(out, NULL, _IOFBF, PIPE_BUF_BYTES);
 	struct tn_cli_opts co = *o;
 	co.jobs = 0;
 	co.shard = k;
@@ -65,7 +68,7 @@ static int start_job(const struct tn_cli_opts *o, struct job *jobs, uint32_t k)
 	if (!(j->err = tmpfile()) || pipe(fd) < 0)
 		return -1;
 	/* Room for a job to run ahead of the others while the merge waits on one (Linux). */
-	(void)fcntl(fd[0], F_SETPIPE_SZ, 1 << 20);
+	(void)fcntl(fd[0], F_SETPIPE_SZ, PIPE_BUF_BYTES);
 	fflush(NULL);
 	j->pid = fork();
 	if (j->pid < 0) {
@@ -79,7 +82,11 @@ static int start_job(const struct tn_cli_opts *o, struct job *jobs, uint32_t k)
 	}
 	close(fd[1]);
 	j->out = fdopen(fd[0], "r");
-	return j->out ? 0 : -1;
+	if (!j->out)
+		return -1;
+	/* A pipe's stream reads 4 KiB at a time by default: a read() for every few records. */
+	(void)setvbuf(j->out, NULL, _IOFBF, PIPE_BUF_BYTES);
+	return 0;
 }
 
 static void reap(struct job *j, bool stop)
@@ -182,11 +189,19 @@ static int merge_jobs(struct job *jobs, uint32_t n)
 	return failed || rc == 0 ? job_status(jobs, n) : TN_EXIT_INPUT;
 }
 
+/* The merged output to a file or a pipe in large writes, as one process writes it. */
+static void buffer_stdout(void)
+{
+	if (!isatty(STDOUT_FILENO))
+		setvbuf(stdout, NULL, _IOFBF, PIPE_BUF_BYTES);
+}
+
 int tn_cli_jobs(const struct tn_cli_opts *o)
 {
 	uint32_t n = o->jobs;
 	struct job *jobs = calloc(n, sizeof *jobs);
 	int status = TN_EXIT_INPUT;
+	buffer_stdout();
 	if (!jobs) {
 		fprintf(stderr, "tcpnarrate: out of memory\n");
 		return TN_EXIT_INPUT;
@@ -216,6 +231,7 @@ int tn_cli_merge(const struct tn_cli_opts *o)
 {
 	size_t n = o->n_merge_files;
 	FILE **in = calloc(n, sizeof *in);
+	buffer_stdout();
 	char err[TN_ERRBUF_SIZE];
 	int status = TN_EXIT_INPUT;
 	if (!in) {
