@@ -30,10 +30,15 @@
 #define PRINT_MARGIN 5
 
 /* What the JSON renderer remembers: the last connection's Community ID, as segments come in runs. */
+/* Community IDs of recent connections, by connection number: SHA-1 once per connection. */
+#define ID_CACHE 256
+
 struct json_state {
-	struct tn_flow_key key;
-	bool have;
-	char id[TN_COMMUNITY_ID_SIZE + 1];
+	struct {
+		uint64_t conn;              /* 0: empty */
+		char id[TN_COMMUNITY_ID_SIZE + 1];
+	} ids[ID_CACHE];
+	char scratch[TN_COMMUNITY_ID_SIZE + 1];
 	struct tn_focus_table *focus;   /* --problems: each connection's last frame */
 	char print_buf[PRINT_BUF + PRINT_MARGIN];
 	struct tn_jw w;                 /* segments and the reference's step 0 */
@@ -104,17 +109,28 @@ static void json_begin(struct tn_renderer *r, const struct tn_run_info *run)
 	tn_jw_line_end(w);
 }
 
-static const char *community_id(struct tn_renderer *r, const struct tn_flow_key *key)
+/*
+ * A connection number names one connection (one incarnation of its port
+ * pair) for the whole run, so its ID can be kept under its number; short
+ * connections interleave, and a one-entry cache recomputed the hash for
+ * most segments of a busy capture.
+ */
+static const char *community_id(struct tn_renderer *r, const struct tn_flow_key *key,
+				uint64_t conn)
 {
 	struct json_state *st = r->state;
 	if (!key)
 		return "";
-	if (!st->have || memcmp(&st->key, key, sizeof *key) != 0) {
-		st->key = *key;
-		st->have = true;
-		tn_community_id(key, 0, st->id, sizeof st->id);
+	if (conn == 0) {                 /* not a connection's: never cached */
+		tn_community_id(key, 0, st->scratch, sizeof st->scratch);
+		return st->scratch;
 	}
-	return st->id;
+	size_t slot = (size_t)(conn % ID_CACHE);
+	if (st->ids[slot].conn != conn) {
+		st->ids[slot].conn = conn;
+		tn_community_id(key, 0, st->ids[slot].id, sizeof st->ids[slot].id);
+	}
+	return st->ids[slot].id;
 }
 
 /* --problems: a segment with a verdict, naming the frame before it on its connection. */
@@ -128,7 +144,7 @@ static void problem_segment(struct tn_renderer *r, const struct tn_segment *seg)
 	if (!show)
 		return;
 	tn_jw_object(&st->w, NULL);
-	tn_json_segment_members(&r->opts, &st->w, seg, community_id(r, seg->key));
+	tn_json_segment_members(&r->opts, &st->w, seg, community_id(r, seg->key, seg->track.conn));
 	if (context)
 		tn_jw_uint(&st->w, "context", context);
 	else
@@ -147,7 +163,7 @@ static void json_segment(struct tn_renderer *r, const struct tn_segment *seg)
 		return;
 	}
 	tn_jw_object(&st->w, NULL);
-	tn_json_segment_members(&r->opts, &st->w, seg, community_id(r, seg->key));
+	tn_json_segment_members(&r->opts, &st->w, seg, community_id(r, seg->key, seg->track.conn));
 	tn_jw_object_end(&st->w);
 	tn_jw_line_end(&st->w);
 }

@@ -11,6 +11,7 @@
  * built with cJSON in json.c.
  */
 #include "json_segment.h"
+#include "strbuf.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -23,9 +24,12 @@ void tn_json_format_ts(int digits, const struct tn_frame *f, char *buf, size_t l
 		snprintf(buf, len, "%" PRId64 ".%06" PRIu32, f->ts_sec, f->ts_nsec / 1000);
 }
 
+/* As "%.*f" prints it (tn_sb_fixed), without printf for the usual value: every segment has two. */
 void tn_json_format_seconds(int digits, double secs, char *buf, size_t len)
 {
-	snprintf(buf, len, "%.*f", digits >= 9 ? 9 : 6, secs);
+	struct tn_sb b;
+	tn_sb_init(&b, buf, len);
+	tn_sb_fixed(&b, secs, digits >= 9 ? 9 : 6);
 }
 
 /* Seconds with the file's precision, without binary floating-point noise. */
