@@ -329,6 +329,7 @@ int tn_capture_open_file(struct tn_capture **out, const char *path, const char *
 	return 0;
 
 err_pcap:
+	tn_classic_destroy(cap->classic);
 	pcap_close(cap->pcap);
 err_stream:
 	if (stream)
