@@ -129,6 +129,12 @@ uint64_t tn_capture_frames(const struct tn_capture *cap);
 /* Bytes of the file consumed so far (where a damaged file stopped). */
 uint64_t tn_capture_offset(const struct tn_capture *cap);
 
+/*
+ * Frames -w could not write: a pcap file holds one link type, the first
+ * interface's, and a pcapng file whose interfaces differ has frames of others.
+ */
+uint64_t tn_capture_not_written(const struct tn_capture *cap);
+
 void tn_capture_destroy(struct tn_capture *cap);
 
 #endif

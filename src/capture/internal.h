@@ -27,6 +27,7 @@ struct tn_capture {
 	volatile sig_atomic_t stop;   /* set from a signal handler: end after this packet */
 	pcap_dumper_t *dumper;        /* -w: every packet delivered is written here */
 	bool dump_chosen;             /* ... unless the driver chooses: tn_capture_dump_last() */
+	uint64_t not_written;         /* frames -w could not take: another link type */
 	struct pcap_pkthdr last_h;    /* the frame delivered last, as read, for dump_last */
 	const u_char *last_data;      /* its bytes (libpcap's or the reference's), or NULL */
 	struct tn_reference *reference; /* the built-in textbook connection, or NULL */

@@ -384,6 +384,8 @@ void tn_capture_dump_chosen(struct tn_capture *cap)
 
 int tn_capture_dump_last(struct tn_capture *cap)
 {
+	if (cap->dumper && !cap->last_data)
+		cap->not_written++; /* a frame of another link type (own_record()) */
 	if (!cap->dumper || !cap->last_data)
 		return -1;
 	pcap_dump((u_char *)cap->dumper, &cap->last_h, cap->last_data);
@@ -459,6 +461,8 @@ static void own_record(struct tn_capture *cap, struct tn_frame *frame,
 	/* -w writes one link type, the first interface's: other frames cannot go in it. */
 	if (rec->linktype == (uint32_t)pcap_datalink(cap->pcap))
 		tn_capture_delivered(cap, &h, rec->data);
+	else if (cap->dumper && !cap->dump_chosen)
+		cap->not_written++; /* chosen frames are counted by tn_capture_dump_last() */
 }
 
 static int own_next(struct tn_capture *cap, struct tn_frame *frame, char *errbuf, size_t errlen)
@@ -604,6 +608,11 @@ uint32_t tn_capture_snaplen(const struct tn_capture *cap)
 int tn_capture_ts_digits(const struct tn_capture *cap)
 {
 	return cap->ts_digits;
+}
+
+uint64_t tn_capture_not_written(const struct tn_capture *cap)
+{
+	return cap->not_written;
 }
 
 uint64_t tn_capture_filtered(const struct tn_capture *cap)

@@ -400,6 +400,19 @@ static int end_status(const struct tn_cli_opts *o, const char *name, const char 
 	return o->strict && tn_pipeline_differing(pipe) ? TN_EXIT_DIFFERS : TN_EXIT_OK;
 }
 
+/* -w could not take every frame (other link types): one line, and the run fails. */
+static int written_all(const struct tn_cli_opts *o, const struct tn_capture *cap, int status)
+{
+	uint64_t n = o->write_file ? tn_capture_not_written(cap) : 0;
+	if (n == 0)
+		return status;
+	fprintf(stderr, "tcpnarrate: %s: %" PRIu64 " frame%s not written: a pcap file holds one "
+		"link type, %s, and %s another\n", o->write_file, n, n == 1 ? "" : "s",
+		tn_capture_linktype_name(cap) ? tn_capture_linktype_name(cap) : "the first",
+		n == 1 ? "it had" : "they had");
+	return TN_EXIT_INPUT;
+}
+
 /* The run's name: the file, or the first file and how many follow it. */
 static const char *run_name(const struct tn_cli_opts *o, char *buf, size_t len)
 {
@@ -532,6 +545,7 @@ int tn_cli_run_to(const struct tn_cli_opts *o, FILE *out)
 	if (output_failed(out, err, sizeof err) || output_gone(out))
 		goto out_err;
 	status = end_status(o, fed < 0 ? src.name : name, fed < 0 ? file_err : NULL, pipe, &sum);
+	status = written_all(o, src.cap, status);
 	goto done;
 
 out_err:

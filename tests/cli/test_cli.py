@@ -573,6 +573,23 @@ def write_cases():
         print("FAIL %s: %s" % (name, "; ".join(problems)) if problems else "ok   %s" % name)
         failed += bool(problems)
         passed += not problems
+    # A pcapng whose interfaces differ in link type: the pcap -w writes holds the first
+    # interface's (Ethernet), and the frames of the others are counted and said, never lost quietly.
+    mixed = os.path.join(os.path.dirname(REUSED), "pcapng-mixed-links.pcapng")
+    for extra, want_rc, want_n, err_re in (
+            ([], 1, 8, r"\Atcpnarrate: .*mixed\.pcap: 16 frames not written: a pcap file holds one "
+                       r"link type, EN10MB, and they had another\n\Z"),
+            (["--conn", "1"], 0, 8, r"\A\Z"),
+            (["--conn", "2"], 1, 0, r"\Atcpnarrate: .*mixed\.pcap: 8 frames not written: .*\n\Z")):
+        out = path("mixed.pcap")
+        r = run(["-q", "-r", mixed, "-w", out] + extra)
+        got = pcap_records(out) if os.path.exists(out) else None
+        ok = r.returncode == want_rc and re.search(err_re, r.stderr) and got is not None and \
+            len(got) == want_n
+        name = "-w from mixed link types %s" % " ".join(extra)
+        print("ok   %s" % name if ok else "FAIL %s: exit %d, stderr %r, %s records" %
+              (name, r.returncode, r.stderr, None if got is None else len(got)))
+        passed, failed = passed + bool(ok), failed + (not ok)
     return passed, failed
 
 
