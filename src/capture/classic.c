@@ -16,6 +16,8 @@
 #define _DEFAULT_SOURCE /* u_int and friends, which pcap.h uses */
 #include "classic.h"
 
+#include <tcpnarrate/rd.h>
+
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -94,11 +96,6 @@ static int fill(struct tn_classic *c, size_t need)
 	return 0;
 }
 
-static uint32_t le32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
 /* The record's lengths against libpcap's limits; false with its message. */
 static bool sane(const struct tn_classic *c, uint32_t caplen, char *err, size_t errlen)
 {
@@ -131,13 +128,14 @@ int tn_classic_next(struct tn_classic *c, struct tn_classic_rec *rec, char *err,
 			 REC_HDR, have);
 		return -1;
 	}
-	const uint8_t *h = c->buf + c->lo;
-	uint32_t caplen = le32(h + 8);
-	rec->ts_sec = le32(h);
-	rec->ts_frac = le32(h + 4);
+	struct tn_rd h;
+	tn_rd_init(&h, c->buf + c->lo, REC_HDR);
+	rec->ts_sec = tn_rd_le32(&h);
+	rec->ts_frac = tn_rd_le32(&h);
 	if (c->usec)
 		rec->ts_frac *= 1000u; /* as libpcap's SCALE_UP, kept to 32 bits as a frame's field is */
-	rec->wirelen = le32(h + 12);
+	uint32_t caplen = tn_rd_le32(&h);
+	rec->wirelen = tn_rd_le32(&h);
 	if (!sane(c, caplen, err, errlen))
 		return -1;
 	if (fill(c, REC_HDR + caplen) < 0)

@@ -412,16 +412,7 @@ static bool file_record(struct tn_capture *cap, struct tn_frame *frame,
 	 */
 	uint64_t start = cap->record_start;
 	frame->file_caplen = h->caplen;
-	/*
-	 * A classic record takes 16 + caplen bytes, unless libpcap trimmed it
-	 * to the snapshot length: only then is the stream asked where it is
-	 * (ftell() through the counting stream costs a tenth of --summary).
-	 */
-	if (!cap->classic_pcap || h->caplen >= (uint32_t)pcap_snapshot(cap->pcap)) {
-		cap->record_start = tn_capture_offset(cap);
-	} else {
-		cap->record_start = start + 16u + h->caplen;
-	}
+	cap->record_start = tn_capture_offset(cap); /* the classic reader's count, else ftell() */
 	uint64_t on_file = cap->record_start - start;
 	if (cap->classic_pcap && on_file >= 16 && on_file - 16 > h->caplen)
 		frame->file_caplen = (uint32_t)(on_file - 16);

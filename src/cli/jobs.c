@@ -178,10 +178,8 @@ static int merge_jobs(struct job *jobs, uint32_t n)
 	bool failed = false;
 	for (uint32_t k = 0; k < n; k++)
 		failed |= jobs[k].status > 0 && jobs[k].status != TN_EXIT_DIFFERS;
-	if (rc == -2 && !failed) {
-		fprintf(stderr, "tcpnarrate: standard output: cannot write: %s\n", strerror(werr));
-		return TN_EXIT_INPUT;
-	}
+	if (rc == -2)
+		snprintf(err, sizeof err, "standard output: cannot write: %s", strerror(werr));
 	if (rc < 0 && !failed) {
 		fprintf(stderr, "tcpnarrate: %s\n", err);
 		return TN_EXIT_INPUT;

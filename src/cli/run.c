@@ -542,7 +542,7 @@ int tn_cli_run_to(const struct tn_cli_opts *o, FILE *out)
 		goto err_msg;
 	tn_records_finish(rec);
 	ended = true;
-	if (output_failed(out, err, sizeof err) || output_gone(out))
+	if (output_failed(out, err, sizeof err))
 		goto out_err;
 	status = end_status(o, fed < 0 ? src.name : name, fed < 0 ? file_err : NULL, pipe, &sum);
 	status = written_all(o, src.cap, status);

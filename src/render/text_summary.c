@@ -27,12 +27,12 @@
 #include <inttypes.h>
 
 /* Seconds, or "0" when nothing was counted. */
-static void seconds(int64_t ns, char *buf, size_t len)
+static void seconds(struct tn_sb *b, int64_t ns)
 {
 	if (ns)
-		snprintf(buf, len, "%.6f", (double)ns / 1e9);
+		tn_sb_fixed(b, (double)ns / 1e9, 6);
 	else
-		snprintf(buf, len, "0");
+		tn_sb_chr(b, '0');
 }
 
 /* How it ended and who did it. */
@@ -95,7 +95,7 @@ static void head(struct tn_sb *b, const struct tn_conn_view *cv)
 {
 	enum { CL = TN_ROLE_CLIENT, SV = TN_ROLE_SERVER };
 	const struct tn_analysis_counts *n = cv->count;
-	char ep[TN_ENDPOINT_STRLEN], num[48];
+	char ep[TN_ENDPOINT_STRLEN];
 	const char *svc = tn_service_name(cv->ep[SV].port);
 	tn_sb_uint(b, cv->id);
 	tn_sb_chr(b, ' ');
@@ -106,8 +106,9 @@ static void head(struct tn_sb *b, const struct tn_conn_view *cv)
 	tn_sb_str(b, ep);
 	tn_sb_chr(b, ' ');
 	tn_sb_str(b, svc ? svc : "-");
-	snprintf(num, sizeof num, " %.6fs ", cv->duration);
-	tn_sb_str(b, num);
+	tn_sb_chr(b, ' ');
+	tn_sb_fixed(b, cv->duration, 6);
+	tn_sb_str(b, "s ");
 	tn_sb_str(b, cv->conn_state);
 	tn_sb_chr(b, ' ');
 	tn_sb_str(b, cv->history[0] ? cv->history : "-");
@@ -122,11 +123,9 @@ static void head(struct tn_sb *b, const struct tn_conn_view *cv)
 	pair(b, "retrans ", n[CL].retransmissions, n[SV].retransmissions, ", ");
 	pair(b, "dupacks ", n[CL].dup_acks, n[SV].dup_acks, ", ");
 	pair(b, "lost ", n[CL].lost, n[SV].lost, ", zero window ");
-	seconds(n[CL].zero_window_ns, num, sizeof num);
-	tn_sb_str(b, num);
+	seconds(b, n[CL].zero_window_ns);
 	tn_sb_chr(b, '/');
-	seconds(n[SV].zero_window_ns, num, sizeof num);
-	tn_sb_str(b, num);
+	seconds(b, n[SV].zero_window_ns);
 	tn_sb_str(b, " s; ");
 }
 
