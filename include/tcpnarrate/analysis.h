@@ -136,17 +136,21 @@ struct tn_segment {
 	const struct tn_flow_key *key;   /* its connection's canonical key */
 	struct tn_track_view track;
 	int64_t rel_ns;           /* nanoseconds since the first packet (negative if time ran back) */
-	uint8_t n_verdicts;
-	struct tn_verdict verdict[TN_MAX_VERDICTS];
+	uint8_t n_verdicts;       /* verdict[0 .. n_verdicts - 1] are set */
 	bool keep_alive_data;     /* its byte is a keep-alive's, not new data */
 	uint32_t frame_sig;       /* what identifies the frame's bytes (duplicate frames), IPv4 only */
 	struct tn_tw_cut tw_cut;  /* a SYN that cut the previous connection's TIME-WAIT short */
 	bool accecn;              /* after an AccECN handshake: AE, CWR, ECE are the ACE counter */
-	struct tn_seg_timing timing;
 	uint32_t new_bytes;       /* payload bytes the capture shows for the first time */
 	uint16_t cmp_steps;       /* --compare: bit i set when it plays the textbook's step i */
 	const struct tn_reasm_done *reasm; /* reassembled from IP fragments (listed), or NULL */
-	/* Last: a segment is made a million times a run, and only note[0] needs setting. */
+	/*
+	 * Last: a segment is made a million times a run, and only what comes
+	 * before `verdict` is zeroed. A verdict is written whole when added,
+	 * the timing by tn_timing_segment(), and only note[0] needs setting.
+	 */
+	struct tn_verdict verdict[TN_MAX_VERDICTS];
+	struct tn_seg_timing timing;
 	char note[TN_NOTE_LEN];   /* one plain-language sentence */
 };
 

@@ -15,14 +15,26 @@
  */
 #include <tcpnarrate/analysis.h>
 
-#include <string.h>
 
-static const char letters[] = "SHADTGWCFRQI";
+/*
+ * Each letter's bit in `seen`: its place in "SHADTGWCFRQI" (the originator's
+ * in the low 16 bits, the responder's in the high). A table, because a
+ * segment notes a letter or two and strchr() was a call each time.
+ */
+static const uint8_t letter_bit['Z' - 'A' + 1] = {
+	['S' - 'A'] = 0, ['H' - 'A'] = 1, ['A' - 'A'] = 2, ['D' - 'A'] = 3,
+	['T' - 'A'] = 4, ['G' - 'A'] = 5, ['W' - 'A'] = 6, ['C' - 'A'] = 7,
+	['F' - 'A'] = 8, ['R' - 'A'] = 9, ['Q' - 'A'] = 10, ['I' - 'A'] = 11,
+};
+
+static uint32_t bit_of(int orig, char letter)
+{
+	return 1u << (letter_bit[letter - 'A'] + (orig ? 0 : 16));
+}
 
 static void note(struct tn_zeek *z, int orig, char letter)
 {
-	const char *p = strchr(letters, letter);
-	uint32_t bit = 1u << ((p - letters) + (orig ? 0 : 16));
+	uint32_t bit = bit_of(orig, letter);
 	if ((z->seen & bit) || z->len >= sizeof z->history)
 		return;
 	z->seen |= bit;
@@ -60,8 +72,7 @@ void tn_zeek_segment(struct tn_zeek *z, const struct tn_segment *seg)
 
 static bool saw(const struct tn_zeek *z, int orig, char letter)
 {
-	const char *p = strchr(letters, letter);
-	return z->seen & (1u << ((p - letters) + (orig ? 0 : 16)));
+	return z->seen & bit_of(orig, letter);
 }
 
 /* No handshake from the originator: only the responder's side of one, or the middle. */

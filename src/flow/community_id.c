@@ -48,7 +48,22 @@ static void put_be16(uint8_t *p, uint16_t v)
 	p[1] = (uint8_t)v;
 }
 
-/* FIPS 180-4 section 6.1.2: one 512-bit block into the hash state h. */
+/* One round of section 6.1.2 step 3, with its f(b, c, d) already computed. */
+#define SHA1_ROUND(f, k, t)                                                        \
+	do {                                                                       \
+		uint32_t tmp_ = rol32(a, 5) + (f) + e + (k) + w[t];                \
+		e = d;                                                             \
+		d = c;                                                             \
+		c = rol32(b, 30);                                                  \
+		b = a;                                                             \
+		a = tmp_;                                                          \
+	} while (0)
+
+/*
+ * FIPS 180-4 section 6.1.2: one 512-bit block into the hash state h. The
+ * 80 rounds run as the four groups of 20 that share f and K (section
+ * 4.1.1, 4.2.1): one loop each, with no test of t inside.
+ */
 static void sha1_block(uint32_t h[5], const uint8_t block[SHA1_BLOCK])
 {
 	uint32_t w[80];
@@ -57,28 +72,14 @@ static void sha1_block(uint32_t h[5], const uint8_t block[SHA1_BLOCK])
 	for (int t = 16; t < 80; t++)
 		w[t] = rol32(w[t - 3] ^ w[t - 8] ^ w[t - 14] ^ w[t - 16], 1);
 	uint32_t a = h[0], b = h[1], c = h[2], d = h[3], e = h[4];
-	for (int t = 0; t < 80; t++) {
-		uint32_t f, k;
-		if (t < 20) {
-			f = (b & c) | (~b & d);
-			k = 0x5a827999u;
-		} else if (t < 40) {
-			f = b ^ c ^ d;
-			k = 0x6ed9eba1u;
-		} else if (t < 60) {
-			f = (b & c) | (b & d) | (c & d);
-			k = 0x8f1bbcdcu;
-		} else {
-			f = b ^ c ^ d;
-			k = 0xca62c1d6u;
-		}
-		uint32_t tmp = rol32(a, 5) + f + e + k + w[t];
-		e = d;
-		d = c;
-		c = rol32(b, 30);
-		b = a;
-		a = tmp;
-	}
+	for (int t = 0; t < 20; t++)
+		SHA1_ROUND((b & c) | (~b & d), 0x5a827999u, t);
+	for (int t = 20; t < 40; t++)
+		SHA1_ROUND(b ^ c ^ d, 0x6ed9eba1u, t);
+	for (int t = 40; t < 60; t++)
+		SHA1_ROUND((b & c) | (b & d) | (c & d), 0x8f1bbcdcu, t);
+	for (int t = 60; t < 80; t++)
+		SHA1_ROUND(b ^ c ^ d, 0xca62c1d6u, t);
 	h[0] += a;
 	h[1] += b;
 	h[2] += c;

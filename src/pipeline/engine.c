@@ -289,8 +289,8 @@ static void segment(struct tn_pipeline *p, struct tn_conn *c, int side,
 		    const struct tn_frame *frame, int64_t now_ns, const struct tn_tw_cut *cut)
 {
 	struct tn_segment seg;
-	/* Zeroed up to the note, which is written only when a renderer shows it. */
-	memset(&seg, 0, offsetof(struct tn_segment, note));
+	/* Zeroed up to the verdicts: what follows is written before it is read. */
+	memset(&seg, 0, offsetof(struct tn_segment, verdict));
 	seg.note[0] = '\0';
 	seg.frame = frame;
 	seg.pkt = p->pkt;
