@@ -96,6 +96,19 @@ int tn_capture_dump_open(struct tn_capture *cap, const char *path, char *errbuf,
 void tn_capture_dump_chosen(struct tn_capture *cap);
 int tn_capture_dump_last(struct tn_capture *cap);
 
+/*
+ * Frames whose connection is not known yet (IP fragments held by the
+ * engine): hold_last keeps a copy of the frame delivered last, as frame n;
+ * dump_held writes held frame n with its header as read and lets it go
+ * (-1, and the frame counted as not written, when it is not held: the
+ * store is bounded, oldest dropped first); let_go forgets it unwritten.
+ */
+#define TN_CAPTURE_HOLD_FRAMES 256u        /* frames held at once, at most ... */
+#define TN_CAPTURE_HOLD_MIB 8u             /* ... and MiB of them */
+int tn_capture_hold_last(struct tn_capture *cap, uint64_t n);
+int tn_capture_dump_held(struct tn_capture *cap, uint64_t n);
+void tn_capture_let_go(struct tn_capture *cap, uint64_t n);
+
 /* Safe from a signal handler: the next tn_capture_next() returns 0. */
 void tn_capture_break(struct tn_capture *cap);
 
@@ -134,6 +147,8 @@ uint64_t tn_capture_offset(const struct tn_capture *cap);
  * interface's, and a pcapng file whose interfaces differ has frames of others.
  */
 uint64_t tn_capture_not_written(const struct tn_capture *cap);
+/* Fragments -w had to leave out: the store of held frames dropped them before their datagram was whole. */
+uint64_t tn_capture_not_held(const struct tn_capture *cap);
 
 void tn_capture_destroy(struct tn_capture *cap);
 

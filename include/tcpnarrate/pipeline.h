@@ -128,6 +128,15 @@ int tn_pipeline_finish(struct tn_pipeline *p, struct tn_summary *sum, char *errb
 uint64_t tn_pipeline_last_conn(const struct tn_pipeline *p);
 
 /*
+ * Whether the frame just fed was an IP fragment held until its datagram is
+ * whole (its connection is not known yet), and the datagram it completed,
+ * with the frame numbers of its pieces, or NULL. With these the driver
+ * writes a connection's fragments too, once their datagram says whose they are.
+ */
+bool tn_pipeline_last_held(const struct tn_pipeline *p);
+const struct tn_reasm_done *tn_pipeline_last_datagram(const struct tn_pipeline *p);
+
+/*
  * Events so far, rendered or not (in a shard, those of other shards count
  * too): the same number in every shard at the same point of the run, so a
  * merge orders the shards' output by it. Read inside a renderer call, it is

@@ -36,12 +36,16 @@ struct tn_capture {
 	struct tn_pcapng *ng;         /* the project's pcapng reader, when libpcap refused */
 	struct tn_classic *classic;   /* the project's reader of classic records, or NULL */
 	struct pcap_pkthdr classic_h; /* the header of its last record */
+	struct tn_hold *hold;         /* -w with --conn: frames held back (hold.c), or NULL */
+	uint64_t not_held;            /* held frames asked for after the store dropped them */
 };
 
 void tn_capture_delivered(struct tn_capture *cap, const struct pcap_pkthdr *h,
 			  const u_char *data);
 int tn_capture_next_reference(struct tn_capture *cap, struct tn_frame *frame);
 void tn_capture_reference_free(struct tn_capture *cap);
+
+void tn_capture_hold_free(struct tn_capture *cap);
 
 void tn_capture_copy_error(char *dst, size_t len, const char *msg);
 

@@ -606,6 +606,11 @@ uint64_t tn_capture_not_written(const struct tn_capture *cap)
 	return cap->not_written;
 }
 
+uint64_t tn_capture_not_held(const struct tn_capture *cap)
+{
+	return cap->not_held;
+}
+
 uint64_t tn_capture_filtered(const struct tn_capture *cap)
 {
 	return cap->filtered;
@@ -633,6 +638,7 @@ void tn_capture_destroy(struct tn_capture *cap)
 		return;
 	if (cap->dumper)
 		pcap_dump_close(cap->dumper);
+	tn_capture_hold_free(cap);
 	tn_capture_reference_free(cap);
 	tn_pcapng_destroy(cap->ng);
 	tn_classic_destroy(cap->classic);

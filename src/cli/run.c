@@ -325,6 +325,33 @@ static int make_pipeline(const struct tn_cli_opts *o, struct tn_capture *cap, FI
 }
 
 /*
+ * --conn N with -w: the frame fed last goes to the file when it is
+ * connection N's. An IP fragment is held back until its datagram is whole;
+ * the frame that completes it brings the others out, into the file (before
+ * it, in the order they came) or let go.
+ */
+static void dump_chosen(struct tn_capture *cap, const struct tn_pipeline *pipe, uint64_t conn,
+			uint64_t n)
+{
+	if (tn_pipeline_last_held(pipe)) {
+		tn_capture_hold_last(cap, n);
+		return;
+	}
+	bool mine = tn_pipeline_last_conn(pipe) == conn;
+	const struct tn_reasm_done *d = tn_pipeline_last_datagram(pipe);
+	for (unsigned i = 0; d && i < d->n_frags; i++) {
+		if (d->frags[i].n == n)
+			continue;
+		if (mine)
+			tn_capture_dump_held(cap, d->frags[i].n);
+		else
+			tn_capture_let_go(cap, d->frags[i].n);
+	}
+	if (mine)
+		tn_capture_dump_last(cap);
+}
+
+/*
  * Frames from the source into the engine until the end, a stop, or a closed
  * output. dump_conn (--conn N with -w): only the frames of that connection
  * are written, once the engine has said whose each frame is.
@@ -342,8 +369,8 @@ static int feed_frames(struct source *src, struct tn_pipeline *pipe, FILE *out,
 		if (f == TN_FEED_ERROR)
 			return -2;
 		tn_progress_update(pg, tn_capture_offset(src->cap), tn_pipeline_connections(pipe));
-		if (dump_conn && tn_pipeline_last_conn(pipe) == dump_conn)
-			tn_capture_dump_last(src->cap);
+		if (dump_conn)
+			dump_chosen(src->cap, pipe, dump_conn, frame.n);
 		if (live)
 			fflush(out); /* each segment as it happens */
 		if (output_gone(out)) {
@@ -400,12 +427,22 @@ static int end_status(const struct tn_cli_opts *o, const char *name, const char 
 	return o->strict && tn_pipeline_differing(pipe) ? TN_EXIT_DIFFERS : TN_EXIT_OK;
 }
 
-/* -w could not take every frame (other link types): one line, and the run fails. */
+/*
+ * -w could not take every frame (other link types, or IP fragments held
+ * back too long): one line each, and the run fails.
+ */
 static int written_all(const struct tn_cli_opts *o, const struct tn_capture *cap, int status)
 {
-	uint64_t n = o->write_file ? tn_capture_not_written(cap) : 0;
-	if (n == 0)
+	if (!o->write_file)
 		return status;
+	uint64_t held = tn_capture_not_held(cap), n = tn_capture_not_written(cap);
+	if (held)
+		fprintf(stderr, "tcpnarrate: %s: %" PRIu64 " IP fragment%s not written: more frames "
+			"waited for their datagrams than -w holds back (%u frames, %u MiB)\n",
+			o->write_file, held, held == 1 ? "" : "s", TN_CAPTURE_HOLD_FRAMES,
+			TN_CAPTURE_HOLD_MIB);
+	if (n == 0)
+		return held ? TN_EXIT_INPUT : status;
 	fprintf(stderr, "tcpnarrate: %s: %" PRIu64 " frame%s not written: a pcap file holds one "
 		"link type, %s, and %s another\n", o->write_file, n, n == 1 ? "" : "s",
 		tn_capture_linktype_name(cap) ? tn_capture_linktype_name(cap) : "the first",

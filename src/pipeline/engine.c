@@ -42,6 +42,7 @@ struct tn_pipeline {
 	int64_t next_idle_check;
 	uint64_t differing;
 	uint64_t last_conn;         /* the connection of the frame fed last, 0 for none */
+	bool last_held;             /* the frame fed last is a fragment the table holds */
 	uint64_t events;            /* events so far, rendered or not (tn_pipeline_event_seq) */
 };
 
@@ -104,6 +105,16 @@ void tn_pipeline_destroy(struct tn_pipeline *p)
 uint64_t tn_pipeline_last_conn(const struct tn_pipeline *p)
 {
 	return p->last_conn;
+}
+
+bool tn_pipeline_last_held(const struct tn_pipeline *p)
+{
+	return p->last_held;
+}
+
+const struct tn_reasm_done *tn_pipeline_last_datagram(const struct tn_pipeline *p)
+{
+	return p->done_frags;
 }
 
 uint64_t tn_pipeline_differing(const struct tn_pipeline *p)
@@ -380,7 +391,8 @@ static bool reassemble(struct tn_pipeline *p, uint32_t linktype, const struct tn
 	p->done_frags = NULL;
 	enum tn_reasm_result rr = tn_reasm_add(p->reasm, p->pkt, *res, f->data, f->caplen, f->n,
 					       now_ns, &p->done);
-	if (rr == TN_REASM_HELD)
+	p->last_held = rr == TN_REASM_HELD;
+	if (p->last_held)
 		return false;
 	if (rr != TN_REASM_DONE)
 		return true;

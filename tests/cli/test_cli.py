@@ -549,9 +549,80 @@ WRITE_ERRORS = {"--conn 3 -w (no such connection) writes nothing":
                 (1, r"^tcpnarrate: .*analysis-reused-ports\.pcap: no connection 3 \(the capture has 2\)\n$")}
 
 
+def write_fragments():
+    """--conn N -w writes a connection's IP fragments too, and the file narrates as it did."""
+    capture = os.path.join(ROOT, "captures", "fragments.pcap")
+    original = pcap_records(capture)
+    r = run(["--json", "-r", capture])
+    objs = list(map(json.loads, r.stdout.splitlines()))
+    passed = failed = 0
+    for conn in (1, 2):
+        segs = [o for o in objs if o["type"] == "segment" and o["conn"] == conn]
+        frames = sorted({f["n"] for o in segs for f in o.get("fragments", [])} |
+                        {o["n"] for o in segs})
+        out = path("frag-%d.pcap" % conn)
+        w = run(["-q", "-r", capture, "--conn", str(conn), "-w", out])
+        got = pcap_records(out) if os.path.exists(out) else None
+        again = run(["--json", "-r", out]) if got else None
+        seen = [o for o in map(json.loads, again.stdout.splitlines())
+                if o["type"] == "segment"] if again else []
+        problems = []
+        if w.returncode != 0 or w.stderr:
+            problems.append("exit %d, stderr %r" % (w.returncode, w.stderr))
+        if not any(o.get("fragments") for o in segs):
+            problems.append("connection %d has no reassembled segment in %s" % (conn, capture))
+        if got != [original[n - 1] for n in frames]:
+            problems.append("the file holds %d records, not frames %s" % (len(got or []), frames))
+        # Read back, every segment is there again, reassembled from as many fragments.
+        shape = [(o["tcp"]["seq"], len(o.get("fragments", []))) for o in segs]
+        if [(o["tcp"]["seq"], len(o.get("fragments", []))) for o in seen] != shape:
+            problems.append("read back, its segments differ")
+        name = "--conn %d -w writes the connection's IP fragments" % conn
+        print("FAIL %s: %s" % (name, "; ".join(problems)) if problems else "ok   %s" % name)
+        passed, failed = passed + (not problems), failed + bool(problems)
+    return passed, failed
+
+
+def held_too_long(name, datagrams):
+    """A handshake, then the first fragments of `datagrams` 16-byte segments, then their last ones."""
+    from pcapgen import Pcap, ether, ipv4, tcp
+    c, srv = "10.0.1.5", "10.0.2.10"
+    f = path(name)
+    with Pcap(f) as p:
+        p.add(ether(ipv4(c, srv, tcp(40000, 80, seq=1000, flags="S"))))
+        p.add(ether(ipv4(srv, c, tcp(80, 40000, seq=77, ack=1001, flags="SA"))))
+        raw = [tcp(40000, 80, seq=1001 + 16 * i, ack=78, flags="A", payload=b"y" * 16).build(
+            lambda n: bytes([10, 0, 1, 5, 10, 0, 2, 10]) + struct.pack("!BBH", 0, 6, n))
+            for i in range(datagrams)]
+        for i, seg in enumerate(raw):   # 24 bytes: the TCP header and 4 of data
+            p.add(ether(ipv4(c, srv, seg[:24], ident=i + 1, df=False, mf=True, total_len=44)))
+        for i, seg in enumerate(raw):
+            p.add(ether(ipv4(c, srv, seg[24:], ident=i + 1, df=False, frag=24, total_len=32)))
+    return f
+
+
+def write_held_too_long():
+    """More fragments wait than -w holds back: the oldest are left out, counted and said."""
+    capture = held_too_long("held.pcap", 300)
+    out = path("held-w.pcap")
+    r = run(["-q", "-r", capture, "--conn", "1", "-w", out])
+    got = pcap_records(out) if os.path.exists(out) else []
+    # 2 + 300 + 300 frames; the first 44 first fragments are dropped from the store of 256.
+    ok = r.returncode == 1 and re.fullmatch(
+        r"tcpnarrate: .*held-w\.pcap: 44 IP fragments not written: more frames waited for "
+        r"their datagrams than -w holds back \(256 frames, 8 MiB\)\n", r.stderr) and \
+        len(got) == 602 - 44 and "302 TCP segments narrated" in r.stdout
+    name = "--conn 1 -w with more fragments waiting than it holds back"
+    print("ok   %s" % name if ok else "FAIL %s: exit %d, stderr %r, %d records" %
+          (name, r.returncode, r.stderr, len(got)))
+    return int(bool(ok)), int(not ok)
+
+
 def write_cases():
     """-w from a file: exactly the chosen frames, each as it was in the file."""
-    passed = failed = 0
+    passed, failed = write_fragments()
+    p2, f2 = write_held_too_long()
+    passed, failed = passed + p2, failed + f2
     original = pcap_records(REUSED)
     if conn_frames(REUSED, 2) != list(range(13, 25)):
         print("FAIL capture: connection 2 of %s is not frames 13-24" % REUSED)
