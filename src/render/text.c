@@ -627,6 +627,37 @@ static void quiet_numbers(struct tn_sb *b, const struct tn_segment *seg)
  * One line per segment (-q). Built in a buffer without printf and written
  * at once: it is the line a big capture prints a million times.
  */
+/*
+ * Only the payload is cut short (a snaplen below the frame's size): the
+ * quiet line says so in its length, as "len 88 (62 captured)", rather than
+ * on a line of its own under every segment of such a capture.
+ */
+static bool payload_cut(const struct tn_packet *pkt)
+{
+	return pkt->problem == TN_PROB_CUT && !pkt->tcp.opts_cut &&
+	       pkt->payload_captured < pkt->payload_len;
+}
+
+/* " len 88" with what the capture holds of it, and a preview of its first bytes. */
+static void quiet_payload(struct tn_sb *b, const struct tn_packet *pkt)
+{
+	tn_sb_str(b, " len ");
+	tn_sb_uint(b, pkt->payload_len);
+	if (payload_cut(pkt)) {
+		tn_sb_str(b, " (");
+		tn_sb_uint(b, pkt->payload_captured);
+		tn_sb_str(b, " captured)");
+	}
+	if (pkt->payload_captured) {
+		char pv[4 * TN_PREVIEW_BYTES + 1];
+		bool more;
+		preview(pkt, pv, sizeof pv, &more);
+		tn_sb_str(b, " \"");
+		tn_sb_str(b, pv);
+		tn_sb_str(b, more ? "\"..." : "\"");
+	}
+}
+
 static void quiet_line(struct tn_renderer *r, const struct tn_segment *seg)
 {
 	struct tn_sb *o = ob(r);
@@ -656,16 +687,7 @@ static void quiet_line(struct tn_renderer *r, const struct tn_segment *seg)
 	tn_sb_chr(&b, ']');
 	sb_sty(r, &b, S_RESET);
 	quiet_numbers(&b, seg);
-	tn_sb_str(&b, " len ");
-	tn_sb_uint(&b, pkt->payload_len);
-	if (pkt->payload_captured) {
-		char pv[4 * TN_PREVIEW_BYTES + 1];
-		bool more;
-		preview(pkt, pv, sizeof pv, &more);
-		tn_sb_str(&b, " \"");
-		tn_sb_str(&b, pv);
-		tn_sb_str(&b, more ? "\"..." : "\"");
-	}
+	quiet_payload(&b, pkt);
 	tn_sb_mem(o, line, b.n);
 	if (t->checksum_status == TN_CSUM_BAD) {
 		sty(r, S_BAD);
@@ -678,7 +700,8 @@ static void quiet_line(struct tn_renderer *r, const struct tn_segment *seg)
 		tn_sb_printf(o, " · from %u fragments%s", seg->reasm->n_frags,
 			seg->reasm->overlap_bytes ? ", overlapping" : "");
 	tn_sb_chr(o, '\n');
-	problem_line(r, pkt);
+	if (!payload_cut(pkt))
+		problem_line(r, pkt);
 	if (seg->frame->over_snaplen)
 		snaplen_line(r, seg->frame, false);
 }
