@@ -253,6 +253,23 @@ void tn_zeek_segment(struct tn_zeek *z, const struct tn_segment *seg);
 /* Zeek's conn_state ("SF", "S0", "REJ", ...); established: the tracker saw the handshake done. */
 const char *tn_zeek_conn_state(const struct tn_zeek *z, bool established);
 
+/*
+ * The ICMP errors that quoted a connection's segments (icmp.h names the
+ * kinds): how many, which kinds, the smallest MTU a "fragmentation needed"
+ * or "packet too big" named, and the last error narrated in full, which a
+ * later one of the same kind refers back to. 12 bytes: every connection
+ * carries it, and few ever get an ICMP error.
+ */
+#define TN_ICMP_KINDS 9           /* enum tn_icmp_kind's TN_ICMP_KIND_COUNT */
+struct tn_icmp_seen {
+	uint32_t full_n;          /* the last one narrated in full: frame, less the connection's first */
+	uint16_t total;           /* errors, stopping at 65535 */
+	uint16_t mtu_min;         /* 0: none named */
+	uint16_t kinds : TN_ICMP_KINDS; /* bit k: an error of kind k came */
+	uint16_t full_kind : 4;   /* the kind of full_n's error ... */
+	uint16_t has_full : 1;    /* ... once there is one */
+};
+
 struct tn_analysis_conn {
 	struct tn_analysis_side side[2];
 	struct tn_zeek zeek;
@@ -268,6 +285,7 @@ struct tn_analysis_conn {
 	uint64_t first_frame;     /* frame numbers are kept less this */
 	int64_t syn_ns;           /* the most recent SYN */
 	int64_t first_rtt_ns;     /* SYN to the ACK that completes the handshake; 0 unknown */
+	struct tn_icmp_seen icmp; /* ICMP errors about it (the engine notes them: icmp.h) */
 };
 
 void tn_analysis_conn_init(struct tn_analysis_conn *ac);
@@ -418,6 +436,7 @@ struct tn_conn_view {
 	int time_wait;            /* role left in TIME-WAIT, -1 for none, 2 for both */
 	double duration;          /* seconds from first to last segment */
 	double time_wait_sec;     /* how long TIME-WAIT lasts (2 × MSL) */
+	struct tn_icmp_seen icmp; /* ICMP errors that quoted its segments */
 };
 
 /* Builds the view of a connection's report from the tracker's report, its key and its model. */

@@ -40,6 +40,7 @@ enum tn_icmp_kind {
 	TN_ICMP_REASSEMBLY_TIMEOUT,/* the receiver gave up reassembling its fragments */
 	TN_ICMP_KIND_COUNT
 };
+_Static_assert(TN_ICMP_KIND_COUNT == TN_ICMP_KINDS, "analysis.h counts every kind");
 
 struct tn_icmp_error {
 	uint8_t family;            /* 4 (ICMP) or 6 (ICMPv6): of the error and of what it quotes */
@@ -91,6 +92,7 @@ struct tn_icmp_event {
 	const char *meaning;       /* what the error says about the path, one sentence or two */
 	const char *host_action;   /* what a host does with it */
 	const char *error_text;    /* the error a socket would report ("Connection refused") */
+	uint64_t repeat_of;        /* an error of the kind its connection had last in full: that one's frame, else 0 */
 };
 
 /*
@@ -103,6 +105,17 @@ void tn_icmp_event_make(const struct tn_icmp_error *e, const struct tn_flow_key 
 
 /* Short key for JSON ("frag_needed") and a few words for text ("fragmentation needed"). */
 const char *tn_icmp_kind_key(enum tn_icmp_kind k);
+/* The kind in a few words, as an IPv4 router names it ("fragmentation needed"). */
+const char *tn_icmp_kind_words(enum tn_icmp_kind k);
+
+/*
+ * Counts error e (frame n) in its connection's tally (its frames numbered
+ * from first_frame), and sets ev->repeat_of: the connection's last error
+ * narrated in full when it was of the same kind (this one can then be shown
+ * short), else 0, and this one becomes that error.
+ */
+void tn_icmp_note(struct tn_icmp_seen *seen, uint64_t first_frame, const struct tn_icmp_error *e,
+		  uint64_t n, struct tn_icmp_event *ev);
 const char *tn_icmp_kind_text(const struct tn_icmp_error *e);
 const char *tn_icmp_seq_key(enum tn_icmp_seq s);
 const char *tn_icmp_seq_text(enum tn_icmp_seq s);

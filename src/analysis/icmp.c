@@ -83,6 +83,31 @@ const char *tn_icmp_kind_key(enum tn_icmp_kind k)
 	return k < TN_ICMP_KIND_COUNT ? words[k].key : "unknown";
 }
 
+const char *tn_icmp_kind_words(enum tn_icmp_kind k)
+{
+	return k < TN_ICMP_KIND_COUNT ? words[k].text : "ICMP error";
+}
+
+void tn_icmp_note(struct tn_icmp_seen *seen, uint64_t first_frame, const struct tn_icmp_error *e,
+		  uint64_t n, struct tn_icmp_event *ev)
+{
+	if (e->kind >= TN_ICMP_KIND_COUNT)
+		return;
+	seen->kinds |= (uint16_t)(1u << e->kind);
+	if (seen->total < UINT16_MAX)
+		seen->total++;
+	uint16_t mtu = e->mtu > UINT16_MAX ? UINT16_MAX : (uint16_t)e->mtu;
+	if (e->kind == TN_ICMP_FRAG_NEEDED && mtu && (!seen->mtu_min || mtu < seen->mtu_min))
+		seen->mtu_min = mtu;
+	ev->repeat_of = seen->has_full && seen->full_kind == e->kind ?
+			first_frame + seen->full_n : 0;
+	if (!ev->repeat_of) {
+		seen->has_full = 1;
+		seen->full_kind = e->kind & 15u;
+		seen->full_n = (uint32_t)(n - first_frame);
+	}
+}
+
 const char *tn_icmp_kind_text(const struct tn_icmp_error *e)
 {
 	if (e->kind == TN_ICMP_FRAG_NEEDED && e->family == 6)

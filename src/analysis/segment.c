@@ -171,6 +171,7 @@ void tn_analysis_conn_view(const struct tn_conn_report *rep, const struct tn_flo
 	out->conn_state = tn_zeek_conn_state(&ac->zeek, c->established);
 	memcpy(out->history, ac->zeek.history, ac->zeek.len);
 	out->history[ac->zeek.len] = '\0';
+	out->icmp = ac->icmp;
 }
 
 static const struct flag_name {

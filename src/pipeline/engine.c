@@ -370,10 +370,13 @@ static bool icmp_error(struct tn_pipeline *p, const struct tn_frame *frame, int6
 	p->sum.icmp_errors++;
 	p->last_conn = c->track.id;
 	p->events++;
+	struct tn_icmp_event ev = { .frame = frame, .rel_ns = now_ns - p->first_ns };
+	tn_icmp_note(&c->analysis.icmp, c->analysis.first_frame, &e, frame->n, &ev);
 	if (!shown(p, c))
 		return true;
-	struct tn_icmp_event ev = { .frame = frame, .rel_ns = now_ns - p->first_ns };
+	uint64_t repeat_of = ev.repeat_of;
 	tn_icmp_event_make(&e, c->key, &c->track, &ev);
+	ev.repeat_of = repeat_of;
 	tn_render_icmp(p->rend, &ev);
 	return true;
 }

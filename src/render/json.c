@@ -334,6 +334,22 @@ static void add_conn_timing(struct tn_renderer *r, cJSON *j, const struct tn_con
 	add_by_role(j, "rwnd_limited", rl);
 }
 
+/* "icmp_errors": {"count": 3, "kinds": ["frag_needed", ...], "mtu_min": 1400}, when any came. */
+static void add_icmp(cJSON *j, const struct tn_conn_view *cv)
+{
+	if (!cv->icmp.total)
+		return;
+	cJSON *o = cJSON_AddObjectToObject(j, "icmp_errors");
+	cJSON_AddNumberToObject(o, "count", cv->icmp.total);
+	cJSON *kinds = cJSON_AddArrayToObject(o, "kinds");
+	for (int k = 0; k < TN_ICMP_KIND_COUNT; k++)
+		if (cv->icmp.kinds & (1u << k))
+			cJSON_AddItemToArray(kinds, cJSON_CreateString(
+				tn_icmp_kind_key((enum tn_icmp_kind)k)));
+	if (cv->icmp.mtu_min)
+		cJSON_AddNumberToObject(o, "mtu_min", cv->icmp.mtu_min);
+}
+
 static cJSON *report_object(struct tn_renderer *r, const struct tn_conn_view *cv)
 {
 	cJSON *j = cJSON_CreateObject();
@@ -365,6 +381,7 @@ static cJSON *report_object(struct tn_renderer *r, const struct tn_conn_view *cv
 	}
 	cJSON_AddStringToObject(j, "conn_state", cv->conn_state);
 	cJSON_AddStringToObject(j, "history", cv->history);
+	add_icmp(j, cv);
 	return j;
 }
 

@@ -46,9 +46,6 @@ struct text_state {
 	char *scratch_buf;         /* its buffer, owned by the stream until it is closed */
 	size_t scratch_len;
 	uint64_t last_conn;        /* connection of the last problem shown */
-	/* the last ICMP error shown in full: a repeat of it is shown short */
-	uint64_t icmp_conn, icmp_n;
-	int icmp_kind;
 	/*
 	 * Everything is built here and written to opts.out once per call of the
 	 * renderer (a segment's breakdown is twenty-odd rows: a stdio call for
@@ -1630,6 +1627,30 @@ static void timing_line(struct tn_renderer *r, const struct tn_conn_view *cv, in
 	tn_sb_chr(o, '\n');
 }
 
+/* "ICMP errors that quoted its segments: 3: fragmentation needed (smallest MTU named 1400), ..." */
+static void icmp_line(struct tn_sb *o, const struct tn_conn_view *cv)
+{
+	if (!cv->icmp.total)
+		return;
+	tn_sb_str(o, "   ICMP errors that quoted its segments: ");
+	tn_sb_uint(o, cv->icmp.total);
+	const char *sep = ": ";
+	for (int k = 0; k < TN_ICMP_KIND_COUNT; k++) {
+		if (!(cv->icmp.kinds & (1u << k)))
+			continue;
+		tn_sb_str(o, sep);
+		tn_sb_str(o, k == TN_ICMP_FRAG_NEEDED && cv->ep[0].family == 6 ? "packet too big" :
+			  tn_icmp_kind_words((enum tn_icmp_kind)k));
+		if (k == TN_ICMP_FRAG_NEEDED && cv->icmp.mtu_min) {
+			tn_sb_str(o, " (smallest MTU named ");
+			tn_sb_uint(o, cv->icmp.mtu_min);
+			tn_sb_chr(o, ')');
+		}
+		sep = ", ";
+	}
+	tn_sb_chr(o, '\n');
+}
+
 /* How the connection began and ended, its final states, Zeek's view of it, TIME-WAIT. */
 static void ending_lines(struct tn_sb *o, const struct tn_conn_view *cv)
 {
@@ -1706,6 +1727,7 @@ static void text_report(struct tn_renderer *r, const struct tn_conn_view *cv)
 	counts_line(o, cv);
 	for (int role = 0; role < 2; role++)
 		trouble_line(r, role, &cv->count[role]);
+	icmp_line(o, cv);
 	handshake_line(r, cv);
 	for (int role = 0; role < 2; role++)
 		timing_line(r, cv, role);
@@ -1828,17 +1850,13 @@ static void icmp_rows(struct tn_renderer *r, const struct tn_icmp_event *ev, cha
 		      size_t len)
 {
 	const struct tn_icmp_error *e = ev->err;
-	struct text_state *st = state_of(r);
 	long_row(r, "quote checked", tn_icmp_seq_text(ev->seq_check));
-	if (r->opts.detail < TN_DETAIL_VERBOSE && st->icmp_conn == ev->conn &&
-	    st->icmp_kind == (int)e->kind) {
-		snprintf(buf, len, "as #%" PRIu64 " (-v repeats it); tracked state unchanged", st->icmp_n);
+	if (r->opts.detail < TN_DETAIL_VERBOSE && ev->repeat_of) {
+		snprintf(buf, len, "as #%" PRIu64 " (-v repeats it); tracked state unchanged",
+			 ev->repeat_of);
 		long_row(r, "meaning", buf);
 		return;
 	}
-	st->icmp_conn = ev->conn;
-	st->icmp_kind = (int)e->kind;
-	st->icmp_n = ev->frame->n;
 	snprintf(buf, len, "%s", ev->meaning);
 	if (ev->too_small_quote)
 		snprintf(buf + strlen(buf), len - strlen(buf), " But the quoted packet (%" PRIu32

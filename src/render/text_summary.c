@@ -11,7 +11,7 @@
  *   client 8 seg 73 B, server 8 seg 3187 B;
  *   retrans 0/0, dupacks 0/0, lost 0/0, zero window 0/0 s;
  *   fin both, server first; closed[; textbook: 7 differences]
- *   [; joined mid-stream][; ports reused]; 1:GVGB...
+ *   [; joined mid-stream][; ports reused][; icmp errors N]; 1:GVGB...
  *
  * Bytes are the unique bytes each side sent (retransmissions counted once),
  * lost the gaps before segments, zero window how long each side's window
@@ -150,6 +150,10 @@ void tn_text_summary_line(FILE *o, const struct tn_conn_view *cv, const struct t
 		tn_sb_str(&b, "; joined mid-stream");
 	if (cv->port_reused)
 		tn_sb_str(&b, "; ports reused");
+	if (cv->icmp.total) {
+		tn_sb_str(&b, "; icmp errors ");
+		tn_sb_uint(&b, cv->icmp.total);
+	}
 	fwrite(line, 1, b.n, o);
 	if (cv->tunnel)
 		fprintf(o, "; tunnel %08x", cv->tunnel);

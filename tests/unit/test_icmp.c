@@ -223,6 +223,38 @@ START_TEST(test_frag_needed_sizes)
 }
 END_TEST
 
+/*
+ * A connection's tally: an error is shown short when the connection's last
+ * one explained in full was of its kind, whatever came between for others.
+ */
+START_TEST(test_note_tally)
+{
+	struct tn_icmp_seen seen;
+	struct tn_icmp_event ev;
+	struct tn_icmp_error frag = { .family = 4, .kind = TN_ICMP_FRAG_NEEDED, .mtu = 1400 };
+	struct tn_icmp_error port = { .family = 4, .kind = TN_ICMP_PORT_UNREACH };
+	memset(&seen, 0, sizeof seen);
+	tn_icmp_note(&seen, 100, &frag, 110, &ev);
+	ck_assert_uint_eq(ev.repeat_of, 0);
+	frag.mtu = 1280;
+	tn_icmp_note(&seen, 100, &frag, 112, &ev);
+	ck_assert_uint_eq(ev.repeat_of, 110);       /* the first, in full, is the one referred to */
+	tn_icmp_note(&seen, 100, &frag, 113, &ev);
+	ck_assert_uint_eq(ev.repeat_of, 110);
+	tn_icmp_note(&seen, 100, &port, 114, &ev);
+	ck_assert_uint_eq(ev.repeat_of, 0);          /* another kind: in full */
+	tn_icmp_note(&seen, 100, &frag, 115, &ev);
+	ck_assert_uint_eq(ev.repeat_of, 0);          /* the last in full was the port's */
+	ck_assert_uint_eq(seen.total, 5);
+	ck_assert_uint_eq(seen.kinds, (1u << TN_ICMP_FRAG_NEEDED) | (1u << TN_ICMP_PORT_UNREACH));
+	ck_assert_uint_eq(seen.mtu_min, 1280);
+	for (int i = 0; i < 70000; i++)              /* the count stops, it does not wrap */
+		tn_icmp_note(&seen, 100, &port, 200, &ev);
+	ck_assert_uint_eq(seen.total, 65535);
+	ck_assert_str_eq(tn_icmp_kind_words(TN_ICMP_PORT_UNREACH), "port unreachable");
+}
+END_TEST
+
 static Suite *icmp_suite(void)
 {
 	Suite *s = suite_create("icmp");
@@ -232,6 +264,7 @@ static Suite *icmp_suite(void)
 	tc = tcase_create("analysis");
 	TN_ADD_TABLE_TEST(tc, test_seq_table, seq_cases);
 	tcase_add_test(tc, test_frag_needed_sizes);
+	tcase_add_test(tc, test_note_tally);
 	suite_add_tcase(s, tc);
 	return s;
 }
