@@ -28,6 +28,9 @@
 
 struct tn_classic {
 	FILE *f;                           /* libpcap's stream, just after the file header */
+	tn_classic_source raw;             /* what feeds it, read directly once ... */
+	void *raw_ctx;
+	size_t buffered;                   /* ... the stream's own buffer is read out */
 	uint8_t *buf;
 	size_t lo, hi;                     /* unread bytes: buf[lo, hi) */
 	bool eof;
@@ -44,7 +47,8 @@ bool tn_classic_suits(pcap_t *p)
 	       lt != DLT_USBPCAP && pcap_snapshot(p) > 0;
 }
 
-struct tn_classic *tn_classic_create(pcap_t *p, uint64_t offset, bool usec_file)
+struct tn_classic *tn_classic_create(pcap_t *p, uint64_t offset, bool usec_file,
+				     tn_classic_source raw, void *ctx, size_t buffered)
 {
 	struct tn_classic *c = calloc(1, sizeof *c);
 	if (!c)
@@ -55,6 +59,9 @@ struct tn_classic *tn_classic_create(pcap_t *p, uint64_t offset, bool usec_file)
 		return NULL;
 	}
 	c->f = pcap_file(p);
+	c->raw = raw;
+	c->raw_ctx = ctx;
+	c->buffered = buffered;
 	c->offset = offset;
 	c->snapshot = (uint32_t)pcap_snapshot(p);
 	c->usec = usec_file;
@@ -74,6 +81,21 @@ uint64_t tn_classic_offset(const struct tn_classic *c)
 	return c->offset;
 }
 
+/* Up to n bytes into to: the stream's buffered ones first, then from its source. */
+static ssize_t read_some(struct tn_classic *c, uint8_t *to, size_t n)
+{
+	if (c->raw && !c->buffered)
+		return c->raw(c->raw_ctx, (char *)to, n);
+	if (c->raw && n > c->buffered)
+		n = c->buffered;
+	size_t got = fread(to, 1, n, c->f);
+	if (got == 0 && ferror(c->f))
+		return -1;
+	if (c->raw)
+		c->buffered = got ? c->buffered - got : 0;
+	return (ssize_t)got;
+}
+
 /* At least `need` unread bytes in the block, unless the file ends first. -1 on a read error. */
 static int fill(struct tn_classic *c, size_t need)
 {
@@ -85,13 +107,11 @@ static int fill(struct tn_classic *c, size_t need)
 		c->lo = 0;
 	}
 	while (c->hi < need && !c->eof) {
-		size_t got = fread(c->buf + c->hi, 1, BLOCK - c->hi, c->f);
-		c->hi += got;
-		if (got == 0) {
-			if (ferror(c->f))
-				return -1;
-			c->eof = true;
-		}
+		ssize_t got = read_some(c, c->buf + c->hi, BLOCK - c->hi);
+		if (got < 0)
+			return -1;
+		c->hi += (size_t)got;
+		c->eof = got == 0;
 	}
 	return 0;
 }

@@ -203,6 +203,21 @@ err_free:
 	return -1;
 }
 
+/*
+ * The project's record reader on libpcap's stream, fed from the counted
+ * file directly once the stream's read-ahead (what the cookie handed it,
+ * less what ftell() says was consumed) is used up.
+ */
+static struct tn_classic *classic_reader(struct tn_capture *cap)
+{
+	FILE *stream = pcap_file(cap->pcap);
+	long at = stream ? ftell(stream) : -1;
+	bool direct = cap->cf && at >= 0 && (uint64_t)at <= cap->cf->offset;
+	return tn_classic_create(cap->pcap, cap->record_start, cap->ts_digits != 9,
+				 direct ? cf_read : NULL, cap->cf,
+				 direct ? (size_t)(cap->cf->offset - (uint64_t)at) : 0);
+}
+
 /* libpcap's messages name no file and sometimes end in a newline; tidy them. */
 void tn_capture_copy_error(char *dst, size_t len, const char *msg)
 {
@@ -319,7 +334,7 @@ int tn_capture_open_file(struct tn_capture **out, const char *path, const char *
 	cap->record_start = tn_capture_offset(cap);
 	/* A classic file's header is 6 digits' magic or 9 digits' (nanoseconds). */
 	if (cap->classic_pcap && tn_classic_suits(cap->pcap) &&
-	    !(cap->classic = tn_classic_create(cap->pcap, cap->record_start, cap->ts_digits != 9))) {
+	    !(cap->classic = classic_reader(cap))) {
 		snprintf(errbuf, errlen, "out of memory");
 		goto err_pcap;
 	}
