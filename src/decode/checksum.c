@@ -19,26 +19,50 @@
 
 /*
  * Sixteen-bit words in the machine's order, eight bytes at a time into a
- * wide accumulator, folded, then swapped into network order: a ones'
- * complement sum does not depend on byte order (RFC 1071 §2 (B)), and this
- * runs on every captured segment.
+ * wide accumulator; fold_net() folds it and swaps it into network order. A
+ * ones' complement sum does not depend on byte order or on how the words are
+ * grouped (RFC 1071 §2 (A), (B)), and this runs on every captured segment,
+ * so the pseudo-header and the segment go into one accumulator and are
+ * folded once. An odd last byte is the high half of a zero-padded word.
  */
-static uint32_t sum_words(const uint8_t *p, size_t n)
+static uint64_t sum_native(uint64_t acc, const uint8_t *p, size_t n)
 {
-	uint64_t acc = 0;
-	size_t i = 0;
-	for (; i + 8 <= n; i += 8) {
+	for (; n >= 8; p += 8, n -= 8) {
 		uint64_t w;
-		memcpy(&w, p + i, 8);
+		memcpy(&w, p, 8);
 		acc += (w & 0xffffffffu) + (w >> 32);
 	}
-	for (; i + 2 <= n; i += 2) {
-		uint16_t h;
-		memcpy(&h, p + i, 2);
+	if (n >= 4) {
+		uint32_t h;
+		memcpy(&h, p, 4);
 		acc += h;
+		p += 4;
+		n -= 4;
 	}
-	while (acc > 0xffff)
-		acc = (acc & 0xffff) + (acc >> 16);
+	if (n >= 2) {
+		uint16_t h;
+		memcpy(&h, p, 2);
+		acc += h;
+		p += 2;
+		n -= 2;
+	}
+	if (n) {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+		acc += p[0];
+#else
+		acc += (uint32_t)p[0] << 8;
+#endif
+	}
+	return acc;
+}
+
+/* The accumulator folded to sixteen bits, in network order. */
+static uint32_t fold_net(uint64_t acc)
+{
+	acc = (acc & 0xffffffffu) + (acc >> 32);
+	acc = (acc & 0xffffffffu) + (acc >> 32);
+	acc = (acc & 0xffff) + (acc >> 16);
+	acc = (acc & 0xffff) + (acc >> 16);
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
 	acc = ((acc & 0xff) << 8) | (acc >> 8);
 #endif
@@ -47,13 +71,7 @@ static uint32_t sum_words(const uint8_t *p, size_t n)
 
 uint32_t tn_csum_add(uint32_t sum, const uint8_t *p, size_t len)
 {
-	sum += sum_words(p, len & ~(size_t)1);
-	if (len & 1)
-		sum += (uint32_t)p[len - 1] << 8;
-	/* Fold early so a long segment cannot overflow the accumulator. */
-	while (sum > 0xffff)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return sum;
+	return tn_csum_fold(sum + fold_net(sum_native(0, p, len)));
 }
 
 uint16_t tn_csum_fold(uint32_t sum)
@@ -63,29 +81,21 @@ uint16_t tn_csum_fold(uint32_t sum)
 	return (uint16_t)sum;
 }
 
-static uint32_t pseudo_sum(const struct tn_packet *pkt)
+/* The pseudo-header's addresses, in the machine's order (sum_native). */
+static uint64_t pseudo_addrs(const struct tn_packet *pkt)
 {
-	uint8_t tail[8];
-	uint32_t sum = 0;
+	if (pkt->ip_version == 4)
+		return sum_native(sum_native(0, pkt->ip4.src, 4), pkt->ip4.dst, 4);
+	return sum_native(sum_native(0, pkt->ip6.src, 16), pkt->ip6.dst, 16);
+}
+
+/* The rest of the pseudo-header as network-order words: protocol 6 and the length. */
+static uint32_t pseudo_tail(const struct tn_packet *pkt)
+{
 	uint32_t l4 = pkt->l4_len;
-	if (pkt->ip_version == 4) {
-		sum = tn_csum_add(sum, pkt->ip4.src, 4);
-		sum = tn_csum_add(sum, pkt->ip4.dst, 4);
-		tail[0] = 0;
-		tail[1] = 6;
-		tail[2] = (uint8_t)(l4 >> 8);
-		tail[3] = (uint8_t)l4;
-		return tn_csum_add(sum, tail, 4);
-	}
-	sum = tn_csum_add(sum, pkt->ip6.src, 16);
-	sum = tn_csum_add(sum, pkt->ip6.dst, 16);
-	tail[0] = (uint8_t)(l4 >> 24);
-	tail[1] = (uint8_t)(l4 >> 16);
-	tail[2] = (uint8_t)(l4 >> 8);
-	tail[3] = (uint8_t)l4;
-	tail[4] = tail[5] = tail[6] = 0;
-	tail[7] = 6;
-	return tn_csum_add(sum, tail, 8);
+	if (pkt->ip_version == 4)
+		return 6 + (l4 & 0xffff);
+	return 6 + (l4 >> 16) + (l4 & 0xffff);
 }
 
 static void verify_ipv4_header(struct tn_packet *pkt, const uint8_t *frame)
@@ -93,7 +103,7 @@ static void verify_ipv4_header(struct tn_packet *pkt, const uint8_t *frame)
 	struct tn_ipv4 *ip = &pkt->ip4;
 	if ((uint64_t)pkt->ip_offset + ip->hdr_len > pkt->caplen)
 		return; /* stays unverified */
-	uint16_t s = tn_csum_fold(tn_csum_add(0, frame + pkt->ip_offset, ip->hdr_len));
+	uint16_t s = tn_csum_fold(fold_net(sum_native(0, frame + pkt->ip_offset, ip->hdr_len)));
 	ip->checksum_status = s == 0xffff ? TN_CSUM_OK : TN_CSUM_BAD;
 }
 
@@ -109,13 +119,14 @@ static void verify_tcp(struct tn_packet *pkt, const uint8_t *frame)
 		return;
 	if ((uint64_t)pkt->tcp_offset + pkt->l4_len > pkt->caplen)
 		return;
-	uint32_t ps = pseudo_sum(pkt);
-	uint16_t s = tn_csum_fold(tn_csum_add(ps, frame + pkt->tcp_offset, pkt->l4_len));
-	if (s == 0xffff) {
+	uint64_t addrs = pseudo_addrs(pkt);
+	uint32_t tail = pseudo_tail(pkt);
+	uint64_t all = sum_native(addrs, frame + pkt->tcp_offset, pkt->l4_len);
+	if (tn_csum_fold(fold_net(all) + tail) == 0xffff) {
 		t->checksum_status = TN_CSUM_OK;
 		return;
 	}
-	uint16_t partial = tn_csum_fold(ps);
+	uint16_t partial = tn_csum_fold(fold_net(addrs) + tail);
 	uint16_t partial_inv = (uint16_t)(0xffffu - partial);
 	if (t->checksum == partial || t->checksum == partial_inv ||
 	    pkt->sll_pkttype == SLL_OUTGOING)

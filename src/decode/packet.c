@@ -25,18 +25,33 @@ void tn_packet_problem(struct tn_packet *pkt, enum tn_problem prob, uint32_t off
 	va_end(ap);
 }
 
-/* v in decimal at p; returns the end. */
+/*
+ * v in decimal at p; returns the end. Two digits per division, written from
+ * the end once the length is known: this runs for every packet of a
+ * snaplen-cut capture.
+ */
 static char *put_uint(char *p, uint32_t v)
 {
-	char d[10];
-	int i = 0;
-	do {
-		d[i++] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	while (i > 0)
-		*p++ = d[--i];
-	return p;
+	static const char pairs[201] =
+		"0001020304050607080910111213141516171819"
+		"2021222324252627282930313233343536373839"
+		"4041424344454647484950515253545556575859"
+		"6061626364656667686970717273747576777879"
+		"8081828384858687888990919293949596979899";
+	unsigned n = 1;
+	for (uint64_t t = 10; v >= t; t *= 10)
+		n++;
+	char *e = p + n;
+	while (v >= 100) {
+		e -= 2;
+		memcpy(e, pairs + 2 * (v % 100), 2);
+		v /= 100;
+	}
+	if (v >= 10)
+		memcpy(e - 2, pairs + 2 * v, 2);
+	else
+		e[-1] = (char)('0' + v);
+	return p + n;
 }
 
 void tn_packet_payload_cut(struct tn_packet *pkt, uint32_t offset, uint32_t held, uint32_t total)
@@ -86,7 +101,12 @@ enum tn_decode_result tn_decode(uint32_t linktype, const uint8_t *data, uint32_t
 	out->ip_proto = 0;
 	out->l4_len = 0;
 	memset(&out->ip4, 0, sizeof out->ip4);
-	memset(&out->ip6, 0, sizeof out->ip6);
+	/*
+	 * In two pieces: one memset of all 92 bytes compiles to `rep stos`,
+	 * whose start-up took more time than the rest of this reset.
+	 */
+	memset(&out->ip6, 0, offsetof(struct tn_ipv6, ext));
+	memset(&out->ip6.ext, 0, sizeof out->ip6 - offsetof(struct tn_ipv6, ext));
 	memset(&out->tcp, 0, offsetof(struct tn_tcp, opts));
 	out->payload = NULL;
 	out->payload_len = out->payload_captured = 0;

@@ -97,19 +97,20 @@ static bool uto_value(struct tn_tcp_option *o, struct tn_rd *b)
 	return true;
 }
 
+/* Rows in the order kinds are met most often: find_opt() runs on every option. */
 static const struct opt_kind {
 	uint8_t kind;
 	const char *name;
 	uint8_t fixed_len;   /* required length, 0 when variable */
 	bool (*value)(struct tn_tcp_option *o, struct tn_rd *b); /* NULL: nothing to read */
 } opt_kinds[] = {
-	{ TN_OPT_EOL, "eol", 1, NULL },
-	{ TN_OPT_NOP, "nop", 1, NULL },
+	{ TN_OPT_TIMESTAMP, "timestamps", 10, timestamp_value },
+	{ TN_OPT_SACK, "sack", 0, sack_value },
 	{ TN_OPT_MSS, "mss", 4, mss_value },
 	{ TN_OPT_WSCALE, "window_scale", 3, wscale_value },
 	{ TN_OPT_SACK_PERM, "sack_permitted", 2, NULL },
-	{ TN_OPT_SACK, "sack", 0, sack_value },
-	{ TN_OPT_TIMESTAMP, "timestamps", 10, timestamp_value },
+	{ TN_OPT_NOP, "nop", 1, NULL },
+	{ TN_OPT_EOL, "eol", 1, NULL },
 	{ TN_OPT_MD5, "md5", 18, NULL },
 	{ TN_OPT_UTO, "user_timeout", 4, uto_value },
 	{ TN_OPT_AO, "tcp_ao", 0, ao_value },
@@ -157,62 +158,81 @@ static void stop_bad(struct tn_packet *pkt, uint16_t at, const char *what, unsig
 /* Fills the value of an option from its body; false when the body does not fit its kind. */
 static bool parse_value(const struct opt_kind *known, struct tn_tcp_option *o, struct tn_rd *b)
 {
-	if (known && known->value && !known->value(o, b))
-		return false;
-	return !b->err;
+	if (!known || !known->value)
+		return !b->err;
+	/* Timestamps are on nearly every segment: a direct call the compiler can inline. */
+	bool fits = known->value == timestamp_value ? timestamp_value(o, b) : known->value(o, b);
+	return fits && !b->err;
+}
+
+/* What one option says about the walk: go on, stop after it, or stop before it. */
+enum opt_step {
+	OPT_NEXT,   /* counted; the next option follows */
+	OPT_LAST,   /* counted; the walk ends here (end of option list) */
+	OPT_STOP,   /* not counted: bad or cut, opts_stop is set */
+};
+
+/* One option record at the reader into *o, its length checked before its value is read. */
+static enum opt_step one_option(struct tn_rd *r, size_t hdr_opt_len, struct tn_packet *pkt,
+				struct tn_tcp_option *o)
+{
+	uint16_t at = (uint16_t)(20 + r->off);
+	size_t declared_left = hdr_opt_len - r->off;
+	uint8_t kind = tn_rd_u8(r);
+	*o = (struct tn_tcp_option){ .kind = kind, .len = 1, .offset = at };
+	if (kind == TN_OPT_NOP)
+		return OPT_NEXT;
+	if (kind == TN_OPT_EOL) {
+		pkt->tcp.opts_stop = (uint16_t)(20 + hdr_opt_len);
+		return OPT_LAST; /* the rest is padding */
+	}
+	if (declared_left < 2) {
+		stop_bad(pkt, at, "(no room left for the length byte)", kind, 0);
+		return OPT_STOP;
+	}
+	if (tn_rd_left(r) < 1) {
+		stop_cut(pkt, at); /* cut by the capture */
+		return OPT_STOP;
+	}
+	uint8_t len = tn_rd_u8(r);
+	o->len = len;
+	if (len < 2) {
+		stop_bad(pkt, at, "is under the minimum of 2", kind, len);
+		return OPT_STOP;
+	}
+	if (len > declared_left) {
+		stop_bad(pkt, at, "runs past the end of the TCP header", kind, len);
+		return OPT_STOP;
+	}
+	const struct opt_kind *known = find_opt(kind);
+	if (known && known->fixed_len && len != known->fixed_len) {
+		stop_bad(pkt, at, "is not the length this kind must have", kind, len);
+		return OPT_STOP;
+	}
+	bool body_cut = false;
+	struct tn_rd body = tn_rd_sub(r, len - 2u, &body_cut);
+	if (body_cut) {
+		stop_cut(pkt, at);
+		return OPT_STOP;
+	}
+	if (!parse_value(known, o, &body)) {
+		stop_bad(pkt, at, "does not fit this kind's format", kind, len);
+		return OPT_STOP;
+	}
+	return OPT_NEXT;
 }
 
 void tn_decode_tcp_options(struct tn_rd *r, size_t hdr_opt_len, struct tn_packet *pkt)
 {
 	struct tn_tcp *t = &pkt->tcp;
-	t->n_opts = 0;
-	while (tn_rd_left(r) > 0 && t->n_opts < TN_MAX_TCP_OPTIONS) {
-		uint16_t at = (uint16_t)(20 + r->off);
-		size_t declared_left = hdr_opt_len - r->off;
-		struct tn_tcp_option *o = &t->opts[t->n_opts];
-		*o = (struct tn_tcp_option){ .kind = tn_rd_u8(r), .len = 1, .offset = at };
-		if (o->kind == TN_OPT_EOL) {
-			t->n_opts++;
-			t->opts_stop = (uint16_t)(20 + hdr_opt_len);
-			return; /* the rest is padding */
-		}
-		if (o->kind == TN_OPT_NOP) {
-			t->n_opts++;
-			continue;
-		}
-		if (declared_left < 2) {
-			stop_bad(pkt, at, "(no room left for the length byte)", o->kind, 0);
-			return;
-		}
-		if (tn_rd_left(r) < 1) {
-			stop_cut(pkt, at); /* cut by the capture */
-			return;
-		}
-		o->len = tn_rd_u8(r);
-		if (o->len < 2) {
-			stop_bad(pkt, at, "is under the minimum of 2", o->kind, o->len);
-			return;
-		}
-		if (o->len > declared_left) {
-			stop_bad(pkt, at, "runs past the end of the TCP header", o->kind, o->len);
-			return;
-		}
-		const struct opt_kind *known = find_opt(o->kind);
-		if (known && known->fixed_len && o->len != known->fixed_len) {
-			stop_bad(pkt, at, "is not the length this kind must have", o->kind, o->len);
-			return;
-		}
-		bool body_cut = false;
-		struct tn_rd body = tn_rd_sub(r, o->len - 2u, &body_cut);
-		if (body_cut) {
-			stop_cut(pkt, at);
-			return;
-		}
-		if (!parse_value(known, o, &body)) {
-			stop_bad(pkt, at, "does not fit this kind's format", o->kind, o->len);
-			return;
-		}
-		t->n_opts++;
+	unsigned n = 0;    /* counted here, stored once: no trip through memory per option */
+	enum opt_step step = OPT_NEXT;
+	while (step == OPT_NEXT && tn_rd_left(r) > 0 && n < TN_MAX_TCP_OPTIONS) {
+		step = one_option(r, hdr_opt_len, pkt, &t->opts[n]);
+		if (step != OPT_STOP)
+			n++;
 	}
-	t->opts_stop = (uint16_t)(20 + r->off);
+	t->n_opts = (uint8_t)n;
+	if (step == OPT_NEXT)
+		t->opts_stop = (uint16_t)(20 + r->off);
 }
