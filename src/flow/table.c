@@ -53,6 +53,7 @@ struct tn_flow_table {
 	int64_t now_ns;
 	uint64_t evictions;
 	uint64_t seed;
+	uint64_t secret[8];         /* hash_key()'s, drawn from seed */
 };
 
 static struct entry *at(const struct tn_flow_table *t, uint32_t i)
@@ -117,6 +118,13 @@ int tn_flow_table_create(struct tn_flow_table **out, uint32_t max_flows, size_t 
 	t->free_head = NIL;
 	t->lru_head[0] = t->lru_tail[0] = t->lru_head[1] = t->lru_tail[1] = NIL;
 	t->seed = 0x9e3779b97f4a7c15ull ^ (uint64_t)time(NULL) ^ (uint64_t)(uintptr_t)t;
+	uint64_t x = t->seed;
+	for (int i = 0; i < 8; i++) { /* splitmix64 */
+		uint64_t z = (x += 0x9e3779b97f4a7c15ull);
+		z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+		z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+		t->secret[i] = z ^ (z >> 31);
+	}
 	*out = t;
 	return 0;
 
@@ -208,9 +216,35 @@ uint64_t tn_flow_key_hash(const struct tn_flow_key *k, uint64_t seed)
 	return h;
 }
 
+#ifdef __SIZEOF_INT128__
+/* The 128-bit product of a and b, its halves folded: wyhash's "mum". */
+static uint64_t mum(uint64_t a, uint64_t b)
+{
+	unsigned __int128 p = (unsigned __int128)a * b;
+	return (uint64_t)p ^ (uint64_t)(p >> 64);
+}
+#endif
+
+/*
+ * The table's own hash, seeded per table: the key's 44 bytes (padding
+ * zeroed by tn_flow_key_from) as six words, multiplied in pairs with the
+ * table's secrets, three products at once instead of tn_flow_key_hash()'s
+ * chain of ten (which --shard keeps: its value must not change). Without
+ * a 128-bit product, that one.
+ */
 static uint32_t hash_key(const struct tn_flow_table *t, const struct tn_flow_key *k)
 {
+#ifdef __SIZEOF_INT128__
+	_Static_assert(sizeof *k <= 48, "a key is at most six words");
+	uint64_t w[6] = { 0 };
+	memcpy(w, k, sizeof *k);
+	const uint64_t *s = t->secret;
+	uint64_t h = mum(w[0] ^ s[0], w[1] ^ s[1]) ^ mum(w[2] ^ s[2], w[3] ^ s[3]) ^
+		     mum(w[4] ^ s[4], w[5] ^ s[5]);
+	return (uint32_t)mum(h ^ s[6], s[7]);
+#else
 	return (uint32_t)tn_flow_key_hash(k, t->seed);
+#endif
 }
 
 static void lru_unlink(struct tn_flow_table *t, uint32_t i)
