@@ -51,4 +51,12 @@ void tn_community_id(const struct tn_flow_key *key, uint16_t seed, char *buf, si
  */
 void tn_community_id_sha1(const void *msg, size_t len, uint8_t digest[TN_SHA1_SIZE]);
 
+/*
+ * SHA-1 runs on the CPU's SHA instructions (x86 SHA-NI) where the CPU has
+ * them, else in portable C. use_sha_ni(false) makes it portable C, and
+ * (true) returns to the default; the answer is whether the instructions
+ * are in use now. For the tests, which check one against the other.
+ */
+bool tn_community_id_use_sha_ni(bool on);
+
 #endif

@@ -16,7 +16,14 @@
  */
 #include <tcpnarrate/community_id.h>
 
+#include <stdatomic.h>
 #include <string.h>
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#define HAVE_SHA_NI 1
+#include <cpuid.h>
+#include <immintrin.h>
+#endif
 
 #define PROTO_TCP 6
 #define SHA1_BLOCK 64
@@ -87,13 +94,126 @@ static void sha1_block(uint32_t h[5], const uint8_t block[SHA1_BLOCK])
 	h[4] += e;
 }
 
+#ifdef HAVE_SHA_NI
+/*
+ * The same block with the SHA extensions: four rounds an instruction, the
+ * message schedule by sha1msg1/sha1msg2 (Intel's "New Instructions
+ * Supporting the Secure Hash Algorithm", 2013). Group g of four rounds
+ * takes message words MSG[g % 4]; the two E registers take turns.
+ */
+#define NI_GROUP(f, ecur, eoth, mi, mn1, mn2, mn3)                           \
+	do {                                                                   \
+		ecur = _mm_sha1nexte_epu32(ecur, mi);                          \
+		eoth = abcd;                                                   \
+		mn1 = _mm_sha1msg2_epu32(mn1, mi);                             \
+		abcd = _mm_sha1rnds4_epu32(abcd, ecur, f);                     \
+		mn3 = _mm_sha1msg1_epu32(mn3, mi);                             \
+		mn2 = _mm_xor_si128(mn2, mi);                                  \
+	} while (0)
+
+__attribute__((target("sha,sse4.1,ssse3")))
+static void sha1_block_ni(uint32_t h[5], const uint8_t block[SHA1_BLOCK])
+{
+	const __m128i bswap = _mm_set_epi64x(0x0001020304050607ll, 0x08090a0b0c0d0e0fll);
+	__m128i abcd = _mm_shuffle_epi32(_mm_loadu_si128((const __m128i *)(const void *)h), 0x1b);
+	__m128i e0 = _mm_set_epi32((int)h[4], 0, 0, 0), e1;
+	const __m128i abcd_in = abcd, e_in = e0;
+	__m128i m0 = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(const void *)block), bswap);
+	__m128i m1 = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(const void *)(block + 16)), bswap);
+	__m128i m2 = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(const void *)(block + 32)), bswap);
+	__m128i m3 = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(const void *)(block + 48)), bswap);
+	e0 = _mm_add_epi32(e0, m0);                      /* rounds 0-3 */
+	e1 = abcd;
+	abcd = _mm_sha1rnds4_epu32(abcd, e0, 0);
+	e1 = _mm_sha1nexte_epu32(e1, m1);                /* 4-7 */
+	e0 = abcd;
+	abcd = _mm_sha1rnds4_epu32(abcd, e1, 0);
+	m0 = _mm_sha1msg1_epu32(m0, m1);
+	e0 = _mm_sha1nexte_epu32(e0, m2);                /* 8-11 */
+	e1 = abcd;
+	abcd = _mm_sha1rnds4_epu32(abcd, e0, 0);
+	m1 = _mm_sha1msg1_epu32(m1, m2);
+	m0 = _mm_xor_si128(m0, m2);
+	NI_GROUP(0, e1, e0, m3, m0, m1, m2);             /* 12-15 */
+	NI_GROUP(0, e0, e1, m0, m1, m2, m3);             /* 16-19 */
+	NI_GROUP(1, e1, e0, m1, m2, m3, m0);
+	NI_GROUP(1, e0, e1, m2, m3, m0, m1);
+	NI_GROUP(1, e1, e0, m3, m0, m1, m2);
+	NI_GROUP(1, e0, e1, m0, m1, m2, m3);
+	NI_GROUP(1, e1, e0, m1, m2, m3, m0);             /* 36-39 */
+	NI_GROUP(2, e0, e1, m2, m3, m0, m1);
+	NI_GROUP(2, e1, e0, m3, m0, m1, m2);
+	NI_GROUP(2, e0, e1, m0, m1, m2, m3);
+	NI_GROUP(2, e1, e0, m1, m2, m3, m0);
+	NI_GROUP(2, e0, e1, m2, m3, m0, m1);             /* 56-59 */
+	NI_GROUP(3, e1, e0, m3, m0, m1, m2);
+	NI_GROUP(3, e0, e1, m0, m1, m2, m3);             /* 64-67 */
+	e1 = _mm_sha1nexte_epu32(e1, m1);                /* 68-71 */
+	e0 = abcd;
+	m2 = _mm_sha1msg2_epu32(m2, m1);
+	abcd = _mm_sha1rnds4_epu32(abcd, e1, 3);
+	m3 = _mm_xor_si128(m3, m1);
+	e0 = _mm_sha1nexte_epu32(e0, m2);                /* 72-75 */
+	e1 = abcd;
+	m3 = _mm_sha1msg2_epu32(m3, m2);
+	abcd = _mm_sha1rnds4_epu32(abcd, e0, 3);
+	e1 = _mm_sha1nexte_epu32(e1, m3);                /* 76-79 */
+	e0 = abcd;
+	abcd = _mm_sha1rnds4_epu32(abcd, e1, 3);
+	e0 = _mm_sha1nexte_epu32(e0, e_in);
+	abcd = _mm_shuffle_epi32(_mm_add_epi32(abcd, abcd_in), 0x1b);
+	_mm_storeu_si128((__m128i *)(void *)h, abcd);
+	h[4] = (uint32_t)_mm_extract_epi32(e0, 3);
+}
+
+/* CPUID: the SHA extensions (leaf 7, EBX bit 29), SSSE3 and SSE4.1 (leaf 1, ECX bits 9 and 19). */
+static bool cpu_has_sha_ni(void)
+{
+	unsigned a, b, c, d;
+	if (!__get_cpuid(1, &a, &b, &c, &d) || !(c & (1u << 9)) || !(c & (1u << 19)))
+		return false;
+	return __get_cpuid_count(7, 0, &a, &b, &c, &d) && (b & (1u << 29));
+}
+#endif
+
+/* 0 not asked yet, 1 portable C, 2 the SHA instructions. */
+static atomic_int sha_impl;
+
+bool tn_community_id_use_sha_ni(bool on)
+{
+	int impl = 1;
+#ifdef HAVE_SHA_NI
+	if (on && cpu_has_sha_ni())
+		impl = 2;
+#endif
+	atomic_store_explicit(&sha_impl, impl, memory_order_relaxed);
+	return impl == 2;
+}
+
+static void sha1_blocks(uint32_t h[5], const uint8_t *p, size_t len)
+{
+	int impl = atomic_load_explicit(&sha_impl, memory_order_relaxed);
+	if (!impl) {
+		tn_community_id_use_sha_ni(true);
+		impl = atomic_load_explicit(&sha_impl, memory_order_relaxed);
+	}
+	for (size_t off = 0; off < len; off += SHA1_BLOCK) {
+#ifdef HAVE_SHA_NI
+		if (impl == 2) {
+			sha1_block_ni(h, p + off);
+			continue;
+		}
+#endif
+		sha1_block(h, p + off);
+	}
+}
+
 void tn_community_id_sha1(const void *msg, size_t len, uint8_t digest[TN_SHA1_SIZE])
 {
 	uint32_t h[5] = { 0x67452301u, 0xefcdab89u, 0x98badcfeu, 0x10325476u, 0xc3d2e1f0u };
 	const uint8_t *p = msg;
 	size_t whole = len - len % SHA1_BLOCK;
-	for (size_t off = 0; off < whole; off += SHA1_BLOCK)
-		sha1_block(h, p + off);
+	sha1_blocks(h, p, whole);
 
 	/* Section 5.1.1: the rest, a 1 bit, zeros, and the length in bits as 64 bits. */
 	uint8_t tail[2 * SHA1_BLOCK] = { 0 };
@@ -105,8 +225,7 @@ void tn_community_id_sha1(const void *msg, size_t len, uint8_t digest[TN_SHA1_SI
 	uint64_t bits = (uint64_t)len * 8u;
 	put_be32(tail + tail_len - 8, (uint32_t)(bits >> 32));
 	put_be32(tail + tail_len - 4, (uint32_t)bits);
-	for (size_t off = 0; off < tail_len; off += SHA1_BLOCK)
-		sha1_block(h, tail + off);
+	sha1_blocks(h, tail, tail_len);
 
 	for (int i = 0; i < 5; i++)
 		put_be32(digest + 4 * i, h[i]);

@@ -155,9 +155,9 @@ static const struct sha1_case {
 	{ NULL, NULL, 0, NULL },
 };
 
-START_TEST(test_sha1)
+static void check_sha1_case(int row)
 {
-	const struct sha1_case *c = &sha1_cases[_i];
+	const struct sha1_case *c = &sha1_cases[row];
 	size_t part = strlen(c->msg), len = part * c->reps;
 	uint8_t *msg = malloc(len ? len : 1);
 	ck_assert_ptr_nonnull(msg);
@@ -171,6 +171,11 @@ START_TEST(test_sha1)
 		snprintf(hex + 2 * i, 3, "%02x", digest[i]);
 	ck_assert_msg(strcmp(hex, c->digest) == 0, "%s: got %s, want %s", c->name, hex, c->digest);
 	free(msg);
+}
+
+START_TEST(test_sha1)
+{
+	check_sha1_case(_i);
 }
 END_TEST
 
@@ -211,6 +216,44 @@ START_TEST(test_small)
 }
 END_TEST
 
+/* The FIPS vectors again in portable C, whichever the CPU would use. */
+START_TEST(test_sha1_portable)
+{
+	tn_community_id_use_sha_ni(false);
+	check_sha1_case(_i);
+	tn_community_id_use_sha_ni(true);
+}
+END_TEST
+
+/*
+ * The SHA instructions against portable C on every length from 0 to 300
+ * bytes (one to six blocks with the padding), pseudo-random contents; where
+ * the CPU lacks the instructions both runs are portable and the test says so.
+ */
+START_TEST(test_sha1_ni_like_portable)
+{
+	uint8_t msg[300], a[TN_SHA1_SIZE], b[TN_SHA1_SIZE];
+	uint64_t x = 0x243f6a8885a308d3u;
+	for (size_t i = 0; i < sizeof msg; i++) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		msg[i] = (uint8_t)x;
+	}
+	bool ni = tn_community_id_use_sha_ni(true);
+	if (!ni)
+		fprintf(stderr, "test_sha1_ni_like_portable: this CPU has no SHA instructions\n");
+	for (size_t len = 0; len <= sizeof msg; len++) {
+		tn_community_id_use_sha_ni(true);
+		tn_community_id_sha1(msg, len, a);
+		tn_community_id_use_sha_ni(false);
+		tn_community_id_sha1(msg, len, b);
+		ck_assert_msg(memcmp(a, b, sizeof a) == 0, "length %zu differs", len);
+	}
+	tn_community_id_use_sha_ni(true);
+}
+END_TEST
+
 static Suite *community_id_suite(void)
 {
 	Suite *s = suite_create("community_id");
@@ -219,6 +262,8 @@ static Suite *community_id_suite(void)
 	suite_add_tcase(s, tc);
 	tc = tcase_create("sha1");
 	TN_ADD_TABLE_TEST(tc, test_sha1, sha1_cases);
+	TN_ADD_TABLE_TEST(tc, test_sha1_portable, sha1_cases);
+	tcase_add_test(tc, test_sha1_ni_like_portable);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("buffers");
 	TN_ADD_TABLE_TEST(tc, test_small, small_cases);
