@@ -256,6 +256,17 @@ async function stepThrough(browser, name, args, shots) {
 		got = await shown(page);
 		check(got.n === '#' + n, name + ': a click on evidence #' + n + ' selected ' + got.n);
 	}
+	/* the receive window, when above the graph's view, is said, up to its highest edge */
+	const [above, sender] = await page.$eval('#graph', (c) =>
+		[c.dataset.windowAbove || null, c.dataset.sender]);
+	let edge = -Infinity;
+	for (const s of segs)
+		if (s.from !== sender && s.tcp.ack !== null)
+			edge = Math.max(edge, s.tcp.ack + s.tcp.window_scaled);
+	check(above === null || above === String(edge), name + ': window above the view says ' +
+		above + ', the highest edge the server announced is ' + edge);
+	if (name === 'reference')
+		check(above !== null, name + ': a 65535-byte window over 200 bytes is not marked above');
 	check(events.console.length === 0, name + ': console: ' + events.console.join(' | '));
 	check(events.requests.length === 0, name + ': requests left the page: ' + events.requests.join(' '));
 	check(events.dialogs.length === 0, name + ': dialogs: ' + events.dialogs.join(' '));

@@ -782,7 +782,28 @@ const graph = (function () {
 			ctx.fillText('lost', x - 30, y - 2);
 		line(acks, '#0a0');
 		line(wins, '#cc0');
+		windowAbove(wins);
 		ctx.restore();
+	}
+	/*
+	 * The receive window is left above the view when showing it would squash
+	 * the data into a sliver: say so at the top, with how far it reaches, and
+	 * keep the number (and whose data is drawn) on the canvas for the tests.
+	 */
+	function windowAbove(wins) {
+		cv.dataset.sender = sender();
+		let top = -Infinity;
+		for (const w of wins)
+			top = Math.max(top, w[1]);
+		if (top <= view.s1) {
+			delete cv.dataset.windowAbove;
+			return;
+		}
+		cv.dataset.windowAbove = String(top);
+		ctx.fillStyle = '#990';
+		ctx.textAlign = 'right';
+		ctx.fillText('\u2191 receive window above the view, up to ' + top, cv.width - M.r - 6, M.t + 14);
+		ctx.textAlign = 'left';
 	}
 	function drawNow() {
 		queued = false;
