@@ -105,8 +105,8 @@ void tn_icmp_event_make(const struct tn_icmp_error *e, const struct tn_flow_key 
 
 /* Short key for JSON ("frag_needed") and a few words for text ("fragmentation needed"). */
 const char *tn_icmp_kind_key(enum tn_icmp_kind k);
-/* The kind in a few words, as an IPv4 router names it ("fragmentation needed"). */
-const char *tn_icmp_kind_words(enum tn_icmp_kind k);
+/* The kind in a few words as the family names it ("fragmentation needed", v6 "packet too big"). */
+const char *tn_icmp_kind_words(enum tn_icmp_kind k, uint8_t family);
 
 /*
  * Counts error e (frame n) in its connection's tally (its frames numbered

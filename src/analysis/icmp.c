@@ -83,8 +83,10 @@ const char *tn_icmp_kind_key(enum tn_icmp_kind k)
 	return k < TN_ICMP_KIND_COUNT ? words[k].key : "unknown";
 }
 
-const char *tn_icmp_kind_words(enum tn_icmp_kind k)
+const char *tn_icmp_kind_words(enum tn_icmp_kind k, uint8_t family)
 {
+	if (k == TN_ICMP_FRAG_NEEDED && family == 6)
+		return "packet too big";
 	return k < TN_ICMP_KIND_COUNT ? words[k].text : "ICMP error";
 }
 
@@ -110,9 +112,7 @@ void tn_icmp_note(struct tn_icmp_seen *seen, uint64_t first_frame, const struct 
 
 const char *tn_icmp_kind_text(const struct tn_icmp_error *e)
 {
-	if (e->kind == TN_ICMP_FRAG_NEEDED && e->family == 6)
-		return "packet too big";
-	return e->kind < TN_ICMP_KIND_COUNT ? words[e->kind].text : "ICMP error";
+	return tn_icmp_kind_words(e->kind, e->family);
 }
 
 static const char *const seq_keys[] = { "unknown", "in_flight", "acknowledged", "not_sent" };

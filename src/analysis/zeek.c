@@ -15,7 +15,6 @@
  */
 #include <tcpnarrate/analysis.h>
 
-
 /*
  * Each letter's bit in `seen`: its place in "SHADTGWCFRQI" (the originator's
  * in the low 16 bits, the responder's in the high). A table, because a

@@ -90,10 +90,13 @@ int tn_capture_dump_held(struct tn_capture *cap, uint64_t n)
 	if (!cap->dumper)
 		return -1;
 	struct held *e = find(cap->hold, n);
-	if (!e || !e->data) {
-		if (e)
-			release(cap->hold, e);
-		*(e ? &cap->not_written : &cap->not_held) += 1;
+	if (!e) {
+		cap->not_held++;          /* dropped from the store before its datagram was whole */
+		return -1;
+	}
+	if (!e->data) {
+		cap->not_written++;       /* another link type */
+		release(cap->hold, e);
 		return -1;
 	}
 	pcap_dump((u_char *)cap->dumper, &e->h, e->data);

@@ -374,9 +374,7 @@ static bool icmp_error(struct tn_pipeline *p, const struct tn_frame *frame, int6
 	tn_icmp_note(&c->analysis.icmp, c->analysis.first_frame, &e, frame->n, &ev);
 	if (!shown(p, c))
 		return true;
-	uint64_t repeat_of = ev.repeat_of;
-	tn_icmp_event_make(&e, c->key, &c->track, &ev);
-	ev.repeat_of = repeat_of;
+	tn_icmp_event_make(&e, c->key, &c->track, &ev); /* leaves repeat_of as noted */
 	tn_render_icmp(p->rend, &ev);
 	return true;
 }

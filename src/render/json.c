@@ -29,7 +29,6 @@
 #define PRINT_BUF (64 * 1024)
 #define PRINT_MARGIN 5
 
-/* What the JSON renderer remembers: the last connection's Community ID, as segments come in runs. */
 /* Community IDs of recent connections, by connection number: SHA-1 once per connection. */
 #define ID_CACHE 256
 

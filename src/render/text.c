@@ -621,10 +621,6 @@ static void quiet_numbers(struct tn_sb *b, const struct tn_segment *seg)
 }
 
 /*
- * One line per segment (-q). Built in a buffer without printf and written
- * at once: it is the line a big capture prints a million times.
- */
-/*
  * Only the payload is cut short (a snaplen below the frame's size): the
  * quiet line says so in its length, as "len 88 (62 captured)", rather than
  * on a line of its own under every segment of such a capture.
@@ -655,6 +651,10 @@ static void quiet_payload(struct tn_sb *b, const struct tn_packet *pkt)
 	}
 }
 
+/*
+ * One line per segment (-q). Built in a buffer without printf and written
+ * at once: it is the line a big capture prints a million times.
+ */
 static void quiet_line(struct tn_renderer *r, const struct tn_segment *seg)
 {
 	struct tn_sb *o = ob(r);
@@ -1639,8 +1639,7 @@ static void icmp_line(struct tn_sb *o, const struct tn_conn_view *cv)
 		if (!(cv->icmp.kinds & (1u << k)))
 			continue;
 		tn_sb_str(o, sep);
-		tn_sb_str(o, k == TN_ICMP_FRAG_NEEDED && cv->ep[0].family == 6 ? "packet too big" :
-			  tn_icmp_kind_words((enum tn_icmp_kind)k));
+		tn_sb_str(o, tn_icmp_kind_words((enum tn_icmp_kind)k, cv->ep[0].family));
 		if (k == TN_ICMP_FRAG_NEEDED && cv->icmp.mtu_min) {
 			tn_sb_str(o, " (smallest MTU named ");
 			tn_sb_uint(o, cv->icmp.mtu_min);

@@ -251,7 +251,7 @@ START_TEST(test_note_tally)
 	for (int i = 0; i < 70000; i++)              /* the count stops, it does not wrap */
 		tn_icmp_note(&seen, 100, &port, 200, &ev);
 	ck_assert_uint_eq(seen.total, 65535);
-	ck_assert_str_eq(tn_icmp_kind_words(TN_ICMP_PORT_UNREACH), "port unreachable");
+	ck_assert_str_eq(tn_icmp_kind_words(TN_ICMP_PORT_UNREACH, 4), "port unreachable");
 }
 END_TEST
 
