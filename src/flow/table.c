@@ -3,8 +3,12 @@
  *
  * Entries live in chunks of CHUNK entries, allocated as the table fills, and
  * are addressed by 32-bit index; buckets chain through `next`. A doubly linked
- * list through every entry keeps them in order of last activity, so finding
- * the entry to evict is O(1), and a removed entry's slot is the next one
+ * list keeps them in order of last activity, so finding the entry to evict
+ * is O(1). The chain, the list and each entry's hash live apart from the
+ * entries, 16 bytes an index in a dense array per chunk: moving an entry to
+ * the front of its list, or walking past a colliding one, touches its
+ * neighbours' links, which stay in cache, and not their 1 KiB entries.
+ * A lookup reads one entry, the one it finds, and a removed entry's slot is the next one
  * handed out: once the table has grown, the per-packet path allocates
  * nothing. The table never calls back: what happens to an evicted or idle
  * connection (its report) is the caller's business, done before it removes
@@ -28,15 +32,20 @@
 #define CHUNK (1u << CHUNK_SHIFT)
 #define NIL UINT32_MAX
 
-/* The header is 72 bytes (cls right after the key); the payload starts at 80. */
+/* The header is 64 bytes (cls right after the key); the payload starts at 64. */
 struct entry {
 	struct tn_flow_key key;
 	uint8_t cls;               /* enum tn_flow_class: which LRU list */
+	uint32_t self;             /* the entry's index */
+	int64_t last_ns;           /* capture time of the last packet */
+	alignas(max_align_t) unsigned char payload[];
+};
+
+/* An index's links, apart from its entry. */
+struct link {
 	uint32_t next;             /* bucket chain, or free list */
 	uint32_t lru_prev, lru_next;
 	uint32_t hash;
-	int64_t last_ns;           /* capture time of the last packet */
-	alignas(max_align_t) unsigned char payload[];
 };
 
 struct tn_flow_table {
@@ -46,6 +55,7 @@ struct tn_flow_table {
 	uint32_t *buckets;
 	uint32_t mask;
 	unsigned char **chunks;
+	struct link **links;        /* per chunk, CHUNK links */
 	uint32_t n_chunks;
 	size_t entry_size;
 	uint32_t free_head;         /* removed entries, chained through next */
@@ -59,6 +69,11 @@ struct tn_flow_table {
 static struct entry *at(const struct tn_flow_table *t, uint32_t i)
 {
 	return (struct entry *)(t->chunks[i >> CHUNK_SHIFT] + (size_t)(i & (CHUNK - 1)) * t->entry_size);
+}
+
+static struct link *ln(const struct tn_flow_table *t, uint32_t i)
+{
+	return &t->links[i >> CHUNK_SHIFT][i & (CHUNK - 1)];
 }
 
 /*
@@ -110,7 +125,8 @@ int tn_flow_table_create(struct tn_flow_table **out, uint32_t max_flows, size_t 
 	t->mask = nb - 1;
 	t->n_chunks = (max_flows + CHUNK - 1) / CHUNK;
 	t->chunks = calloc(t->n_chunks, sizeof *t->chunks);
-	if (!t->chunks)
+	t->links = calloc(t->n_chunks, sizeof *t->links);
+	if (!t->chunks || !t->links)
 		goto err_buckets;
 	size_t es = sizeof(struct entry) + payload_size;
 	t->entry_size = (es + alignof(max_align_t) - 1) & ~(alignof(max_align_t) - 1);
@@ -129,6 +145,8 @@ int tn_flow_table_create(struct tn_flow_table **out, uint32_t max_flows, size_t 
 	return 0;
 
 err_buckets:
+	free(t->chunks);
+	free(t->links);
 	free(t->buckets);
 err_table:
 	free(t);
@@ -141,10 +159,13 @@ void tn_flow_table_destroy(struct tn_flow_table *t)
 {
 	if (!t)
 		return;
-	for (uint32_t i = 0; i < t->n_chunks; i++)
+	for (uint32_t i = 0; i < t->n_chunks; i++) {
 		if (t->chunks[i])
 			munmap(t->chunks[i], chunk_span(t->entry_size));
+		free(t->links[i]);
+	}
 	free(t->chunks);
+	free(t->links);
 	free(t->buckets);
 	free(t);
 }
@@ -247,54 +268,59 @@ static uint32_t hash_key(const struct tn_flow_table *t, const struct tn_flow_key
 #endif
 }
 
-static void lru_unlink(struct tn_flow_table *t, uint32_t i)
+static void lru_unlink(struct tn_flow_table *t, uint32_t i, uint8_t cls)
 {
-	struct entry *e = at(t, i);
-	if (e->lru_prev != NIL)
-		at(t, e->lru_prev)->lru_next = e->lru_next;
+	struct link *l = ln(t, i);
+	if (l->lru_prev != NIL)
+		ln(t, l->lru_prev)->lru_next = l->lru_next;
 	else
-		t->lru_head[e->cls] = e->lru_next;
-	if (e->lru_next != NIL)
-		at(t, e->lru_next)->lru_prev = e->lru_prev;
+		t->lru_head[cls] = l->lru_next;
+	if (l->lru_next != NIL)
+		ln(t, l->lru_next)->lru_prev = l->lru_prev;
 	else
-		t->lru_tail[e->cls] = e->lru_prev;
+		t->lru_tail[cls] = l->lru_prev;
 }
 
-static void lru_push_front(struct tn_flow_table *t, uint32_t i)
+static void lru_push_front(struct tn_flow_table *t, uint32_t i, uint8_t cls)
 {
-	struct entry *e = at(t, i);
-	e->lru_prev = NIL;
-	e->lru_next = t->lru_head[e->cls];
-	if (t->lru_head[e->cls] != NIL)
-		at(t, t->lru_head[e->cls])->lru_prev = i;
-	t->lru_head[e->cls] = i;
-	if (t->lru_tail[e->cls] == NIL)
-		t->lru_tail[e->cls] = i;
+	struct link *l = ln(t, i);
+	l->lru_prev = NIL;
+	l->lru_next = t->lru_head[cls];
+	if (t->lru_head[cls] != NIL)
+		ln(t, t->lru_head[cls])->lru_prev = i;
+	t->lru_head[cls] = i;
+	if (t->lru_tail[cls] == NIL)
+		t->lru_tail[cls] = i;
 }
 
 static void bucket_remove(struct tn_flow_table *t, uint32_t i)
 {
-	struct entry *e = at(t, i);
-	uint32_t *link = &t->buckets[e->hash & t->mask];
+	uint32_t *link = &t->buckets[ln(t, i)->hash & t->mask];
 	while (*link != NIL && *link != i)
-		link = &at(t, *link)->next;
+		link = &ln(t, *link)->next;
 	if (*link == i)
-		*link = e->next;
+		*link = ln(t, i)->next;
 }
 
 static uint32_t new_entry(struct tn_flow_table *t)
 {
 	if (t->free_head != NIL) {
 		uint32_t i = t->free_head;
-		t->free_head = at(t, i)->next;
+		t->free_head = ln(t, i)->next;
 		return i;
 	}
 	if (t->used < t->max) {
 		uint32_t c = t->used >> CHUNK_SHIFT;
 		if (!t->chunks[c]) {
-			t->chunks[c] = chunk_alloc(chunk_span(t->entry_size));
-			if (!t->chunks[c])
+			t->links[c] = malloc(CHUNK * sizeof **t->links);
+			if (!t->links[c])
 				return NIL;
+			t->chunks[c] = chunk_alloc(chunk_span(t->entry_size));
+			if (!t->chunks[c]) {
+				free(t->links[c]);
+				t->links[c] = NULL;
+				return NIL;
+			}
 		}
 		return t->used++;
 	}
@@ -305,11 +331,9 @@ static uint32_t new_entry(struct tn_flow_table *t)
 static uint32_t lookup(const struct tn_flow_table *t, const struct tn_flow_key *key)
 {
 	uint32_t h = hash_key(t, key);
-	for (uint32_t i = t->buckets[h & t->mask]; i != NIL; i = at(t, i)->next) {
-		const struct entry *e = at(t, i);
-		if (e->hash == h && memcmp(&e->key, key, sizeof *key) == 0)
+	for (uint32_t i = t->buckets[h & t->mask]; i != NIL; i = ln(t, i)->next)
+		if (ln(t, i)->hash == h && memcmp(&at(t, i)->key, key, sizeof *key) == 0)
 			return i;
-	}
 	return NIL;
 }
 
@@ -321,8 +345,8 @@ void *tn_flow_find(struct tn_flow_table *t, const struct tn_flow_key *key)
 	struct entry *e = at(t, i);
 	e->last_ns = t->now_ns;
 	if (t->lru_head[e->cls] != i) {
-		lru_unlink(t, i);
-		lru_push_front(t, i);
+		lru_unlink(t, i, e->cls);
+		lru_push_front(t, i, e->cls);
 	}
 	return e->payload;
 }
@@ -343,13 +367,15 @@ void *tn_flow_insert(struct tn_flow_table *t, const struct tn_flow_key *key)
 	struct entry *e = at(t, i);
 	uint32_t h = hash_key(t, key);
 	memcpy(&e->key, key, sizeof *key);
-	e->hash = h;
 	e->cls = TN_FLOW_EXPENDABLE;
+	e->self = i;
 	e->last_ns = t->now_ns;
 	memset(e->payload, 0, t->entry_size - offsetof(struct entry, payload));
-	e->next = t->buckets[h & t->mask];
+	struct link *l = ln(t, i);
+	l->hash = h;
+	l->next = t->buckets[h & t->mask];
 	t->buckets[h & t->mask] = i;
-	lru_push_front(t, i);
+	lru_push_front(t, i, TN_FLOW_EXPENDABLE);
 	t->count++;
 	return e->payload;
 }
@@ -386,7 +412,7 @@ const struct tn_flow_key *tn_flow_key_of(const void *payload)
 void tn_flow_foreach(struct tn_flow_table *t, void (*fn)(void *payload, void *ctx), void *ctx)
 {
 	for (int c = 0; c < 2; c++)
-		for (uint32_t i = t->lru_head[c]; i != NIL; i = at(t, i)->lru_next)
+		for (uint32_t i = t->lru_head[c]; i != NIL; i = ln(t, i)->lru_next)
 			fn(at(t, i)->payload, ctx);
 }
 
@@ -397,11 +423,8 @@ static struct entry *entry_of(void *payload)
 
 static uint32_t index_of(const struct tn_flow_table *t, const struct entry *e)
 {
-	/* Entries are found through the bucket chain, which holds indexes. */
-	for (uint32_t i = t->buckets[e->hash & t->mask]; i != NIL; i = at(t, i)->next)
-		if (at(t, i) == e)
-			return i;
-	return NIL;
+	uint32_t i = e->self;
+	return i < t->used && at(t, i) == e ? i : NIL;
 }
 
 void tn_flow_table_set_now(struct tn_flow_table *t, int64_t now_ns)
@@ -417,9 +440,9 @@ void tn_flow_set_class(struct tn_flow_table *t, void *payload, enum tn_flow_clas
 	uint32_t i = index_of(t, e);
 	if (i == NIL)
 		return;
-	lru_unlink(t, i);
+	lru_unlink(t, i, e->cls);
 	e->cls = (uint8_t)cls;
-	lru_push_front(t, i);
+	lru_push_front(t, i, e->cls);
 }
 
 void tn_flow_remove(struct tn_flow_table *t, void *payload, bool evicted)
@@ -428,9 +451,9 @@ void tn_flow_remove(struct tn_flow_table *t, void *payload, bool evicted)
 	uint32_t i = index_of(t, e);
 	if (i == NIL)
 		return;
-	lru_unlink(t, i);
+	lru_unlink(t, i, e->cls);
 	bucket_remove(t, i);
-	e->next = t->free_head;
+	ln(t, i)->next = t->free_head;
 	t->free_head = i;
 	t->count--;
 	if (evicted)
@@ -439,7 +462,7 @@ void tn_flow_remove(struct tn_flow_table *t, void *payload, bool evicted)
 
 size_t tn_flow_entry_size(const struct tn_flow_table *t)
 {
-	return t->entry_size;
+	return t->entry_size + sizeof(struct link);
 }
 
 uint32_t tn_flow_table_count(const struct tn_flow_table *t)
