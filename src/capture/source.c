@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #define PEEK_MAX 4096
 /*
@@ -42,6 +43,7 @@
 struct counted_file {
 	FILE *f;
 	bool owned;             /* close f when done (not stdin) */
+	bool stream;            /* a pipe or the like: read(2) what has come, never wait for more */
 	uint8_t peek[PEEK_MAX]; /* the first bytes, replayed to libpcap */
 	size_t peek_len, peek_pos;
 	uint64_t offset;        /* bytes handed to libpcap */
@@ -59,9 +61,15 @@ static ssize_t cf_read(void *cookie, char *buf, size_t size)
 		memcpy(buf, cf->peek + cf->peek_pos, got);
 		cf->peek_pos += got;
 	}
-	if (got < size)
+	if (got == 0 && cf->stream) {
+		ssize_t n = read(fileno(cf->f), buf, size);
+		if (n < 0)
+			return -1;
+		got = (size_t)n;
+	} else if (got < size && !cf->stream) {
 		got += fread(buf + got, 1, size - got, cf->f);
-	if (got == 0 && ferror(cf->f))
+	}
+	if (got == 0 && !cf->stream && ferror(cf->f))
 		return -1;
 	cf->offset += got;
 	return (ssize_t)got;
@@ -157,6 +165,58 @@ static bool is_classic_pcap(const uint8_t *p, size_t len)
 			  sw == PCAP_MAGIC_NS);
 }
 
+/*
+ * Whether the first bytes of a stream are enough to open it: a classic
+ * file's header, or a pcapng file's blocks up to the first that is not a
+ * section or interface header (so every interface declared before the
+ * first packet is seen, as the peek of a regular file would see it).
+ */
+static bool peeked_enough(const uint8_t *p, size_t len)
+{
+	if (len < 4)
+		return false;
+	if (is_classic_pcap(p, len))
+		return len >= 24;
+	struct tn_rd r;
+	tn_rd_init(&r, p, len);
+	if (tn_rd_be32(&r) != PCAPNG_SHB)
+		return true; /* not a capture, or one libpcap will refuse: no use waiting */
+	if (len < 12)
+		return false;
+	r.off = 8;
+	bool le = tn_rd_le32(&r) == PCAPNG_BOM;
+	for (size_t off = 0; off + 8 <= len;) {
+		r.off = off;
+		uint32_t type = le ? tn_rd_le32(&r) : tn_rd_be32(&r);
+		uint32_t blen = le ? tn_rd_le32(&r) : tn_rd_be32(&r);
+		if ((type != PCAPNG_SHB && type != PCAPNG_IDB) || blen < 12 || blen % 4)
+			return true;
+		off += blen;
+		if (off > PEEK_MAX)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * The first bytes of a pipe, as they come: read(2) until they are enough to
+ * open it (peeked_enough), the end, or PEEK_MAX. Waiting for a whole
+ * PEEK_MAX would hold back the first packets of a slow stream (tcpdump -U
+ * -w - writing into a pipe).
+ */
+static int peek_stream(struct counted_file *cf)
+{
+	while (cf->peek_len < sizeof cf->peek && !peeked_enough(cf->peek, cf->peek_len)) {
+		ssize_t n = read(fileno(cf->f), cf->peek + cf->peek_len, sizeof cf->peek - cf->peek_len);
+		if (n < 0)
+			return -1;
+		if (n == 0)
+			break;
+		cf->peek_len += (size_t)n;
+	}
+	return 0;
+}
+
 static int open_counted(const char *path, struct counted_file **out, FILE **stream,
 			char *errbuf, size_t errlen)
 {
@@ -180,8 +240,10 @@ static int open_counted(const char *path, struct counted_file **out, FILE **stre
 			goto err_close;
 		}
 	}
-	cf->peek_len = fread(cf->peek, 1, sizeof cf->peek, cf->f);
-	if (ferror(cf->f)) {
+	struct stat sb;
+	cf->stream = fstat(fileno(cf->f), &sb) == 0 && !S_ISREG(sb.st_mode);
+	if (cf->stream ? peek_stream(cf) < 0
+		       : (cf->peek_len = fread(cf->peek, 1, sizeof cf->peek, cf->f), ferror(cf->f))) {
 		snprintf(errbuf, errlen, "cannot read: %s", strerror(errno));
 		goto err_close;
 	}

@@ -106,14 +106,21 @@ static bool output_failed(FILE *out, char *err, size_t errlen)
 	return true;
 }
 
-/* The capture a signal handler stops; only ever one per process. */
-static struct tn_capture *volatile g_capture;
+/*
+ * What a signal stops: the live capture (one per process), or reading files,
+ * which next_frame() looks at before each frame. A file is not stopped
+ * through its capture: with several files, next_file() frees the capture a
+ * handler would otherwise still point to.
+ */
+static struct tn_capture *volatile g_live;
+static volatile sig_atomic_t g_stop;
 
 static void on_stop_signal(int sig)
 {
 	(void)sig;
-	if (g_capture)
-		tn_capture_break(g_capture);
+	g_stop = 1;
+	if (g_live)
+		tn_capture_break(g_live);
 }
 
 static void catch_stop_signals(void)
@@ -206,13 +213,17 @@ static int next_file(struct source *src, char *err, size_t errlen)
 static int next_frame(struct source *src, struct tn_frame *frame, char *err, size_t errlen)
 {
 	for (;;) {
+		if (g_stop && !tn_capture_is_live(src->cap))
+			return 0;
 		int rc = tn_capture_next(src->cap, frame, err, errlen);
+		if (rc < 0 && g_stop)
+			return 0; /* the read the signal interrupted */
 		if (rc == 1)
 			frame->n += src->base;
 		if (rc != 0 || src->next >= src->o->n_read_files)
 			return rc;
 		if (next_file(src, err, errlen) < 0)
-			return -1;
+			return g_stop ? 0 : -1; /* the open the signal interrupted, or a bad file */
 	}
 }
 
@@ -539,11 +550,12 @@ static int start(struct source *src, FILE **page, char *err, size_t errlen)
 		tn_capture_destroy(src->cap);
 		return -1;
 	}
-	g_capture = src->cap;
+	if (tn_capture_is_live(src->cap))
+		g_live = src->cap;
 	catch_stop_signals();
 	if (open_page(src->o, page, err, errlen) < 0) {
 		fprintf(stderr, "tcpnarrate: %s: %s\n", src->o->html_file, err);
-		g_capture = NULL;
+		g_live = NULL;
 		tn_capture_destroy(src->cap);
 		return -1;
 	}
@@ -600,7 +612,7 @@ err_msg:
 	fprintf(stderr, "tcpnarrate: %s: %s\n", src.name, err);
 	status = TN_EXIT_INPUT;
 done:
-	g_capture = NULL;
+	g_live = NULL;
 	tn_pipeline_destroy(pipe);
 	tn_records_destroy(rec);
 	status = finish_page(o, rend, page, ended, status);

@@ -792,10 +792,96 @@ def accecn_cases():
     return passed, failed
 
 
+def stop_cases():
+    """Ctrl-C while the second of two files is read: the first file's capture
+    is freed by then, and the signal handler used to stop it anyway (a
+    segmentation fault). Now the run ends as at the end of the input: what
+    was read, the summary, exit 0. The second file is a FIFO whose writer
+    sends one capture and holds it open, so the read is blocked when the
+    signal comes."""
+    import signal
+    import threading
+    import time
+    fifo = path("stop.fifo")
+    if os.path.exists(fifo):
+        os.unlink(fifo)
+    os.mkfifo(fifo)
+    good = good_file()
+    many = path("many.pcap")  # more than the first read of a file takes in
+    with Pcap(many) as p:
+        for port in range(40000, 40100):
+            p.add(ether(ipv4(C, S, tcp(port, 80, seq=1000, flags="S"))))
+    release = threading.Event()
+
+    def writer():
+        with open(fifo, "wb") as w, open(many, "rb") as g:
+            w.write(g.read())
+            w.flush()
+            release.wait(20)
+
+    t = threading.Thread(target=writer)
+    t.start()
+    proc = subprocess.Popen([BIN, "--summary", "-r", good, "-r", fifo], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, stdin=subprocess.DEVNULL,
+                            env=UTF8_ENV)
+    time.sleep(1.0)  # the second file's records are read; the next read waits
+    proc.send_signal(signal.SIGINT)
+    try:
+        out, err = proc.communicate(timeout=20)
+    finally:
+        release.set()
+        t.join()
+        os.unlink(fifo)
+    ok = proc.returncode == 0 and not err and re.search(
+        r"Summary of .*good\.pcap and 1 more file: 103 packets read", out)
+    if ok:
+        print("ok   SIGINT while reading the second file")
+        return 1, 0
+    print("FAIL SIGINT while reading the second file: exit %d, stderr %r, stdout %r"
+          % (proc.returncode, err, out[-300:]))
+    return 0, 1
+
+
+def pipe_cases():
+    """A capture coming through a pipe that stays open (tcpdump -U -w - |
+    tcpnarrate -r -): every packet already written is narrated without
+    waiting for more. Before, the reader waited for a whole 4 KiB peek and
+    then for a whole 256 KiB block, so -c N for the N segments sent never
+    ended while the writer kept the pipe open. Classic pcap and pcapng."""
+    passed = failed = 0
+    for name in ("analysis-dsack.pcap", "http10-python-ipv4.pcapng"):
+        cap = os.path.join(ROOT, "captures", name)
+        n = sum(1 for line in run(["-q", "-r", cap]).stdout.splitlines() if re.match(r"^\d+ ", line))
+        outp = path("pipe.out")
+        with open(outp, "wb") as out:
+            proc = subprocess.Popen([BIN, "-q", "-c", str(n), "-r", "-"], stdin=subprocess.PIPE,
+                                    stdout=out, stderr=subprocess.DEVNULL, env=UTF8_ENV)
+        with open(cap, "rb") as f:
+            proc.stdin.write(f.read())
+        proc.stdin.flush()
+        try:
+            proc.wait(timeout=15)  # stdin is still open
+            with open(outp) as f:
+                ok = proc.returncode == 0 and f.read().count("\n%d " % n) == 1
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+            ok = False
+        proc.stdin.close()
+        if ok:
+            passed += 1
+            print("ok   open pipe: %s's %d segments without the end of the input" % (name, n))
+        else:
+            failed += 1
+            print("FAIL open pipe: %s: -c %d did not end while the pipe stayed open" % (name, n))
+    return passed, failed
+
+
 def main():
     passed, failed = write_cases()
     for more in (singular_cases, wscale_cases, port_glossary_cases, ascii_cases, colour_cases,
-                 manual_cases, ece_cases, accecn_cases, ladder_cases, html_cases):
+                 manual_cases, ece_cases, accecn_cases, ladder_cases, html_cases, stop_cases,
+                 pipe_cases):
         p, f = more()
         passed, failed = passed + p, failed + f
     for name, make, want_rc, err_re, out_res in CASES:
