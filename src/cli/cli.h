@@ -33,6 +33,7 @@ struct tn_cli_opts {
 	char *list_buf;             /* --read-list: the file's text, which read_files points into */
 	uint32_t shard, shards;     /* --shard I/N (shards 0: not sharded) */
 	uint32_t jobs;              /* --jobs N: N shards in N processes, merged (0, 1: one) */
+	bool line_buffered;         /* -l: the output written out after each packet */
 	bool records;               /* --records: with --shard, merge records instead of output */
 	bool merge;                 /* --merge: the arguments are record files to merge */
 	char **merge_files;         /* --merge: argv's remaining arguments */

@@ -187,10 +187,15 @@ static int merge_jobs(struct job *jobs, uint32_t n)
 	return failed || rc == 0 ? job_status(jobs, n) : TN_EXIT_INPUT;
 }
 
-/* The merged output to a file or a pipe in large writes, as one process writes it. */
-static void buffer_stdout(void)
+/*
+ * The merged output to a file or a pipe in large writes, as one process
+ * writes it; with -l a line at a time (a shard's records come whole).
+ */
+static void buffer_stdout(const struct tn_cli_opts *o)
 {
-	if (!isatty(STDOUT_FILENO))
+	if (o->line_buffered)
+		setvbuf(stdout, NULL, _IOLBF, 0);
+	else if (!isatty(STDOUT_FILENO))
 		setvbuf(stdout, NULL, _IOFBF, PIPE_BUF_BYTES);
 }
 
@@ -199,7 +204,7 @@ int tn_cli_jobs(const struct tn_cli_opts *o)
 	uint32_t n = o->jobs;
 	struct job *jobs = calloc(n, sizeof *jobs);
 	int status = TN_EXIT_INPUT;
-	buffer_stdout();
+	buffer_stdout(o);
 	if (!jobs) {
 		fprintf(stderr, "tcpnarrate: out of memory\n");
 		return TN_EXIT_INPUT;
@@ -229,7 +234,7 @@ int tn_cli_merge(const struct tn_cli_opts *o)
 {
 	size_t n = o->n_merge_files;
 	FILE **in = calloc(n, sizeof *in);
-	buffer_stdout();
+	buffer_stdout(o);
 	char err[TN_ERRBUF_SIZE];
 	int status = TN_EXIT_INPUT;
 	if (!in) {

@@ -25,6 +25,7 @@ static const struct option long_opts[] = {
 	{ "buffer-size", required_argument, NULL, 'B' },
 	{ "relinquish-privileges", required_argument, NULL, 'Z' },
 	{ "quiet", no_argument, NULL, 'q' },
+	{ "line-buffered", no_argument, NULL, 'l' },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "count", required_argument, NULL, 'c' },
 	{ "json", no_argument, NULL, OPT_JSON },
@@ -128,7 +129,10 @@ static void usage_output(FILE *out)
 "      --problems       only the segments with a verdict, each after the one\n"
 "                       before it on its connection, and the reports of the\n"
 "                       connections that had one\n"
-"  -c, --count N        stop after N TCP segments\n", out);
+"  -c, --count N        stop after N TCP segments\n"
+"  -l, --line-buffered  write out what each packet brings at once, not in\n"
+"                       large blocks, when standard output is not a terminal\n"
+"                       (... | grep, | tee: a live capture always does)\n", out);
 }
 
 void tn_cli_usage(FILE *out)
@@ -385,6 +389,9 @@ static int opt_output(int c, const char *arg, struct tn_cli_opts *o, char *err, 
 	case 'v':
 		o->detail = TN_DETAIL_VERBOSE;
 		return 1;
+	case 'l':
+		o->line_buffered = true;
+		return 1;
 	case 'c':
 		if (parse_u64(arg, UINT64_MAX, &v) < 0 || v == 0) {
 			snprintf(err, errlen, "-c wants a positive whole number, not '%s'", arg);
@@ -581,7 +588,7 @@ int tn_cli_parse(int argc, char **argv, struct tn_cli_opts *o, char *err, size_t
 	opterr = 0;
 	optind = 0; /* 0, not 1: glibc then forgets a previous parse entirely */
 	/* Options may come after filter words too, as with tcpdump on Linux. */
-	while ((c = getopt_long(argc, argv, "r:i:w:Ds:B:Z:qvc:hV", long_opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "r:i:w:Ds:B:Z:qvlc:hV", long_opts, NULL)) != -1) {
 		if (c == 'h' || c == 'V') {
 			o->help = c == 'h';
 			o->version = c == 'V';

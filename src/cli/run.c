@@ -382,7 +382,7 @@ static int feed_frames(struct source *src, struct tn_pipeline *pipe, FILE *out,
 		tn_progress_update(pg, tn_capture_offset(src->cap), tn_pipeline_connections(pipe));
 		if (dump_conn)
 			dump_chosen(src->cap, pipe, dump_conn, frame.n);
-		if (live)
+		if (live || src->o->line_buffered)
 			fflush(out); /* each segment as it happens */
 		if (output_gone(out)) {
 			*gone = true;

@@ -877,11 +877,49 @@ def pipe_cases():
     return passed, failed
 
 
+def line_buffered_cases():
+    """-l: each packet's lines reach a pipe as it is narrated. The first 2000
+    bytes of a capture (a few segments) go into tcpnarrate's standard input,
+    which stays open, and its standard output is a pipe: with -l their
+    lines arrive within 5 s; without, they sit in the output buffer (the
+    control, which must see nothing, so the test shows what -l changes)."""
+    import select
+    import time
+    with open(os.path.join(ROOT, "captures", "analysis-dsack.pcap"), "rb") as f:
+        head = f.read(2000)
+    got = {}
+    for flag in (["-l"], ["--line-buffered"], []):
+        proc = subprocess.Popen([BIN, "-q"] + flag + ["-r", "-"], stdin=subprocess.PIPE,
+                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=UTF8_ENV)
+        proc.stdin.write(head)
+        proc.stdin.flush()
+        out, start = b"", time.monotonic()
+        while time.monotonic() - start < (5 if flag else 1.5) and out.count(b"\n") < 4:
+            ready, _, _ = select.select([proc.stdout], [], [], 0.2)
+            if ready:
+                chunk = os.read(proc.stdout.fileno(), 65536)
+                if not chunk:
+                    break
+                out += chunk
+        proc.stdin.close()
+        proc.stdout.read()
+        proc.wait(timeout=20)
+        proc.stdout.close()
+        got[" ".join(flag) or "none"] = out
+    ok = (all(re.search(rb"^3 .* client ", got[k], re.M) for k in ("-l", "--line-buffered"))
+          and got["none"] == b"")
+    if ok:
+        print("ok   -l: each packet's lines reach a pipe at once")
+        return 1, 0
+    print("FAIL -l: %r" % {k: v[-200:] for k, v in got.items()})
+    return 0, 1
+
+
 def main():
     passed, failed = write_cases()
     for more in (singular_cases, wscale_cases, port_glossary_cases, ascii_cases, colour_cases,
                  manual_cases, ece_cases, accecn_cases, ladder_cases, html_cases, stop_cases,
-                 pipe_cases):
+                 pipe_cases, line_buffered_cases):
         p, f = more()
         passed, failed = passed + p, failed + f
     for name, make, want_rc, err_re, out_res in CASES:
