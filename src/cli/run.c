@@ -379,7 +379,9 @@ static int feed_frames(struct source *src, struct tn_pipeline *pipe, FILE *out,
 		enum tn_feed f = tn_pipeline_feed(pipe, frame.linktype, &frame, err, errlen);
 		if (f == TN_FEED_ERROR)
 			return -2;
-		tn_progress_update(pg, tn_capture_offset(src->cap), tn_pipeline_connections(pipe));
+		if (pg->on) /* where the file is read to: asked only for the line on the terminal */
+			tn_progress_update(pg, tn_capture_offset(src->cap),
+					   tn_pipeline_connections(pipe));
 		if (dump_conn)
 			dump_chosen(src->cap, pipe, dump_conn, frame.n);
 		if (live || src->o->line_buffered)
