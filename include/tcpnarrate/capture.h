@@ -11,6 +11,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -111,6 +112,14 @@ void tn_capture_let_go(struct tn_capture *cap, uint64_t n);
 
 /* Safe from a signal handler: the next tn_capture_next() returns 0. */
 void tn_capture_break(struct tn_capture *cap);
+
+/*
+ * The flag a signal handler sets to stop reading (process-wide; NULL: none).
+ * A read from a pipe or FIFO waits for data at most 0.2 s at a time and,
+ * once *flag is set, reads as the end of the input: so a stop reaches a
+ * quiet pipe even when the handler restarts interrupted calls.
+ */
+void tn_capture_stop_flag(const volatile sig_atomic_t *flag);
 
 struct tn_capture_stats {
 	uint64_t received;    /* packets the filter accepted */

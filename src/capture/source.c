@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <poll.h>
 #include <unistd.h>
 
 #define PEEK_MAX 4096
@@ -50,6 +51,36 @@ struct counted_file {
 };
 
 
+static const volatile sig_atomic_t *g_stop_flag;
+
+void tn_capture_stop_flag(const volatile sig_atomic_t *flag)
+{
+	g_stop_flag = flag;
+}
+
+/*
+ * read(2) from a stream, waiting for data in slices of 0.2 s so that a stop
+ * is seen: 0 (the end) once the stop flag is set. wait_ms 0: only what has
+ * already come, -1 with errno EAGAIN when nothing has.
+ */
+static ssize_t stream_read(int fd, void *buf, size_t size, int wait_ms)
+{
+	for (;;) {
+		if (wait_ms && g_stop_flag && *g_stop_flag)
+			return 0;
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+		int r = poll(&pfd, 1, wait_ms ? 200 : 0);
+		if (r > 0)
+			return read(fd, buf, size);
+		if (r < 0 && errno != EINTR)
+			return -1;
+		if (r == 0 && !wait_ms) {
+			errno = EAGAIN;
+			return -1;
+		}
+	}
+}
+
 static ssize_t cf_read(void *cookie, char *buf, size_t size)
 {
 	struct counted_file *cf = cookie;
@@ -62,7 +93,7 @@ static ssize_t cf_read(void *cookie, char *buf, size_t size)
 		cf->peek_pos += got;
 	}
 	if (got == 0 && cf->stream) {
-		ssize_t n = read(fileno(cf->f), buf, size);
+		ssize_t n = stream_read(fileno(cf->f), buf, size, 1);
 		if (n < 0)
 			return -1;
 		got = (size_t)n;
@@ -189,25 +220,32 @@ static bool peeked_enough(const uint8_t *p, size_t len)
 		r.off = off;
 		uint32_t type = le ? tn_rd_le32(&r) : tn_rd_be32(&r);
 		uint32_t blen = le ? tn_rd_le32(&r) : tn_rd_be32(&r);
-		if ((type != PCAPNG_SHB && type != PCAPNG_IDB) || blen < 12 || blen % 4)
+		if ((type != PCAPNG_SHB && type != PCAPNG_IDB) || blen < 12 || blen % 4 ||
+		    blen > PEEK_MAX - off)
 			return true;
 		off += blen;
-		if (off > PEEK_MAX)
-			return true;
 	}
 	return false;
 }
 
 /*
  * The first bytes of a pipe, as they come: read(2) until they are enough to
- * open it (peeked_enough), the end, or PEEK_MAX. Waiting for a whole
- * PEEK_MAX would hold back the first packets of a slow stream (tcpdump -U
- * -w - writing into a pipe).
+ * open it (peeked_enough), then what more has already come, up to
+ * PEEK_MAX, without waiting for it. Waiting for a whole PEEK_MAX would hold
+ * back the first packets of a slow stream (tcpdump -U -w - writing into a
+ * pipe); taking what is there lets a file fed through a pipe open as the
+ * file does (an interface declared after the first packet, within the
+ * first 4 KiB, is still seen: see open_own_at_start()).
  */
 static int peek_stream(struct counted_file *cf)
 {
-	while (cf->peek_len < sizeof cf->peek && !peeked_enough(cf->peek, cf->peek_len)) {
-		ssize_t n = read(fileno(cf->f), cf->peek + cf->peek_len, sizeof cf->peek - cf->peek_len);
+	bool enough = false;
+	while (cf->peek_len < sizeof cf->peek) {
+		enough = enough || peeked_enough(cf->peek, cf->peek_len);
+		ssize_t n = stream_read(fileno(cf->f), cf->peek + cf->peek_len,
+					sizeof cf->peek - cf->peek_len, !enough);
+		if (n < 0 && enough && errno == EAGAIN)
+			break; /* enough, and nothing more has come */
 		if (n < 0)
 			return -1;
 		if (n == 0)
@@ -560,15 +598,18 @@ static int own_next(struct tn_capture *cap, struct tn_frame *frame, char *errbuf
 /*
  * libpcap stopped at an interface unlike the first (or a section in the
  * other byte order): read the file again with the project's reader, passing
- * over the packets already delivered. Only a file opened by name can be
+ * over the packets already delivered. Only a regular file opened by name can be
  * read again; true when the switch was made.
  */
 static bool switch_to_own(struct tn_capture *cap, char *errbuf, size_t errlen)
 {
 	const char *why = pcap_geterr(cap->pcap);
+	struct stat sb;
 	if (cap->live || !cap->path || (!strstr(why, "different from the") &&
 					 !strstr(why, "sections with different byte orders")))
 		return false;
+	if (stat(cap->path, &sb) < 0 || !S_ISREG(sb.st_mode))
+		return false; /* a FIFO read again would take the stream's next bytes, or wait */
 	FILE *f = fopen(cap->path, "rb");
 	if (!f)
 		return false;

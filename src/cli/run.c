@@ -123,11 +123,19 @@ static void on_stop_signal(int sig)
 		tn_capture_break(g_live);
 }
 
+/*
+ * Interrupted calls are restarted (a write to a slow reader of standard
+ * output must not fail with EINTR and lose what was buffered); reading a
+ * pipe waits in slices and looks at g_stop (tn_capture_stop_flag), and a
+ * live capture is broken out of. The first signal ends the run in order,
+ * a second one as the default does.
+ */
 static void catch_stop_signals(void)
 {
 	struct sigaction sa;
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_stop_signal;
+	sa.sa_flags = SA_RESTART | SA_RESETHAND;
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
@@ -554,6 +562,8 @@ static int start(struct source *src, FILE **page, char *err, size_t errlen)
 	}
 	if (tn_capture_is_live(src->cap))
 		g_live = src->cap;
+	g_stop = 0; /* a run before this one in the process (the fuzzer's) may have set it */
+	tn_capture_stop_flag(&g_stop);
 	catch_stop_signals();
 	if (open_page(src->o, page, err, errlen) < 0) {
 		fprintf(stderr, "tcpnarrate: %s: %s\n", src->o->html_file, err);

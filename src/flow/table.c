@@ -453,6 +453,7 @@ void tn_flow_remove(struct tn_flow_table *t, void *payload, bool evicted)
 		return;
 	lru_unlink(t, i, e->cls);
 	bucket_remove(t, i);
+	e->self = NIL; /* a payload removed twice is then let be, as before */
 	ln(t, i)->next = t->free_head;
 	t->free_head = i;
 	t->count--;

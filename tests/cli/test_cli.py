@@ -877,6 +877,85 @@ def pipe_cases():
     return passed, failed
 
 
+def late_interface_pipe():
+    """captures/pcapng-mixed-links.pcapng with its second interface block
+    moved after the first packet of the first interface: libpcap stops at
+    it, and the reader takes the file over only if it saw the block in the
+    opening peek. Returns the path."""
+    import struct as st
+    with open(os.path.join(ROOT, "captures", "pcapng-mixed-links.pcapng"), "rb") as f:
+        d = f.read()
+    blocks, o = [], 0
+    while o < len(d):
+        kind, length = st.unpack("<II", d[o:o + 8])
+        blocks.append((kind, d[o:o + length]))
+        o += length
+    idbs = [i for i, b in enumerate(blocks) if b[0] == 1]
+    second = blocks.pop(idbs[1])
+    first_pkt = next(i for i, b in enumerate(blocks)
+                     if b[0] == 6 and st.unpack("<I", b[1][8:12])[0] == 0)
+    assert all(st.unpack("<I", b[1][8:12])[0] == 0 for b in blocks[:first_pkt] if b[0] == 6)
+    blocks.insert(first_pkt + 1, second)
+    out = path("late-idb.pcapng")
+    with open(out, "wb") as f:
+        f.write(b"".join(b[1] for b in blocks))
+    return out
+
+
+def peek_cases():
+    """A pipe whose bytes have all come but which stays open: the opening
+    peek takes what is there, not only the first blocks, so an interface
+    declared after the first packet is seen as in the file (a guard: the
+    peek once stopped at the first packet block, and a slow writer still
+    can make it miss such an interface). And Ctrl-C while standard output
+    is blocked (a slow reader): the run ends in order, exit 0, its narration
+    as long as its summary says; before, the write failed with EINTR and
+    what was buffered was lost ('cannot write', exit 1)."""
+    import signal
+    import time
+    passed = failed = 0
+    late = late_interface_pipe()
+    want = run(["-q", "-c", "24", "-r", late])
+    r_fd, w_fd = os.pipe()
+    with open(late, "rb") as f:
+        os.write(w_fd, f.read())  # all of it waits in the pipe, which stays open
+    proc = subprocess.run([BIN, "-q", "-c", "24", "-r", "-"], stdin=r_fd, capture_output=True,
+                          text=True, timeout=20, env=UTF8_ENV)
+    os.close(r_fd)
+    os.close(w_fd)
+    if (want.returncode == 0 and proc.returncode == 0 and not proc.stderr
+            and proc.stdout == want.stdout.replace(late, "(standard input)")):
+        passed += 1
+        print("ok   open pipe: an interface declared after the first packet")
+    else:
+        failed += 1
+        print("FAIL open pipe, late interface: exit %d, stderr %r" % (proc.returncode, proc.stderr))
+    # Through a shell pipeline into a reader that waits (as the failure was
+    # first seen: run from Python with a pipe it reads later, the write
+    # happened not to fail).
+    bulk = os.path.join(ROOT, "captures", "analysis-loss-bulk.pcap")
+    cmd = '"$0" -r "$1" -r "$1" -r "$1" -r "$1" | (sleep 1.5; cat); echo "rc=${PIPESTATUS[0]}" >&2'
+    sh = subprocess.Popen(["bash", "-c", cmd, BIN, bulk], stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True, env=UTF8_ENV)
+    time.sleep(0.7)  # the pipe is full by now: tcpnarrate waits in write()
+    pids = subprocess.run(["pgrep", "-P", str(sh.pid), "-x", os.path.basename(BIN)[:15]],
+                          capture_output=True, text=True).stdout.split()
+    for pid in pids:
+        os.kill(int(pid), signal.SIGINT)
+    out, err = sh.communicate(timeout=60)
+    read = re.search(r"Summary of .*: (\d+) packets? read", out)
+    last = re.findall(r"^#(\d+) ", out, re.M)
+    if pids and err == "rc=0\n" and read and last and last[-1] == read.group(1):
+        passed += 1
+        print("ok   SIGINT while standard output is blocked: %s packets, all narrated" % last[-1])
+    else:
+        failed += 1
+        print("FAIL SIGINT while standard output is blocked: tcpnarrate %s, stderr %r, last #%s, "
+              "summary %s" % (pids, err, last[-1:] if last else None,
+                              read.group(1) if read else None))
+    return passed, failed
+
+
 def line_buffered_cases():
     """-l: each packet's lines reach a pipe as it is narrated. The first 2000
     bytes of a capture (a few segments) go into tcpnarrate's standard input,
@@ -919,7 +998,7 @@ def main():
     passed, failed = write_cases()
     for more in (singular_cases, wscale_cases, port_glossary_cases, ascii_cases, colour_cases,
                  manual_cases, ece_cases, accecn_cases, ladder_cases, html_cases, stop_cases,
-                 pipe_cases, line_buffered_cases):
+                 pipe_cases, line_buffered_cases, peek_cases):
         p, f = more()
         passed, failed = passed + p, failed + f
     for name, make, want_rc, err_re, out_res in CASES:
