@@ -31,6 +31,20 @@ static size_t put_dec(char *p, unsigned v)
 	return i;
 }
 
+/* v in decimal at p (room for 10); returns the digits written. */
+static size_t put_dec32(char *p, unsigned v)
+{
+	char d[10];
+	size_t n = 0, i = 0;
+	do {
+		d[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	while (n)
+		p[i++] = d[--n];
+	return i;
+}
+
 /*
  * Dotted decimal, as inet_ntop writes it: every address of every segment
  * goes through here, and inet_ntop's own formatting is a printf. buf holds
@@ -276,10 +290,72 @@ unsigned tn_ace(uint16_t flags)
 	       ((flags & TN_TH_ECE) ? 1u : 0u);
 }
 
+/* n bytes of s at buf + at, as much as fits before the terminator; at + n. */
+static size_t put_cut(char *buf, size_t len, size_t at, const char *s, size_t n)
+{
+	if (at + 1 < len)
+		memcpy(buf + at, s, n < len - 1 - at ? n : len - 1 - at);
+	return at + n;
+}
+
+/* Does fmt use only %s and %u? */
+static bool only_s_u(const char *fmt)
+{
+	for (const char *p = strchr(fmt, '%'); p; p = strchr(p + 2, '%'))
+		if (p[1] != 's' && p[1] != 'u')
+			return false;
+	return true;
+}
+
+/*
+ * vsnprintf() for the sentences' two conversions, %s and %u: the same
+ * bytes, the same cut and the same count (len > 0). A dozen of these build
+ * every segment's sentence, and printf's machinery was a tenth of the
+ * default text mode, with the flags' meanings. Any other format goes to
+ * vsnprintf.
+ */
+static int format_s_u(char *buf, size_t len, const char *fmt, va_list ap)
+{
+	if (!only_s_u(fmt))
+		return vsnprintf(buf, len, fmt, ap);
+	size_t at = 0;
+	for (const char *p = fmt; *p;) {
+		const char *pct = strchr(p, '%');
+		size_t lit = pct ? (size_t)(pct - p) : strlen(p);
+		at = put_cut(buf, len, at, p, lit);
+		if (!pct)
+			break;
+		if (pct[1] == 's') {
+			const char *str = va_arg(ap, const char *);
+			if (!str)
+				str = "(null)"; /* as glibc's printf */
+			at = put_cut(buf, len, at, str, strlen(str));
+		} else {
+			char d[10];
+			at = put_cut(buf, len, at, d, put_dec32(d, va_arg(ap, unsigned)));
+		}
+		p = pct + 2;
+	}
+	buf[at < len ? at : len - 1] = '\0';
+	return (int)at;
+}
+
+/* snprintf() through format_s_u(). */
+static void say(char *buf, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void say(char *buf, size_t len, const char *fmt, ...)
+{
+	if (!len)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	format_s_u(buf, len, fmt, ap);
+	va_end(ap);
+}
+
 static void ace_meaning(uint16_t flags, char *buf, size_t len)
 {
 	unsigned ace = tn_ace(flags);
-	snprintf(buf, len, "part of the ACE field (AE CWR ECE = %u): Accurate ECN was agreed, so "
+	say(buf, len, "part of the ACE field (AE CWR ECE = %u): Accurate ECN was agreed, so "
 		 "these bits count, modulo 8, the congestion-marked packets this side has received; "
 		 "they are not the classic ECN flags", ace);
 }
@@ -289,27 +365,27 @@ static void ecn_flag_meaning(uint16_t flag, bool syn, bool ack, char *buf, size_
 	switch (flag) {
 	case TN_TH_ECE:
 		if (syn && !ack)
-			snprintf(buf, len, "with CWR, asks to use Explicit Congestion Notification");
+			say(buf, len, "with CWR, asks to use Explicit Congestion Notification");
 		else if (syn)
-			snprintf(buf, len, "agrees to use Explicit Congestion Notification");
+			say(buf, len, "agrees to use Explicit Congestion Notification");
 		else
-			snprintf(buf, len, "echoes a congestion mark (RFC 3168 §6.1.3): a router "
+			say(buf, len, "echoes a congestion mark (RFC 3168 §6.1.3): a router "
 				 "flagged congestion on data that came the other way, so the other "
 				 "side, which sent that data, should slow down, not this segment's "
 				 "sender");
 		break;
 	case TN_TH_CWR:
 		if (syn)
-			snprintf(buf, len, "part of the ECN request in the handshake");
+			say(buf, len, "part of the ECN request in the handshake");
 		else
-			snprintf(buf, len, "the sender has cut its congestion window in answer to "
+			say(buf, len, "the sender has cut its congestion window in answer to "
 				 "an ECN echo");
 		break;
 	case TN_TH_AE:
 		if (syn)
-			snprintf(buf, len, "with CWR and ECE, asks for Accurate ECN feedback");
+			say(buf, len, "with CWR and ECE, asks for Accurate ECN feedback");
 		else
-			snprintf(buf, len, "Accurate ECN: the top bit of a counter of "
+			say(buf, len, "Accurate ECN: the top bit of a counter of "
 				 "congestion-marked packets");
 		break;
 	default:
@@ -324,35 +400,35 @@ void tn_flag_meaning(uint16_t flag, const struct tn_segment *seg, char *buf, siz
 	switch (flag) {
 	case TN_TH_SYN:
 		if (ack)
-			snprintf(buf, len, "agrees to open the connection and announces its own "
+			say(buf, len, "agrees to open the connection and announces its own "
 				 "initial sequence number, %u", t->seq);
 		else
-			snprintf(buf, len, "asks to open a connection; its initial sequence number "
+			say(buf, len, "asks to open a connection; its initial sequence number "
 				 "is %u", t->seq);
 		break;
 	case TN_TH_ACK:
 		if (seg->track.ack_base_is_isn && seg->track.rel_ack == 1)
-			snprintf(buf, len, "the other side's SYN has arrived but none of its data "
+			say(buf, len, "the other side's SYN has arrived but none of its data "
 				 "yet; byte 1 is the next one expected");
 		else
-			snprintf(buf, len, "every byte before %u from the other side has arrived; "
+			say(buf, len, "every byte before %u from the other side has arrived; "
 				 "%u is the next one expected", seg->track.rel_ack, seg->track.rel_ack);
 		break;
 	case TN_TH_PSH:
-		snprintf(buf, len, "asks the receiver to hand the data to the application now "
+		say(buf, len, "asks the receiver to hand the data to the application now "
 			 "rather than wait for more");
 		break;
 	case TN_TH_FIN:
-		snprintf(buf, len, "the sender has no more data to send and closes its direction; "
+		say(buf, len, "the sender has no more data to send and closes its direction; "
 			 "the FIN takes sequence number %u",
 			 seg->track.rel_seq + (syn ? 1u : 0u) + seg->pkt->payload_len);
 		break;
 	case TN_TH_RST:
-		snprintf(buf, len, "aborts the connection at once: no closing exchange, and any "
+		say(buf, len, "aborts the connection at once: no closing exchange, and any "
 			 "data not yet delivered is thrown away");
 		break;
 	case TN_TH_URG:
-		snprintf(buf, len, "urgent data: the urgent pointer (%u) marks where it ends",
+		say(buf, len, "urgent data: the urgent pointer (%u) marks where it ends",
 			 t->urgent);
 		break;
 	case TN_TH_ECE:
@@ -364,7 +440,7 @@ void tn_flag_meaning(uint16_t flag, const struct tn_segment *seg, char *buf, siz
 			ecn_flag_meaning(flag, syn, ack, buf, len);
 		break;
 	default:
-		snprintf(buf, len, "unknown flag");
+		say(buf, len, "unknown flag");
 	}
 }
 
@@ -377,7 +453,7 @@ static void add(char *buf, size_t len, size_t *used, const char *fmt, ...)
 		return;
 	va_list ap;
 	va_start(ap, fmt);
-	int n = vsnprintf(buf + *used, len - *used, fmt, ap);
+	int n = format_s_u(buf + *used, len - *used, fmt, ap);
 	va_end(ap);
 	if (n > 0)
 		*used += (size_t)n;
