@@ -17,22 +17,8 @@
 #include <stdio.h>
 #include <string.h>
 
-/* v in decimal at p; returns the digits written (at most 5). */
+/* v in decimal at p (room for 10; 5 for a port); returns the digits written. */
 static size_t put_dec(char *p, unsigned v)
-{
-	char d[5];
-	size_t n = 0, i = 0;
-	do {
-		d[n++] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v && n < sizeof d);
-	while (n)
-		p[i++] = d[--n];
-	return i;
-}
-
-/* v in decimal at p (room for 10); returns the digits written. */
-static size_t put_dec32(char *p, unsigned v)
 {
 	char d[10];
 	size_t n = 0, i = 0;
@@ -332,7 +318,7 @@ static int format_s_u(char *buf, size_t len, const char *fmt, va_list ap)
 			at = put_cut(buf, len, at, str, strlen(str));
 		} else {
 			char d[10];
-			at = put_cut(buf, len, at, d, put_dec32(d, va_arg(ap, unsigned)));
+			at = put_cut(buf, len, at, d, put_dec(d, va_arg(ap, unsigned)));
 		}
 		p = pct + 2;
 	}
