@@ -565,15 +565,21 @@ static void quiet_tail(struct tn_renderer *r, const struct tn_segment *seg)
 	const struct tn_track_view *v = &seg->track;
 	for (int k = 0; k < 2; k++) {
 		int i = k == 0 ? v->client : !v->client;
-		if (v->before[i] != v->after[i])
-			tn_sb_printf(o, " · %s %s→%s", tn_role_name(i, v->client), tn_state_name(v->before[i]),
-				tn_state_name(v->after[i]));
+		if (v->before[i] == v->after[i])
+			continue;
+		tn_sb_str(o, " · "); /* not printf: a short connection changes state on most segments */
+		tn_sb_str(o, tn_role_name(i, v->client));
+		tn_sb_chr(o, ' ');
+		tn_sb_str(o, tn_state_name(v->before[i]));
+		tn_sb_str(o, "→");
+		tn_sb_str(o, tn_state_name(v->after[i]));
 	}
 	for (unsigned i = 0; i < seg->n_verdicts; i++) {
 		if (!tn_render_verdict_shown(seg, i))
 			continue;
 		sty(r, tn_render_verdict_style(seg->verdict[i].kind));
-		tn_sb_printf(o, " · %s", tn_verdict_name(seg->verdict[i].kind));
+		tn_sb_str(o, " · ");
+		tn_sb_str(o, tn_verdict_name(seg->verdict[i].kind));
 		sty(r, S_RESET);
 	}
 }
@@ -1099,9 +1105,17 @@ static void conn_header(struct tn_renderer *r, const struct tn_segment *seg)
 	const char *svc = tn_service_name(sport);
 	struct tn_sb *o = ob(r);
 	sty(r, S_HEAD);
-	tn_sb_printf(o, "== Connection %" PRIu64 ": client %s → server %s", v->conn, cl, sv);
-	if (svc)
-		tn_sb_printf(o, " (%s)", svc);
+	tn_sb_str(o, "== Connection ");
+	tn_sb_uint(o, v->conn);
+	tn_sb_str(o, ": client ");
+	tn_sb_str(o, cl);
+	tn_sb_str(o, " → server ");
+	tn_sb_str(o, sv);
+	if (svc) {
+		tn_sb_str(o, " (");
+		tn_sb_str(o, svc);
+		tn_sb_chr(o, ')');
+	}
 	encap_compact(r, seg->pkt);   /* two tenants' overlays: which tunnel this one is in */
 	sty(r, S_RESET);
 	if (v->roles_inferred && v->new_conn)
