@@ -28,6 +28,7 @@ This reports; it asserts nothing (a slow machine must not fail a build),
 except that every tool it runs exits normally.
 
 usage: bench.py [--tcpnarrate PATH] [--capture FILE] [--rounds K] [--slow-rounds K]
+                [--fast-rounds K]
                 [--pcap-count PATH] [--malloc-count PATH] [--baseline PATH]
                 [--no-tshark] [--flood N] [--quick]
 """
@@ -113,22 +114,35 @@ def tools_for(a, tn, path):
     return t
 
 
-def measure_all(tools, rounds, slow_rounds, warm):
+FAST_SECS = 1.5  # tools under this many CPU seconds get the extra rounds of --fast-rounds
+
+
+def measure_round(tools, warm):
+    for tool in tools:
+        if warm and not tool.slow:
+            run_once(tool.cmd, tool.env)  # the memory state the tool leaves, not the last one's
+        secs, mib, wall = run_once(tool.cmd, tool.env)
+        tool.secs = secs if tool.secs is None else min(tool.secs, secs)
+        tool.wall = wall if tool.wall is None else min(tool.wall, wall)
+        tool.mib = max(tool.mib, mib)
+
+
+def measure_all(tools, rounds, slow_rounds, warm, fast_rounds=0):
+    """Every tool `rounds` times in turn (the slow ones `slow_rounds`), then
+    the fast ones (under FAST_SECS) on to `fast_rounds` in all: on a machine
+    whose speed drifts by 5-10% from minute to minute, the best of three
+    was not enough to order two builds a few percent apart."""
     if warm:
         for tool in tools:
             if not tool.slow:
                 run_once(tool.cmd, tool.env)
     for r in range(rounds):
-        for tool in tools:
-            if tool.slow and r >= slow_rounds:
-                continue
-            if warm and not tool.slow:
-                run_once(tool.cmd, tool.env)  # the memory state the tool leaves, not the last one's
-            secs, mib, wall = run_once(tool.cmd, tool.env)
-            tool.secs = secs if tool.secs is None else min(tool.secs, secs)
-            tool.wall = wall if tool.wall is None else min(tool.wall, wall)
-            tool.mib = max(tool.mib, mib)
+        measure_round([t for t in tools if not (t.slow and r >= slow_rounds)], warm)
         print("  round %d of %d done" % (r + 1, rounds), file=sys.stderr, flush=True)
+    fast = [t for t in tools if not t.slow and t.secs is not None and t.secs < FAST_SECS]
+    for r in range(rounds, fast_rounds):
+        measure_round(fast, warm)
+        print("  fast round %d of %d done" % (r + 1, fast_rounds), file=sys.stderr, flush=True)
 
 
 def print_table(title, tools, packets, floor):
@@ -280,6 +294,8 @@ def main():
     ap.add_argument("--capture", help="capture to measure on (default: the recorded big "
                     "capture in the cache directory, recorded first if missing)")
     ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--fast-rounds", type=int, default=9,
+                    help="rounds in all for the tools under %.1f CPU seconds" % FAST_SECS)
     ap.add_argument("--slow-rounds", type=int, default=1,
                     help="rounds for the slow tools (tshark -T json)")
     ap.add_argument("--pcap-count", default=os.path.join(ROOT, "build", "tests", "bench",
@@ -313,12 +329,15 @@ def main():
         while f.read(1 << 20):
             pass
     tools = tools_for(a, tn, path)
-    measure_all(tools, a.rounds, a.slow_rounds, warm=not a.quick)
+    measure_all(tools, a.rounds, a.slow_rounds, warm=not a.quick,
+                fast_rounds=0 if a.quick else a.fast_rounds)
     by = {t.name: t for t in tools}
     floor = by["libpcap loop (fopen, 256 KiB buffer)"]
-    print_table("%s: %d packets, %.1f MiB; best of %d rounds (tshark -T json: %d)"
+    print_table("%s: %d packets, %.1f MiB; best of %d rounds (tshark -T json: %d; tools "
+                "under %.1f s: %d)"
                 % (os.path.basename(path), packets, os.path.getsize(path) / MIB / MIB, a.rounds,
-                   min(a.rounds, a.slow_rounds)), tools, packets, floor)
+                   min(a.rounds, a.slow_rounds), FAST_SECS,
+                   max(a.rounds, 0 if a.quick else a.fast_rounds)), tools, packets, floor)
     print(build_info(tn))
     print("\ntargets (issue 13), this run")
     for what, val, goal, met in targets(by):
