@@ -301,6 +301,8 @@ static bool only_s_u(const char *fmt)
  * vsnprintf.
  */
 static int format_s_u(char *buf, size_t len, const char *fmt, va_list ap)
+	__attribute__((format(printf, 3, 0)));
+static int format_s_u(char *buf, size_t len, const char *fmt, va_list ap)
 {
 	if (!only_s_u(fmt))
 		return vsnprintf(buf, len, fmt, ap);
