@@ -108,23 +108,33 @@ static void ipv6_str(const uint8_t a[16], char *buf)
 	buf[n] = '\0';
 }
 
-void tn_addr_str(const struct tn_packet *pkt, bool src, char *buf, size_t len)
+/*
+ * An address of family 4 or 6 as inet_ntop writes it, by hand when buf has
+ * room for any address of the family; "?" for another family, or when it
+ * does not fit: never left unset.
+ */
+static void addr_text(int family, const uint8_t *a, char *buf, size_t len)
 {
 	const char *ok = NULL;
-	if (pkt->ip_version == 4 && len >= INET_ADDRSTRLEN) {
-		ipv4_str(src ? pkt->ip4.src : pkt->ip4.dst, buf);
+	if (family == 4 && len >= INET_ADDRSTRLEN) {
+		ipv4_str(a, buf);
 		return;
 	}
-	if (pkt->ip_version == 6 && len >= INET6_ADDRSTRLEN) {
-		ipv6_str(src ? pkt->ip6.src : pkt->ip6.dst, buf);
+	if (family == 6 && len >= INET6_ADDRSTRLEN) {
+		ipv6_str(a, buf);
 		return;
 	}
-	if (pkt->ip_version == 4)
-		ok = inet_ntop(AF_INET, src ? pkt->ip4.src : pkt->ip4.dst, buf, (socklen_t)len);
-	else if (pkt->ip_version == 6)
-		ok = inet_ntop(AF_INET6, src ? pkt->ip6.src : pkt->ip6.dst, buf, (socklen_t)len);
+	if (family == 4 || family == 6)
+		ok = inet_ntop(family == 4 ? AF_INET : AF_INET6, a, buf, (socklen_t)len);
 	if (!ok && len)
-		snprintf(buf, len, "?"); /* not IP, or a buffer too short: never leave it unset */
+		snprintf(buf, len, "?");
+}
+
+void tn_addr_str(const struct tn_packet *pkt, bool src, char *buf, size_t len)
+{
+	bool v4 = pkt->ip_version == 4;
+	addr_text(pkt->ip_version, v4 ? (src ? pkt->ip4.src : pkt->ip4.dst)
+				      : (src ? pkt->ip6.src : pkt->ip6.dst), buf, len);
 }
 
 /*
@@ -172,18 +182,7 @@ void tn_key_endpoint(const struct tn_flow_key *key, int side, struct tn_endpoint
 
 void tn_endpoint_addr(const struct tn_endpoint *ep, char *buf, size_t len)
 {
-	if (ep->family == 4 && len >= INET_ADDRSTRLEN) {
-		ipv4_str(ep->addr, buf);
-		return;
-	}
-	if (ep->family == 6 && len >= INET6_ADDRSTRLEN) {
-		ipv6_str(ep->addr, buf);
-		return;
-	}
-	const char *ok = inet_ntop(ep->family == 4 ? AF_INET : AF_INET6, ep->addr, buf,
-				   (socklen_t)len);
-	if (!ok && len)
-		snprintf(buf, len, "?");
+	addr_text(ep->family == 4 ? 4 : 6, ep->addr, buf, len);
 }
 
 void tn_endpoint_format(const struct tn_endpoint *ep, char *buf, size_t len)
