@@ -877,6 +877,37 @@ def pipe_cases():
     return passed, failed
 
 
+def damaged_pipe_cases():
+    """Damaged input through a pipe (read with read(2) since pipes stopped
+    waiting for whole blocks): the same one line on stderr and exit 1 as the
+    same bytes read from a file, for text, an empty pipe, a file header cut
+    short (classic and pcapng) and a record cut short."""
+    passed = failed = 0
+    with open(os.path.join(ROOT, "captures", "analysis-dsack.pcap"), "rb") as f:
+        classic = f.read()
+    with open(os.path.join(ROOT, "captures", "http10-python-ipv4.pcapng"), "rb") as f:
+        ng = f.read()
+    for name, data in (("text", b"hello, world\n"), ("empty", b""), ("classic header", classic[:10]),
+                       ("pcapng header", ng[:30]), ("record", classic[:300])):
+        f = path("pipe-%s.bin" % name.replace(" ", "-"))
+        with open(f, "wb") as out:
+            out.write(data)
+        want = run(["-q", "-r", f])
+        got = subprocess.run([BIN, "-q", "-r", "-"], input=data, capture_output=True, timeout=20,
+                             env=UTF8_ENV)
+        err = got.stderr.decode().replace("(standard input)", f)
+        out = got.stdout.decode().replace("(standard input)", f)
+        if (got.returncode == 1 and want.returncode == 1 and err == want.stderr
+                and err.count("\n") == 1 and out == want.stdout):
+            passed += 1
+            print("ok   damaged input through a pipe: %s" % name)
+        else:
+            failed += 1
+            print("FAIL damaged input through a pipe: %s: exit %d, stderr %r, the file's %r"
+                  % (name, got.returncode, err, want.stderr))
+    return passed, failed
+
+
 def late_interface_pipe():
     """captures/pcapng-mixed-links.pcapng with its second interface block
     moved after the first packet of the first interface: libpcap stops at
@@ -998,7 +1029,7 @@ def main():
     passed, failed = write_cases()
     for more in (singular_cases, wscale_cases, port_glossary_cases, ascii_cases, colour_cases,
                  manual_cases, ece_cases, accecn_cases, ladder_cases, html_cases, stop_cases,
-                 pipe_cases, line_buffered_cases, peek_cases):
+                 pipe_cases, line_buffered_cases, peek_cases, damaged_pipe_cases):
         p, f = more()
         passed, failed = passed + p, failed + f
     for name, make, want_rc, err_re, out_res in CASES:
