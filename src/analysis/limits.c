@@ -87,6 +87,16 @@ static int64_t paced_part(const struct tn_sender *s, int64_t from, int64_t dt)
 	return b > a ? b - a : 0;
 }
 
+/* a + b, held at the ends of int64_t: timestamps far apart (a damaged file) cannot overflow. */
+static int64_t sat_add(int64_t a, int64_t b)
+{
+	if (b > 0 && a > INT64_MAX - b)
+		return INT64_MAX;
+	if (b < 0 && a < INT64_MIN - b)
+		return INT64_MIN;
+	return a + b;
+}
+
 /* The time since the last event goes to what held the sender then. */
 static void account(struct tn_sender *s, int64_t dt, bool resent)
 {
@@ -96,9 +106,9 @@ static void account(struct tn_sender *s, int64_t dt, bool resent)
 	if (c == TN_LIM_RWND)
 		s->pacing_ns += (uint64_t)paced_part(s, s->last_ns, dt);  /* moved at the end if paced */
 	if (c == TN_LIM_GAP_APP)
-		s->pending_app_ns += dt;
+		s->pending_app_ns = sat_add(s->pending_app_ns, dt);
 	else if (c == TN_LIM_GAP_RWND)
-		s->pending_rwnd_ns += dt;
+		s->pending_rwnd_ns = sat_add(s->pending_rwnd_ns, dt);
 	else if (c != TN_LIM_NONE)
 		s->ns[c] += (uint64_t)dt;
 }
