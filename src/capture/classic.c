@@ -18,23 +18,14 @@
 
 #include <tcpnarrate/rd.h>
 
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define BLOCK (512u * 1024u)           /* holds the largest record: 16 + 262144 bytes */
 #define REC_HDR 16u
 #define MAX_SNAPLEN 262144u            /* libpcap's MAXIMUM_SNAPLEN */
 
 struct tn_classic {
-	FILE *f;                           /* libpcap's stream, just after the file header */
-	tn_classic_source raw;             /* what feeds it, read directly once ... */
-	void *raw_ctx;
-	size_t buffered;                   /* ... the stream's own buffer is read out */
-	uint8_t *buf;
-	size_t lo, hi;                     /* unread bytes: buf[lo, hi) */
-	bool eof;
-	uint64_t offset;                   /* file offset of buf[lo] */
+	struct tn_inbuf in;                /* libpcap's stream, just after the file header */
 	uint32_t snapshot;
 	bool usec;                         /* microsecond file: scaled to nanoseconds */
 };
@@ -48,21 +39,15 @@ bool tn_classic_suits(pcap_t *p)
 }
 
 struct tn_classic *tn_classic_create(pcap_t *p, uint64_t offset, bool usec_file,
-				     tn_classic_source raw, void *ctx, size_t buffered)
+				     tn_inbuf_source raw, void *ctx, size_t buffered)
 {
 	struct tn_classic *c = calloc(1, sizeof *c);
 	if (!c)
 		return NULL;
-	c->buf = malloc(BLOCK);
-	if (!c->buf) {
+	if (tn_inbuf_init(&c->in, pcap_file(p), offset, raw, ctx, buffered) < 0) {
 		free(c);
 		return NULL;
 	}
-	c->f = pcap_file(p);
-	c->raw = raw;
-	c->raw_ctx = ctx;
-	c->buffered = buffered;
-	c->offset = offset;
 	c->snapshot = (uint32_t)pcap_snapshot(p);
 	c->usec = usec_file;
 	return c;
@@ -72,48 +57,13 @@ void tn_classic_destroy(struct tn_classic *c)
 {
 	if (!c)
 		return;
-	free(c->buf);
+	tn_inbuf_free(&c->in);
 	free(c);
 }
 
 uint64_t tn_classic_offset(const struct tn_classic *c)
 {
-	return c->offset;
-}
-
-/* Up to n bytes into to: the stream's buffered ones first, then from its source. */
-static ssize_t read_some(struct tn_classic *c, uint8_t *to, size_t n)
-{
-	if (c->raw && !c->buffered)
-		return c->raw(c->raw_ctx, (char *)to, n);
-	if (c->raw && n > c->buffered)
-		n = c->buffered;
-	size_t got = fread(to, 1, n, c->f);
-	if (got == 0 && ferror(c->f))
-		return -1;
-	if (c->raw)
-		c->buffered = got ? c->buffered - got : 0;
-	return (ssize_t)got;
-}
-
-/* At least `need` unread bytes in the block, unless the file ends first. -1 on a read error. */
-static int fill(struct tn_classic *c, size_t need)
-{
-	if (c->hi - c->lo >= need || c->eof)
-		return 0;
-	if (c->lo > 0) {
-		memmove(c->buf, c->buf + c->lo, c->hi - c->lo);
-		c->hi -= c->lo;
-		c->lo = 0;
-	}
-	while (c->hi < need && !c->eof) {
-		ssize_t got = read_some(c, c->buf + c->hi, BLOCK - c->hi);
-		if (got < 0)
-			return -1;
-		c->hi += (size_t)got;
-		c->eof = got == 0;
-	}
-	return 0;
+	return c->in.offset;
 }
 
 /* The record's lengths against libpcap's limits; false with its message. */
@@ -130,17 +80,12 @@ static bool sane(const struct tn_classic *c, uint32_t caplen, char *err, size_t 
 	return false;
 }
 
-static int read_failed(char *err, size_t errlen)
-{
-	snprintf(err, errlen, "error reading dump file: %s", strerror(errno));
-	return -1;
-}
-
 int tn_classic_next(struct tn_classic *c, struct tn_classic_rec *rec, char *err, size_t errlen)
 {
-	if (fill(c, REC_HDR) < 0)
-		return read_failed(err, errlen);
-	size_t have = c->hi - c->lo;
+	struct tn_inbuf *in = &c->in;
+	if (tn_inbuf_fill(in, REC_HDR) < 0)
+		return tn_inbuf_failed(err, errlen);
+	size_t have = tn_inbuf_avail(in);
 	if (have == 0)
 		return 0;
 	if (have < REC_HDR) {
@@ -149,7 +94,7 @@ int tn_classic_next(struct tn_classic *c, struct tn_classic_rec *rec, char *err,
 		return -1;
 	}
 	struct tn_rd h;
-	tn_rd_init(&h, c->buf + c->lo, REC_HDR);
+	tn_rd_init(&h, tn_inbuf_at(in), REC_HDR);
 	rec->ts_sec = tn_rd_le32(&h);
 	rec->ts_frac = tn_rd_le32(&h);
 	if (c->usec)
@@ -158,20 +103,19 @@ int tn_classic_next(struct tn_classic *c, struct tn_classic_rec *rec, char *err,
 	rec->wirelen = tn_rd_le32(&h);
 	if (!sane(c, caplen, err, errlen))
 		return -1;
-	if (fill(c, REC_HDR + caplen) < 0)
-		return read_failed(err, errlen);
-	have = c->hi - c->lo - REC_HDR;
+	if (tn_inbuf_fill(in, REC_HDR + caplen) < 0)
+		return tn_inbuf_failed(err, errlen);
+	have = tn_inbuf_avail(in) - REC_HDR;
 	uint32_t keep = caplen > c->snapshot ? c->snapshot : caplen;
 	if (have < caplen) {
 		snprintf(err, errlen, "truncated dump file; tried to read %u captured bytes, only got %zu",
 			 have < keep ? keep : caplen, have);
 		return -1;
 	}
-	rec->start = c->offset;
-	rec->data = c->buf + c->lo + REC_HDR;
+	rec->start = in->offset;
+	rec->data = tn_inbuf_at(in) + REC_HDR;
 	rec->caplen = keep;
 	rec->file_caplen = caplen;
-	c->lo += REC_HDR + caplen;
-	c->offset += REC_HDR + caplen;
+	tn_inbuf_take(in, REC_HDR + caplen);
 	return 1;
 }

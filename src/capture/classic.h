@@ -11,6 +11,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "inbuf.h"
+
 struct tn_classic;
 
 struct tn_classic_rec {
@@ -26,19 +28,13 @@ struct tn_classic_rec {
 bool tn_classic_suits(pcap_t *p);
 
 /*
- * Where the stream libpcap reads gets its bytes: up to n of them into buf;
- * 0 at the end, -1 on an error (errno says which).
- */
-typedef ssize_t (*tn_classic_source)(void *ctx, char *buf, size_t n);
-
-/*
  * Reads p's stream from file offset `offset` (just after the file header).
  * With `raw`, the stream's buffer is read out first (`buffered` bytes), then
  * raw(ctx) straight into the reader's block: no copy through the stream's
  * buffer. NULL: no memory.
  */
 struct tn_classic *tn_classic_create(pcap_t *p, uint64_t offset, bool usec_file,
-				     tn_classic_source raw, void *ctx, size_t buffered);
+				     tn_inbuf_source raw, void *ctx, size_t buffered);
 void tn_classic_destroy(struct tn_classic *c);
 
 /* 1 and the next record, 0 at the end, -1 with libpcap's message for a damaged file. */

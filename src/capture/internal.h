@@ -35,7 +35,8 @@ struct tn_capture {
 	char *filter;                 /* the BPF expression, for the fallback to compile */
 	struct tn_pcapng *ng;         /* the project's pcapng reader, when libpcap refused */
 	struct tn_classic *classic;   /* the project's reader of classic records, or NULL */
-	struct pcap_pkthdr classic_h; /* the header of its last record */
+	struct tn_ngread *ngread;     /* the project's reader of pcapng blocks, or NULL */
+	struct pcap_pkthdr classic_h; /* the header of either's last record */
 	struct tn_hold *hold;         /* -w with --conn: frames held back (hold.c), or NULL */
 	uint64_t not_held;            /* held frames asked for after the store dropped them */
 };

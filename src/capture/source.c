@@ -8,10 +8,13 @@
  * was, so the error can say where it stopped. Both come from a small stdio
  * cookie that sits between libpcap and the file and counts what it reads.
  * The records of a classic pcap file that libpcap would hand over untouched
- * are then read by classic.c, from the same stream, a block at a time.
+ * are then read by classic.c, from the same stream, a block at a time; the
+ * blocks of a pcapng file after its first interface by ngread.c, the same
+ * way. Both keep libpcap's rules and messages.
  */
 #define _GNU_SOURCE
 #include "classic.h"
+#include "ngread.h"
 #include "internal.h"
 #include "pcapng.h"
 
@@ -308,14 +311,62 @@ err_free:
  * file directly once the stream's read-ahead (what the cookie handed it,
  * less what ftell() says was consumed) is used up.
  */
-static struct tn_classic *classic_reader(struct tn_capture *cap)
+/*
+ * Whether a reader taking over libpcap's stream can read the counted file
+ * directly once the stream's buffer is read out (then *buffered is what is
+ * left in it): the counted stream is there and the stream has not read
+ * past it. *at is the stream's offset, -1 when unknown.
+ */
+static tn_inbuf_source direct_source(struct tn_capture *cap, long *at, size_t *buffered)
 {
 	FILE *stream = pcap_file(cap->pcap);
-	long at = stream ? ftell(stream) : -1;
-	bool direct = cap->cf && at >= 0 && (uint64_t)at <= cap->cf->offset;
-	return tn_classic_create(cap->pcap, cap->record_start, cap->ts_digits != 9,
-				 direct ? cf_read : NULL, cap->cf,
-				 direct ? (size_t)(cap->cf->offset - (uint64_t)at) : 0);
+	*at = stream ? ftell(stream) : -1;
+	bool direct = cap->cf && *at >= 0 && (uint64_t)*at <= cap->cf->offset;
+	*buffered = direct ? (size_t)(cap->cf->offset - (uint64_t)*at) : 0;
+	return direct ? cf_read : NULL;
+}
+
+static struct tn_classic *classic_reader(struct tn_capture *cap)
+{
+	long at;
+	size_t buffered;
+	tn_inbuf_source raw = direct_source(cap, &at, &buffered);
+	return tn_classic_create(cap->pcap, cap->record_start, cap->ts_digits != 9, raw, cap->cf,
+				 buffered);
+}
+
+/*
+ * The blocks after a pcapng file's first interface go to ngread.c when
+ * libpcap would hand them over untouched and the first interface is in
+ * the bytes peeked; else (or with no memory for it) libpcap reads on.
+ */
+static void ngread_reader(struct tn_capture *cap)
+{
+	struct tn_ngread_first first;
+	long at;
+	size_t buffered;
+	if (!cap->cf || !tn_ngread_suits(cap->pcap, cap->cf->peek, cap->cf->peek_len, &first))
+		return;
+	tn_inbuf_source raw = direct_source(cap, &at, &buffered);
+	if (at < 0 || (uint64_t)at != first.end)
+		return; /* libpcap did not stop where the first interface ends */
+	cap->ngread = tn_ngread_create(cap->pcap, &first, raw, cap->cf, buffered);
+}
+
+/*
+ * The records after the file's header, read by the project's readers where
+ * libpcap would hand them over untouched. -1: no memory for the classic one
+ * (ngread.c without memory leaves the reading to libpcap).
+ */
+static int take_over(struct tn_capture *cap)
+{
+	if (!cap->classic_pcap) {
+		ngread_reader(cap);
+		return 0;
+	}
+	if (tn_classic_suits(cap->pcap) && !(cap->classic = classic_reader(cap)))
+		return -1;
+	return 0;
 }
 
 /* libpcap's messages name no file and sometimes end in a newline; tidy them. */
@@ -432,9 +483,7 @@ int tn_capture_open_file(struct tn_capture **out, const char *path, const char *
 	}
 	stream = NULL; /* pcap_close() closes it now */
 	cap->record_start = tn_capture_offset(cap);
-	/* A classic file's header is 6 digits' magic or 9 digits' (nanoseconds). */
-	if (cap->classic_pcap && tn_classic_suits(cap->pcap) &&
-	    !(cap->classic = classic_reader(cap))) {
+	if (take_over(cap) < 0) {
 		snprintf(errbuf, errlen, "out of memory");
 		goto err_pcap;
 	}
@@ -445,6 +494,7 @@ int tn_capture_open_file(struct tn_capture **out, const char *path, const char *
 
 err_pcap:
 	tn_classic_destroy(cap->classic);
+	tn_ngread_destroy(cap->ngread);
 	pcap_close(cap->pcap);
 err_stream:
 	if (stream)
@@ -601,9 +651,8 @@ static int own_next(struct tn_capture *cap, struct tn_frame *frame, char *errbuf
  * over the packets already delivered. Only a regular file opened by name can be
  * read again; true when the switch was made.
  */
-static bool switch_to_own(struct tn_capture *cap, char *errbuf, size_t errlen)
+static bool switch_to_own(struct tn_capture *cap, const char *why, char *errbuf, size_t errlen)
 {
-	const char *why = pcap_geterr(cap->pcap);
 	struct stat sb;
 	if (cap->live || !cap->path || (!strstr(why, "different from the") &&
 					 !strstr(why, "sections with different byte orders")))
@@ -633,6 +682,8 @@ static bool switch_to_own(struct tn_capture *cap, char *errbuf, size_t errlen)
 		tn_pcapng_destroy(ng);
 		return false;
 	}
+	tn_ngread_destroy(cap->ngread); /* it read libpcap's stream */
+	cap->ngread = NULL;
 	pcap_close(old); /* closes the counted stream, and the file with it */
 	if (cap->have_prog)
 		pcap_freecode(&cap->prog);
@@ -643,10 +694,15 @@ static bool switch_to_own(struct tn_capture *cap, char *errbuf, size_t errlen)
 	return true;
 }
 
-/* The next record, as pcap_next_ex() returns it, from libpcap or the classic reader. */
+/* The next record, as pcap_next_ex() returns it, from libpcap or the project's readers. */
 static int next_record(struct tn_capture *cap, struct pcap_pkthdr **h, const u_char **data,
 		       char *msg, size_t len)
 {
+	if (cap->ngread) {
+		int rc = tn_ngread_next(cap->ngread, &cap->classic_h, data, msg, len);
+		*h = &cap->classic_h;
+		return rc == 1 ? 1 : rc == 0 ? PCAP_ERROR_BREAK : PCAP_ERROR;
+	}
 	if (!cap->classic) {
 		int rc = pcap_next_ex(cap->pcap, h, data);
 		if (rc < 0 && rc != PCAP_ERROR_BREAK)
@@ -685,7 +741,7 @@ int tn_capture_next(struct tn_capture *cap, struct tn_frame *frame, char *errbuf
 			return 0;
 		if (rc == 0)
 			continue; /* live: the read timeout passed with no packet */
-		if (rc != 1 && !cap->classic && switch_to_own(cap, errbuf, errlen))
+		if (rc != 1 && !cap->classic && switch_to_own(cap, msg, errbuf, errlen))
 			continue;
 		if (rc != 1)
 			return read_error(cap, msg, errbuf, errlen);
@@ -745,6 +801,8 @@ uint64_t tn_capture_offset(const struct tn_capture *cap)
 		return tn_pcapng_block_start(cap->ng);
 	if (cap->classic)
 		return tn_classic_offset(cap->classic);
+	if (cap->ngread)
+		return tn_ngread_offset(cap->ngread);
 	FILE *f = cap->live || cap->reference ? NULL : pcap_file(cap->pcap);
 #ifdef __GLIBC__
 	/*
@@ -770,6 +828,7 @@ void tn_capture_destroy(struct tn_capture *cap)
 	tn_capture_reference_free(cap);
 	tn_pcapng_destroy(cap->ng);
 	tn_classic_destroy(cap->classic);
+	tn_ngread_destroy(cap->ngread);
 	free(cap->path);
 	free(cap->filter);
 	if (cap->have_prog)

@@ -10,6 +10,13 @@
  * blocks passed over, the filter compiled per link type, and one clear
  * error for each kind of corrupt block. Files are built here field by
  * field, in a scratch directory made per test.
+ *
+ * Files libpcap accepts are read after their first interface by ngread.c
+ * (libpcap's rules, faster): those cases ("as libpcap") read each file with
+ * libpcap and with the capture source side by side and want the same
+ * packets, timestamps, bytes and end, message included: under every
+ * timestamp resolution and offset, later interfaces and sections, every
+ * kind of damage libpcap names, and a few hundred random mutations.
  */
 #define _DEFAULT_SOURCE
 #include <tcpnarrate/capture.h>
@@ -22,6 +29,8 @@
 
 #include "pktbuild.h"
 #include "unit.h"
+
+#include "../../src/capture/internal.h" /* which reader took the file */
 
 /* ---------------------------------------------------------------- building */
 
@@ -221,7 +230,7 @@ static const char *write_ng(const struct ng *f)
 	return p;
 }
 
-#define MAX_FRAMES 8
+#define MAX_FRAMES 16
 struct got {
 	int n;
 	struct tn_frame fr[MAX_FRAMES];
@@ -469,6 +478,251 @@ START_TEST(test_damaged_table)
 }
 END_TEST
 
+/* ---------------------------------------------------------------- as libpcap */
+
+/*
+ * The file read by libpcap (nanosecond timestamps) and by the capture
+ * source, side by side: the same packets and the same end. Where libpcap
+ * stops at an interface or section it does not take, the capture source
+ * goes on with pcapng.c (the cases above): compared up to there. So it
+ * does from the start when the first 4 KiB already show an interface
+ * unlike the first (open_own_at_start()): not compared, -1. Returns the
+ * packets compared; *fast says whether ngread.c read them.
+ */
+static int same_as_libpcap(const struct ng *f, const char *label, bool *fast)
+{
+	const char *path = write_ng(f);
+	char perr[PCAP_ERRBUF_SIZE] = "", err[TN_ERRBUF_SIZE] = "";
+	pcap_t *p = pcap_open_offline_with_tstamp_precision(path, PCAP_TSTAMP_PRECISION_NANO, perr);
+	struct tn_capture *cap = NULL;
+	int orc = tn_capture_open_file(&cap, path, NULL, err, sizeof err);
+	ck_assert_msg((p != NULL) == (orc == 0), "%s: opened by one only: '%s' / '%s'", label,
+		      perr, err);
+	*fast = cap && cap->ngread;
+	if (cap && cap->ng) {
+		pcap_close(p);
+		tn_capture_destroy(cap);
+		return -1;
+	}
+	int n = 0;
+	for (; p; n++) {
+		struct pcap_pkthdr *h;
+		const u_char *d;
+		struct tn_frame fr;
+		int prc = pcap_next_ex(p, &h, &d);
+		int trc = tn_capture_next(cap, &fr, err, sizeof err);
+		if (prc == PCAP_ERROR && (strstr(pcap_geterr(p), "different from the") ||
+					  strstr(pcap_geterr(p), "different byte orders")))
+			break;
+		if (prc != 1 || trc != 1) {
+			ck_assert_msg(trc == (prc == PCAP_ERROR_BREAK ? 0 : -1),
+				      "%s: packet %d: libpcap %d, tcpnarrate %d (%s)", label, n + 1,
+				      prc, trc, err);
+			ck_assert_msg(trc == 0 || strstr(err, pcap_geterr(p)),
+				      "%s: '%s' is not libpcap's '%s'", label, err, pcap_geterr(p));
+			break;
+		}
+		ck_assert_msg(fr.ts_sec == (int64_t)h->ts.tv_sec &&
+			      fr.ts_nsec == (uint32_t)h->ts.tv_usec && fr.caplen == h->caplen &&
+			      fr.wirelen == h->len && memcmp(fr.data, d, h->caplen) == 0,
+			      "%s: packet %d differs: %lld.%09u %u/%u against %lld.%09u %u/%u", label,
+			      n + 1, (long long)fr.ts_sec, fr.ts_nsec, fr.caplen, fr.wirelen,
+			      (long long)h->ts.tv_sec, (unsigned)h->ts.tv_usec, h->caplen, h->len);
+	}
+	if (p)
+		pcap_close(p);
+	tn_capture_destroy(cap);
+	return n;
+}
+
+/* A file of one interface (if_tsresol res, if_tsoffset off) and a few packets of each kind. */
+static void plain(struct ng *f, int res, int64_t off, uint32_t snaplen)
+{
+	uint8_t a[128];
+	uint32_t al = syn_frame(a, false, 80);
+	memset(f, 0, sizeof *f);
+	shb(f, false);
+	idb(f, DLT_EN10MB, snaplen, res, off);
+	epb(f, 0, 0x123456789abcdefull, a, al, al);
+	custom(f);
+	opb(f, 0, 1ull << 40, a, al);
+	spb(f, a, al);
+	epb(f, 0, UINT64_MAX, a, al, 1514);
+}
+
+START_TEST(test_resolutions_as_libpcap)
+{
+	static const int res[] = { -1, 0, 3, 6, 9, 12, 19, 0x80 | 10, 0x80 | 30, 0x80 | 34,
+				   0x80 | 40, 0x80 | 63 };
+	static const int64_t off[] = { 0, 100, -7, INT64_MAX };
+	static struct ng f;
+	char label[64];
+	for (size_t i = 0; i < sizeof res / sizeof *res; i++) {
+		for (size_t k = 0; k < sizeof off / sizeof *off; k++) {
+			bool fast;
+			plain(&f, res[i], off[k], k % 2 ? 0 : 262144);
+			snprintf(label, sizeof label, "if_tsresol %#x, if_tsoffset %lld", res[i],
+				 (long long)off[k]);
+			ck_assert_int_eq(same_as_libpcap(&f, label, &fast), 4);
+			ck_assert_msg(fast, "%s: not read by ngread.c", label);
+		}
+	}
+}
+END_TEST
+
+/* plain(), then a later interface with its own clock, a later section, an unknown block. */
+static void busy(struct ng *f)
+{
+	uint8_t a[128];
+	uint32_t al = syn_frame(a, false, 80);
+	plain(f, 9, 3, 262144);
+	idb(f, DLT_EN10MB, 262144, 0x80 | 20, 5);
+	epb(f, 1, 3ull << 20, a, al, al);
+	epb(f, 0, 2000000, a, al, al);
+	shb(f, false);
+	custom(f);
+	idb(f, DLT_EN10MB, 262144, 3, 0);
+	epb(f, 0, 1500, a, al, al);
+}
+
+START_TEST(test_more_interfaces_and_sections_as_libpcap)
+{
+	static struct ng f;
+	bool fast;
+	busy(&f);
+	ck_assert_int_eq(same_as_libpcap(&f, "three interfaces, two sections", &fast), 7);
+	ck_assert(fast);
+}
+END_TEST
+
+/* An interface of the first one's kind with the options given (little-endian bytes). */
+static void idb_opts(struct ng *f, const uint8_t *opts, size_t n)
+{
+	open_block(f, 1);
+	put16(f, DLT_EN10MB);
+	put16(f, 0);
+	put32(f, 1000);
+	put(f, opts, n);
+	close_block(f);
+}
+
+static const struct { const uint8_t b[24]; size_t n; } bad_opts[] = {
+	{ { 9, 0, 2, 0, 6, 6, 0, 0 }, 8 },                           /* if_tsresol of 2 bytes */
+	{ { 9, 0, 40, 0, 6, 0, 0, 0 }, 8 },                          /* longer than the block */
+	{ { 9, 0, 1, 0, 6, 0, 0, 0, 9, 0, 1, 0, 9, 0, 0, 0 }, 16 },  /* if_tsresol twice */
+	{ { 14, 0, 8, 0, 1, 0, 0, 0, 0, 0, 0, 0, 14, 0, 8, 0, 2, 0, 0, 0, 0, 0, 0, 0 }, 24 },
+	{ { 0, 0, 4, 0, 0, 0, 0, 0 }, 8 },                           /* opt_endofopt of 4 bytes */
+	{ { 14, 0, 4, 0, 1, 0, 0, 0 }, 8 },                          /* if_tsoffset of 4 bytes */
+	{ { 9, 0, 1, 0, 40, 0, 0, 0 }, 8 },                          /* 10^-40 s */
+	{ { 9, 0, 1, 0, 0xc0, 0, 0, 0 }, 8 },                        /* 2^-64 s */
+};
+
+/* plain(), then packets enough that what follows is past the first 4 KiB. */
+static void past_peek(struct ng *f)
+{
+	static const uint8_t z[900];
+	plain(f, 6, 0, 1000);
+	for (int i = 0; i < 5; i++)
+		epb(f, 0, 5, z, sizeof z, sizeof z);
+}
+
+/* Each thing libpcap says of a damaged block, said the same way after the same packets. */
+static void damage_as_libpcap(struct ng *f, int which)
+{
+	uint8_t a[64] = { 0 };
+	size_t at = f->len;
+	if (which >= 16) {
+		idb_opts(f, bad_opts[which - 16].b, bad_opts[which - 16].n);
+		return;
+	}
+	switch (which) {
+	case 0: epb(f, 0, 1, a, 60, 60); f->b[f->len - 4] ^= 0x10; break; /* trailer */
+	case 1: epb(f, 0, 1, a, 60, 60); f->b[at + 4] = 8; f->b[at + 5] = 0; break;
+	case 2: epb(f, 0, 1, a, 60, 60); f->b[at + 4] = 47; break;
+	case 3: epb(f, 0, 1, a, 60, 60); f->b[at + 7] = 2; break; /* 32 MiB */
+	case 4: epb(f, 0, 1, a, 60, 60); f->len = at + 5; break;
+	case 5: epb(f, 0, 1, a, 60, 60); f->len -= 10; break;
+	case 6: epb(f, 3, 1, a, 60, 60); break;
+	case 7: epb(f, 0, 1, a, 60, 60); f->b[at + 20] = 200; break; /* over the block */
+	case 8: epb(f, 0, 1, a, 60, 60); f->b[at + 21] = 0x10; break; /* over the snapshot */
+	case 9: open_block(f, 6); put32(f, 0); close_block(f); break;
+	case 10: open_block(f, 3); close_block(f); break;
+	case 11: open_block(f, 1); put16(f, DLT_EN10MB); close_block(f); break;
+	case 12: shb(f, false); f->b[at + 8] = 0x1b; break; /* byte-order magic */
+	case 13: shb(f, false); f->b[at + 12] = 2; break; /* major version */
+	case 14: shb(f, true); break;
+	default: open_block(f, 0x0a0d0d0au); put32(f, 0x1a2b3c4du); close_block(f); break;
+	}
+}
+
+START_TEST(test_damaged_as_libpcap)
+{
+	static struct ng f;
+	char label[32];
+	bool fast;
+	past_peek(&f);
+	damage_as_libpcap(&f, _i);
+	snprintf(label, sizeof label, "damage %d", _i);
+	ck_assert_int_eq(same_as_libpcap(&f, label, &fast), 9);
+	ck_assert(fast);
+}
+END_TEST
+
+/* An interface libpcap does not take: compared up to it, and the reading goes on past it. */
+START_TEST(test_other_kind_of_interface)
+{
+	static struct ng f;
+	uint8_t a[128];
+	uint32_t al = syn_frame(a, false, 80);
+	bool fast;
+	struct got g;
+	past_peek(&f);
+	idb(&f, 101, 262144, -1, 0);
+	epb(&f, 1, 1, a + 14, al - 14, al - 14);
+	ck_assert_int_eq(same_as_libpcap(&f, "a raw IP interface", &fast), 9);
+	ck_assert(fast);
+	read_all(&f, NULL, &g);
+	ck_assert_msg(g.rc == 0, "%s", g.err);
+	ck_assert_int_eq(g.n, 10);
+	ck_assert_uint_eq(g.fr[9].linktype, DLT_RAW);
+}
+END_TEST
+
+/* Bytes flipped, overwritten with telling lengths, cut or inserted after the first interface. */
+START_TEST(test_mutants_as_libpcap)
+{
+	static const uint32_t telling[] = { 0, 8, 12, 13, 20, 1u << 24, 0x0a0d0d0au, 0xffffffffu };
+	static struct ng base, f;
+	char label[32];
+	unsigned seed = 20261128, fast_runs = 0;
+	busy(&base);
+	size_t start = 28 + 32; /* after the section header and the interface */
+	for (int m = 0; m < 400; m++) {
+		f = base;
+		for (int k = 0; k <= m % 4; k++) {
+			seed = seed * 1103515245u + 12345u;
+			if (f.len <= start)
+				break;
+			size_t at = start + (seed >> 8) % (f.len - start);
+			switch ((seed >> 4) % 4) {
+			case 0: f.b[at] ^= (uint8_t)(1u << (seed % 8)); break;
+			case 1: f.len = at; break;
+			case 2: if (at + 4 <= f.len) memcpy(f.b + at, &telling[seed % 8], 4); break;
+			default:
+				memmove(f.b + at + 4, f.b + at, f.len - at);
+				memcpy(f.b + at, &telling[seed % 8], 4);
+				f.len += 4;
+			}
+		}
+		bool fast;
+		snprintf(label, sizeof label, "mutant %d", m);
+		same_as_libpcap(&f, label, &fast);
+		fast_runs += fast;
+	}
+	ck_assert_uint_gt(fast_runs, 300);
+}
+END_TEST
+
 static Suite *pcapng_suite(void)
 {
 	Suite *s = suite_create("pcapng");
@@ -489,6 +743,16 @@ static Suite *pcapng_suite(void)
 	tc = tcase_create("damaged");
 	tcase_add_unchecked_fixture(tc, setup, teardown);
 	TN_ADD_TABLE_TEST(tc, test_damaged_table, damage_cases);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("as libpcap");
+	tcase_add_unchecked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_resolutions_as_libpcap);
+	tcase_add_test(tc, test_more_interfaces_and_sections_as_libpcap);
+	tcase_add_loop_test(tc, test_damaged_as_libpcap, 0,
+			    16 + (int)(sizeof bad_opts / sizeof *bad_opts));
+	tcase_add_test(tc, test_other_kind_of_interface);
+	tcase_add_test(tc, test_mutants_as_libpcap);
 	suite_add_tcase(s, tc);
 	return s;
 }
