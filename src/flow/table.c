@@ -179,19 +179,27 @@ static int addr_cmp(const uint8_t *a, const uint8_t *b, size_t n)
 	return 0;
 }
 
-int tn_flow_key_from(uint8_t family, const uint8_t *src, const uint8_t *dst, uint16_t sport,
-		     uint16_t dport, struct tn_flow_key *key)
+/* The two addresses in key order, n bytes each: n a constant at each call, so the copies inline. */
+static inline int key_addrs(struct tn_flow_key *key, const uint8_t *src, const uint8_t *dst,
+			    uint16_t sport, uint16_t dport, size_t n)
 {
-	size_t alen = family == 4 ? 4 : 16;
-	memset(key, 0, sizeof *key);
-	key->family = family;
-	int c = addr_cmp(src, dst, alen);
+	int c = addr_cmp(src, dst, n);
 	int side = c > 0 || (c == 0 && sport > dport);
-	memcpy(key->addr[side], src, alen);
-	memcpy(key->addr[!side], dst, alen);
+	memcpy(key->addr[side], src, n);
+	memcpy(key->addr[!side], dst, n);
 	key->port[side] = sport;
 	key->port[!side] = dport;
 	return side;
+}
+
+int tn_flow_key_from(uint8_t family, const uint8_t *src, const uint8_t *dst, uint16_t sport,
+		     uint16_t dport, struct tn_flow_key *key)
+{
+	memset(key, 0, sizeof *key);
+	key->family = family;
+	if (family == 4)
+		return key_addrs(key, src, dst, sport, dport, 4);
+	return key_addrs(key, src, dst, sport, dport, 16);
 }
 
 int tn_flow_key_make(const struct tn_packet *pkt, struct tn_flow_key *key)
