@@ -136,6 +136,7 @@ struct tn_segment {
 	const struct tn_flow_key *key;   /* its connection's canonical key */
 	struct tn_track_view track;
 	int64_t rel_ns;           /* nanoseconds since the first packet (negative if time ran back) */
+	int64_t now_ns;           /* tn_frame_ns(frame), worked out once */
 	uint8_t n_verdicts;       /* verdict[0 .. n_verdicts - 1] are set */
 	bool keep_alive_data;     /* its byte is a keep-alive's, not new data */
 	uint32_t frame_sig;       /* what identifies the frame's bytes (duplicate frames), IPv4 only */

@@ -311,7 +311,7 @@ void tn_compare_segment(struct tn_compare_conn *cc, const struct tn_segment *seg
 		.syn = fl & TN_TH_SYN, .ack = fl & TN_TH_ACK, .fin = fl & TN_TH_FIN,
 		.rst = fl & TN_TH_RST,
 		.n = (uint32_t)seg->frame->n, .len = seg->pkt->payload_len,
-		.ns = tn_frame_ns(seg->frame),
+		.ns = seg->now_ns,
 	};
 	g.start = seg->track.rel_seq + (g.syn ? 1u : 0u);
 	handshake_steps(cc, &g);

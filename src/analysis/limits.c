@@ -276,7 +276,7 @@ static void judge(struct tn_sender *s, const struct tn_analysis_conn *ac, int si
 void tn_sender_segment(struct tn_ccpool *pool, struct tn_analysis_conn *ac,
 		       const struct tn_segment *seg)
 {
-	int64_t now = tn_frame_ns(seg->frame);
+	int64_t now = seg->now_ns;
 	struct tn_timing_side *mt = &ac->side[seg->track.side].timing;
 	if (!pool)
 		return;

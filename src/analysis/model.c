@@ -64,7 +64,7 @@ void tn_analysis_begin(struct tn_analysis_conn *ac, struct tn_segment *seg)
 	seg->accecn = ac->accecn && !(seg->pkt->tcp.flags & TN_TH_SYN);
 	if (!ac->first_frame)
 		ac->first_frame = seg->frame->n;
-	handshake_time(ac, seg, tn_frame_ns(seg->frame));
+	handshake_time(ac, seg, seg->now_ns);
 }
 
 /* Duplicate ACKs in a row, and the last ACK that was not one (finished_fwd). */
@@ -174,7 +174,7 @@ void tn_analysis_update(struct tn_analysis_conn *ac, const struct tn_segment *se
 	const struct tn_tcp *t = &seg->pkt->tcp;
 	struct tn_analysis_side *fwd = &ac->side[seg->track.side];
 	struct tn_analysis_side *rev = &ac->side[!seg->track.side];
-	int64_t now_ns = tn_frame_ns(seg->frame);
+	int64_t now_ns = seg->now_ns;
 	uint32_t frame = rel_frame(ac, seg);
 
 	if (tn_segment_verdict(seg, TN_V_DUPLICATE_FRAME))

@@ -157,7 +157,7 @@ static void exchange(struct tn_analysis_conn *ac, struct tn_segment *seg, int64_
 
 void tn_timing_segment(struct tn_analysis_conn *ac, struct tn_segment *seg)
 {
-	int64_t now = tn_frame_ns(seg->frame);
+	int64_t now = seg->now_ns;
 	struct tn_timing_side *me = &ac->side[seg->track.side].timing;
 	memset(&seg->timing, 0, sizeof seg->timing);
 	if (ac->last_ns && now - ac->last_ns >= IDLE_NOTE_NS)

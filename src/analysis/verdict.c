@@ -381,7 +381,7 @@ static void ctx_init(struct ctx *c, const struct tn_analysis_conn *ac, const str
 	c->seglen = seg->pkt->payload_len;
 	c->window = t->window;
 	c->flags = t->flags;
-	c->now_ns = tn_frame_ns(seg->frame);
+	c->now_ns = seg->now_ns;
 	c->seq_base = t->seq - seg->track.rel_seq;
 	c->ack_base_known = (t->flags & TN_TH_ACK) != 0;
 	c->ack_base = t->ack - seg->track.rel_ack;

@@ -307,6 +307,7 @@ static void segment(struct tn_pipeline *p, struct tn_conn *c, int side,
 	seg.pkt = p->pkt;
 	seg.key = c->key;
 	seg.rel_ns = now_ns - p->first_ns;
+	seg.now_ns = now_ns;
 	seg.tw_cut = *cut;
 	seg.reasm = p->done_frags;
 	p->tracker.now_n = frame->n;
