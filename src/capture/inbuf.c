@@ -51,8 +51,7 @@ static ssize_t read_some(struct tn_inbuf *in, uint8_t *to, size_t n)
 	return (ssize_t)got;
 }
 
-/* Room for need bytes from buf[0]: the unread ones moved to the front, the block grown. */
-static int make_room(struct tn_inbuf *in, size_t need)
+int tn_inbuf_reserve(struct tn_inbuf *in, size_t need)
 {
 	if (in->lo > 0) {
 		memmove(in->buf, in->buf + in->lo, in->hi - in->lo);
@@ -75,7 +74,7 @@ int tn_inbuf_fill(struct tn_inbuf *in, size_t need)
 {
 	if (in->hi - in->lo >= need || in->eof)
 		return 0;
-	if (make_room(in, need) < 0)
+	if (tn_inbuf_reserve(in, need) < 0)
 		return -1;
 	while (in->hi < need && !in->eof) {
 		ssize_t got = read_some(in, in->buf + in->hi, in->cap - in->hi);

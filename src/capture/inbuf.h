@@ -42,6 +42,9 @@ int tn_inbuf_init(struct tn_inbuf *in, FILE *f, uint64_t offset, tn_inbuf_source
 		  void *ctx, size_t buffered);
 void tn_inbuf_free(struct tn_inbuf *in);
 
+/* Room for `need` unread bytes: the unread ones moved to the front, the block grown. -1: no memory. */
+int tn_inbuf_reserve(struct tn_inbuf *in, size_t need);
+
 /*
  * At least `need` unread bytes, unless the file ends first (then fewer).
  * -1 on a read error (errno set) or when `need` bytes cannot be held.

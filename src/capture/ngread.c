@@ -311,6 +311,8 @@ static int read_block(struct tn_ngread *g, uint32_t *type, struct tn_rd *body, c
 			    "not a multiple of 4", len);
 	if (len > MAX_BLOCK)
 		return sayf(err, errlen, "pcapng block size %u > maximum %u", len, MAX_BLOCK);
+	if (len > tn_inbuf_avail(in) && tn_inbuf_reserve(in, len) < 0)
+		return say(err, errlen, "out of memory"); /* libpcap's word when its buffer cannot grow */
 	if (tn_inbuf_fill(in, len) < 0)
 		return tn_inbuf_failed(err, errlen);
 	have = tn_inbuf_avail(in);
