@@ -12,7 +12,8 @@
  * either byte order, any number of sections (a new section forgets the
  * interfaces of the last); Interface Description Blocks with if_tsresol and
  * if_tsoffset; Enhanced, Simple and (obsolete) Packet Blocks. Every other
- * block is skipped whole. Each block is read into one buffer (at most
+ * block is skipped whole. The file is read a large block at a time
+ * (inbuf.h); each pcapng block is copied into one buffer (at most
  * MAX_BLOCK bytes), and every field inside it through the bounds-checked
  * reader; a block that cannot be right ends the file with one line saying
  * which block, where, and what is wrong with it.
@@ -33,6 +34,7 @@
 #define MAX_BLOCK (16u << 20)     /* libpcap's own ceiling for one block */
 #define MAX_IFACES 4096u
 #define DEFAULT_SNAP 262144u
+#define GET_CHUNK (256u * 1024u) /* at most this much asked of the file at once */
 
 #define BT_SHB 0x0a0d0d0au
 #define BT_IDB 1u
@@ -76,7 +78,8 @@ struct iface {
 };
 
 struct tn_pcapng {
-	FILE *f;
+	FILE *f;                /* closed at the end */
+	struct tn_inbuf in;     /* what is read of it, a large block at a time */
 	uint64_t offset;        /* bytes consumed */
 	uint64_t block_start;
 	bool le;                /* the current section's byte order */
@@ -105,16 +108,25 @@ static uint64_t rd64(struct tn_rd *r, bool le)
 	return le ? b << 32 | a : a << 32 | b;
 }
 
-/* Up to n bytes of the file; returns how many it got. */
+/* Up to n bytes of the file, taken from the reader's large block; returns how many it got. */
 static size_t get(struct tn_pcapng *g, void *dst, size_t n)
 {
-	size_t got = fread(dst, 1, n, g->f);
+	size_t got = 0;
+	while (got < n) {
+		size_t want = n - got < GET_CHUNK ? n - got : GET_CHUNK;
+		if (tn_inbuf_fill(&g->in, want) < 0 || tn_inbuf_avail(&g->in) == 0)
+			break; /* a read error reads as the end: the block is cut short */
+		size_t take = tn_inbuf_avail(&g->in) < want ? tn_inbuf_avail(&g->in) : want;
+		memcpy((uint8_t *)dst + got, tn_inbuf_at(&g->in), take);
+		tn_inbuf_take(&g->in, take);
+		got += take;
+	}
 	g->offset += got;
 	return got;
 }
 
-int tn_pcapng_create(struct tn_pcapng **out, FILE *f, const char *filter, char *errbuf,
-		     size_t errlen)
+int tn_pcapng_create(struct tn_pcapng **out, FILE *f, tn_inbuf_source raw, void *ctx,
+		     const char *filter, char *errbuf, size_t errlen)
 {
 	struct tn_pcapng *g = calloc(1, sizeof *g);
 	if (!g)
@@ -124,10 +136,14 @@ int tn_pcapng_create(struct tn_pcapng **out, FILE *f, const char *filter, char *
 		if (!g->filter)
 			goto err_reader;
 	}
+	if (tn_inbuf_init(&g->in, f, 0, raw, ctx, 0) < 0)
+		goto err_filter;
 	g->f = f;
 	*out = g;
 	return 0;
 
+err_filter:
+	free(g->filter);
 err_reader:
 	free(g);
 err_oom:
@@ -151,6 +167,7 @@ void tn_pcapng_destroy(struct tn_pcapng *g)
 	free(g->ifs);
 	free(g->buf);
 	free(g->filter);
+	tn_inbuf_free(&g->in);
 	if (g->f)
 		fclose(g->f);
 	free(g);

@@ -19,6 +19,8 @@
 
 #include <pcap/pcap.h>
 
+#include "inbuf.h"
+
 struct tn_pcapng;
 
 struct tn_pcapng_rec {
@@ -35,11 +37,13 @@ struct tn_pcapng_rec {
 
 /*
  * Reads from `f`, which it closes at destroy, from its current position (the
- * start of a section header). `filter` may be NULL. Opening reads nothing:
- * errors show at the first tn_pcapng_next().
+ * start of a section header); with `raw`, straight from what feeds f, f's
+ * own buffer being empty (inbuf.h: a pipe's bytes are taken as they come).
+ * `filter` may be NULL. Opening reads nothing: errors show at the first
+ * tn_pcapng_next().
  */
-int tn_pcapng_create(struct tn_pcapng **out, FILE *f, const char *filter, char *errbuf,
-		     size_t errlen);
+int tn_pcapng_create(struct tn_pcapng **out, FILE *f, tn_inbuf_source raw, void *ctx,
+		     const char *filter, char *errbuf, size_t errlen);
 
 /* 1 and a packet record; 0 at the end; -1 with a one-line reason. */
 int tn_pcapng_next(struct tn_pcapng *g, struct tn_pcapng_rec *rec, char *errbuf, size_t errlen);

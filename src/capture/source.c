@@ -431,8 +431,8 @@ static int open_own_at_start(struct tn_capture *cap, FILE **stream, const char *
 	if (cap->have_prog)
 		pcap_freecode(&cap->prog);
 	cap->have_prog = false;
-	/* The counted stream replays the bytes peeked, so a pipe reads whole. */
-	if (tn_pcapng_create(&cap->ng, *stream, filter, errbuf, errlen) < 0)
+	/* Straight from the counted stream's source: the bytes peeked, then the rest as it comes. */
+	if (tn_pcapng_create(&cap->ng, *stream, cf_read, cf, filter, errbuf, errlen) < 0)
 		goto err_handle;
 	*stream = NULL;    /* the reader closes it, and cf with it */
 	cap->cf = NULL;
@@ -663,7 +663,7 @@ static bool switch_to_own(struct tn_capture *cap, const char *why, char *errbuf,
 	if (!f)
 		return false;
 	struct tn_pcapng *ng;
-	if (tn_pcapng_create(&ng, f, cap->filter, errbuf, errlen) < 0) {
+	if (tn_pcapng_create(&ng, f, NULL, NULL, cap->filter, errbuf, errlen) < 0) {
 		fclose(f);
 		return false;
 	}
