@@ -74,4 +74,13 @@ static inline void tn_inbuf_take(struct tn_inbuf *in, size_t n)
 	in->offset += n;
 }
 
+/* The last n bytes taken are unread again (no fill since: they are still in the block). */
+static inline void tn_inbuf_untake(struct tn_inbuf *in, size_t n)
+{
+	if (n > in->lo)
+		n = in->lo;
+	in->lo -= n;
+	in->offset -= n;
+}
+
 #endif

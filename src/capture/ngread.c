@@ -10,11 +10,12 @@
  * after it are read here, from the same stream, a large block at a time
  * (inbuf.h), with the rules and the messages of libpcap 1.10's
  * pcap_ng_next_packet() (sf-pcapng.c): a block's lengths, its trailer, an
- * interface's options, a later interface that differs from the first (the
- * capture source then reads the file with pcapng.c instead, as it did when
- * libpcap said so), a later section, a packet on an unknown interface or
+ * interface's options, a later section, a packet on an unknown interface or
  * longer than the snapshot, and timestamps converted with the same integer
- * arithmetic. Only files libpcap would hand over untouched come here: the
+ * arithmetic. Where libpcap stops and pcapng.c reads on (an interface unlike
+ * the first, a section in the other byte order), that block is left unread
+ * and pcapng.c takes over the input in place (tn_ngread_hand_over()), so a
+ * pipe is narrated past it too. Only files libpcap would hand over untouched come here: the
  * machine's byte order, and a link type with no per-packet fix-ups or
  * special maximum.
  */
@@ -49,6 +50,7 @@ enum scale { PASS, UP_DEC, UP_BIN, DOWN_DEC, DOWN_BIN };
 struct iface {
 	uint64_t tsresol, tsoffset, factor;
 	enum scale scale;
+	struct tn_pcapng_iface desc; /* as pcapng.c would have read it */
 };
 
 struct tn_ngread {
@@ -120,13 +122,15 @@ static int tsresol_of(uint8_t opt, struct tn_ngread_first *i, char *err, size_t 
 			return sayf(err, errlen, "Interface Description Block if_tsresol option "
 					 "resolution 2^-%u is too high", opt & 0x7fu);
 		i->binary = true;
-		i->tsresol = (uint64_t)1 << (opt & 0x7f);
+		i->exp = opt & 0x7f;
+		i->tsresol = (uint64_t)1 << i->exp;
 		return 0;
 	}
 	if (opt > 19)
 		return sayf(err, errlen, "Interface Description Block if_tsresol option "
 				 "resolution 10^-%u is too high", opt);
 	i->binary = false;
+	i->exp = opt;
 	i->tsresol = 1;
 	for (unsigned k = 0; k < opt; k++)
 		i->tsresol *= 10;
@@ -171,7 +175,7 @@ static int idb_option(uint16_t code, uint16_t olen, struct tn_rd *v, unsigned *s
 static int idb_options(struct tn_rd *b, struct tn_ngread_first *i, char *err, size_t errlen)
 {
 	unsigned seen = 0;
-	*i = (struct tn_ngread_first){ .tsresol = 1000000 };
+	*i = (struct tn_ngread_first){ .tsresol = 1000000, .exp = 6 };
 	while (tn_rd_left(b) != 0) {
 		if (tn_rd_left(b) < 4)
 			return too_short(BT_IDB, err, errlen);
@@ -213,7 +217,11 @@ static int add_interface(struct tn_ngread *g, const struct tn_ngread_first *f, c
 		g->ifs = n;
 		g->if_cap = cap;
 	}
-	g->ifs[g->n_if++] = iface_of(f);
+	struct iface *i = &g->ifs[g->n_if++];
+	*i = iface_of(f);
+	i->desc = (struct tn_pcapng_iface){ .linktype = g->linktype, .snaplen = f->snaplen,
+					    .pow2 = f->binary, .exp = f->exp,
+					    .tsoffset = f->tsoffset };
 	return 0;
 }
 
@@ -239,9 +247,11 @@ bool tn_ngread_suits(pcap_t *p, const uint8_t *peek, size_t len,
 			return false;
 		if (type == BT_IDB) {
 			struct tn_rd b = tn_rd_sub(&r, blen - BLOCK_MIN, NULL);
-			tn_rd_skip(&b, 8); /* link type, reserved, snapshot length */
+			tn_rd_skip(&b, 4); /* link type, reserved */
+			uint32_t snaplen = n32(&b);
 			if (b.err || idb_options(&b, first, msg, sizeof msg) < 0)
 				return false;
+			first->snaplen = snaplen;
 			first->end = off + blen;
 			return true;
 		}
@@ -335,7 +345,7 @@ static int section(struct tn_ngread *g, struct tn_rd *b, char *err, size_t errle
 	uint32_t bom = n32(b);
 	uint16_t major = n16(b);
 	if (bom == BOM_SWAPPED)
-		return say(err, errlen, "the file has sections with different byte orders");
+		return TN_NGREAD_OTHER; /* libpcap: "the file has sections with different byte orders" */
 	if (bom != BOM)
 		return say(err, errlen, "the file has a section with a bad byte order magic field");
 	if (major != 1)
@@ -344,7 +354,7 @@ static int section(struct tn_ngread *g, struct tn_rd *b, char *err, size_t errle
 	return 0;
 }
 
-/* A later interface: libpcap stops at one unlike the first. */
+/* A later interface: libpcap stops at one unlike the first; pcapng.c takes over there. */
 static int interface(struct tn_ngread *g, struct tn_rd *b, char *err, size_t errlen)
 {
 	if (tn_rd_left(b) < 8)
@@ -352,17 +362,14 @@ static int interface(struct tn_ngread *g, struct tn_rd *b, char *err, size_t err
 	uint16_t lt = n16(b);
 	tn_rd_skip(b, 2);
 	uint32_t file_snaplen = n32(b), snaplen = file_snaplen;
-	if (lt != g->linktype)
-		return sayf(err, errlen, "an interface has a type %u different from the type of "
-			    "the first interface", lt);
 	if (snaplen == 0 || snaplen > INT_MAX)
 		snaplen = MAX_SNAPLEN; /* pcap_adjust_snapshot() */
-	if (snaplen != g->snapshot)
-		return sayf(err, errlen, "an interface has a snapshot length %u different from "
-			    "the snapshot length of the first interface", file_snaplen);
+	if (lt != g->linktype || snaplen != g->snapshot)
+		return TN_NGREAD_OTHER; /* libpcap: "an interface has a type / snapshot length ... */
 	struct tn_ngread_first f;
 	if (idb_options(b, &f, err, errlen) < 0)
 		return -1;
+	f.snaplen = file_snaplen;
 	return add_interface(g, &f, err, errlen);
 }
 
@@ -462,7 +469,24 @@ int tn_ngread_next(struct tn_ngread *g, struct pcap_pkthdr *h, const uint8_t **d
 			rc = 0; /* not a packet, an interface or a section: libpcap skips it */
 			break;
 		}
+		if (rc == TN_NGREAD_OTHER) {
+			tn_inbuf_untake(&g->in, b.len + BLOCK_MIN); /* pcapng.c reads it */
+			return rc;
+		}
 		if (rc < 0)
 			return -1;
 	}
+}
+
+int tn_ngread_hand_over(struct tn_ngread *g, const char *filter, struct tn_pcapng **out,
+			char *err, size_t errlen)
+{
+	struct tn_pcapng_iface *d = malloc(((size_t)g->n_if + 1) * sizeof *d);
+	if (!d)
+		return say(err, errlen, "out of memory");
+	for (uint32_t k = 0; k < g->n_if; k++)
+		d[k] = g->ifs[k].desc;
+	int rc = tn_pcapng_resume(out, &g->in, d, g->n_if, filter, err, errlen);
+	free(d);
+	return rc;
 }

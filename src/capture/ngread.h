@@ -10,6 +10,10 @@
 #include <stdint.h>
 
 #include "inbuf.h"
+#include "pcapng.h"
+
+/* tn_ngread_next(): a block libpcap stops at, left unread for pcapng.c. */
+#define TN_NGREAD_OTHER 2
 
 struct tn_ngread;
 
@@ -18,9 +22,11 @@ struct tn_ngread;
  * are libpcap's private state), and where the blocks after it begin.
  */
 struct tn_ngread_first {
-	uint64_t tsresol;       /* units a second: 10^n or 2^n */
+	uint64_t tsresol;       /* units a second: 10^exp or 2^exp */
 	bool binary;            /* a power of 2 */
+	uint8_t exp;
 	uint64_t tsoffset;      /* seconds added to every timestamp */
+	uint32_t snaplen;       /* as the block gives it */
 	uint64_t end;           /* file offset just after its block */
 };
 
@@ -41,9 +47,19 @@ void tn_ngread_destroy(struct tn_ngread *g);
 /*
  * 1 and the next packet (its header as pcap_next_ex() gives it; the bytes
  * valid until the next call), 0 at the end, -1 with libpcap's message.
+ * TN_NGREAD_OTHER: the next block is an interface unlike the first or a
+ * section in the other byte order, where libpcap stops: it is left unread,
+ * for tn_ngread_hand_over().
  */
 int tn_ngread_next(struct tn_ngread *g, struct pcap_pkthdr *h, const uint8_t **data,
 		   char *err, size_t errlen);
+
+/*
+ * pcapng.c's reader, taking over the input and the section's interfaces
+ * where tn_ngread_next() returned TN_NGREAD_OTHER. -1 with a reason.
+ */
+int tn_ngread_hand_over(struct tn_ngread *g, const char *filter, struct tn_pcapng **out,
+			char *err, size_t errlen);
 
 /* The file offset the next block begins at. */
 uint64_t tn_ngread_offset(const struct tn_ngread *g);

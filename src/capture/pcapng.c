@@ -259,6 +259,13 @@ static int section(struct tn_pcapng *g, struct tn_rd *b, char *errbuf, size_t er
 	return 0;
 }
 
+/* if_tsoffset as seconds this reader adds, held well inside int64_t. */
+static int64_t clamp_offset(uint64_t raw)
+{
+	int64_t off = (int64_t)raw;
+	return off > INT64_MAX / 4 ? INT64_MAX / 4 : off < -(INT64_MAX / 4) ? -(INT64_MAX / 4) : off;
+}
+
 /* if_tsresol and if_tsoffset; every other option is stepped over. */
 static int iface_options(struct tn_pcapng *g, struct tn_rd *b, struct iface *i, char *errbuf,
 			 size_t errlen)
@@ -280,9 +287,7 @@ static int iface_options(struct tn_pcapng *g, struct tn_rd *b, struct iface *i, 
 				return bad(g, errbuf, errlen, "an interface timestamp resolution "
 					   "finer than tcpnarrate reads (if_tsresol)");
 		} else if (code == OPT_TSOFFSET && olen == 8) {
-			int64_t off = (int64_t)rd64(&v, g->le);
-			i->tsoffset = off > INT64_MAX / 4 ? INT64_MAX / 4 :
-				      off < -(INT64_MAX / 4) ? -(INT64_MAX / 4) : off;
+			i->tsoffset = clamp_offset(rd64(&v, g->le));
 		}
 	}
 	return 0;
@@ -310,7 +315,8 @@ static int compile_for(struct tn_pcapng *g, struct iface *i, char *errbuf, size_
 	return 0;
 }
 
-static int interface(struct tn_pcapng *g, struct tn_rd *b, char *errbuf, size_t errlen)
+/* Room for one more interface in the section. */
+static int room_for_iface(struct tn_pcapng *g, char *errbuf, size_t errlen)
 {
 	if (g->n_if >= MAX_IFACES)
 		return bad(g, errbuf, errlen, "more than 4096 interfaces in one section");
@@ -322,6 +328,13 @@ static int interface(struct tn_pcapng *g, struct tn_rd *b, char *errbuf, size_t 
 		g->ifs = n;
 		g->if_cap = cap;
 	}
+	return 0;
+}
+
+static int interface(struct tn_pcapng *g, struct tn_rd *b, char *errbuf, size_t errlen)
+{
+	if (room_for_iface(g, errbuf, errlen) < 0)
+		return -1;
 	struct iface i = { .exp = 6 };
 	i.linktype = dlt_of(rd16(b, g->le));
 	tn_rd_skip(b, 2);
@@ -331,6 +344,41 @@ static int interface(struct tn_pcapng *g, struct tn_rd *b, char *errbuf, size_t 
 	if (iface_options(g, b, &i, errbuf, errlen) < 0 || compile_for(g, &i, errbuf, errlen) < 0)
 		return -1;
 	g->ifs[g->n_if++] = i;
+	return 0;
+}
+
+static bool host_le(void)
+{
+	const uint16_t one = 1;
+	uint8_t b;
+	memcpy(&b, &one, 1);
+	return b == 1;
+}
+
+int tn_pcapng_resume(struct tn_pcapng **out, struct tn_inbuf *in,
+		     const struct tn_pcapng_iface *ifs, uint32_t n, const char *filter,
+		     char *errbuf, size_t errlen)
+{
+	if (tn_pcapng_create(out, NULL, NULL, NULL, filter, errbuf, errlen) < 0)
+		return -1;
+	struct tn_pcapng *g = *out;
+	tn_inbuf_free(&g->in);
+	g->in = *in;
+	in->buf = NULL;
+	g->offset = g->block_start = g->in.offset;
+	g->le = host_le();
+	g->in_section = true;
+	for (uint32_t k = 0; k < n; k++) {
+		struct iface i = { .linktype = ifs[k].linktype, .snaplen = ifs[k].snaplen,
+				   .pow2 = ifs[k].pow2, .exp = ifs[k].exp,
+				   .tsoffset = clamp_offset(ifs[k].tsoffset) };
+		if (room_for_iface(g, errbuf, errlen) < 0 || compile_for(g, &i, errbuf, errlen) < 0) {
+			tn_pcapng_destroy(g);
+			*out = NULL;
+			return -1;
+		}
+		g->ifs[g->n_if++] = i;
+	}
 	return 0;
 }
 

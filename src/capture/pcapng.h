@@ -3,7 +3,8 @@
  *
  * libpcap 1.10 refuses a pcapng file whose interfaces differ in link type or
  * snapshot length. For such files the capture source falls back to this
- * reader: it keeps every interface of the current section, with its own link
+ * reader, from the start, or in place where ngread.c stops
+ * (tn_pcapng_resume()): it keeps every interface of the current section, with its own link
  * type, snapshot length, timestamp resolution and offset, and hands out
  * packets (EPB, SPB, OPB) each with its interface's link type. Blocks it
  * does not use are skipped. The BPF filter is compiled once per interface
@@ -44,6 +45,25 @@ struct tn_pcapng_rec {
  */
 int tn_pcapng_create(struct tn_pcapng **out, FILE *f, tn_inbuf_source raw, void *ctx,
 		     const char *filter, char *errbuf, size_t errlen);
+
+/* An interface already read by ngread.c, for tn_pcapng_resume(). */
+struct tn_pcapng_iface {
+	uint32_t linktype;    /* a DLT_ value */
+	uint32_t snaplen;     /* as its block gives it; 0 for none */
+	bool pow2;            /* timestamps in units of 2^-exp s, else 10^-exp s */
+	uint8_t exp;
+	uint64_t tsoffset;    /* if_tsoffset's 64 bits: seconds added */
+};
+
+/*
+ * Takes over where ngread.c stopped, in a section of the machine's byte
+ * order: the file's input (moved from *in, which is left empty) and the
+ * section's interfaces so far; the next block is the first it reads. Reads
+ * nothing; closes no FILE (libpcap's handle still owns it).
+ */
+int tn_pcapng_resume(struct tn_pcapng **out, struct tn_inbuf *in,
+		     const struct tn_pcapng_iface *ifs, uint32_t n, const char *filter,
+		     char *errbuf, size_t errlen);
 
 /* 1 and a packet record; 0 at the end; -1 with a one-line reason. */
 int tn_pcapng_next(struct tn_pcapng *g, struct tn_pcapng_rec *rec, char *errbuf, size_t errlen);

@@ -694,6 +694,25 @@ static bool switch_to_own(struct tn_capture *cap, const char *why, char *errbuf,
 	return true;
 }
 
+/*
+ * ngread.c stopped at an interface unlike the first (or a section in the
+ * other byte order): pcapng.c reads on from there, with the section's
+ * interfaces so far, the input taken over in place (a pipe too; nothing is
+ * read twice). libpcap's handle stays open: it owns the stream, and still
+ * gives the first interface's link type and snapshot length.
+ */
+static int hand_over(struct tn_capture *cap, char *msg, size_t len)
+{
+	if (tn_ngread_hand_over(cap->ngread, cap->filter, &cap->ng, msg, len) < 0)
+		return -1;
+	tn_ngread_destroy(cap->ngread);
+	cap->ngread = NULL;
+	if (cap->have_prog)
+		pcap_freecode(&cap->prog); /* pcapng.c compiles it for each interface */
+	cap->have_prog = false;
+	return 0;
+}
+
 /* The next record, as pcap_next_ex() returns it, from libpcap or the project's readers. */
 static int next_record(struct tn_capture *cap, struct pcap_pkthdr **h, const u_char **data,
 		       char *msg, size_t len)
@@ -701,6 +720,8 @@ static int next_record(struct tn_capture *cap, struct pcap_pkthdr **h, const u_c
 	if (cap->ngread) {
 		int rc = tn_ngread_next(cap->ngread, &cap->classic_h, data, msg, len);
 		*h = &cap->classic_h;
+		if (rc == TN_NGREAD_OTHER)
+			return hand_over(cap, msg, len) < 0 ? PCAP_ERROR : 0; /* 0: read on */
 		return rc == 1 ? 1 : rc == 0 ? PCAP_ERROR_BREAK : PCAP_ERROR;
 	}
 	if (!cap->classic) {
