@@ -338,6 +338,36 @@ START_TEST(test_switch_in_mid_file)
 END_TEST
 
 /*
+ * The same in the other byte order than the machine's: libpcap reads the
+ * file (ngread.c takes only the machine's order), stops at the interface,
+ * and the file is read again from the start by pcapng.c, skipping the
+ * packet already delivered.
+ */
+START_TEST(test_switch_in_mid_file_other_order)
+{
+	static struct ng f;
+	static uint8_t big[5000];
+	uint8_t c[128];
+	uint32_t cl = syn_frame(c, true, 81);
+	memset(&f, 0, sizeof f);
+	shb(&f, true);
+	idb(&f, DLT_EN10MB, 262144, -1, 0);
+	epb(&f, 0, 1000000, big, sizeof big, sizeof big);
+	idb(&f, DLT_LINUX_SLL, 8192, -1, 0);
+	epb(&f, 1, 2000000, c, cl, cl);
+	epb(&f, 0, 3000000, big, 60, 60);
+	struct got g;
+	read_all(&f, NULL, &g);
+	ck_assert_msg(g.rc == 0, "%s", g.err);
+	ck_assert_int_eq(g.n, 3);
+	ck_assert_uint_eq(g.fr[0].caplen, 5000);
+	ck_assert_uint_eq(g.fr[1].linktype, DLT_LINUX_SLL);
+	ck_assert_int_eq(g.fr[1].ts_sec, 2);
+	ck_assert_uint_eq(g.fr[2].n, 3);
+}
+END_TEST
+
+/*
  * A second section in the other byte order forgets the first section's
  * interfaces; its own have 2^-10 s ticks and a 100 s offset; obsolete and
  * simple packet blocks are read too.
@@ -731,6 +761,7 @@ static Suite *pcapng_suite(void)
 	tcase_add_test(tc, test_each_packet_its_own_link_type);
 	tcase_add_test(tc, test_cut_to_its_interface_snaplen);
 	tcase_add_test(tc, test_switch_in_mid_file);
+	tcase_add_test(tc, test_switch_in_mid_file_other_order);
 	tcase_add_test(tc, test_sections_both_orders);
 	suite_add_tcase(s, tc);
 
