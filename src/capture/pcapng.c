@@ -458,15 +458,17 @@ static int timed_packet(struct tn_pcapng *g, struct tn_rd *b, bool epb,
 	return packet_bytes(g, b, id, rec, errbuf, errlen);
 }
 
-/* A Simple Packet Block: interface 0, no timestamp, the captured length implied. */
+/*
+ * A Simple Packet Block: interface 0, no timestamp (time 0 plus the
+ * interface's offset, as libpcap has it), the captured length implied.
+ */
 static int simple_packet(struct tn_pcapng *g, struct tn_rd *b, struct tn_pcapng_rec *rec,
 			 char *errbuf, size_t errlen)
 {
 	rec->wirelen = rd32(b, g->le);
 	if (packet_of(g, 0, rec, errbuf, errlen) < 0)
 		return -1;
-	rec->ts_sec = 0;
-	rec->ts_nsec = 0;
+	timestamp(&g->ifs[0], 0, &rec->ts_sec, &rec->ts_nsec);
 	size_t left = tn_rd_left(b);
 	rec->caplen = rec->wirelen < left ? rec->wirelen : (uint32_t)left;
 	return packet_bytes(g, b, 0, rec, errbuf, errlen);

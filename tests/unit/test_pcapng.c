@@ -395,6 +395,7 @@ START_TEST(test_sections_both_orders)
 	ck_assert_uint_eq(g.fr[1].linktype, DLT_LINUX_SLL);
 	ck_assert_uint_eq(g.fr[2].linktype, DLT_LINUX_SLL);
 	ck_assert_uint_eq(g.fr[2].caplen, cl);
+	ck_assert_int_eq(g.fr[2].ts_sec, 100); /* a simple packet: no time but the offset */
 	ck_assert_uint_eq(g.fr[3].linktype, DLT_EN10MB);
 }
 END_TEST
