@@ -120,17 +120,24 @@ static inline void tn_sb_uint_w(struct tn_sb *b, uint64_t v, int width)
 		"8081828384858687888990919293949596979899";
 	char d[24];
 	size_t i = sizeof d;
-	while (v >= 100 && i >= 4) {   /* 20 digits at most: the bound only reassures the compiler */
+	while (v > UINT32_MAX && i >= 4) {   /* 20 digits at most: the bound only reassures the compiler */
 		unsigned k = (unsigned)(v % 100) * 2;
 		v /= 100;
 		d[--i] = pairs[k + 1];
 		d[--i] = pairs[k];
 	}
-	if (v >= 10) {
-		d[--i] = pairs[v * 2 + 1];
-		d[--i] = pairs[v * 2];
+	uint32_t w = (uint32_t)v;             /* most numbers: 32-bit divisions, cheaper */
+	while (w >= 100 && i >= 4) {
+		unsigned k = (w % 100) * 2;
+		w /= 100;
+		d[--i] = pairs[k + 1];
+		d[--i] = pairs[k];
+	}
+	if (w >= 10) {
+		d[--i] = pairs[w * 2 + 1];
+		d[--i] = pairs[w * 2];
 	} else {
-		d[--i] = (char)('0' + v);
+		d[--i] = (char)('0' + w);
 	}
 	while ((int)(sizeof d - i) < width && i > 0)
 		d[--i] = '0';

@@ -53,11 +53,55 @@ struct text_state {
 	 */
 	struct tn_sb ob;
 	char obuf[OUT_BUF];
+	/*
+	 * The addresses formatted last: a connection's segments name the same
+	 * two, and formatting an IPv6 address costs more than the rest of a -q
+	 * line's numbers. Replaced in turn.
+	 */
+	struct addr_memo {
+		uint8_t family;    /* 0: empty */
+		uint8_t bytes[16];
+		char text[TN_ADDR_STRLEN];
+	} addr_memo[4];
+	unsigned addr_next;
 };
 
 static struct text_state *state_of(struct tn_renderer *r)
 {
 	return r->state;
+}
+
+/* The packet's source or destination address as tn_addr_str() writes it, from the memo when there. */
+static const char *addr_text_of(struct tn_renderer *r, const struct tn_packet *pkt, bool src)
+{
+	struct text_state *st = state_of(r);
+	uint8_t fam = pkt->ip_version;
+	const uint8_t *a = fam == 4 ? (src ? pkt->ip4.src : pkt->ip4.dst)
+				    : (src ? pkt->ip6.src : pkt->ip6.dst);
+	size_t n = fam == 4 ? 4 : 16;
+	for (unsigned i = 0; i < 4; i++) {
+		struct addr_memo *m = &st->addr_memo[i];
+		if (m->family == fam && fam && memcmp(m->bytes, a, n) == 0)
+			return m->text;
+	}
+	struct addr_memo *m = &st->addr_memo[st->addr_next++ % 4];
+	m->family = fam;
+	memcpy(m->bytes, a, n);
+	tn_addr_str(pkt, src, m->text, sizeof m->text);
+	return m->text;
+}
+
+/* "addr:port", or "[addr]:port" for IPv6, as tn_endpoint_str writes it. */
+static void endpoint(struct tn_sb *o, const struct tn_packet *pkt, const char *addr,
+		     uint16_t port)
+{
+	if (pkt->ip_version == 6)
+		tn_sb_chr(o, '[');
+	tn_sb_str(o, addr);
+	if (pkt->ip_version == 6)
+		tn_sb_chr(o, ']');
+	tn_sb_chr(o, ':');
+	tn_sb_uint(o, port);
 }
 
 /* The output buffer, writing to opts.out (which --problems swaps for its scratch stream). */
@@ -666,7 +710,7 @@ static void quiet_line(struct tn_renderer *r, const struct tn_segment *seg)
 	struct tn_sb *o = ob(r);
 	const struct tn_packet *pkt = seg->pkt;
 	const struct tn_tcp *t = &pkt->tcp;
-	char line[2048], ts[48], ep[64], fl[48];
+	char line[2048], ts[48], fl[48];
 	struct tn_sb b;
 	tn_sb_init(&b, line, sizeof line);
 	tn_sb_uint(&b, seg->frame->n);
@@ -677,11 +721,9 @@ static void quiet_line(struct tn_renderer *r, const struct tn_segment *seg)
 	tn_sb_chr(&b, ' ');
 	tn_sb_str(&b, tn_role_name(seg->track.side, seg->track.client));
 	tn_sb_chr(&b, ' ');
-	tn_endpoint_str(pkt, true, ep, sizeof ep);
-	tn_sb_str(&b, ep);
+	endpoint(&b, pkt, addr_text_of(r, pkt, true), pkt->tcp.sport);
 	tn_sb_str(&b, " → ");
-	tn_endpoint_str(pkt, false, ep, sizeof ep);
-	tn_sb_str(&b, ep);
+	endpoint(&b, pkt, addr_text_of(r, pkt, false), pkt->tcp.dport);
 	tn_sb_chr(&b, ' ');
 	flags_str(t->flags, fl, sizeof fl);
 	sb_sty(r, &b, S_FLAG);
@@ -788,18 +830,6 @@ struct addrs {
 	char src[TN_ADDR_STRLEN], dst[TN_ADDR_STRLEN];
 };
 
-/* "addr:port", or "[addr]:port" for IPv6, as tn_endpoint_str writes it. */
-static void endpoint(struct tn_sb *o, const struct tn_packet *pkt, const char *addr,
-		     uint16_t port)
-{
-	if (pkt->ip_version == 6)
-		tn_sb_chr(o, '[');
-	tn_sb_str(o, addr);
-	if (pkt->ip_version == 6)
-		tn_sb_chr(o, ']');
-	tn_sb_chr(o, ':');
-	tn_sb_uint(o, port);
-}
 
 /* The source and destination address rows. */
 static void addr_rows(struct tn_renderer *r, const struct addrs *a)
@@ -1281,8 +1311,8 @@ static void segment_block(struct tn_renderer *r, const struct tn_segment *seg)
 {
 	const struct tn_packet *pkt = seg->pkt;
 	struct addrs a;
-	tn_addr_str(pkt, true, a.src, sizeof a.src);
-	tn_addr_str(pkt, false, a.dst, sizeof a.dst);
+	memcpy(a.src, addr_text_of(r, pkt, true), sizeof a.src);  /* both TN_ADDR_STRLEN */
+	memcpy(a.dst, addr_text_of(r, pkt, false), sizeof a.dst);
 	segment_heading(r, seg, &a);
 	wrapped_in(r, 2, S_NOTE, seg->note);
 	verdict_lines(r, seg);
