@@ -21,6 +21,12 @@ size_t tn_escape_preview(const uint8_t *p, size_t n, size_t max_in, char *out, s
 		return 0;
 	for (; i < n && i < max_in; i++) {
 		uint8_t c = p[i];
+		if (c >= 0x20 && c < 0x7f && c != '\\' && c != '"') {
+			if (o + 1 >= outlen)
+				break; /* printable: as itself (most of a text payload) */
+			out[o++] = (char)c;
+			continue;
+		}
 		char e[5];
 		size_t el = 0;
 		if (c == '\\' || c == '"') {
@@ -29,8 +35,6 @@ size_t tn_escape_preview(const uint8_t *p, size_t n, size_t max_in, char *out, s
 		} else if (c == '\r' || c == '\n' || c == '\t') {
 			e[el++] = '\\';
 			e[el++] = c == '\r' ? 'r' : c == '\n' ? 'n' : 't';
-		} else if (c >= 0x20 && c < 0x7f) {
-			e[el++] = (char)c;
 		} else {
 			e[el++] = '\\';
 			e[el++] = 'x';
