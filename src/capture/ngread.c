@@ -486,7 +486,7 @@ int tn_ngread_hand_over(struct tn_ngread *g, const char *filter, struct tn_pcapn
 		return say(err, errlen, "out of memory");
 	for (uint32_t k = 0; k < g->n_if; k++)
 		d[k] = g->ifs[k].desc;
-	int rc = tn_pcapng_resume(out, &g->in, d, g->n_if, filter, err, errlen);
+	int rc = tn_pcapng_resume(out, &g->in, host_le(), d, g->n_if, filter, err, errlen);
 	free(d);
 	return rc;
 }

@@ -347,15 +347,7 @@ static int interface(struct tn_pcapng *g, struct tn_rd *b, char *errbuf, size_t 
 	return 0;
 }
 
-static bool host_le(void)
-{
-	const uint16_t one = 1;
-	uint8_t b;
-	memcpy(&b, &one, 1);
-	return b == 1;
-}
-
-int tn_pcapng_resume(struct tn_pcapng **out, struct tn_inbuf *in,
+int tn_pcapng_resume(struct tn_pcapng **out, struct tn_inbuf *in, bool le,
 		     const struct tn_pcapng_iface *ifs, uint32_t n, const char *filter,
 		     char *errbuf, size_t errlen)
 {
@@ -366,7 +358,7 @@ int tn_pcapng_resume(struct tn_pcapng **out, struct tn_inbuf *in,
 	g->in = *in;
 	in->buf = NULL;
 	g->offset = g->block_start = g->in.offset;
-	g->le = host_le();
+	g->le = le;
 	g->in_section = true;
 	for (uint32_t k = 0; k < n; k++) {
 		struct iface i = { .linktype = ifs[k].linktype, .snaplen = ifs[k].snaplen,

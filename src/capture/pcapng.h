@@ -56,12 +56,12 @@ struct tn_pcapng_iface {
 };
 
 /*
- * Takes over where ngread.c stopped, in a section of the machine's byte
- * order: the file's input (moved from *in, which is left empty) and the
- * section's interfaces so far; the next block is the first it reads. Reads
- * nothing; closes no FILE (libpcap's handle still owns it).
+ * Takes over where ngread.c stopped, in a section of byte order `le`
+ * (little-endian): the file's input (moved from *in, which is left empty)
+ * and the section's interfaces so far; the next block is the first it
+ * reads. Reads nothing; closes no FILE (libpcap's handle still owns it).
  */
-int tn_pcapng_resume(struct tn_pcapng **out, struct tn_inbuf *in,
+int tn_pcapng_resume(struct tn_pcapng **out, struct tn_inbuf *in, bool le,
 		     const struct tn_pcapng_iface *ifs, uint32_t n, const char *filter,
 		     char *errbuf, size_t errlen);
 

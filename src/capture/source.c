@@ -307,15 +307,11 @@ err_free:
 }
 
 /*
- * The project's record reader on libpcap's stream, fed from the counted
- * file directly once the stream's read-ahead (what the cookie handed it,
- * less what ftell() says was consumed) is used up.
- */
-/*
  * Whether a reader taking over libpcap's stream can read the counted file
- * directly once the stream's buffer is read out (then *buffered is what is
- * left in it): the counted stream is there and the stream has not read
- * past it. *at is the stream's offset, -1 when unknown.
+ * directly once the stream's read-ahead is used up (then *buffered is what
+ * the cookie handed the stream, less what ftell() says was consumed): the
+ * counted stream is there and the stream has not read past it. *at is the
+ * stream's offset, -1 when unknown.
  */
 static tn_inbuf_source direct_source(struct tn_capture *cap, long *at, size_t *buffered)
 {

@@ -306,6 +306,25 @@ START_TEST(test_cut_to_its_interface_snaplen)
 END_TEST
 
 /*
+ * Ethernet (262144) with a 5000-byte packet, then, past the first 4 KiB, a
+ * Linux cooked interface (8192) and a packet on each: in the machine's byte
+ * order (be false) or the other.
+ */
+static void late_interface(struct ng *f, bool be)
+{
+	static uint8_t big[5000];
+	uint8_t c[128];
+	uint32_t cl = syn_frame(c, true, 81);
+	memset(f, 0, sizeof *f);
+	shb(f, be);
+	idb(f, DLT_EN10MB, 262144, -1, 0);
+	epb(f, 0, 1000000, big, sizeof big, sizeof big);
+	idb(f, DLT_LINUX_SLL, 8192, -1, 0);
+	epb(f, 1, 2000000, c, cl, cl);
+	epb(f, 0, 3000000, big, 60, 60);
+}
+
+/*
  * The second interface comes after the first 4 KiB: libpcap reads the
  * first packet, stops at the interface, and the reader takes over from
  * there without repeating it.
@@ -313,17 +332,8 @@ END_TEST
 START_TEST(test_switch_in_mid_file)
 {
 	static struct ng f;
-	static uint8_t big[5000];
-	uint8_t c[128];
-	uint32_t cl = syn_frame(c, true, 81);
-	memset(&f, 0, sizeof f);
-	shb(&f, false);
-	idb(&f, DLT_EN10MB, 262144, -1, 0);
-	epb(&f, 0, 1000000, big, sizeof big, sizeof big);
-	idb(&f, DLT_LINUX_SLL, 8192, -1, 0);
-	epb(&f, 1, 2000000, c, cl, cl);
-	epb(&f, 0, 3000000, big, 60, 60);
 	struct got g;
+	late_interface(&f, false);
 	read_all(&f, NULL, &g);
 	ck_assert_msg(g.rc == 0, "%s", g.err);
 	ck_assert_int_eq(g.n, 3);
@@ -346,17 +356,8 @@ END_TEST
 START_TEST(test_switch_in_mid_file_other_order)
 {
 	static struct ng f;
-	static uint8_t big[5000];
-	uint8_t c[128];
-	uint32_t cl = syn_frame(c, true, 81);
-	memset(&f, 0, sizeof f);
-	shb(&f, true);
-	idb(&f, DLT_EN10MB, 262144, -1, 0);
-	epb(&f, 0, 1000000, big, sizeof big, sizeof big);
-	idb(&f, DLT_LINUX_SLL, 8192, -1, 0);
-	epb(&f, 1, 2000000, c, cl, cl);
-	epb(&f, 0, 3000000, big, 60, 60);
 	struct got g;
+	late_interface(&f, true);
 	read_all(&f, NULL, &g);
 	ck_assert_msg(g.rc == 0, "%s", g.err);
 	ck_assert_int_eq(g.n, 3);
