@@ -881,14 +881,19 @@ def damaged_pipe_cases():
     """Damaged input through a pipe (read with read(2) since pipes stopped
     waiting for whole blocks): the same one line on stderr and exit 1 as the
     same bytes read from a file, for text, an empty pipe, a file header cut
-    short (classic and pcapng) and a record cut short."""
+    short (classic and pcapng), a record cut short, and a pcapng block cut
+    short and one whose trailing length disagrees (read by ngread.c, after
+    libpcap has opened the file)."""
     passed = failed = 0
     with open(os.path.join(ROOT, "captures", "analysis-dsack.pcap"), "rb") as f:
         classic = f.read()
     with open(os.path.join(ROOT, "captures", "http10-python-ipv4.pcapng"), "rb") as f:
         ng = f.read()
+    bad_trailer = bytearray(ng)
+    bad_trailer[-4] ^= 0x10
     for name, data in (("text", b"hello, world\n"), ("empty", b""), ("classic header", classic[:10]),
-                       ("pcapng header", ng[:30]), ("record", classic[:300])):
+                       ("pcapng header", ng[:30]), ("record", classic[:300]),
+                       ("pcapng block", ng[:-10]), ("pcapng trailer", bytes(bad_trailer))):
         f = path("pipe-%s.bin" % name.replace(" ", "-"))
         with open(f, "wb") as out:
             out.write(data)
